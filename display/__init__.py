@@ -1,0 +1,1 @@
+"""Call boards, window screens and the voice announcer."""

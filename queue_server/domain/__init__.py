@@ -1,0 +1,1 @@
+"""The pure domain core: hall model, commands, events, dispatch order and numbering."""

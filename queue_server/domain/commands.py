@@ -1,0 +1,113 @@
+"""Commands: what a person or device asks the hall to do, in the imperative."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from queue_server.domain.model import Priority
+
+
+@dataclass(frozen=True)
+class Command:
+    """Base of every command."""
+
+
+@dataclass(frozen=True)
+class IssueTicket(Command):
+    ticket_id: str  # new ids come from outside the pure core
+    service: str
+    priority: Priority = Priority.NORMAL
+    device: str | None = None
+    idempotency_key: str | None = None
+    id_hash: str | None = None  # keyed hash of the citizen's ID number, never the number
+    slot_start: dt.datetime | None = None
+    slot_end: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class WindowCommand(Command):
+    window: str
+
+
+@dataclass(frozen=True)
+class OpenWindow(WindowCommand):
+    clerk: str | None = None
+
+
+@dataclass(frozen=True)
+class CallNext(WindowCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class Recall(WindowCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class StartService(WindowCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class FinishService(WindowCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class MarkNoShow(WindowCommand):
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Transfer(WindowCommand):
+    to_service: str | None = None
+    to_window: str | None = None
+
+
+@dataclass(frozen=True)
+class HoldTicket(WindowCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class ResumeHeld(WindowCommand):
+    ticket_id: str
+
+
+@dataclass(frozen=True)
+class CallBack(WindowCommand):
+    ticket_id: str
+
+
+@dataclass(frozen=True)
+class PauseWindow(WindowCommand):
+    reason: str
+
+
+@dataclass(frozen=True)
+class ResumeWindow(WindowCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class CloseWindow(WindowCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class PinTicket(Command):
+    ticket_id: str
+    by: str
+
+
+@dataclass(frozen=True)
+class CancelTicket(Command):
+    ticket_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ClearQueue(Command):
+    """Close out every ticket not being served (lunch or end-of-day clearing)."""

@@ -1,0 +1,223 @@
+"""Domain events: what happened in the hall, past tense, as journalled and replayed."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from queue_server.domain.model import Priority, QueueKey
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of every domain event; `type` is its dotted journal name."""
+
+    type: ClassVar[str]
+    at: dt.datetime
+
+    def to_data(self) -> dict[str, Any]:
+        return {f.name: _encode(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+
+@dataclass(frozen=True)
+class TicketIssued(Event):
+    type: ClassVar[str] = "ticket.issued"
+    ticket_id: str
+    number: str
+    service: str
+    priority: Priority
+    day: dt.date
+    session: int
+    key: QueueKey
+    route: tuple[str, ...] = ()
+    device: str | None = None
+    idempotency_key: str | None = None
+    id_hash: str | None = None
+    slot_start: dt.datetime | None = None
+    slot_end: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class TicketCalled(Event):
+    type: ClassVar[str] = "ticket.called"
+    ticket_id: str
+    window: str
+    callback: bool = False  # a missed ticket called back by its window
+
+
+@dataclass(frozen=True)
+class TicketRecalled(Event):
+    type: ClassVar[str] = "ticket.recalled"
+    ticket_id: str
+    window: str
+    count: int
+
+
+@dataclass(frozen=True)
+class TicketStarted(Event):
+    type: ClassVar[str] = "ticket.started"
+    ticket_id: str
+    window: str
+
+
+@dataclass(frozen=True)
+class TicketFinished(Event):
+    type: ClassVar[str] = "ticket.finished"
+    ticket_id: str
+    window: str
+    next_service: str | None = None  # set when the ticket goes on to its route's next step
+    key: QueueKey | None = None
+
+
+@dataclass(frozen=True)
+class TicketMissed(Event):
+    type: ClassVar[str] = "ticket.no_show"
+    ticket_id: str
+    window: str
+    reason: str | None = None
+    key: QueueKey | None = None  # set when the hall's policy puts it back in the queue
+
+
+@dataclass(frozen=True)
+class TicketHeld(Event):
+    type: ClassVar[str] = "ticket.held"
+    ticket_id: str
+    window: str
+
+
+@dataclass(frozen=True)
+class TicketResumed(Event):
+    type: ClassVar[str] = "ticket.resumed"
+    ticket_id: str
+    window: str
+
+
+@dataclass(frozen=True)
+class TicketTransferred(Event):
+    type: ClassVar[str] = "ticket.transferred"
+    ticket_id: str
+    window: str
+    to_service: str
+    to_window: str | None
+    key: QueueKey
+
+
+@dataclass(frozen=True)
+class TicketPinned(Event):
+    type: ClassVar[str] = "ticket.pinned"
+    ticket_id: str
+    by: str
+
+
+@dataclass(frozen=True)
+class TicketCancelled(Event):
+    type: ClassVar[str] = "ticket.cancelled"
+    ticket_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class QueueCleared(Event):
+    type: ClassVar[str] = "queue.cleared"
+    ticket_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WindowOpened(Event):
+    type: ClassVar[str] = "window.opened"
+    window: str
+    clerk: str | None
+
+
+@dataclass(frozen=True)
+class WindowPaused(Event):
+    type: ClassVar[str] = "window.paused"
+    window: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class WindowResumed(Event):
+    type: ClassVar[str] = "window.resumed"
+    window: str
+
+
+@dataclass(frozen=True)
+class WindowClosed(Event):
+    type: ClassVar[str] = "window.closed"
+    window: str
+
+
+EVENT_TYPES: Mapping[str, type[Event]] = {
+    cls.type: cls
+    for cls in (
+        TicketIssued,
+        TicketCalled,
+        TicketRecalled,
+        TicketStarted,
+        TicketFinished,
+        TicketMissed,
+        TicketHeld,
+        TicketResumed,
+        TicketTransferred,
+        TicketPinned,
+        TicketCancelled,
+        QueueCleared,
+        WindowOpened,
+        WindowPaused,
+        WindowResumed,
+        WindowClosed,
+    )
+}
+
+
+def decode_event(event_type: str, data: Mapping[str, Any]) -> Event:
+    """Rebuild an event from its journal form."""
+    cls = EVENT_TYPES[event_type]
+    hints = _field_types(cls)
+    return cls(**{name: _decode(hints[name], value) for name, value in data.items()})
+
+
+_FIELD_TYPES: dict[type[Event], dict[str, Any]] = {}
+
+
+def _field_types(cls: type[Event]) -> dict[str, Any]:
+    hints = _FIELD_TYPES.get(cls)
+    if hints is None:
+        hints = _FIELD_TYPES[cls] = typing.get_type_hints(cls)
+    return hints
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dt.date):  # datetime is a date too
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    base = _non_optional(hint)
+    if base is dt.datetime:
+        return dt.datetime.fromisoformat(value)
+    if base is dt.date:
+        return dt.date.fromisoformat(value)
+    if typing.get_origin(base) is tuple:
+        return tuple(value)
+    if isinstance(base, type) and issubclass(base, Priority):
+        return Priority(value)
+    return value
+
+
+def _non_optional(hint: Any) -> Any:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        return args[0] if len(args) == 1 else hint
+    return hint

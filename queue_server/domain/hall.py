@@ -1,0 +1,114 @@
+"""The hall's configuration as frozen dataclasses: what the config loader produces."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class WindowKind(StrEnum):
+    GENERAL = "general"  # 无差别综合窗口
+    DOMAIN = "domain"  # 分领域综合窗口
+
+
+class ServiceKind(StrEnum):
+    APPLY = "apply"
+    PICKUP = "pickup"
+    CONSULT = "consult"
+
+
+class MissedPolicy(StrEnum):
+    VOID = "void"  # the ticket ends as no_show (a window may still call it back)
+    BACK = "back"  # the ticket goes to the back of its queue
+    AFTER_N = "after_n"  # the ticket goes back in after N places
+
+
+@dataclass(frozen=True)
+class Session:
+    """One opening session, e.g. 08:30-12:00."""
+
+    start: dt.time
+    end: dt.time
+
+
+@dataclass(frozen=True)
+class Floor:
+    id: str
+    label: str
+    label_alt: str | None = None
+
+
+@dataclass(frozen=True)
+class Field:
+    """A field of business (市场监管, 工程建设 …) used to group services on kiosks."""
+
+    id: str
+    name: str
+    name_alt: str | None = None
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    prefix: str
+    field: str
+    floor: str
+    kind: ServiceKind = ServiceKind.APPLY
+    name_alt: str | None = None
+    daily_quota: int | None = None
+    session_quota: int | None = None
+    mean_service_minutes: float = 10.0
+    route: tuple[str, ...] = ()  # services the ticket goes on to after this one
+
+
+@dataclass(frozen=True)
+class Window:
+    id: str
+    label: str
+    floor: str
+    kind: WindowKind
+    services: tuple[str, ...]  # primary services, called first
+    overflow: tuple[str, ...] = ()  # called only when no primary ticket waits
+
+
+@dataclass(frozen=True)
+class Policy:
+    recall_cap: int = 5
+    missed: MissedPolicy = MissedPolicy.VOID
+    missed_after_places: int = 3  # for MissedPolicy.AFTER_N
+    missed_requeue_limit: int = 1  # after this many requeues a missed ticket is void
+    callback_window_memory: int = 3  # a window may call back its last N missed tickets
+    green_channel_age: int = 60
+    one_waiting_ticket_per_id: bool = True
+    bad_rating_requires_tag: bool = True
+
+
+@dataclass(frozen=True)
+class Hours:
+    sessions: tuple[Session, ...]
+    issue_opens_before_minutes: int = 30  # tickets may be taken this long before a session
+    issue_cutoff_minutes: int = 30  # issuing stops this long before a session ends
+    clearing_times: tuple[dt.time, ...] = ()  # unserved tickets are closed out at these times
+    open_all_hours: bool = False  # demos and tests: ignore sessions and clearing
+
+
+@dataclass(frozen=True)
+class HallConfig:
+    name: str
+    hours: Hours
+    floors: tuple[Floor, ...]
+    fields: tuple[Field, ...]
+    services: tuple[Service, ...]
+    windows: tuple[Window, ...]
+    policy: Policy = field(default_factory=Policy)
+    timezone: str = "Asia/Shanghai"
+    name_alt: str | None = None
+    second_language: str | None = None  # BCP 47 tag, e.g. "mn-Mong"
+
+    def service(self, service_id: str) -> Service | None:
+        return next((s for s in self.services if s.id == service_id), None)
+
+    def window(self, window_id: str) -> Window | None:
+        return next((w for w in self.windows if w.id == window_id), None)

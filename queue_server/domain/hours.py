@@ -1,0 +1,49 @@
+"""Opening sessions, the issuing window around them and the clearing times, in local time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from queue_server.domain.hall import Hours
+
+
+def _minutes(t: dt.time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def issuing_session(hours: Hours, local: dt.datetime) -> int | None:
+    """The index of the session a ticket taken at `local` belongs to, or None when closed.
+
+    Issuing opens `issue_opens_before_minutes` before a session and stops
+    `issue_cutoff_minutes` before it ends, so that everyone holding a ticket is served.
+    """
+    if hours.open_all_hours:
+        return 0
+    now = local.hour * 60 + local.minute + local.second / 60
+    for index, session in enumerate(hours.sessions):
+        opens = _minutes(session.start) - hours.issue_opens_before_minutes
+        stops = _minutes(session.end) - hours.issue_cutoff_minutes
+        if opens <= now < stops:
+            return index
+    return None
+
+
+def clearings_between(hours: Hours, after: dt.datetime, until: dt.datetime) -> list[dt.datetime]:
+    """The clearing moments in (after, until], both aware datetimes in the hall's zone."""
+    if hours.open_all_hours or not hours.clearing_times or until <= after:
+        return []
+    found: list[dt.datetime] = []
+    day = after.date()
+    while day <= until.date():
+        for t in sorted(hours.clearing_times):
+            moment = dt.datetime.combine(day, t, tzinfo=after.tzinfo)
+            if after < moment <= until:
+                found.append(moment)
+        day += dt.timedelta(days=1)
+    return found
+
+
+def next_clearing(hours: Hours, after: dt.datetime) -> dt.datetime | None:
+    """The first clearing moment strictly after `after`, or None when the hall has none."""
+    found = clearings_between(hours, after, after + dt.timedelta(days=1))
+    return found[0] if found else None

@@ -1,0 +1,1 @@
+"""Staffing: Erlang C and a discrete-event simulator over the real dispatch."""

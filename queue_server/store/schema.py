@@ -1,0 +1,50 @@
+"""The database schema, as numbered migrations applied in order (PRAGMA user_version)."""
+
+from __future__ import annotations
+
+# Each entry brings the schema from version N-1 to N. Never edit a released migration:
+# add a new one.
+MIGRATIONS: dict[int, str] = {
+    1: """
+        CREATE TABLE events (
+            seq INTEGER PRIMARY KEY,
+            type TEXT NOT NULL,
+            data TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE TABLE snapshots (
+            seq INTEGER PRIMARY KEY,
+            state TEXT NOT NULL,
+            taken_at TEXT NOT NULL
+        );
+        CREATE TABLE users (
+            username TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            display_name TEXT,
+            staff_no TEXT,
+            created_at TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE devices (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            window TEXT,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        );
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE TABLE secrets (
+            name TEXT PRIMARY KEY,
+            value BLOB NOT NULL
+        )
+    """,
+}
+
+SCHEMA_VERSION = max(MIGRATIONS)

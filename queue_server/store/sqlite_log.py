@@ -1,0 +1,168 @@
+"""The journal in SQLite: one transaction and one fsync per appended batch."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Sequence
+from contextlib import suppress
+from pathlib import Path
+
+import aiosqlite
+
+from queue_server.store.database import open_database
+from queue_server.store.errors import StoreError
+from queue_server.store.eventlog import (
+    KEEP_SNAPSHOTS,
+    CommitTimes,
+    NewEvent,
+    Snapshot,
+    StoredEvent,
+    check_read_args,
+    from_json,
+    snapshot_beyond_journal,
+    to_json,
+)
+
+_INSERT_EVENT = "INSERT INTO events (seq, type, data, recorded_at) VALUES (?, ?, ?, ?)"
+# The snapshot takes the time of its event, so the store never reads a clock of its own;
+# no row is inserted when there is no such event.
+_INSERT_SNAPSHOT = (
+    "INSERT OR REPLACE INTO snapshots (seq, state, taken_at) "
+    "SELECT seq, ?, recorded_at FROM events WHERE seq = ?"
+)
+_PRUNE_SNAPSHOTS = (
+    "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)"
+)
+
+
+class SqliteEventLog:
+    """The journal in the `events` and `snapshots` tables of the hall's database file.
+
+    Other processes (the `hallq` CLI) may write other tables of the same file meanwhile;
+    this log must be the only writer of `events`.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.commit_seconds = CommitTimes()
+        self._conn: aiosqlite.Connection | None = None
+        # None after a failed append: whether its commit reached the disk is then unknown.
+        self._last_seq: int | None = None
+        # One connection carries one transaction at a time, and a read queued between
+        # another task's INSERT and COMMIT would see events that may yet be rolled back.
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        async with self._lock:
+            if self._conn is not None:
+                raise StoreError("the journal is already open")
+            self._conn = await open_database(self.path)
+            self._last_seq = None
+
+    async def close(self) -> None:
+        async with self._lock:
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                try:
+                    await conn.close()
+                except sqlite3.Error as exc:
+                    raise StoreError(f"cannot close the journal: {exc}") from exc
+
+    async def append(self, events: Sequence[NewEvent], *, recorded_at: str) -> list[StoredEvent]:
+        self._connection()
+        if not events:
+            return []
+        # Encoding first means an unstorable value fails the batch before the disk is touched.
+        encoded = [(event.type, to_json(event.data)) for event in events]
+        async with self._lock:
+            conn = self._connection()
+            first = await self._known_last_seq() + 1
+            rows = [
+                (seq, type_, data, recorded_at)
+                for seq, (type_, data) in enumerate(encoded, start=first)
+            ]
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+                await conn.executemany(_INSERT_EVENT, rows)
+                started = time.perf_counter()
+                await conn.execute("COMMIT")
+                elapsed = time.perf_counter() - started
+            except BaseException as exc:
+                # Also on cancellation, so that no transaction is left open on the connection.
+                self._last_seq = None
+                await _rollback(conn)
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"cannot append to the journal: {exc}") from exc
+                raise
+            self._last_seq = rows[-1][0]
+            self.commit_seconds.observe(elapsed)
+        return [
+            StoredEvent(seq, type_, from_json(data), recorded_at) for seq, type_, data, _ in rows
+        ]
+
+    async def last_seq(self) -> int:
+        async with self._lock:
+            self._connection()
+            return await self._known_last_seq()
+
+    async def read(self, after_seq: int = 0, limit: int | None = None) -> list[StoredEvent]:
+        self._connection()
+        check_read_args(after_seq, limit)
+        async with self._lock:
+            rows = await self._fetchall(
+                "SELECT seq, type, data, recorded_at FROM events WHERE seq > ? ORDER BY seq "
+                "LIMIT ?",
+                (after_seq, -1 if limit is None else limit),  # SQLite reads LIMIT -1 as none
+            )
+        return [StoredEvent(seq, type_, from_json(data), at) for seq, type_, data, at in rows]
+
+    async def save_snapshot(self, snapshot: Snapshot) -> None:
+        self._connection()
+        state = to_json(snapshot.state)
+        async with self._lock:
+            conn = self._connection()
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+                cursor = await conn.execute(_INSERT_SNAPSHOT, (state, snapshot.seq))
+                if cursor.rowcount == 1:
+                    await conn.execute(_PRUNE_SNAPSHOTS, (KEEP_SNAPSHOTS,))
+                await conn.execute("COMMIT")
+            except BaseException as exc:
+                await _rollback(conn)
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"cannot save a snapshot: {exc}") from exc
+                raise
+            if cursor.rowcount != 1:
+                raise snapshot_beyond_journal(snapshot.seq, await self._known_last_seq())
+
+    async def latest_snapshot(self) -> Snapshot | None:
+        async with self._lock:
+            rows = await self._fetchall(
+                "SELECT seq, state FROM snapshots ORDER BY seq DESC LIMIT 1", ()
+            )
+        return Snapshot(rows[0][0], from_json(rows[0][1])) if rows else None
+
+    def _connection(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise StoreError("the journal is not open")
+        return self._conn
+
+    async def _known_last_seq(self) -> int:
+        if self._last_seq is None:
+            rows = await self._fetchall("SELECT COALESCE(MAX(seq), 0) FROM events", ())
+            self._last_seq = int(rows[0][0])
+        return self._last_seq
+
+    async def _fetchall(self, sql: str, parameters: tuple[int, ...]) -> list[sqlite3.Row]:
+        try:
+            return list(await self._connection().execute_fetchall(sql, parameters))
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the journal: {exc}") from exc
+
+
+async def _rollback(conn: aiosqlite.Connection) -> None:
+    # A failed COMMIT may already have ended the transaction; then there is nothing to undo.
+    with suppress(sqlite3.Error):
+        await conn.execute("ROLLBACK")

@@ -1,0 +1,1 @@
+"""The aiohttp application: REST API, WebSocket stream, auth and static pages."""

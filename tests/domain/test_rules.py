@@ -1,0 +1,409 @@
+"""The hall's rules, one command at a time, on the pure domain core."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+import pytest
+from conftest import FakeClock, small_hall
+
+from queue_server.domain import commands as c
+from queue_server.domain import events as e
+from queue_server.domain.errors import Conflict, DomainError, NotFound
+from queue_server.domain.hall import MissedPolicy, Policy, Service, Window, WindowKind
+from queue_server.domain.model import Priority, TicketState, WindowState
+from queue_server.domain.state import Hall
+
+_ids = itertools.count(1)
+
+
+def issue(hall: Hall, clock: FakeClock, service: str = "social", **kw: Any) -> str:
+    clock.advance(seconds=10)
+    outcome = hall.execute(
+        c.IssueTicket(ticket_id=f"t{next(_ids)}", service=service, **kw), clock()
+    )
+    assert outcome.ticket_id is not None
+    return outcome.ticket_id
+
+
+def do(hall: Hall, clock: FakeClock, command: c.Command) -> str | None:
+    clock.advance(seconds=10)
+    return hall.execute(command, clock()).ticket_id
+
+
+def opened(clock: FakeClock, *windows: str, **config: Any) -> Hall:
+    hall = Hall(small_hall(**config))
+    for w in windows:
+        do(hall, clock, c.OpenWindow(w, clerk=f"clerk{w}"))
+    return hall
+
+
+def number(hall: Hall, ticket_id: str | None) -> str:
+    assert ticket_id is not None
+    return hall.tickets[ticket_id].number
+
+
+def test_numbers_run_per_service_and_restart_each_day(clock: FakeClock) -> None:
+    hall = Hall(small_hall())
+    assert [number(hall, issue(hall, clock)) for _ in range(3)] == ["A001", "A002", "A003"]
+    assert number(hall, issue(hall, clock, "estate")) == "B001"
+    clock.advance(days=1)
+    assert number(hall, issue(hall, clock)) == "A001"
+
+
+def test_a_refused_command_changes_nothing(clock: FakeClock) -> None:
+    hall = opened(clock, "1")
+    issue(hall, clock)
+    before = hall.to_snapshot()
+    for command in (
+        c.IssueTicket(ticket_id="x", service="nope"),
+        c.Recall("1"),
+        c.CallNext("9"),
+        c.CallNext("2"),
+        c.StartService("1"),
+        c.Transfer("1", to_service="social"),
+    ):
+        with pytest.raises(DomainError):
+            hall.execute(command, clock())
+    assert hall.to_snapshot() == before
+
+
+def test_call_order_green_pinned_transferred_appointment_then_first_come(
+    clock: FakeClock,
+) -> None:
+    hall = opened(clock, "1", "2")
+    normal_1 = issue(hall, clock)
+    appointment_late = issue(
+        hall,
+        clock,
+        priority=Priority.APPOINTMENT,
+        slot_start=clock.now + dt.timedelta(hours=2),
+        slot_end=clock.now + dt.timedelta(hours=3),
+    )
+    appointment_now = issue(
+        hall,
+        clock,
+        priority=Priority.APPOINTMENT,
+        slot_start=clock.now - dt.timedelta(minutes=5),
+        slot_end=clock.now + dt.timedelta(hours=1),
+    )
+    normal_2 = issue(hall, clock)
+    to_pin = issue(hall, clock)
+    green = issue(hall, clock, priority=Priority.GREEN)
+    do(hall, clock, c.PinTicket(to_pin, by="manager"))
+    # A ticket transferred in from window 2.
+    moved = issue(hall, clock, "estate")
+    assert do(hall, clock, c.CallNext("2")) == green  # green first
+    assert do(hall, clock, c.CallNext("1")) == to_pin  # then pinned
+    do(hall, clock, c.FinishService("1"))
+    # window 2 serves green; window 1 calls pinned ... now move estate ticket via transfer.
+    assert do(hall, clock, c.CallNext("1")) == appointment_now  # appointment in its slot
+    do(hall, clock, c.Transfer("1", to_service="social"))
+    assert do(hall, clock, c.CallNext("1")) == appointment_now  # transferred in comes first
+    assert do(hall, clock, c.CallNext("1")) == normal_1
+    assert do(hall, clock, c.CallNext("1")) == appointment_late  # out of slot: first come
+    assert do(hall, clock, c.CallNext("1")) == normal_2
+    assert do(hall, clock, c.CallNext("1")) == moved
+
+
+def test_primary_services_before_overflow(clock: FakeClock) -> None:
+    hall = opened(clock, "3")
+    social = issue(hall, clock, "social")
+    company = issue(hall, clock, "company")
+    assert do(hall, clock, c.CallNext("3")) == company
+    assert do(hall, clock, c.CallNext("3")) == social
+    with pytest.raises(NotFound) as refused:
+        do(hall, clock, c.CallNext("3"))
+    assert refused.value.code == "queue_empty"
+
+
+def test_a_window_never_calls_a_service_it_does_not_serve(clock: FakeClock) -> None:
+    hall = opened(clock, "1")
+    issue(hall, clock, "company")
+    with pytest.raises(NotFound):
+        do(hall, clock, c.CallNext("1"))
+
+
+def test_call_next_finishes_the_current_ticket(clock: FakeClock) -> None:
+    hall = opened(clock, "1")
+    first, second = issue(hall, clock), issue(hall, clock)
+    do(hall, clock, c.CallNext("1"))
+    do(hall, clock, c.CallNext("1"))
+    assert hall.tickets[first].state is TicketState.DONE
+    assert hall.tickets[second].state is TicketState.CALLED
+    assert hall.windows["1"].state is WindowState.CALLING
+
+
+def test_recall_up_to_the_cap(clock: FakeClock) -> None:
+    hall = opened(clock, "1", policy=Policy(recall_cap=2))
+    issue(hall, clock)
+    do(hall, clock, c.CallNext("1"))
+    do(hall, clock, c.Recall("1"))
+    do(hall, clock, c.Recall("1"))
+    with pytest.raises(Conflict) as refused:
+        do(hall, clock, c.Recall("1"))
+    assert refused.value.code == "recall_limit"
+
+
+def test_start_and_finish(clock: FakeClock) -> None:
+    hall = opened(clock, "1")
+    t = issue(hall, clock)
+    do(hall, clock, c.CallNext("1"))
+    do(hall, clock, c.StartService("1"))
+    assert hall.windows["1"].state is WindowState.SERVING
+    with pytest.raises(Conflict):
+        do(hall, clock, c.MarkNoShow("1"))  # a citizen being served cannot be missed
+    do(hall, clock, c.FinishService("1"))
+    assert hall.tickets[t].state is TicketState.DONE
+    assert hall.windows["1"].state is WindowState.IDLE
+    with pytest.raises(Conflict) as refused:
+        do(hall, clock, c.FinishService("1"))
+    assert refused.value.code == "no_current_ticket"
+
+
+def test_missed_void_and_call_back_the_last_three(clock: FakeClock) -> None:
+    hall = opened(clock, "1")
+    tickets = [issue(hall, clock) for _ in range(5)]
+    for _ in tickets:
+        do(hall, clock, c.CallNext("1"))
+        do(hall, clock, c.MarkNoShow("1", reason="未到"))
+    assert all(hall.tickets[t].state is TicketState.NO_SHOW for t in tickets)
+    assert hall.windows["1"].missed == tickets[-3:]
+    with pytest.raises(Conflict):
+        do(hall, clock, c.CallBack("1", tickets[0]))
+    assert do(hall, clock, c.CallBack("1", tickets[3])) == tickets[3]
+    assert hall.tickets[tickets[3]].state is TicketState.CALLED
+    assert hall.windows["1"].missed == [tickets[2], tickets[4]]
+
+
+def test_missed_back_of_the_queue_once_then_void(clock: FakeClock) -> None:
+    hall = opened(clock, "1", policy=Policy(missed=MissedPolicy.BACK, missed_requeue_limit=1))
+    a, b, d = issue(hall, clock), issue(hall, clock), issue(hall, clock)
+    do(hall, clock, c.CallNext("1"))
+    do(hall, clock, c.MarkNoShow("1"))
+    assert hall.tickets[a].state is TicketState.WAITING
+    assert [do(hall, clock, c.CallNext("1")) for _ in range(3)] == [b, d, a]
+    do(hall, clock, c.MarkNoShow("1"))
+    assert hall.tickets[a].state is TicketState.NO_SHOW
+
+
+def test_missed_goes_back_after_n_places(clock: FakeClock) -> None:
+    hall = opened(clock, "1", policy=Policy(missed=MissedPolicy.AFTER_N, missed_after_places=2))
+    tickets = [issue(hall, clock) for _ in range(5)]
+    do(hall, clock, c.CallNext("1"))
+    do(hall, clock, c.MarkNoShow("1"))
+    order = [do(hall, clock, c.CallNext("1")) for _ in range(5)]
+    assert order == [tickets[1], tickets[2], tickets[0], tickets[3], tickets[4]]
+
+
+def test_hold_and_resume(clock: FakeClock) -> None:
+    hall = opened(clock, "1")
+    held, other = issue(hall, clock), issue(hall, clock)
+    do(hall, clock, c.CallNext("1"))
+    do(hall, clock, c.HoldTicket("1"))
+    assert hall.tickets[held].state is TicketState.HELD
+    do(hall, clock, c.CallNext("1"))
+    with pytest.raises(Conflict) as refused:
+        do(hall, clock, c.ResumeHeld("1", held))
+    assert refused.value.code == "window_busy"
+    do(hall, clock, c.FinishService("1"))
+    do(hall, clock, c.ResumeHeld("1", held))
+    assert hall.tickets[held].state is TicketState.SERVING
+    assert hall.tickets[other].state is TicketState.DONE
+    with pytest.raises(Conflict):
+        do(hall, clock, c.ResumeHeld("2", held))
+
+
+def test_transfer_to_a_window_keeps_the_number_and_goes_first(clock: FakeClock) -> None:
+    hall = opened(clock, "1", "2")
+    moved, waiting = issue(hall, clock), issue(hall, clock)
+    do(hall, clock, c.CallNext("1"))
+    do(hall, clock, c.Transfer("1", to_window="2"))
+    assert hall.tickets[moved].number == "A001"
+    assert do(hall, clock, c.CallNext("1")) == waiting  # window 1 may not take it back
+    do(hall, clock, c.FinishService("1"))
+    with pytest.raises(NotFound):
+        do(hall, clock, c.CallNext("1"))
+    assert do(hall, clock, c.CallNext("2")) == moved
+
+
+def test_a_route_follows_the_citizen_to_the_next_step(clock: FakeClock) -> None:
+    hall = opened(clock, "1")
+    case = issue(hall, clock, "estate")
+    walk_in = issue(hall, clock, "pickup")
+    do(hall, clock, c.CallNext("1"))
+    do(hall, clock, c.StartService("1"))
+    do(hall, clock, c.FinishService("1"))
+    ticket = hall.tickets[case]
+    assert (ticket.state, ticket.service, ticket.number) == (TicketState.WAITING, "pickup", "B001")
+    assert do(hall, clock, c.CallNext("1")) == case  # ahead of the walk-in pick-up
+    do(hall, clock, c.FinishService("1"))
+    assert hall.tickets[case].state is TicketState.DONE
+    assert do(hall, clock, c.CallNext("1")) == walk_in
+
+
+def test_pause_resume_close(clock: FakeClock) -> None:
+    hall = opened(clock, "1")
+    issue(hall, clock)
+    do(hall, clock, c.PauseWindow("1", reason="离岗"))
+    with pytest.raises(Conflict) as refused:
+        do(hall, clock, c.CallNext("1"))
+    assert refused.value.code == "window_not_open"
+    do(hall, clock, c.ResumeWindow("1"))
+    do(hall, clock, c.CallNext("1"))
+    with pytest.raises(Conflict) as busy:
+        do(hall, clock, c.CloseWindow("1"))
+    assert busy.value.code == "window_busy"
+    do(hall, clock, c.FinishService("1"))
+    do(hall, clock, c.CloseWindow("1"))
+    assert hall.windows["1"].state is WindowState.CLOSED
+    assert hall.windows["1"].clerk is None
+
+
+def test_one_clerk_one_window(clock: FakeClock) -> None:
+    hall = opened(clock, "1")
+    with pytest.raises(Conflict) as occupied:
+        do(hall, clock, c.OpenWindow("1", clerk="someone"))
+    assert occupied.value.code == "window_occupied"
+    with pytest.raises(Conflict) as elsewhere:
+        do(hall, clock, c.OpenWindow("2", clerk="clerk1"))
+    assert elsewhere.value.code == "clerk_elsewhere"
+    assert hall.execute(c.OpenWindow("1", clerk="clerk1"), clock()).events == []
+
+
+def test_issuing_hours_cutoff_and_clearing(clock: FakeClock) -> None:
+    hall = Hall(small_hall())
+    clock.now = clock.now.replace(hour=8, minute=0)  # 30 minutes before opening: allowed
+    early = issue(hall, clock)
+    clock.now = clock.now.replace(hour=11, minute=35)  # 25 minutes before closing: cut off
+    with pytest.raises(Conflict) as closed:
+        issue(hall, clock)
+    assert closed.value.code == "hall_closed"
+    clock.now = clock.now.replace(hour=13, minute=30)
+    afternoon = issue(hall, clock)
+    assert hall.tickets[afternoon].session == 1
+    outcome = hall.execute(c.ClearQueue(), clock())
+    assert [type(ev) for ev in outcome.events] == [e.QueueCleared]
+    assert {hall.tickets[t].state for t in (early, afternoon)} == {TicketState.ABANDONED}
+
+
+def test_daily_and_session_quotas(clock: FakeClock) -> None:
+    limited = Service(
+        id="social",
+        name="社保医保",
+        prefix="A",
+        field="general",
+        floor="1F",
+        daily_quota=3,
+        session_quota=2,
+    )
+    only_window = Window(
+        id="1", label="1号窗口", floor="1F", kind=WindowKind.GENERAL, services=("social",)
+    )
+    hall = Hall(small_hall(services=(limited,), windows=(only_window,)))
+    issue(hall, clock), issue(hall, clock)
+    with pytest.raises(Conflict) as session_full:
+        issue(hall, clock)
+    assert session_full.value.code == "quota_exhausted"
+    clock.now = clock.now.replace(hour=14)
+    issue(hall, clock)
+    with pytest.raises(Conflict) as day_full:
+        issue(hall, clock)
+    assert day_full.value.code == "quota_exhausted"
+
+
+def test_one_waiting_ticket_per_id_per_service(clock: FakeClock) -> None:
+    hall = opened(clock, "1")
+    issue(hall, clock, id_hash="h1")
+    with pytest.raises(Conflict) as refused:
+        issue(hall, clock, id_hash="h1")
+    assert refused.value.code == "already_waiting"
+    issue(hall, clock, "estate", id_hash="h1")  # another service is fine
+    do(hall, clock, c.CallNext("1"))
+    do(hall, clock, c.FinishService("1"))
+    issue(hall, clock, id_hash="h1")  # served: may queue again
+
+
+def test_the_same_idempotency_key_gives_the_same_ticket(clock: FakeClock) -> None:
+    hall = Hall(small_hall())
+    first = issue(hall, clock, device="kiosk-1", idempotency_key="touch-1")
+    again = hall.execute(
+        c.IssueTicket(
+            ticket_id="other", service="social", device="kiosk-1", idempotency_key="touch-1"
+        ),
+        clock(),
+    )
+    assert again.ticket_id == first and again.events == []
+    other_device = issue(hall, clock, device="kiosk-2", idempotency_key="touch-1")
+    assert other_device != first
+
+
+def test_ahead_and_estimated_wait(clock: FakeClock) -> None:
+    hall = opened(clock, "1", "2")
+    tickets = [issue(hall, clock) for _ in range(5)]
+    last = hall.tickets[tickets[-1]]
+    assert hall.ahead(last, clock()) == 4
+    # 4 ahead, 6 minutes each, three windows serve social and two are open.
+    assert hall.eta_minutes(last, clock()) == pytest.approx(4 * 6.0 / 2)
+    assert hall.eta_minutes(hall.tickets[tickets[0]], clock()) == 0.0
+
+
+def test_service_times_teach_the_running_mean(clock: FakeClock) -> None:
+    hall = opened(clock, "1")
+    issue(hall, clock)
+    do(hall, clock, c.CallNext("1"))
+    clock.advance(minutes=16)
+    do(hall, clock, c.FinishService("1"))
+    assert 6.0 < hall.mean_minutes["social"] < 16.0
+
+
+def test_events_survive_the_journal_form(clock: FakeClock) -> None:
+    hall = opened(clock, "1")
+    issue(
+        hall,
+        clock,
+        priority=Priority.APPOINTMENT,
+        slot_start=clock.now,
+        slot_end=clock.now + dt.timedelta(hours=1),
+        device="k",
+        idempotency_key="i",
+    )
+    outcome = hall.execute(c.CallNext("1"), clock())
+    for event in outcome.events:
+        assert e.decode_event(event.type, event.to_data()) == event
+
+
+def test_replay_and_snapshot_rebuild_the_same_hall(clock: FakeClock) -> None:
+    config = small_hall(policy=Policy(missed=MissedPolicy.AFTER_N))
+    hall = Hall(config)
+    journal: list[e.Event] = []
+    for command in (
+        c.OpenWindow("1", clerk="a"),
+        c.OpenWindow("3", clerk="b"),
+        c.IssueTicket("t1", "social"),
+        c.IssueTicket("t2", "estate"),
+        c.IssueTicket("t3", "company", priority=Priority.GREEN),
+        c.IssueTicket("t4", "social"),
+        c.CallNext("1"),
+        c.MarkNoShow("1"),
+        c.CallNext("3"),
+        c.CallNext("1"),
+        c.HoldTicket("1"),
+        c.CallNext("1"),
+        c.PinTicket("t1", by="m"),
+    ):
+        clock.advance(seconds=30)
+        journal.extend(hall.execute(command, clock()).events)
+    replayed = Hall(config)
+    for event in journal:
+        replayed.apply(e.decode_event(event.type, event.to_data()))
+    assert replayed.to_snapshot() == hall.to_snapshot()
+    restored = Hall.from_snapshot(config, hall.to_snapshot())
+    assert restored.to_snapshot() == hall.to_snapshot()
+    clock.advance(seconds=30)
+    assert (
+        hall.execute(c.CallNext("3"), clock()).ticket_id
+        == restored.execute(c.CallNext("3"), clock()).ticket_id
+    )
