@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import pytest
 
 from queue_server.domain.hall import (
@@ -132,3 +136,78 @@ def make_hall_config() -> Callable[..., HallConfig]:
 def clock() -> FakeClock:
     # A Monday morning, inside the first session.
     return FakeClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI))
+
+
+# -- a real server on loopback ----------------------------------------------------------
+
+
+class RunningHall:
+    """A started HallServer plus helpers to make people and devices and talk to it."""
+
+    def __init__(self, server: Any, session: aiohttp.ClientSession) -> None:
+        self.server = server
+        self.http = session
+
+    @property
+    def url(self) -> str:
+        return str(self.server.url)
+
+    async def person(self, name: str, role: str = "clerk") -> str:
+        """Create a person and log in; returns the session token."""
+        await self.server.accounts.add_user(name, role, "correct horse battery")
+        async with self.http.post(
+            f"{self.url}/api/v1/session",
+            json={"username": name, "password": "correct horse battery"},
+        ) as response:
+            assert response.status == 200, await response.text()
+            return str((await response.json())["token"])
+
+    async def device(self, name: str, role: str, window: str | None = None) -> str:
+        return str(await self.server.accounts.add_device(name, role, window=window))
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        body: Any = None,
+        raw: bytes | None = None,
+    ) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with self.http.request(
+            method,
+            f"{self.url}{path}",
+            headers=headers,
+            json=body if raw is None else None,
+            data=raw,
+        ) as response:
+            text = await response.text()
+            try:
+                return response.status, json.loads(text)
+            except ValueError:
+                return response.status, text
+
+
+@pytest.fixture
+async def start_hall(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[RunningHall]]]:
+    """Factory: start a real hallq server on 127.0.0.1 with a SQLite journal in tmp_path."""
+    from queue_server.server import HallServer
+
+    running: list[RunningHall] = []
+
+    async def start(config: HallConfig | None = None, **kwargs: Any) -> RunningHall:
+        server = HallServer(
+            config or small_hall(open_all_hours=True),
+            kwargs.pop("db_path", tmp_path / f"hall{len(running)}.db"),
+            port=0,
+            **kwargs,
+        )
+        await server.start()
+        hall = RunningHall(server, aiohttp.ClientSession())
+        running.append(hall)
+        return hall
+
+    yield start
+    for hall in running:
+        await hall.http.close()
+        await hall.server.stop()

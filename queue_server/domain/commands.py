@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from queue_server.domain.model import Priority
+from queue_server.domain.ratings import Channel, Level
 
 
 @dataclass(frozen=True)
@@ -111,3 +112,16 @@ class CancelTicket(Command):
 @dataclass(frozen=True)
 class ClearQueue(Command):
     """Close out every ticket not being served (lunch or end-of-day clearing)."""
+
+
+@dataclass(frozen=True)
+class RecordRating(Command):
+    """A citizen's 好差评 for the service a window gave on this ticket."""
+
+    ticket_id: str
+    window: str
+    level: Level
+    tags: tuple[str, ...] = ()
+    comment: str | None = None
+    channel: Channel = Channel.HALL_TABLET
+    device: str | None = None

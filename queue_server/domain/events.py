@@ -153,6 +153,21 @@ class WindowClosed(Event):
     window: str
 
 
+@dataclass(frozen=True)
+class RatingRecorded(Event):
+    type: ClassVar[str] = "rating.recorded"
+    ticket_id: str
+    window: str
+    service: str
+    clerk: str | None
+    level: int  # 5 = 非常满意
+    tags: tuple[str, ...] = ()
+    comment: str | None = None
+    channel: int = 4
+    device: str | None = None
+    served_at: dt.datetime | None = None
+
+
 EVENT_TYPES: Mapping[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -172,6 +187,7 @@ EVENT_TYPES: Mapping[str, type[Event]] = {
         WindowPaused,
         WindowResumed,
         WindowClosed,
+        RatingRecorded,
     )
 }
 

@@ -95,6 +95,9 @@ class Ticket:
     slot_start: dt.datetime | None = None
     slot_end: dt.datetime | None = None
     missed_reason: str | None = None
+    # Each finished service is an occurrence "service@window"; each may be rated once.
+    served: list[str] = field(default_factory=list)
+    rated: list[str] = field(default_factory=list)
 
     def move_to(self, new: TicketState) -> None:
         if new not in TICKET_TRANSITIONS[self.state]:
@@ -124,6 +127,8 @@ class Ticket:
         values["day"] = dt.date.fromisoformat(values["day"])
         values["key"] = tuple(values["key"]) if values["key"] is not None else None
         values["route_remaining"] = tuple(values["route_remaining"])
+        values["served"] = list(values["served"])
+        values["rated"] = list(values["rated"])
         for name in (
             "issued_at",
             "called_at",

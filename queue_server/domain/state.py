@@ -21,6 +21,7 @@ from queue_server.domain.model import (
     WindowStatus,
 )
 from queue_server.domain.queues import Queues
+from queue_server.domain.ratings import check_rating
 
 # How fast the running mean of service times follows recent services.
 MEAN_WEIGHT = 0.2
@@ -313,6 +314,36 @@ class Hall:
             self._emit(outcome, e.QueueCleared(at=now, ticket_ids=ids))
         return outcome
 
+    def _rate(self, cmd: c.RecordRating, now: dt.datetime) -> Outcome:
+        check_rating(
+            cmd.level, cmd.tags, bad_requires_tag=self.config.policy.bad_rating_requires_tag
+        )
+        window = self._window(cmd.window)
+        ticket = self._ticket(cmd.ticket_id)
+        occurrence = next((o for o in reversed(ticket.served) if o.endswith(f"@{window.id}")), None)
+        if occurrence is None:
+            raise Conflict("not_served", f"{ticket.number}尚未在{window.id}号窗口办结")
+        if occurrence in ticket.rated:
+            raise Conflict("already_rated", f"{ticket.number}的这次服务已经评价过了")
+        outcome = Outcome(ticket_id=ticket.id)
+        self._emit(
+            outcome,
+            e.RatingRecorded(
+                at=now,
+                ticket_id=ticket.id,
+                window=window.id,
+                service=occurrence.rsplit("@", 1)[0],
+                clerk=window.clerk,
+                level=int(cmd.level),
+                tags=cmd.tags,
+                comment=cmd.comment,
+                channel=int(cmd.channel),
+                device=cmd.device,
+                served_at=ticket.finished_at or ticket.called_at,
+            ),
+        )
+        return outcome
+
     # -- helpers for deciding ------------------------------------------------------------
 
     def _window(self, window_id: str) -> WindowStatus:
@@ -470,6 +501,7 @@ class Hall:
     def _on_finished(self, ev: e.TicketFinished) -> None:
         ticket = self.tickets[ev.ticket_id]
         self._learn_service_time(ticket, ev.at)
+        ticket.served.append(f"{ticket.service}@{ev.window}")
         self._release_window(ev.window, ev.at)
         if ev.next_service is not None and ev.key is not None:
             ticket.move_to(TicketState.WAITING)
@@ -550,6 +582,9 @@ class Hall:
                 self.windows[ticket.window].held.remove(ticket.id)
             ticket.move_to(TicketState.ABANDONED)
             self._finalise(ticket, ev.at)
+
+    def _on_rated(self, ev: e.RatingRecorded) -> None:
+        self.tickets[ev.ticket_id].rated.append(f"{ev.service}@{ev.window}")
 
     def _on_window_opened(self, ev: e.WindowOpened) -> None:
         window = self.windows[ev.window]
@@ -665,6 +700,7 @@ _HANDLERS: dict[type[c.Command], Callable[[Hall, Any, dt.datetime], Outcome]] = 
     c.PinTicket: Hall._pin,
     c.CancelTicket: Hall._cancel,
     c.ClearQueue: Hall._clear,
+    c.RecordRating: Hall._rate,
 }
 
 _APPLIERS: dict[type[e.Event], Callable[[Hall, Any], None]] = {
@@ -684,4 +720,5 @@ _APPLIERS: dict[type[e.Event], Callable[[Hall, Any], None]] = {
     e.WindowPaused: Hall._on_window_paused,
     e.WindowResumed: Hall._on_window_resumed,
     e.WindowClosed: Hall._on_window_closed,
+    e.RatingRecorded: Hall._on_rated,
 }

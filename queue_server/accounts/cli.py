@@ -1,0 +1,100 @@
+"""The `hallq user add` and `hallq device add` commands, as functions the argparse CLI calls."""
+
+from __future__ import annotations
+
+import difflib
+import sqlite3
+import sys
+from collections.abc import Collection
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+
+from queue_server.accounts.principal import AccountError
+from queue_server.accounts.store import AccountStore
+from queue_server.store.database import open_database
+from queue_server.store.errors import StoreError
+
+_EXIT_ERROR = 2
+_clock = partial(datetime.now, UTC)
+
+
+async def cli_user_add(db_path: str | Path, name: str, role: str, password_stdin_text: str) -> int:
+    """Create a person whose password came on standard input; returns the exit code."""
+    try:
+        password = _one_line(password_stdin_text)
+        conn = await open_database(db_path)
+        try:
+            await AccountStore(conn, clock=_clock).add_user(name, role, password)
+        finally:
+            await conn.close()
+    except (AccountError, StoreError, sqlite3.Error) as exc:
+        return _fail(exc)
+    print(f"created {role} {name!r}")
+    return 0
+
+
+async def cli_device_add(
+    db_path: str | Path,
+    name: str,
+    role: str,
+    window: str | None,
+    *,
+    known_windows: Collection[str] | None = None,
+) -> int:
+    """Create a device and print its token as the last line, once; returns the exit code.
+
+    `known_windows` are the hall config's window ids; when given, other windows are refused.
+    """
+    try:
+        if window is not None and known_windows is not None and window not in known_windows:
+            raise AccountError(_unknown_window(window, known_windows))
+        conn = await open_database(db_path)
+        try:
+            token = await AccountStore(conn, clock=_clock).add_device(name, role, window=window)
+        finally:
+            await conn.close()
+    except (AccountError, StoreError, sqlite3.Error) as exc:
+        return _fail(exc)
+    at_window = f" for window {window}" if window is not None else ""
+    print(f"created {role} {name!r}{at_window}")
+    print("its token is shown only this once; put it in the device's config:")
+    print(token)
+    return 0
+
+
+async def cli_device_revoke(db_path: str | Path, name: str) -> int:
+    """Withdraw a device's token; the server refuses it within its cache time (seconds)."""
+    try:
+        conn = await open_database(db_path)
+        try:
+            await AccountStore(conn, clock=_clock).revoke_device(name)
+        finally:
+            await conn.close()
+    except (AccountError, StoreError, sqlite3.Error) as exc:
+        return _fail(exc)
+    print(f"revoked device {name!r}")
+    return 0
+
+
+def _one_line(text: str) -> str:
+    # `echo secret | hallq user add ...` ends the password with a newline that is not part of it.
+    line = text.removesuffix("\n").removesuffix("\r")
+    if "\n" in line or "\r" in line:
+        raise AccountError("give the password as a single line on standard input")
+    return line
+
+
+def _unknown_window(window: str, known_windows: Collection[str]) -> str:
+    # Window ids are short ("A3"), too short for difflib alone to catch a wrong case.
+    close = [known for known in known_windows if known.casefold() == window.casefold()]
+    close = close or difflib.get_close_matches(window, list(known_windows), n=1)
+    if close:
+        return f"the hall has no window {window!r}; did you mean {close[0]!r}?"
+    known = ", ".join(sorted(known_windows)) or "none"
+    return f"the hall has no window {window!r}; its windows are: {known}"
+
+
+def _fail(exc: Exception) -> int:
+    print(f"hallq: error: {exc}", file=sys.stderr)
+    return _EXIT_ERROR

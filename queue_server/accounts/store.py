@@ -1,0 +1,290 @@
+"""People, devices and their tokens, kept in the hall's SQLite database."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import aiosqlite
+
+from queue_server.accounts.passwords import PasswordHasher, hash_token, new_token
+from queue_server.accounts.principal import (
+    DEVICE_ROLES,
+    PERSON_ROLES,
+    WINDOW_BOUND_ROLES,
+    AccountError,
+    Principal,
+    Role,
+)
+
+DEFAULT_SESSION_TTL = timedelta(hours=12)
+DEFAULT_CACHE_TTL = timedelta(seconds=2)
+DEFAULT_HASHER = PasswordHasher()
+
+_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}", re.ASCII)
+_CACHE_SIZE = 1024
+# Far longer than the tokens we hand out (43 characters): anything longer is refused unhashed.
+_MAX_TOKEN_LENGTH = 256
+
+# One round trip for either kind of token; a live session of an enabled user, or a device
+# that is not revoked.
+_LOOKUP = """
+    SELECT 'user', u.username, u.role, NULL, u.display_name, u.staff_no, s.expires_at
+    FROM sessions AS s JOIN users AS u ON u.username = s.username
+    WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0
+    UNION ALL
+    SELECT 'device', name, role, window, NULL, NULL, NULL
+    FROM devices WHERE token_hash = ? AND revoked_at IS NULL
+"""
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    username: str
+    role: Role
+    display_name: str | None
+    staff_no: str | None
+    created_at: datetime
+    disabled: bool
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    name: str
+    role: Role
+    window: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class _Cached:
+    principal: Principal
+    since: datetime
+    until: datetime
+
+
+class AccountStore:
+    """Creates people and devices, logs people in and tells who holds a bearer token.
+
+    Every write is a single statement on the autocommit connection, so it is its own durable
+    transaction and the store never leaves one open on a connection it may share.
+    """
+
+    def __init__(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        clock: Callable[[], datetime],
+        session_ttl: timedelta = DEFAULT_SESSION_TTL,
+        cache_ttl: timedelta = DEFAULT_CACHE_TTL,
+        hasher: PasswordHasher = DEFAULT_HASHER,
+    ) -> None:
+        self._conn = conn
+        self._clock = clock
+        self._session_ttl = session_ttl
+        self._cache_ttl = cache_ttl
+        self._hasher = hasher
+        self._cache: dict[str, _Cached] = {}
+
+    async def add_user(
+        self,
+        username: str,
+        role: Role | str,
+        password: str,
+        *,
+        display_name: str | None = None,
+        staff_no: str | None = None,
+    ) -> None:
+        person_role = _role(role, PERSON_ROLES, "a person")
+        _check_name(username, "username")
+        encoded = await asyncio.to_thread(self._hasher.hash, password)
+        try:
+            await self._conn.execute(
+                "INSERT INTO users (username, role, password_hash, display_name, staff_no,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (username, person_role, encoded, display_name, staff_no, _iso(self._now())),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise AccountError(f"user {username!r} already exists") from exc
+
+    async def add_device(self, name: str, role: Role | str, *, window: str | None = None) -> str:
+        """Create a device and return its token: the only time the token is ever seen.
+
+        The name of a revoked device may be given again: the device gets a new token.
+        """
+        device_role = _role(role, DEVICE_ROLES, "a device")
+        _check_name(name, "device name")
+        if device_role in WINDOW_BOUND_ROLES and not window:
+            raise AccountError(f"a {device_role} device belongs to one window: give its window")
+        if device_role not in WINDOW_BOUND_ROLES and window is not None:
+            raise AccountError(f"a {device_role} device serves the whole hall and has no window")
+        token = new_token()
+        async with self._conn.execute(
+            "INSERT INTO devices (name, role, window, token_hash, created_at)"
+            " VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET role = excluded.role, window = excluded.window,"
+            " token_hash = excluded.token_hash, created_at = excluded.created_at,"
+            " revoked_at = NULL WHERE devices.revoked_at IS NOT NULL",
+            (name, device_role, window, hash_token(token), _iso(self._now())),
+        ) as cur:
+            if cur.rowcount == 0:
+                raise AccountError(
+                    f"device {name!r} already exists; revoke it first to issue a new token"
+                )
+        return token
+
+    async def revoke_device(self, name: str) -> None:
+        """Refuse the device's token from now on (within the cache TTL in other processes)."""
+        async with self._conn.execute(
+            "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?) WHERE name = ?"
+            " RETURNING token_hash",
+            (_iso(self._now()), name),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            raise AccountError(f"no device named {name!r}")
+        self._cache.pop(row[0], None)
+
+    async def login(self, username: str, password: str) -> tuple[str, Principal] | None:
+        """Open a session: its token and the person, or None for any bad credentials."""
+        async with self._conn.execute(
+            "SELECT role, password_hash, display_name, staff_no, disabled FROM users"
+            " WHERE username = ?",
+            (username,),
+        ) as cur:
+            row = await cur.fetchone()
+        # An unknown username still pays for one hash, so timing does not tell which
+        # usernames exist.
+        encoded = self._hasher.dummy_hash if row is None else row[1]
+        matched = await asyncio.to_thread(self._hasher.verify, password, encoded)
+        if row is None or not matched or row[4]:
+            return None
+        now = self._now()
+        token = new_token()
+        await self._conn.execute("DELETE FROM sessions WHERE expires_at <= ?", (_iso(now),))
+        await self._conn.execute(
+            "INSERT INTO sessions (token_hash, username, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?)",
+            (hash_token(token), username, _iso(now), _iso(now + self._session_ttl)),
+        )
+        return token, Principal("user", username, Role(row[0]), None, row[2], row[3])
+
+    async def logout(self, token: str) -> None:
+        key = hash_token(token)
+        await self._conn.execute("DELETE FROM sessions WHERE token_hash = ?", (key,))
+        self._cache.pop(key, None)
+
+    async def authenticate(self, token: str) -> Principal | None:
+        """Who holds this session or device token, or None if nobody (any more)."""
+        if not token or len(token) > _MAX_TOKEN_LENGTH:
+            return None
+        key = hash_token(token)
+        now = self._now()
+        cached = self._cache.get(key)
+        # `since` guards against the wall clock stepping back, which would stretch the TTL.
+        if cached is not None and cached.since <= now < cached.until:
+            return cached.principal
+        async with self._conn.execute(_LOOKUP, (key, _iso(now), key)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            self._cache.pop(key, None)
+            return None
+        kind, name, role, window, display_name, staff_no, expires_at = row
+        principal = Principal(kind, name, Role(role), window, display_name, staff_no)
+        until = now + self._cache_ttl
+        if expires_at is not None:
+            until = min(until, datetime.fromisoformat(expires_at))
+        self._remember(key, _Cached(principal, now, until))
+        return principal
+
+    async def has_admin(self) -> bool:
+        async with self._conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE role = ? AND disabled = 0)", (Role.ADMIN,)
+        ) as cur:
+            row = await cur.fetchone()
+        return row is not None and bool(row[0])
+
+    async def list_users(self) -> list[UserInfo]:
+        async with self._conn.execute(
+            "SELECT username, role, display_name, staff_no, created_at, disabled FROM users"
+            " ORDER BY username"
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            UserInfo(name, Role(role), display, staff, datetime.fromisoformat(created), bool(off))
+            for name, role, display, staff, created, off in rows
+        ]
+
+    async def list_devices(self) -> list[DeviceInfo]:
+        async with self._conn.execute(
+            "SELECT name, role, window, created_at, revoked_at FROM devices ORDER BY name"
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            DeviceInfo(
+                name,
+                Role(role),
+                window,
+                datetime.fromisoformat(created),
+                None if revoked is None else datetime.fromisoformat(revoked),
+            )
+            for name, role, window, created, revoked in rows
+        ]
+
+    async def secret(self, name: str, size: int = 32) -> bytes:
+        """The server secret called `name`, made of `size` random bytes the first time."""
+        value = await self._fetch_secret(name)
+        if value is None:
+            # Two processes may race here: the first insert wins and both read back its value.
+            await self._conn.execute(
+                "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                (name, secrets.token_bytes(size)),
+            )
+            value = await self._fetch_secret(name)
+        if value is None or len(value) != size:
+            raise AccountError(f"server secret {name!r} is missing or not {size} bytes long")
+        return value
+
+    async def _fetch_secret(self, name: str) -> bytes | None:
+        async with self._conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)) as cur:
+            row = await cur.fetchone()
+        return None if row is None else bytes(row[0])
+
+    def _now(self) -> datetime:
+        now = self._clock()
+        if now.tzinfo is None:
+            raise ValueError("the clock must give timezone-aware datetimes")
+        return now
+
+    def _remember(self, key: str, entry: _Cached) -> None:
+        if key not in self._cache and len(self._cache) >= _CACHE_SIZE:
+            self._cache = {k: e for k, e in self._cache.items() if e.since <= entry.since < e.until}
+            if len(self._cache) >= _CACHE_SIZE:
+                del self._cache[next(iter(self._cache))]
+        self._cache[key] = entry
+
+
+def _role(value: Role | str, allowed: frozenset[Role], what: str) -> Role:
+    if value not in allowed:
+        raise AccountError(
+            f"{value!r} is not a role for {what}; use one of {', '.join(sorted(allowed))}"
+        )
+    return Role(value)
+
+
+def _check_name(name: str, what: str) -> None:
+    if not _NAME.fullmatch(name):
+        raise AccountError(
+            f"{what} {name!r} must be 1 to 64 letters, digits, dots, dashes or underscores"
+        )
+
+
+def _iso(moment: datetime) -> str:
+    # Always UTC with microseconds, so that stored times compare correctly as strings in SQL.
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")

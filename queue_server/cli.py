@@ -1,0 +1,138 @@
+"""The `hallq` command: serve a hall, manage people and devices, check a config."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from queue_server import sd_notify
+from queue_server.accounts.cli import cli_device_add, cli_device_revoke, cli_user_add
+from queue_server.config import ConfigError, check_config_main, load_builtin_hall, load_hall
+from queue_server.domain.hall import HallConfig
+from queue_server.server import HallServer
+from queue_server.store.errors import StoreError
+
+DEFAULT_DB = Path("var") / "hall.db"
+
+log = logging.getLogger("hallq")
+
+
+def _hall(config: str | None, *, open_all_hours: bool = False) -> HallConfig:
+    if config is None:
+        return load_builtin_hall()
+    return load_hall(config, open_all_hours=open_all_hours)
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    hall = _hall(args.config, open_all_hours=args.open_all_hours)
+    server = HallServer(hall, args.db, host=args.host, port=args.port)
+    try:
+        await server.start()
+    except (StoreError, OSError) as failure:
+        print(f"hallq: cannot start: {failure}", file=sys.stderr)
+        await server.stop()
+        return 1
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    print(f"hallq: {hall.name} is open at {server.url}/", flush=True)
+    if not await server.accounts.has_admin():
+        db = f" --db {args.db}" if Path(args.db) != DEFAULT_DB else ""
+        print(
+            "hallq: nobody can sign in yet. Create the first administrator with:\n"
+            f"  .venv/bin/hallq user add admin --role admin --password-stdin{db}\n"
+            "  (type the password, then press Enter and Ctrl-D)",
+            flush=True,
+        )
+    sd_notify.ready()
+    watchdog = asyncio.create_task(sd_notify.run_watchdog(server.healthy))
+    try:
+        await stop.wait()
+    finally:
+        sd_notify.stopping()
+        watchdog.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watchdog
+        await server.stop()
+    return 0
+
+
+def _known_windows(config: str | None) -> set[str]:
+    return {w.id for w in _hall(config).windows}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hallq", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the queue server")
+    serve.add_argument("--config", help="hall config (TOML); default: the built-in example hall")
+    serve.add_argument("--db", default=str(DEFAULT_DB), help="SQLite file (default: %(default)s)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--open-all-hours", action="store_true", help="ignore opening sessions and clearing"
+    )
+
+    user = commands.add_parser("user", help="people who sign in").add_subparsers(
+        dest="action", required=True
+    )
+    user_add = user.add_parser("add", help="create a person")
+    user_add.add_argument("name")
+    user_add.add_argument("--role", required=True, choices=["clerk", "manager", "admin"])
+    user_add.add_argument("--password-stdin", action="store_true", required=True)
+    for p in (user_add,):
+        p.add_argument("--config")
+        p.add_argument("--db", default=str(DEFAULT_DB))
+
+    device = commands.add_parser("device", help="kiosks, boards, pads, stations").add_subparsers(
+        dest="action", required=True
+    )
+    device_add = device.add_parser("add", help="create a device and print its token once")
+    device_add.add_argument("name")
+    device_add.add_argument("--role", required=True, choices=["kiosk", "board", "pad", "station"])
+    device_add.add_argument("--window")
+    device_revoke = device.add_parser("revoke", help="withdraw a device's token")
+    device_revoke.add_argument("name")
+    for p in (device_add, device_revoke):
+        p.add_argument("--config")
+        p.add_argument("--db", default=str(DEFAULT_DB))
+
+    check = commands.add_parser("check-config", help="check a hall config and list every problem")
+    check.add_argument("file")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        if args.command == "serve":
+            return asyncio.run(_serve(args))
+        if args.command == "check-config":
+            return check_config_main(args.file)
+        if args.command == "user":
+            return asyncio.run(cli_user_add(args.db, args.name, args.role, sys.stdin.read()))
+        if args.action == "add":
+            windows = _known_windows(args.config)
+            return asyncio.run(
+                cli_device_add(args.db, args.name, args.role, args.window, known_windows=windows)
+            )
+        return asyncio.run(cli_device_revoke(args.db, args.name))
+    except ConfigError as problems:
+        print(f"hallq: the hall config has {len(problems.problems)} problem(s):", file=sys.stderr)
+        for problem in problems.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

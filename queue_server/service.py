@@ -1,0 +1,304 @@
+"""The one writer: decides commands in order, journals them, then answers and publishes."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import datetime as dt
+import heapq
+import logging
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from queue_server import wire
+from queue_server.domain import commands as c
+from queue_server.domain import events as e
+from queue_server.domain.errors import DomainError
+from queue_server.domain.hall import HallConfig
+from queue_server.domain.hours import clearings_between, next_clearing
+from queue_server.domain.model import Ticket
+from queue_server.domain.state import Hall, Outcome
+from queue_server.store.errors import StoreError
+from queue_server.store.eventlog import EventLog, NewEvent, Snapshot
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# A batch holds every command waiting when the writer comes round; this caps one commit.
+MAX_BATCH = 512
+# Calls kept for a board's snapshot.
+RECENT_CALLS = 20
+
+
+class ServiceUnavailable(Exception):
+    """The journal could not take the command; nothing of it was acknowledged or kept."""
+
+
+@dataclass(frozen=True)
+class Published:
+    """One journalled change as the event stream carries it."""
+
+    seq: int
+    message: dict[str, Any]
+    topics: frozenset[str]
+
+
+View = Callable[[Hall, Outcome, dt.datetime], T]
+
+
+@dataclass
+class _Pending(Generic[T]):
+    command: c.Command
+    view: View[T]
+    future: asyncio.Future[T]
+
+
+class HallService:
+    """Owns the hall's state. Every change goes through `execute`, strictly one at a time.
+
+    A command is decided against the live state, its events are appended to the journal
+    together with every other command of the same batch (one fsync for all), and only then
+    is its caller answered and the change published. If the journal refuses a batch, every
+    command in it fails and the state is rebuilt from the journal, so what callers were
+    told and what is on disk never differ.
+    """
+
+    def __init__(
+        self,
+        config: HallConfig,
+        journal: EventLog,
+        *,
+        clock: Callable[[], dt.datetime],
+        publish: Callable[[Sequence[Published]], None] = lambda _: None,
+        snapshot_every: int = 10_000,
+        new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+    ) -> None:
+        self.config = config
+        self.journal = journal
+        self.clock = clock
+        self.publish = publish
+        self.snapshot_every = snapshot_every
+        self.new_ticket_id = new_id
+        self.hall = Hall(config)
+        self.last_seq = 0
+        self.started_at: dt.datetime | None = None
+        self.replayed_events = 0
+        self.calls = 0  # tickets called since start, for /metrics
+        self.recent_calls: collections.deque[dict[str, Any]] = collections.deque(
+            maxlen=RECENT_CALLS
+        )
+        self._snapshot_seq = 0
+        self._queue: asyncio.Queue[_Pending[Any]] = asyncio.Queue()
+        self._lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._replayed_messages: list[Published] = []
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Rebuild the hall from the newest snapshot and the events after it, then serve."""
+        await self._load()
+        self.started_at = self.clock()
+        self._tasks = [asyncio.create_task(self._writer(), name="hall-writer")]
+        await self._clear_missed_clearings()
+        self._tasks.append(asyncio.create_task(self._clearing_timer(), name="hall-clearing"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        while not self._queue.empty():
+            pending = self._queue.get_nowait()
+            if not pending.future.done():
+                pending.future.set_exception(ServiceUnavailable("the server is stopping"))
+        if self.last_seq > self._snapshot_seq:
+            await self._save_snapshot()
+
+    def replayed_messages(self) -> list[Published]:
+        """Stream messages rebuilt for the events replayed at start, for the hub's replay."""
+        return list(self._replayed_messages)
+
+    async def _load(self) -> None:
+        snapshot = await self.journal.latest_snapshot()
+        hall = (
+            Hall(self.config)
+            if snapshot is None
+            else Hall.from_snapshot(self.config, snapshot.state)
+        )
+        seq = snapshot.seq if snapshot else 0
+        self._snapshot_seq = seq
+        messages: list[Published] = []
+        replayed = 0
+        while batch := await self.journal.read(after_seq=seq, limit=5000):
+            for stored in batch:
+                event = e.decode_event(stored.type, stored.data)
+                hall.apply(event)
+                message, topics = wire.event_message(hall, event)
+                messages.append(Published(stored.seq, {**message, "seq": stored.seq}, topics))
+                seq = stored.seq
+            replayed += len(batch)
+        self.hall = hall
+        self.last_seq = seq
+        self.replayed_events = replayed
+        self._replayed_messages = messages
+        self._seed_recent_calls()
+
+    def _seed_recent_calls(self) -> None:
+        called = [t for t in self.hall.tickets.values() if t.called_at is not None]
+        newest = heapq.nlargest(RECENT_CALLS, called, key=_called_at)
+        self.recent_calls.clear()
+        for t in reversed(newest):
+            self.recent_calls.append(
+                {
+                    "ticket": wire.ticket(self.hall, t),
+                    "window": t.window,
+                    "at": wire.when(t.called_at, self.hall),
+                }
+            )
+
+    # -- commands ---------------------------------------------------------------------------
+
+    async def execute(self, command: c.Command, view: View[T]) -> T:
+        """Run one command; `view` renders the answer from the state right after it.
+
+        Raises DomainError when the hall's rules refuse it (nothing changed), and
+        ServiceUnavailable when it could not be journalled (nothing changed either).
+        """
+        if not self._tasks:
+            raise ServiceUnavailable("the hall is not running")
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Pending(command, view, future))
+        return await future
+
+    @contextlib.asynccontextmanager
+    async def consistent(self) -> AsyncIterator[Hall]:
+        """Read the hall between batches, when it holds exactly what the journal holds."""
+        async with self._lock:
+            yield self.hall
+
+    async def _writer(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < MAX_BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            async with self._lock:
+                await self._run_batch(batch)
+
+    async def _run_batch(self, batch: list[_Pending[Any]]) -> None:
+        now = self.clock()
+        answers: list[tuple[_Pending[Any], Any, BaseException | None]] = []
+        decided: list[tuple[e.Event, dict[str, Any], frozenset[str]]] = []
+        for pending in batch:
+            if pending.future.done():  # the caller gave up before its turn: nothing to do
+                continue
+            try:
+                outcome = self.hall.execute(pending.command, now)
+                answers.append((pending, pending.view(self.hall, outcome, now), None))
+            except DomainError as error:
+                answers.append((pending, None, error))
+                continue
+            for event in outcome.events:
+                message, topics = wire.event_message(self.hall, event)
+                decided.append((event, message, topics))
+        if decided:
+            try:
+                stored = await self.journal.append(
+                    [NewEvent(ev.type, ev.to_data()) for ev, _, _ in decided],
+                    recorded_at=now.astimezone(dt.UTC).isoformat(),
+                )
+            except StoreError as failure:
+                log.error("journal refused a batch of %d commands: %s", len(batch), failure)
+                for pending, _, _ in answers:
+                    if not pending.future.done():
+                        pending.future.set_exception(
+                            ServiceUnavailable("记录失败, 请稍后再试 (the journal is unavailable)")
+                        )
+                await self._reload_after_failure()
+                return
+            self.last_seq = stored[-1].seq
+        for pending, answer, refused in answers:
+            if pending.future.done():
+                continue
+            if refused is not None:
+                pending.future.set_exception(refused)
+            else:
+                pending.future.set_result(answer)
+        if decided:
+            published = [
+                Published(s.seq, {**message, "seq": s.seq}, topics)
+                for s, (_, message, topics) in zip(stored, decided, strict=True)
+            ]
+            self._remember_calls(published)
+            self.publish(published)
+            if self.last_seq - self._snapshot_seq >= self.snapshot_every:
+                await self._save_snapshot()
+
+    def _remember_calls(self, published: Sequence[Published]) -> None:
+        for item in published:
+            self.calls += item.message["type"] == "ticket.called"
+            if item.message["type"] in ("ticket.called", "ticket.recalled"):
+                self.recent_calls.append(
+                    {
+                        "ticket": item.message["ticket"],
+                        "window": item.message["window"]["id"],
+                        "at": item.message["at"],
+                    }
+                )
+
+    async def _reload_after_failure(self) -> None:
+        try:
+            await self._load()
+        except StoreError:
+            log.exception("cannot reload the hall from the journal")
+
+    async def _save_snapshot(self) -> None:
+        try:
+            await self.journal.save_snapshot(Snapshot(self.last_seq, self.hall.to_snapshot()))
+            self._snapshot_seq = self.last_seq
+        except StoreError:
+            # A snapshot only shortens start-up; the journal alone still rebuilds the hall.
+            log.exception("could not save a snapshot at seq %d", self.last_seq)
+
+    # -- clearing ---------------------------------------------------------------------------
+
+    async def _clear_missed_clearings(self) -> None:
+        """A clearing time that passed while the server was down is applied at start."""
+        last = self.hall.last_event_at
+        if last is None:
+            return
+        tz = self.hall.tz
+        if clearings_between(self.config.hours, last.astimezone(tz), self.clock().astimezone(tz)):
+            await self.execute(c.ClearQueue(), _nothing)
+
+    async def _sleep_until(self, moment: dt.datetime) -> None:
+        # Sleeping can end a little early against the wall clock; clear only once it is time.
+        while (remaining := (moment - self.clock()).total_seconds()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(remaining)
+
+    async def _clearing_timer(self) -> None:
+        while True:
+            now = self.clock().astimezone(self.hall.tz)
+            moment = next_clearing(self.config.hours, now)
+            if moment is None:
+                return
+            await self._sleep_until(moment)
+            try:
+                await self.execute(c.ClearQueue(), _nothing)
+            except (DomainError, ServiceUnavailable):
+                log.exception("clearing at %s failed", moment)
+
+
+def _nothing(hall: Hall, outcome: Outcome, now: dt.datetime) -> None:
+    return None
+
+
+def _called_at(t: Ticket) -> dt.datetime:
+    assert t.called_at is not None
+    return t.called_at

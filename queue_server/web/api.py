@@ -1,0 +1,257 @@
+"""The REST API of API.md: sessions, tickets, window actions, ratings and the hall view."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from queue_server import wire
+from queue_server.accounts import Principal, Role
+from queue_server.domain import commands as c
+from queue_server.domain.errors import NotFound
+from queue_server.domain.model import Priority
+from queue_server.domain.ratings import Channel, Level
+from queue_server.domain.state import Hall, Outcome
+from queue_server.web import requests as rq
+from queue_server.web.auth import (
+    ISSUERS,
+    PEOPLE,
+    SUPERVISORS,
+    Forbidden,
+    actor,
+    bearer_token,
+    check_window_action,
+    require_principal,
+    require_role,
+)
+from queue_server.web.context import context
+from queue_server.web.replies import reply
+
+routes = web.RouteTableDef()
+
+
+def _ticket_answer(hall: Hall, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
+    assert outcome.ticket_id is not None
+    return wire.ticket_view(hall, hall.tickets[outcome.ticket_id], now)
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    return reply({"status": "ok"})
+
+
+@routes.post("/api/v1/session")
+async def login(request: web.Request) -> web.Response:
+    body = rq.LOGIN.parse(await request.read())
+    found = await context(request).accounts.login(body["username"], body["password"])
+    if found is None:
+        raise BadCredentials()
+    token, principal = found
+    return reply(
+        {
+            "token": token,
+            "user": {
+                "username": principal.name,
+                "role": str(principal.role),
+                "display_name": principal.display_name,
+                "staff_no": principal.staff_no,
+            },
+        }
+    )
+
+
+class BadCredentials(Exception):
+    """Wrong username or password (401 bad_credentials)."""
+
+
+@routes.delete("/api/v1/session")
+async def logout(request: web.Request) -> web.Response:
+    ctx = context(request)
+    principal = await require_principal(request, ctx.accounts)
+    require_role(principal, PEOPLE)
+    token = bearer_token(request)
+    assert token is not None
+    await ctx.accounts.logout(token)
+    return reply({"status": "logged_out"})
+
+
+@routes.get("/api/v1/session")
+async def whoami(request: web.Request) -> web.Response:
+    ctx = context(request)
+    principal = await require_principal(request, ctx.accounts)
+    async with ctx.service.consistent() as hall:
+        window = hall.window_of_clerk(principal.name) if principal.role is Role.CLERK else None
+    return reply(
+        {
+            "kind": principal.kind,
+            "name": principal.name,
+            "role": str(principal.role),
+            "window": principal.window or window,
+            "display_name": principal.display_name,
+            "staff_no": principal.staff_no,
+        }
+    )
+
+
+@routes.get("/api/v1/hall")
+async def hall_view(request: web.Request) -> web.Response:
+    async with context(request).service.consistent() as hall:
+        return reply(wire.hall_info(hall))
+
+
+@routes.post("/api/v1/tickets")
+async def issue_ticket(request: web.Request) -> web.Response:
+    ctx = context(request)
+    principal = await require_principal(request, ctx.accounts)
+    require_role(principal, ISSUERS)
+    body = rq.ISSUE.parse(await request.read())
+    id_hash = None
+    if "id_number" in body:
+        id_hash = hmac.new(
+            ctx.id_secret, body["id_number"].upper().encode(), hashlib.sha256
+        ).hexdigest()
+    command = c.IssueTicket(
+        ticket_id=ctx.service.new_ticket_id(),
+        service=body["service"],
+        priority=Priority(body.get("priority", "normal")),
+        device=actor(principal),
+        idempotency_key=body.get("idempotency_key"),
+        id_hash=id_hash,
+    )
+    answer = await ctx.service.execute(command, _ticket_answer)
+    return reply(answer, status=201)
+
+
+@routes.get("/api/v1/tickets/{ticket}")
+async def get_ticket(request: web.Request) -> web.Response:
+    ctx = context(request)
+    async with ctx.service.consistent() as hall:
+        ticket = hall.tickets.get(request.match_info["ticket"])
+        if ticket is None:
+            raise NotFound("unknown_ticket", "没有这个号")
+        return reply(wire.ticket_view(hall, ticket, ctx.service.clock()))
+
+
+@routes.post("/api/v1/tickets/{ticket}/pin")
+async def pin_ticket(request: web.Request) -> web.Response:
+    ctx = context(request)
+    principal = await require_principal(request, ctx.accounts)
+    require_role(principal, SUPERVISORS)
+    rq.EMPTY.parse(await request.read())
+    command = c.PinTicket(request.match_info["ticket"], by=principal.name)
+    return reply(await ctx.service.execute(command, _ticket_answer))
+
+
+@routes.post("/api/v1/tickets/{ticket}/cancel")
+async def cancel_ticket(request: web.Request) -> web.Response:
+    """A manager voids a ticket; a kiosk voids one it issued and could not print."""
+    ctx = context(request)
+    principal = await require_principal(request, ctx.accounts)
+    require_role(principal, SUPERVISORS | {Role.KIOSK})
+    ticket_id = request.match_info["ticket"]
+    if principal.role is Role.KIOSK:
+        async with ctx.service.consistent() as hall:
+            ticket = hall.tickets.get(ticket_id)
+            if ticket is not None and ticket.device != actor(principal):
+                raise Forbidden("a kiosk may void only the tickets it issued")
+    body = rq.CANCEL.parse(await request.read())
+    command = c.CancelTicket(ticket_id, reason=body["reason"])
+    return reply(await ctx.service.execute(command, _ticket_answer))
+
+
+def _window_answer(window_id: str) -> Callable[[Hall, Outcome, dt.datetime], dict[str, Any]]:
+    def render(hall: Hall, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
+        ticket = hall.tickets.get(outcome.ticket_id) if outcome.ticket_id else None
+        return {
+            "ticket": wire.ticket(hall, ticket) if ticket else None,
+            "window": wire.window(hall, window_id),
+        }
+
+    return render
+
+
+WindowAction = Callable[[str, dict[str, Any], Principal], c.Command]
+
+_WINDOW_ACTIONS: dict[str, tuple[rq.Shape, WindowAction]] = {
+    "open": (rq.EMPTY, lambda w, b, p: c.OpenWindow(w, clerk=p.name if p.kind == "user" else None)),
+    "call-next": (rq.EMPTY, lambda w, b, p: c.CallNext(w)),
+    "recall": (rq.EMPTY, lambda w, b, p: c.Recall(w)),
+    "start": (rq.EMPTY, lambda w, b, p: c.StartService(w)),
+    "finish": (rq.EMPTY, lambda w, b, p: c.FinishService(w)),
+    "no-show": (rq.NO_SHOW, lambda w, b, p: c.MarkNoShow(w, reason=b.get("reason"))),
+    "transfer": (
+        rq.TRANSFER,
+        lambda w, b, p: c.Transfer(w, to_service=b.get("service"), to_window=b.get("window")),
+    ),
+    "hold": (rq.EMPTY, lambda w, b, p: c.HoldTicket(w)),
+    "resume-held": (rq.TICKET_REF, lambda w, b, p: c.ResumeHeld(w, b["ticket"])),
+    "call-back": (rq.TICKET_REF, lambda w, b, p: c.CallBack(w, b["ticket"])),
+    "pause": (rq.PAUSE, lambda w, b, p: c.PauseWindow(w, reason=b["reason"])),
+    "resume": (rq.EMPTY, lambda w, b, p: c.ResumeWindow(w)),
+    "close": (rq.EMPTY, lambda w, b, p: c.CloseWindow(w)),
+}
+
+
+@routes.post("/api/v1/windows/{window}/{action}")
+async def window_action(request: web.Request) -> web.Response:
+    ctx = context(request)
+    window_id, action = request.match_info["window"], request.match_info["action"]
+    if action not in _WINDOW_ACTIONS:
+        raise web.HTTPNotFound()
+    principal = await require_principal(request, ctx.accounts)
+    async with ctx.service.consistent() as hall:
+        check_window_action(principal, window_id, hall, opening=action == "open")
+    body_shape, make = _WINDOW_ACTIONS[action]
+    body = body_shape.parse(await request.read())
+    if action == "transfer" and ("service" in body) == ("window" in body):
+        raise rq.InvalidRequest("service", "give exactly one of service or window")
+    command = make(window_id, body, principal)
+    return reply(await ctx.service.execute(command, _window_answer(window_id)))
+
+
+@routes.get("/api/v1/windows/{window}")
+async def window_detail(request: web.Request) -> web.Response:
+    """What a clerk's console shows: the window, its held and recently missed tickets."""
+    ctx = context(request)
+    principal = await require_principal(request, ctx.accounts)
+    window_id = request.match_info["window"]
+    async with ctx.service.consistent() as hall:
+        if principal.role is not Role.CLERK:
+            check_window_action(principal, window_id, hall, opening=False)
+        if window_id not in hall.windows:
+            raise NotFound("unknown_window", f"没有{window_id}号窗口")
+        status = hall.windows[window_id]
+        config = hall.window_config[window_id]
+        return reply(
+            {
+                "window": wire.window(hall, window_id),
+                "held": [wire.ticket(hall, hall.tickets[t]) for t in status.held],
+                "missed": [wire.ticket(hall, hall.tickets[t]) for t in status.missed],
+                "waiting": {s: hall.waiting_count(s) for s in (*config.services, *config.overflow)},
+            }
+        )
+
+
+@routes.post("/api/v1/ratings")
+async def rate(request: web.Request) -> web.Response:
+    ctx = context(request)
+    principal = await require_principal(request, ctx.accounts)
+    require_role(principal, frozenset({Role.PAD}))
+    body = rq.RATING.parse(await request.read())
+    assert principal.window is not None  # pads are always bound to a window
+    command = c.RecordRating(
+        ticket_id=body["ticket"],
+        window=principal.window,
+        level=Level(body["level"]),
+        tags=tuple(body.get("tags", ())),
+        comment=body.get("comment"),
+        channel=Channel(body.get("channel", Channel.HALL_TABLET)),
+        device=actor(principal),
+    )
+    answer = await ctx.service.execute(command, _ticket_answer)
+    return reply({"rating": {"level": body["level"]}, **answer}, status=201)

@@ -1,0 +1,94 @@
+"""The aiohttp application: routes, errors in the shape of API.md, and security headers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from queue_server.domain.errors import Conflict, DomainError, NotFound
+from queue_server.domain.ratings import InvalidRating
+from queue_server.service import ServiceUnavailable
+from queue_server.web import api, metrics, pages, stream
+from queue_server.web.auth import Forbidden, Unauthenticated
+from queue_server.web.context import CONTEXT, Context
+from queue_server.web.replies import reply
+from queue_server.web.requests import InvalidRequest
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+_HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    400: "invalid_request",
+}
+
+
+def error(status: int, code: str, message: str) -> web.Response:
+    return reply({"error": {"code": code, "message": message}}, status=status)
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure leaves as {"error": {"code", "message"}}; nothing leaks as a 500 page."""
+    try:
+        return await handler(request)
+    except Unauthenticated as exc:
+        return error(401, "unauthenticated", str(exc))
+    except api.BadCredentials:
+        return error(401, "bad_credentials", "用户名或密码错误")
+    except Forbidden as exc:
+        return error(403, "forbidden", str(exc))
+    except InvalidRequest as exc:
+        return error(422, "invalid_request", exc.message)
+    except InvalidRating as exc:
+        return error(422, exc.code, exc.message)
+    except NotFound as exc:
+        return error(404, exc.code, exc.message)
+    except Conflict as exc:
+        return error(409, exc.code, exc.message)
+    except DomainError as exc:
+        return error(409, exc.code, exc.message)
+    except ServiceUnavailable as exc:
+        return error(503, "unavailable", str(exc))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = _HTTP_CODES.get(exc.status, "http_error")
+        if exc.status == 413:
+            return error(422, "invalid_request", f"body: larger than {MAX_BODY} bytes")
+        return error(exc.status, code, exc.reason)
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if response.content_type == "text/html":
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+            "style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+        )
+    if request.path.startswith("/api/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def create_app(ctx: Context) -> web.Application:
+    app = web.Application(middlewares=[security_headers, errors], client_max_size=MAX_BODY)
+    app[CONTEXT] = ctx
+    app.add_routes(api.routes)
+    app.add_routes(stream.routes)
+    app.add_routes(metrics.routes)
+    app.add_routes(pages.routes)
+    app.router.add_static("/static/", pages.STATIC, append_version=True)
+    return app

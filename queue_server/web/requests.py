@@ -1,0 +1,153 @@
+"""Request bodies: parsed and checked against a declared shape, or refused naming the field."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+class InvalidRequest(Exception):
+    """A malformed request (422 invalid_request); `field` names what is wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = f"{field}: {message}"
+
+
+@dataclass(frozen=True)
+class Text:
+    max_length: int = 200
+    min_length: int = 1
+    pattern: str | None = None
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Integer:
+    minimum: int
+    maximum: int
+
+
+@dataclass(frozen=True)
+class TextList:
+    item: Text
+    max_items: int
+
+
+Kind = Text | Integer | TextList
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The fields a body may carry; anything else is refused."""
+
+    required: Mapping[str, Kind]
+    optional: Mapping[str, Kind]
+
+    def parse(self, raw: bytes) -> dict[str, Any]:
+        if not raw.strip():
+            data: Any = {}
+        else:
+            try:
+                data = json.loads(raw)
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise InvalidRequest("body", f"not valid JSON ({exc})") from exc
+        if not isinstance(data, dict):
+            raise InvalidRequest("body", "must be a JSON object")
+        for name in data:
+            if name not in self.required and name not in self.optional:
+                raise InvalidRequest(name, "unknown field")
+        for name in self.required:
+            if name not in data:
+                raise InvalidRequest(name, "is required")
+        checked: dict[str, Any] = {}
+        for name, value in data.items():
+            kind = self.required.get(name) or self.optional[name]
+            if value is None and name in self.optional:
+                continue
+            checked[name] = _check(name, kind, value)
+        return checked
+
+
+def shape(required: Mapping[str, Kind] | None = None, **optional: Kind) -> Shape:
+    return Shape(required or {}, optional)
+
+
+def _check(name: str, kind: Kind, value: Any) -> Any:
+    if isinstance(kind, Text):
+        return _text(name, kind, value)
+    if isinstance(kind, Integer):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise InvalidRequest(name, "must be a whole number")
+        if not kind.minimum <= value <= kind.maximum:
+            raise InvalidRequest(name, f"must be from {kind.minimum} to {kind.maximum}")
+        return value
+    if not isinstance(value, list):
+        raise InvalidRequest(name, "must be a list")
+    if len(value) > kind.max_items:
+        raise InvalidRequest(name, f"at most {kind.max_items} items")
+    return [_text(f"{name}[{i}]", kind.item, v) for i, v in enumerate(value)]
+
+
+def _text(name: str, kind: Text, value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidRequest(name, "must be a string")
+    if not kind.min_length <= len(value) <= kind.max_length:
+        raise InvalidRequest(
+            name, f"must be {kind.min_length} to {kind.max_length} characters long"
+        )
+    if "\x00" in value:
+        raise InvalidRequest(name, "must not contain NUL characters")
+    if kind.choices and value not in kind.choices:
+        raise InvalidRequest(name, f"must be one of {', '.join(kind.choices)}")
+    if kind.pattern and not re.fullmatch(kind.pattern, value):
+        raise InvalidRequest(name, "has the wrong format")
+    return value
+
+
+def query_int(query: Mapping[str, str], name: str, minimum: int = 0) -> int | None:
+    raw = query.get(name)
+    if raw is None:
+        return None
+    if not re.fullmatch(r"\d{1,18}", raw) or int(raw) < minimum:
+        raise InvalidRequest(name, f"must be a whole number >= {minimum}")
+    return int(raw)
+
+
+def query_list(
+    query: Mapping[str, str], name: str, allowed: Sequence[str], default: str
+) -> list[str]:
+    items = [t for t in query.get(name, default).split(",") if t]
+    for item in items:
+        if item not in allowed:
+            raise InvalidRequest(name, f"unknown value {item!r}; use {', '.join(allowed)}")
+    if not items:
+        raise InvalidRequest(name, "must name at least one")
+    return items
+
+
+ID = Text(max_length=64, pattern=r"[A-Za-z0-9_.-]+")
+EMPTY = shape()
+LOGIN = shape({"username": Text(max_length=64), "password": Text(max_length=1024)})
+ISSUE = shape(
+    {"service": ID},
+    priority=Text(choices=("normal", "green")),
+    idempotency_key=Text(max_length=128),
+    # Used only to key "one waiting ticket per ID"; never stored or shown.
+    id_number=Text(max_length=18, min_length=15, pattern=r"\d{15}|\d{17}[\dXx]"),
+)
+NO_SHOW = shape(reason=Text(max_length=200))
+TRANSFER = shape(service=ID, window=ID)
+PAUSE = shape({"reason": Text(max_length=200)})
+TICKET_REF = shape({"ticket": Text(max_length=64)})
+CANCEL = shape({"reason": Text(max_length=200)})
+RATING = shape(
+    {"ticket": Text(max_length=64), "level": Integer(1, 5)},
+    tags=TextList(Text(max_length=3, pattern=r"\d{3}"), max_items=8),
+    comment=Text(max_length=500, min_length=0),
+    channel=Integer(1, 7),
+)

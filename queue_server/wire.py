@@ -1,0 +1,188 @@
+"""Wire shapes of API.md: tickets, windows, stream messages and snapshots, from hall state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from queue_server.domain import events as e
+from queue_server.domain.model import Ticket
+from queue_server.domain.state import Hall
+
+# Stream topics: "board" is public and carries no personal data; "console" is for staff.
+BOARD = "board"
+CONSOLE = "console"
+ALL_TOPICS = frozenset({BOARD, CONSOLE})
+
+# Journal event type -> stream message type (API.md names the window changes as one type).
+_MESSAGE_TYPES = {
+    e.WindowOpened.type: "window.changed",
+    e.WindowPaused.type: "window.changed",
+    e.WindowResumed.type: "window.changed",
+    e.WindowClosed.type: "window.changed",
+}
+
+
+def when(moment: dt.datetime | None, hall: Hall) -> str | None:
+    return moment.astimezone(hall.tz).isoformat(timespec="seconds") if moment else None
+
+
+def ticket(hall: Hall, t: Ticket) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "number": t.number,
+        "service": t.service,
+        "state": str(t.state),
+        "priority": str(t.priority),
+        "window": t.window,
+        "issued_at": when(t.issued_at, hall),
+        "called_at": when(t.called_at, hall),
+        "finished_at": when(t.finished_at, hall),
+        "started_at": when(t.started_at, hall),
+        "recalls": t.recalls,
+        "pinned": t.pinned,
+        "transferred": t.transferred,
+    }
+
+
+def window(hall: Hall, window_id: str) -> dict[str, Any]:
+    config = hall.window_config[window_id]
+    status = hall.windows[window_id]
+    current = hall.current_ticket(window_id)
+    return {
+        "id": config.id,
+        "label": config.label,
+        "floor": config.floor,
+        "kind": str(config.kind),
+        "services": list(config.services),
+        "overflow": list(config.overflow),
+        "state": str(status.state),
+        "ticket": ticket(hall, current) if current else None,
+        "clerk": status.clerk,
+        "pause_reason": status.pause_reason,
+        "since": when(status.since, hall),
+    }
+
+
+def ticket_view(hall: Hall, t: Ticket, now: dt.datetime) -> dict[str, Any]:
+    """A ticket with its place in the queue, as POST and GET /tickets answer."""
+    return {
+        "ticket": ticket(hall, t),
+        "ahead": hall.ahead(t, now),
+        "eta_minutes": hall.eta_minutes(t, now),
+    }
+
+
+def hall_info(hall: Hall) -> dict[str, Any]:
+    config = hall.config
+    return {
+        "hall": {
+            "name": config.name,
+            "name_alt": config.name_alt,
+            "timezone": config.timezone,
+            "second_language": config.second_language,
+            "floors": [
+                {"id": f.id, "label": f.label, "label_alt": f.label_alt} for f in config.floors
+            ],
+            "fields": [{"id": f.id, "name": f.name, "name_alt": f.name_alt} for f in config.fields],
+            "sessions": [
+                {"start": s.start.strftime("%H:%M"), "end": s.end.strftime("%H:%M")}
+                for s in config.hours.sessions
+            ],
+            "open_all_hours": config.hours.open_all_hours,
+            "recall_cap": config.policy.recall_cap,
+            "missed_policy": str(config.policy.missed),
+        },
+        "services": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "name_alt": s.name_alt,
+                "prefix": s.prefix,
+                "field": s.field,
+                "floor": s.floor,
+                "kind": str(s.kind),
+                "route": list(s.route),
+                "daily_quota": s.daily_quota,
+                "session_quota": s.session_quota,
+                "waiting": hall.waiting_count(s.id),
+            }
+            for s in config.services
+        ],
+        "windows": [window(hall, w.id) for w in config.windows],
+    }
+
+
+def event_message(hall: Hall, event: e.Event) -> tuple[dict[str, Any], frozenset[str]]:
+    """The stream message for one event, without its seq, and the topics that carry it.
+
+    Rendered from the hall's state right after the command, so it shows the ticket and the
+    window as that change left them.
+    """
+    body: dict[str, Any] = {"type": _MESSAGE_TYPES.get(event.type, event.type)}
+    body["at"] = when(event.at, hall)
+    ticket_id = getattr(event, "ticket_id", None)
+    if ticket_id is not None and ticket_id in hall.tickets:
+        body["ticket"] = ticket(hall, hall.tickets[ticket_id])
+    window_id = getattr(event, "window", None)
+    if isinstance(window_id, str) and window_id in hall.windows:
+        body["window"] = window(hall, window_id)
+    if isinstance(event, e.TicketRecalled):
+        body["count"] = event.count
+    if isinstance(event, e.TicketCalled):
+        body["callback"] = event.callback
+    if isinstance(event, e.TicketMissed):
+        body["reason"] = event.reason
+    if isinstance(event, e.TicketTransferred):
+        body["to_service"] = event.to_service
+        body["to_window"] = event.to_window
+    if isinstance(event, e.WindowOpened | e.WindowPaused | e.WindowResumed | e.WindowClosed):
+        body["change"] = event.type.split(".", 1)[1]
+    if isinstance(event, e.QueueCleared):
+        body["count"] = len(event.ticket_ids)
+    if isinstance(event, e.RatingRecorded):
+        # Ratings are staff business: the public board never carries them.
+        body.update(
+            level=event.level,
+            tags=list(event.tags),
+            service=event.service,
+            clerk=event.clerk,
+            channel=event.channel,
+            comment=event.comment,
+        )
+        return body, frozenset({CONSOLE})
+    if event.type in (
+        e.TicketIssued.type,
+        e.TicketCalled.type,
+        e.TicketFinished.type,
+        e.TicketMissed.type,
+        e.TicketTransferred.type,
+        e.TicketCancelled.type,
+        e.QueueCleared.type,
+        e.TicketPinned.type,
+        e.TicketHeld.type,
+    ):
+        body["waiting"] = waiting(hall)
+    return body, ALL_TOPICS
+
+
+def waiting(hall: Hall) -> dict[str, int]:
+    return {s.id: hall.waiting_count(s.id) for s in hall.config.services}
+
+
+def board_state(hall: Hall, recent_calls: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """What a board needs to draw itself from nothing: the state part of a snapshot."""
+    longest: dict[str, str | None] = {s.id: None for s in hall.config.services}
+    for t in hall.waiting_tickets():
+        issued = when(t.issued_at, hall)
+        current = longest[t.service]
+        if current is None or (issued is not None and issued < current):
+            longest[t.service] = issued
+    return {
+        "hall": hall.config.name,
+        "windows": [window(hall, w.id) for w in hall.config.windows],
+        "waiting": waiting(hall),
+        "waiting_since": longest,
+        "calls": list(recent_calls),
+    }
