@@ -1,0 +1,138 @@
+"""The one writer: group commit, nothing acknowledged that is not journalled, rebuild on start."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+import pytest
+from conftest import FakeClock, small_hall
+
+from queue_server.domain import commands as c
+from queue_server.domain.errors import DomainError
+from queue_server.domain.state import Hall, Outcome
+from queue_server.service import HallService, Published, ServiceUnavailable
+from queue_server.store.errors import StoreError
+from queue_server.store.memory_log import MemoryEventLog
+
+
+def number(hall: Hall, outcome: Outcome, now: dt.datetime) -> str:
+    assert outcome.ticket_id is not None
+    return hall.tickets[outcome.ticket_id].number
+
+
+def make_service(journal: MemoryEventLog, clock: FakeClock, **kwargs: Any) -> HallService:
+    ids = iter(range(10_000))
+    return HallService(
+        kwargs.pop("config", small_hall(open_all_hours=True)),
+        journal,
+        clock=clock,
+        new_id=lambda: f"t{next(ids)}",
+        **kwargs,
+    )
+
+
+async def issue(service: HallService, key: str | None = None) -> str:
+    command = c.IssueTicket(
+        ticket_id=service.new_ticket_id(), service="social", device="k", idempotency_key=key
+    )
+    return await service.execute(command, number)
+
+
+async def test_a_burst_of_commands_costs_few_commits(clock: FakeClock) -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    service = make_service(journal, clock)
+    await service.start()
+    numbers = await asyncio.gather(*(issue(service) for _ in range(200)))
+    assert sorted(numbers) == [f"A{i:03d}" for i in range(1, 201)]
+    assert journal.commit_seconds.count <= 5  # one commit per batch, not per command
+    assert await journal.last_seq() == 200
+    await service.stop()
+
+
+async def test_a_refused_batch_acknowledges_nothing_and_the_hall_reloads(
+    clock: FakeClock,
+) -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    published: list[Published] = []
+    service = make_service(journal, clock, publish=published.extend)
+    await service.start()
+    assert await issue(service) == "A001"
+    journal.fail_next_append = OSError("disk full")
+    results = await asyncio.gather(*(issue(service) for _ in range(5)), return_exceptions=True)
+    assert all(isinstance(r, ServiceUnavailable) for r in results)
+    assert len(service.hall.tickets) == 1  # what was decided but not journalled is gone
+    assert len(published) == 1
+    assert await issue(service) == "A002"  # numbers given to nobody are given again
+    await service.stop()
+
+
+async def test_refused_commands_journal_nothing(clock: FakeClock) -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    service = make_service(journal, clock)
+    await service.start()
+    with pytest.raises(DomainError) as refused:
+        await service.execute(c.CallNext("1"), lambda h, o, n: None)
+    assert refused.value.code == "window_not_open"
+    assert await journal.last_seq() == 0
+    await service.stop()
+
+
+async def test_an_abandoned_request_is_not_decided(clock: FakeClock) -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    service = make_service(journal, clock)
+    await service.start()
+    gone = asyncio.ensure_future(issue(service))
+    gone.cancel()
+    assert await issue(service) == "A001"
+    await service.stop()
+
+
+async def test_the_hall_is_rebuilt_exactly_from_snapshot_and_journal(clock: FakeClock) -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    service = make_service(journal, clock, snapshot_every=7)
+    await service.start()
+    await service.execute(c.OpenWindow("1", clerk="wang"), lambda h, o, n: None)
+    for i in range(20):
+        await issue(service, key=f"k{i}")
+        if i % 3 == 0:
+            await service.execute(c.CallNext("1"), lambda h, o, n: None)
+    expected = service.hall.to_snapshot()
+    # Simulate a crash: a new service on the same journal, without stopping the first.
+    again = make_service(journal, clock, snapshot_every=7)
+    await again.start()
+    assert again.hall.to_snapshot() == expected
+    assert 0 < again.replayed_events < 7  # the snapshot spared the rest
+    assert again.last_seq == service.last_seq
+    assert await issue(again, key="k3") == "A004"  # idempotency survives the restart
+    assert await issue(again) == "A021"
+    await again.stop()
+    await service.stop()
+
+
+async def test_a_clearing_missed_while_down_is_applied_at_start(clock: FakeClock) -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    config = small_hall(clearing=(dt.time(12, 0),))
+    service = make_service(journal, clock, config=config)
+    await service.start()
+    await issue(service)
+    await service.stop()
+    clock.advance(hours=4)  # 13:00: the 12:00 clearing passed while the server was down
+    again = make_service(journal, clock, config=config)
+    await again.start()
+    assert [t.state for t in again.hall.tickets.values()] == ["abandoned"]
+    await again.stop()
+
+
+async def test_a_store_failure_at_start_is_reported(clock: FakeClock) -> None:
+    journal = MemoryEventLog()
+    service = make_service(journal, clock)
+    with pytest.raises(StoreError):
+        await service.start()  # the journal was never opened

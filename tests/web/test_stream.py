@@ -1,0 +1,181 @@
+"""The event stream: snapshot first, then every change in seq order, resume and replay."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from conftest import RunningHall
+
+from queue_server.hub import Hub
+from queue_server.service import Published
+from queue_server.wire import ALL_TOPICS
+
+
+async def receive(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
+    message = await asyncio.wait_for(ws.receive(), timeout=5)
+    assert message.type is aiohttp.WSMsgType.TEXT, message
+    data: dict[str, Any] = json.loads(message.data)
+    return data
+
+
+async def until_calls(ws: aiohttp.ClientWebSocketResponse, calls: int) -> list[dict[str, Any]]:
+    """Messages up to and including the `calls`-th ticket.called."""
+    seen: list[dict[str, Any]] = []
+    while sum(m["type"] == "ticket.called" for m in seen) < calls:
+        seen.append(await receive(ws))
+    return seen
+
+
+async def issue_and_call(hall: RunningHall, station: str, kiosk: str, n: int) -> list[str]:
+    numbers = []
+    for _ in range(n):
+        await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"})
+        _, called = await hall.call("POST", "/api/v1/windows/1/call-next", station)
+        numbers.append(called["ticket"]["number"])
+    return numbers
+
+
+async def test_snapshot_then_changes_in_order(
+    start_hall: Callable[..., Awaitable[RunningHall]],
+) -> None:
+    hall = await start_hall()
+    station = await hall.device("station-1", "station", window="1")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    await hall.call("POST", "/api/v1/windows/1/open", station)
+    async with hall.http.ws_connect(f"{hall.url}/ws?topics=board") as ws:
+        snapshot = await receive(ws)
+        assert snapshot["type"] == "snapshot"
+        assert [w["id"] for w in snapshot["state"]["windows"]] == ["1", "2", "3"]
+        assert snapshot["state"]["windows"][0]["state"] == "idle"
+        numbers = await issue_and_call(hall, station, kiosk, 3)
+        seen = await until_calls(ws, 3)
+    seqs = [m["seq"] for m in seen]
+    assert seqs == sorted(seqs) and seqs[0] > snapshot["seq"]
+    called = [m for m in seen if m["type"] == "ticket.called"]
+    assert [m["ticket"]["number"] for m in called] == numbers
+    assert all(m["window"]["id"] == "1" for m in called)
+    assert [m["type"] for m in seen[:3]] == ["ticket.issued", "ticket.called", "ticket.issued"]
+
+
+async def test_resume_after_seq_replays_what_was_missed(
+    start_hall: Callable[..., Awaitable[RunningHall]],
+) -> None:
+    hall = await start_hall()
+    station = await hall.device("station-1", "station", window="1")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    await hall.call("POST", "/api/v1/windows/1/open", station)
+    async with hall.http.ws_connect(f"{hall.url}/ws") as ws:
+        last = (await receive(ws))["seq"]
+    missed = await issue_and_call(hall, station, kiosk, 4)
+    async with hall.http.ws_connect(f"{hall.url}/ws?after_seq={last}") as ws:
+        replay = await until_calls(ws, 4)
+    # issued+called, then issued+finished+called three times
+    assert [m["seq"] for m in replay] == list(range(last + 1, last + 12))
+    assert [m["ticket"]["number"] for m in replay if m["type"] == "ticket.called"] == missed
+    # Nothing missed: nothing sent before the next change.
+    async with hall.http.ws_connect(f"{hall.url}/ws?after_seq={last + 11}") as ws:
+        await issue_and_call(hall, station, kiosk, 1)
+        assert (await receive(ws))["seq"] == last + 12
+
+
+async def test_a_client_from_the_future_gets_a_fresh_snapshot(
+    start_hall: Callable[..., Awaitable[RunningHall]],
+) -> None:
+    hall = await start_hall()
+    async with hall.http.ws_connect(f"{hall.url}/ws?after_seq=999999") as ws:
+        assert (await receive(ws))["type"] == "snapshot"
+
+
+async def test_replay_survives_a_restart(
+    start_hall: Callable[..., Awaitable[RunningHall]], tmp_path: Path
+) -> None:
+    db = tmp_path / "restart.db"
+    hall = await start_hall(db_path=db, snapshot_every=1_000_000)
+    station = await hall.device("station-1", "station", window="1")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    await hall.call("POST", "/api/v1/windows/1/open", station)
+    before = await issue_and_call(hall, station, kiosk, 2)
+    async with hall.http.ws_connect(f"{hall.url}/ws") as ws:
+        seq = (await receive(ws))["seq"]
+    after = await issue_and_call(hall, station, kiosk, 2)
+    await hall.server.stop()  # snapshot on the way down
+    again = await start_hall(db_path=db)
+    async with again.http.ws_connect(f"{again.url}/ws?after_seq={seq}") as ws:
+        first = await receive(ws)
+    # The stop took a snapshot, so this client gets a snapshot rather than a replay,
+    # and the snapshot already holds the calls it missed.
+    assert first["type"] == "snapshot" and first["seq"] == seq + 6
+    calls = [c["ticket"]["number"] for c in first["state"]["calls"]]
+    assert calls[-4:] == before + after
+
+
+async def test_replay_after_a_crash_comes_from_the_journal(
+    start_hall: Callable[..., Awaitable[RunningHall]], tmp_path: Path
+) -> None:
+    db = tmp_path / "crash.db"
+    hall = await start_hall(db_path=db, snapshot_every=1_000_000)
+    station = await hall.device("station-1", "station", window="1")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    await hall.call("POST", "/api/v1/windows/1/open", station)
+    async with hall.http.ws_connect(f"{hall.url}/ws") as ws:
+        seq = (await receive(ws))["seq"]
+    missed = await issue_and_call(hall, station, kiosk, 3)
+    # Start a second server on the same journal without stopping the first (as after a
+    # crash: no snapshot was taken), and resume from it.
+    again = await start_hall(db_path=db)
+    async with again.http.ws_connect(f"{again.url}/ws?after_seq={seq}") as ws:
+        replay = await until_calls(ws, 3)
+    assert [m["seq"] for m in replay] == list(range(seq + 1, seq + 9))
+    assert [m["ticket"]["number"] for m in replay if m["type"] == "ticket.called"] == missed
+
+
+async def test_console_topic_carries_ratings_and_board_does_not(
+    start_hall: Callable[..., Awaitable[RunningHall]],
+) -> None:
+    hall = await start_hall()
+    station = await hall.device("station-1", "station", window="1")
+    pad = await hall.device("pad-1", "pad", window="1")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    manager = await hall.person("zhao", "manager")
+    await hall.call("POST", "/api/v1/windows/1/open", station)
+    _, issued = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"})
+    await hall.call("POST", "/api/v1/windows/1/call-next", station)
+    await hall.call("POST", "/api/v1/windows/1/finish", station)
+    board = await hall.http.ws_connect(f"{hall.url}/ws?topics=board")
+    console = await hall.http.ws_connect(f"{hall.url}/ws?topics=board,console&token={manager}")
+    try:
+        await receive(board), await receive(console)
+        body = {"ticket": issued["ticket"]["id"], "level": 1, "tags": ["115"], "comment": "太慢"}
+        assert (await hall.call("POST", "/api/v1/ratings", pad, body))[0] == 201
+        rating = await receive(console)
+        assert (rating["type"], rating["level"], rating["tags"]) == ("rating.recorded", 1, ["115"])
+        await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"})
+        assert (await receive(board))["type"] == "ticket.issued"  # the rating was skipped
+    finally:
+        await board.close()
+        await console.close()
+
+
+@pytest.mark.parametrize("slow_index", [0, 2])
+def test_a_slow_client_is_cut_off_and_never_delays_the_others(slow_index: int) -> None:
+    async def scenario() -> None:
+        hub = Hub(queue_size=4)
+        clients = [hub.attach(ALL_TOPICS, None, dict)[0] for _ in range(3)]
+        for seq in range(1, 11):
+            hub.publish([Published(seq, {"type": "ticket.issued", "seq": seq}, ALL_TOPICS)])
+            for i, client in enumerate(clients):
+                if i != slow_index:  # the others keep reading
+                    while not client.queue.empty():
+                        client.queue.get_nowait()
+        slow = clients[slow_index]
+        assert slow.cut_off and slow.queue.get_nowait() is None
+        assert all(not c.cut_off for i, c in enumerate(clients) if i != slow_index)
+        assert hub.cut_offs == 1
+
+    asyncio.run(scenario())
