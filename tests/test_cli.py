@@ -1,0 +1,92 @@
+"""The hallq command as an operator uses it: serve, user add, device add, check-config."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from queue_server.cli import main
+
+HALLQ = str(Path(sys.executable).with_name("hallq"))
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_serve_prints_the_url_and_how_to_make_an_admin_then_stops_cleanly(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        HALLQ,
+        "serve",
+        "--port",
+        str(port),
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert process.stdout is not None
+    try:
+        lines: list[str] = []
+        while not any("--role admin" in line for line in lines):
+            line = await asyncio.wait_for(process.stdout.readline(), 30)
+            assert line, "".join(lines)
+            lines.append(line.decode())
+        text = "".join(lines)
+        assert f"is open at http://127.0.0.1:{port}/" in text
+        assert "重庆市江北区政务服务中心" in text
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{port}/healthz") as response,
+        ):
+            assert (response.status, await response.json()) == (200, {"status": "ok"})
+        assert (tmp_path / "var" / "hall.db").exists()  # the demo's SQLite file under ./var/
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+
+
+def test_user_and_device_add(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "hall.db")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a long enough secret\n"))
+    assert main(["user", "add", "wang", "--role", "clerk", "--password-stdin", "--db", db]) == 0
+    assert main(["device", "add", "pad-7", "--role", "pad", "--window", "7", "--db", db]) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    assert len(token) >= 40 and " " not in token
+    assert main(["device", "add", "pad-x", "--role", "pad", "--window", "99", "--db", db]) == 2
+    assert "99" in capsys.readouterr().err
+    assert main(["device", "revoke", "pad-7", "--db", db]) == 0
+
+
+def test_check_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-config", str(REPO / "config" / "hall.example.toml")]) == 0
+    assert "OK" in capsys.readouterr().out
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[hall]\nname = "x"\nnmae = "y"\n', encoding="utf-8")
+    assert main(["check-config", str(broken)]) == 1
+    problems = capsys.readouterr().err
+    assert "nmae" in problems and "did you mean" in problems
+
+
+def test_serve_refuses_a_bad_config_listing_every_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[hall]\nnmae = "x"\n', encoding="utf-8")
+    assert main(["serve", "--config", str(broken), "--db", str(tmp_path / "h.db")]) == 2
+    assert "problem" in capsys.readouterr().err
+    assert not (tmp_path / "h.db").exists()
