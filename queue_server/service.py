@@ -108,18 +108,21 @@ class HallService:
         self._tasks.append(asyncio.create_task(self._clearing_timer(), name="hall-clearing"))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks = []
-        while not self._queue.empty():
-            pending = self._queue.get_nowait()
-            if not pending.future.done():
-                pending.future.set_exception(ServiceUnavailable("the server is stopping"))
-        if self.last_seq > self._snapshot_seq:
-            await self._save_snapshot()
+        # Taking the lock first means the writer is between batches: cancelling it can never
+        # cut a commit in half, so the shutdown snapshot matches the journal exactly.
+        async with self._lock:
+            for task in self._tasks:
+                task.cancel()
+            for task in self._tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            self._tasks = []
+            while not self._queue.empty():
+                pending = self._queue.get_nowait()
+                if not pending.future.done():
+                    pending.future.set_exception(ServiceUnavailable("the server is stopping"))
+            if self.last_seq > self._snapshot_seq:
+                await self._save_snapshot()
 
     def replayed_messages(self) -> list[Published]:
         """Stream messages rebuilt for the events replayed at start, for the hub's replay."""

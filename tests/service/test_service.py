@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from queue_server.domain.errors import DomainError
 from queue_server.domain.state import Hall, Outcome
 from queue_server.service import HallService, Published, ServiceUnavailable
 from queue_server.store.errors import StoreError
+from queue_server.store.eventlog import NewEvent, StoredEvent
 from queue_server.store.memory_log import MemoryEventLog
 
 
@@ -136,3 +138,41 @@ async def test_a_store_failure_at_start_is_reported(clock: FakeClock) -> None:
     service = make_service(journal, clock)
     with pytest.raises(StoreError):
         await service.start()  # the journal was never opened
+
+
+class GatedLog(MemoryEventLog):
+    """A journal whose appends wait at a gate, so a test can act while one is in flight."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_append = asyncio.Event()
+        self.gate = asyncio.Event()
+
+    async def append(self, events: Sequence[NewEvent], *, recorded_at: str) -> list[StoredEvent]:
+        self.in_append.set()
+        await self.gate.wait()
+        return await super().append(events, recorded_at=recorded_at)
+
+
+async def test_stopping_never_cuts_a_batch_in_half(clock: FakeClock) -> None:
+    journal = GatedLog()
+    await journal.open()
+    journal.gate.set()
+    service = make_service(journal, clock, snapshot_every=10**9)
+    await service.start()
+    assert await issue(service) == "A001"
+    journal.gate.clear()
+    journal.in_append.clear()
+    in_flight = asyncio.ensure_future(issue(service))
+    await journal.in_append.wait()  # the writer is inside a commit now
+    stopping = asyncio.ensure_future(service.stop())
+    await asyncio.sleep(0.01)
+    journal.gate.set()
+    await stopping
+    # The batch finished and was acknowledged (a writer cut down mid-commit never answers).
+    assert await asyncio.wait_for(in_flight, timeout=5) == "A002"
+    again = make_service(journal, clock)
+    await again.start()  # from the shutdown snapshot: it must equal the journal exactly
+    assert sorted(t.number for t in again.hall.tickets.values()) == ["A001", "A002"]
+    assert again.replayed_events == 0
+    await again.stop()
