@@ -38,7 +38,7 @@ class Hub:
     `after_seq`), so one slow screen never delays the others.
     """
 
-    def __init__(self, *, queue_size: int = 256, replay_size: int = 20_000) -> None:
+    def __init__(self, *, queue_size: int = 256, replay_size: int = 10_000) -> None:
         self.queue_size = queue_size
         self.last_seq = 0
         self.cut_offs = 0

@@ -27,6 +27,7 @@ from queue_server.domain.ratings import check_rating
 MEAN_WEIGHT = 0.2
 # Service times outside this range (minutes) are mistakes, not information.
 MEAN_BOUNDS = (0.5, 240.0)
+DEFAULT_MEAN_MINUTES = 10.0
 
 
 @dataclass
@@ -519,7 +520,7 @@ class Hall:
             return
         minutes = (at - began).total_seconds() / 60
         if MEAN_BOUNDS[0] <= minutes <= MEAN_BOUNDS[1]:
-            old = self.mean_minutes[ticket.service]
+            old = self._mean(ticket.service)
             self.mean_minutes[ticket.service] = old + MEAN_WEIGHT * (minutes - old)
 
     def _on_missed(self, ev: e.TicketMissed) -> None:
@@ -622,7 +623,11 @@ class Hall:
         servers = [w for w in self.config.windows if _serves(w, ticket.service)]
         open_servers = sum(1 for w in servers if self.windows[w.id].is_open)
         capacity = open_servers or len(servers) or 1
-        return round(ahead * self.mean_minutes[ticket.service] / capacity, 1)
+        return round(ahead * self._mean(ticket.service) / capacity, 1)
+
+    def _mean(self, service: str) -> float:
+        # A service dropped from the config since its tickets were issued keeps a default.
+        return self.mean_minutes.get(service, DEFAULT_MEAN_MINUTES)
 
     def waiting_tickets(self) -> Iterator[Ticket]:
         return (t for t in self.tickets.values() if t.state is TicketState.WAITING)

@@ -407,3 +407,28 @@ def test_replay_and_snapshot_rebuild_the_same_hall(clock: FakeClock) -> None:
         hall.execute(c.CallNext("3"), clock()).ticket_id
         == restored.execute(c.CallNext("3"), clock()).ticket_id
     )
+
+
+def test_a_service_dropped_from_the_config_does_not_break_the_hall(clock: FakeClock) -> None:
+    hall = opened(clock, "1")
+    kept = issue(hall, clock, "estate")
+    issue(hall, clock, "social")
+    dropped = issue(hall, clock, "social")
+    smaller = small_hall(
+        services=tuple(s for s in small_hall().services if s.id != "social"),
+        windows=(
+            Window(
+                id="1",
+                label="1号窗口",
+                floor="1F",
+                kind=WindowKind.GENERAL,
+                services=("estate", "pickup"),
+            ),
+        ),
+    )
+    restarted = Hall.from_snapshot(smaller, hall.to_snapshot())
+    assert restarted.eta_minutes(restarted.tickets[dropped], clock()) > 0
+    assert restarted.ahead(restarted.tickets[kept], clock()) == 0
+    do(restarted, clock, c.CallNext("1"))
+    clock.advance(minutes=5)
+    do(restarted, clock, c.FinishService("1"))
