@@ -14,6 +14,7 @@ from queue_server import wire
 from queue_server.accounts import Principal, Role
 from queue_server.domain import commands as c
 from queue_server.domain.errors import NotFound
+from queue_server.domain.events import RatingRecorded
 from queue_server.domain.model import Priority
 from queue_server.domain.ratings import Channel, Level
 from queue_server.domain.state import Hall, Outcome
@@ -45,6 +46,10 @@ async def healthz(request: web.Request) -> web.Response:
     return reply({"status": "ok"})
 
 
+class BadCredentials(Exception):
+    """Wrong username or password (401 bad_credentials)."""
+
+
 @routes.post("/api/v1/session")
 async def login(request: web.Request) -> web.Response:
     body = rq.LOGIN.parse(await request.read())
@@ -63,10 +68,6 @@ async def login(request: web.Request) -> web.Response:
             },
         }
     )
-
-
-class BadCredentials(Exception):
-    """Wrong username or password (401 bad_credentials)."""
 
 
 @routes.delete("/api/v1/session")
@@ -253,5 +254,21 @@ async def rate(request: web.Request) -> web.Response:
         channel=Channel(body.get("channel", Channel.HALL_TABLET)),
         device=actor(principal),
     )
-    answer = await ctx.service.execute(command, _ticket_answer)
-    return reply({"rating": {"level": body["level"]}, **answer}, status=201)
+    return reply(await ctx.service.execute(command, _rating_answer), status=201)
+
+
+def _rating_answer(hall: Hall, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
+    rating = outcome.events[-1]
+    assert isinstance(rating, RatingRecorded) and outcome.ticket_id is not None
+    return {
+        "rating": {
+            "ticket": rating.ticket_id,
+            "window": rating.window,
+            "service": rating.service,
+            "level": rating.level,
+            "tags": list(rating.tags),
+            "channel": rating.channel,
+            "recorded_at": wire.when(rating.at, hall),
+        },
+        "ticket": wire.ticket(hall, hall.tickets[outcome.ticket_id]),
+    }

@@ -209,10 +209,12 @@ async def test_ratings_rules(start_hall: Callable[..., Awaitable[RunningHall]]) 
         "POST", "/api/v1/ratings", pad1, {"ticket": ticket, "level": 2, "tags": ["517"]}
     )
     assert (status, answer["error"]["code"]) == (422, "invalid_request")
-    status, _ = await hall.call(
+    status, recorded = await hall.call(
         "POST", "/api/v1/ratings", pad1, {"ticket": ticket, "level": 2, "tags": ["214"]}
     )
     assert status == 201
+    assert recorded["rating"]["level"] == 2 and recorded["rating"]["tags"] == ["214"]
+    assert (recorded["rating"]["window"], recorded["rating"]["service"]) == ("1", "social")
     status, answer = await hall.call(
         "POST", "/api/v1/ratings", pad1, {"ticket": ticket, "level": 5}
     )
