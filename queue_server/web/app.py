@@ -10,7 +10,7 @@ from aiohttp import web
 from queue_server.domain.errors import Conflict, DomainError, NotFound
 from queue_server.domain.ratings import InvalidRating
 from queue_server.service import ServiceUnavailable
-from queue_server.web import api, metrics, pages, stream
+from queue_server.web import api, metrics, openapi, pages, stream
 from queue_server.web.auth import Forbidden, Unauthenticated
 from queue_server.web.context import CONTEXT, Context
 from queue_server.web.replies import reply
@@ -22,12 +22,7 @@ MAX_BODY = 64 * 1024
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-_HTTP_CODES = {
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "body_too_large",
-    400: "invalid_request",
-}
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
 def error(status: int, code: str, message: str) -> web.Response:
@@ -60,10 +55,11 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        code = _HTTP_CODES.get(exc.status, "http_error")
         if exc.status == 413:
             return error(422, "invalid_request", f"body: larger than {MAX_BODY} bytes")
-        return error(exc.status, code, exc.reason)
+        if exc.status == 400:  # aiohttp's own refusals, e.g. /ws without an Upgrade header
+            return error(422, "invalid_request", f"request: {exc.text or exc.reason}")
+        return error(exc.status, _HTTP_CODES.get(exc.status, "http_error"), exc.reason)
 
 
 @web.middleware
@@ -89,6 +85,7 @@ def create_app(ctx: Context) -> web.Application:
     app.add_routes(api.routes)
     app.add_routes(stream.routes)
     app.add_routes(metrics.routes)
+    app.add_routes(openapi.routes)
     app.add_routes(pages.routes)
     app.router.add_static("/static/", pages.STATIC, append_version=True)
     return app

@@ -113,7 +113,7 @@ def query_int(query: Mapping[str, str], name: str, minimum: int = 0) -> int | No
     raw = query.get(name)
     if raw is None:
         return None
-    if not re.fullmatch(r"\d{1,18}", raw) or int(raw) < minimum:
+    if not re.fullmatch(r"[0-9]{1,18}", raw) or int(raw) < minimum:
         raise InvalidRequest(name, f"must be a whole number >= {minimum}")
     return int(raw)
 
@@ -138,7 +138,7 @@ ISSUE = shape(
     priority=Text(choices=("normal", "green")),
     idempotency_key=Text(max_length=128),
     # Used only to key "one waiting ticket per ID"; never stored or shown.
-    id_number=Text(max_length=18, min_length=15, pattern=r"\d{15}|\d{17}[\dXx]"),
+    id_number=Text(max_length=18, min_length=15, pattern=r"[0-9]{15}|[0-9]{17}[0-9Xx]"),
 )
 NO_SHOW = shape(reason=Text(max_length=200))
 TRANSFER = shape(service=ID, window=ID)
@@ -147,7 +147,7 @@ TICKET_REF = shape({"ticket": Text(max_length=64)})
 CANCEL = shape({"reason": Text(max_length=200)})
 RATING = shape(
     {"ticket": Text(max_length=64), "level": Integer(1, 5)},
-    tags=TextList(Text(max_length=3, pattern=r"\d{3}"), max_items=8),
+    tags=TextList(Text(max_length=3, pattern=r"[0-9]{3}"), max_items=8),
     comment=Text(max_length=500, min_length=0),
     channel=Integer(1, 7),
 )

@@ -28,6 +28,11 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("/api/v1/tickets", {"service": "social", "idempotency_key": ""}, "idempotency_key"),
     ("/api/v1/tickets", {"service": "social", "idempotency_key": "k" * 129}, "idempotency_key"),
     ("/api/v1/tickets", {"service": "social", "id_number": "12345"}, "id_number"),
+    (
+        "/api/v1/tickets",
+        {"service": "social", "id_number": "１１０１０５１９４９１２３１００２Ｘ"},
+        "id_number",
+    ),
     ("/api/v1/tickets", {"service": "social", "extra": 1}, "extra"),
     ("/api/v1/tickets", {"service": {"id": "social"}}, "service"),
     ("/api/v1/tickets", {"service": "soc\u0000ial"}, "service"),
@@ -54,6 +59,7 @@ RATINGS: list[tuple[Any, str]] = [
     ({"ticket": "x", "level": 1, "tags": "115"}, "tags"),
     ({"ticket": "x", "level": 1, "tags": [115]}, "tags[0]"),
     ({"ticket": "x", "level": 1, "tags": ["abc"]}, "tags[0]"),
+    ({"ticket": "x", "level": 1, "tags": ["１１５"]}, "tags[0]"),
     ({"ticket": "x", "level": 1, "tags": ["115"] * 9}, "tags"),
     ({"ticket": "x", "level": 5, "channel": 9}, "channel"),
     ({"ticket": "x", "level": 5, "comment": 3}, "comment"),
@@ -113,6 +119,8 @@ async def test_stream_query_is_checked(start_hall: Callable[..., Awaitable[Runni
         status, answer = await hall.call("GET", f"/ws?{query}")
         assert status == 422, answer
         assert answer["error"]["message"].startswith(f"{field}:")
+    status, answer = await hall.call("GET", "/ws")  # no Upgrade header
+    assert (status, answer["error"]["code"]) == (422, "invalid_request")
     status, answer = await hall.call("GET", "/ws?topics=board,console")
     assert (status, answer["error"]["code"]) == (401, "unauthenticated")
 

@@ -1,0 +1,183 @@
+// Shared by the server's pages: JSON calls that fail with readable messages, and the
+// event stream client that reconnects and resumes where it left off.
+
+// Shown when the server's message is not Chinese (a few 401/403/422 answers are English).
+const CODE_TEXT = {
+  unauthenticated: "登录已失效，请重新登录",
+  forbidden: "没有权限执行此操作",
+  invalid_request: "请求内容有误",
+  unavailable: "服务器暂时无法处理，请稍后重试",
+  not_found: "请求的内容不存在",
+};
+const HAS_CHINESE = /[\u4e00-\u9fff]/;
+
+/** A failed call: `status` is the HTTP status (0 when the server was not reached). */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+  }
+}
+
+function readableMessage(status, error) {
+  const message = typeof error?.message === "string" ? error.message : "";
+  const code = typeof error?.code === "string" ? error.code : "";
+  if (message && HAS_CHINESE.test(message)) return message;
+  const words = CODE_TEXT[code] ?? `操作失败（${status}）`;
+  return message ? `${words}：${message}` : words;
+}
+
+// The difference between the server's clock and this device's, so that "called 2:15 ago"
+// is right on a PC whose clock is off. The Date header has whole seconds: small
+// differences are noise and ignored.
+let clockOffset = 0;
+
+export function serverNow() {
+  return Date.now() + clockOffset;
+}
+
+function learnClock(response, sentAt) {
+  const server = Date.parse(response.headers.get("Date") ?? "");
+  if (Number.isNaN(server)) return;
+  const offset = server + 500 - (sentAt + Date.now()) / 2;
+  clockOffset = Math.abs(offset) > 2000 ? offset : 0;
+}
+
+/** Calls the API; resolves to the parsed body, or rejects with an ApiError. */
+export async function api(method, path, { token = null, body } = {}) {
+  const headers = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const init = { method, headers, cache: "no-store" };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const sentAt = Date.now();
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, "network", "无法连接服务器，请检查网络后重试");
+  }
+  learnClock(response, sentAt);
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const error = data?.error;
+    throw new ApiError(response.status, error?.code ?? "http_error", readableMessage(response.status, error));
+  }
+  return data;
+}
+
+const BACKOFF_FIRST_MS = 500;
+const BACKOFF_MAX_MS = 15000;
+const STABLE_MS = 5000;
+
+/**
+ * The event stream (/ws). Calls `onMessage` with each message in order: a `snapshot`
+ * (at the start, and again whenever the server cannot replay what was missed) replaces
+ * everything; other messages are changes. Reconnects with growing, jittered delays and
+ * asks for what it missed with `after_seq`. `onStatus` gets "online" or "offline".
+ */
+export class Stream {
+  constructor({ topics, token = null, onMessage, onStatus = () => {} }) {
+    this.topics = topics;
+    this.token = token;
+    this.onMessage = onMessage;
+    this.onStatus = onStatus;
+    this.lastSeq = null;
+    this.attempt = 0;
+    this.socket = null;
+    this.timer = null;
+    this.stopped = true;
+  }
+
+  start() {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    const socket = this.socket;
+    this.socket = null;
+    socket?.close(1000);
+  }
+
+  /** Drop the connection now and come back at once (e.g. after the page slept). */
+  reconnect() {
+    if (this.stopped) return;
+    this.attempt = 0;
+    clearTimeout(this.timer);
+    const socket = this.socket;
+    this.socket = null;
+    socket?.close(1000);
+    this.connect();
+  }
+
+  url() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const query = new URLSearchParams({ topics: this.topics.join(",") });
+    if (this.token) query.set("token", this.token);
+    if (this.lastSeq !== null) query.set("after_seq", String(this.lastSeq));
+    return `${scheme}://${location.host}/ws?${query}`;
+  }
+
+  connect() {
+    const socket = new WebSocket(this.url());
+    this.socket = socket;
+    let openedAt = null;
+    socket.addEventListener("open", () => {
+      if (this.socket !== socket) return;
+      openedAt = Date.now();
+      this.onStatus("online");
+    });
+    socket.addEventListener("message", (event) => {
+      if (this.socket !== socket) return;
+      this.receive(event.data);
+    });
+    socket.addEventListener("close", () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      if (this.stopped) return;
+      // Only a connection that lasted counts as a success: a server that accepts and
+      // drops us at once must still see the delays grow.
+      if (openedAt !== null && Date.now() - openedAt > STABLE_MS) this.attempt = 0;
+      this.onStatus("offline");
+      this.schedule();
+    });
+  }
+
+  receive(text) {
+    let message;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (typeof message?.type !== "string") return;
+    if (typeof message.seq === "number") {
+      // A replay may overlap what we already applied; a snapshot always resets.
+      if (message.type !== "snapshot" && this.lastSeq !== null && message.seq <= this.lastSeq) return;
+      this.lastSeq = message.seq;
+    }
+    this.onMessage(message);
+  }
+
+  schedule() {
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.attempt);
+    this.attempt += 1;
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    this.timer = setTimeout(() => {
+      if (!this.stopped) this.connect();
+    }, delay);
+  }
+}

@@ -1,0 +1,193 @@
+// Draws the clerk console from its state; owns no state and sends nothing.
+
+import { serverNow } from "./api.js";
+import { PRIORITIES, ROLES, WINDOW_KINDS, WINDOW_STATES, el, elapsed } from "./words.js";
+
+const $ = (id) => document.getElementById(id);
+
+const TICKET_LINES = {
+  called: "已叫号，等待市民到场",
+  serving: "正在办理",
+};
+
+/** Why `action` cannot be done at the window now, or null when it can. */
+export function whyNot(action, win) {
+  if (!win || win.state === "closed") return "请先在窗口签到";
+  if (win.state === "paused" && action !== "resume" && action !== "close") {
+    return "窗口暂停服务中，请先恢复服务";
+  }
+  const ticket = win.ticket;
+  switch (action) {
+    case "recall":
+    case "start":
+    case "no-show":
+      if (!ticket) return "当前没有号";
+      if (ticket.state !== "called") return `${ticket.number} 已在办理中`;
+      return null;
+    case "finish":
+    case "hold":
+    case "transfer":
+      return ticket ? null : "当前没有号";
+    case "pause":
+      // Asked before the reason dialog rather than after it; the server says the same.
+      return ticket ? "请先办结或挂起当前的号再暂停" : null;
+    case "resume":
+      return win.state === "paused" ? null : "窗口没有暂停";
+    default:
+      return null;
+  }
+}
+
+export function showView(name) {
+  for (const view of ["loading", "login-view", "choose-view", "station-view"]) {
+    $(view).hidden = view !== name;
+  }
+}
+
+export function renderHeader(state) {
+  if (state.hallName) $("hall-name").textContent = state.hallName;
+  const me = state.me;
+  $("who").textContent = me ? `${me.display_name || me.name}${ROLES[me.role] ? `（${ROLES[me.role]}）` : ""}` : "";
+  $("logout").hidden = !me;
+  $("offline").hidden = state.online;
+}
+
+function serviceName(state, id) {
+  return state.services.get(id)?.name ?? id;
+}
+
+function servicesText(state, win) {
+  const main = win.services.map((s) => serviceName(state, s)).join("、");
+  const overflow = (win.overflow ?? []).map((s) => serviceName(state, s)).join("、");
+  return overflow ? `${main}（兼办：${overflow}）` : main;
+}
+
+function stateBadge(windowState) {
+  const badge = el("span", `state-badge state-${windowState}`, WINDOW_STATES[windowState] ?? windowState);
+  return badge;
+}
+
+export function renderChooser(state) {
+  const list = $("window-list");
+  list.replaceChildren();
+  for (const win of state.windows.values()) {
+    const mine = win.state !== "closed" && win.clerk === state.me?.name;
+    const taken = win.state !== "closed" && !mine;
+    const item = el("li", `window-card${mine ? " is-mine" : ""}${taken ? " is-taken" : ""}`);
+    const head = el("div", "window-card-head");
+    head.append(el("span", "window-label", win.label), stateBadge(win.state));
+    item.append(head);
+    item.append(el("p", "window-services", `${WINDOW_KINDS[win.kind] ?? ""} · ${servicesText(state, win)}`));
+    item.append(el("p", "window-clerk", win.clerk ? `签到人员：${win.clerk}` : "无人签到"));
+    const button = el("button", "button button-primary", mine ? "进入工作台" : taken ? "已有人签到" : "在此签到");
+    button.type = "button";
+    button.dataset.window = win.id;
+    button.disabled = taken;
+    button.setAttribute("aria-label", `${win.label}：${button.textContent}`);
+    item.append(button);
+    list.append(item);
+  }
+}
+
+export function renderStation(state) {
+  const win = state.windows.get(state.windowId);
+  if (!win) return;
+  $("station-title").textContent = win.label;
+  const badge = $("window-state");
+  badge.className = `state-badge state-${win.state}`;
+  badge.textContent = WINDOW_STATES[win.state] ?? win.state;
+
+  const ticket = win.ticket;
+  const paused = win.state === "paused";
+  $("current-ticket").hidden = !ticket;
+  $("current-empty").hidden = Boolean(ticket) || paused;
+  $("current-paused").hidden = !paused;
+  $("paused-reason").textContent = win.pause_reason ? `原因：${win.pause_reason}` : "";
+  if (ticket) {
+    $("ticket-number").textContent = ticket.number;
+    $("ticket-service").textContent = serviceName(state, ticket.service);
+    $("ticket-state").textContent = TICKET_LINES[ticket.state] ?? ticket.state;
+    $("ticket-state").className = `ticket-state ticket-state-${ticket.state}`;
+    const tags = [PRIORITIES[ticket.priority], ticket.transferred ? "转办" : "", ticket.pinned ? "置顶" : ""];
+    $("ticket-tags").replaceChildren(...tags.filter(Boolean).map((t) => el("span", "tag", t)));
+    $("ticket-recalls").textContent = `${ticket.recalls ?? 0} / ${state.recallCap}`;
+  }
+
+  for (const button of document.querySelectorAll(".actions [data-action]")) {
+    const action = button.dataset.action;
+    if (action === "pause") button.hidden = paused;
+    if (action === "resume") button.hidden = !paused;
+    const reason = whyNot(action, win);
+    button.disabled = reason !== null;
+    button.title = reason ?? "";
+    button.setAttribute("aria-busy", String(state.busy));
+  }
+  renderWaiting(state, win);
+  renderTicketList(state, "held", state.held, "恢复", "resume-held", paused);
+  renderTicketList(state, "missed", state.missed.slice(-3).reverse(), "回呼", "call-back", paused);
+  updateTimers(state);
+}
+
+function renderWaiting(state, win) {
+  const list = $("waiting-list");
+  list.replaceChildren();
+  let total = 0;
+  const rows = [...win.services.map((s) => [s, false]), ...(win.overflow ?? []).map((s) => [s, true])];
+  for (const [id, overflow] of rows) {
+    const count = state.waiting[id] ?? 0;
+    total += count;
+    const item = el("li", overflow ? "is-overflow" : "");
+    const name = el("span", "waiting-name", serviceName(state, id));
+    const prefix = state.services.get(id)?.prefix;
+    if (prefix) name.append(el("small", "prefix", prefix));
+    if (overflow) name.append(el("small", "tag", "兼办"));
+    const number = el("strong", "waiting-count", String(count));
+    number.dataset.waiting = id;
+    item.append(name, number);
+    list.append(item);
+  }
+  $("waiting-total").textContent = `共 ${total} 人`;
+}
+
+function renderTicketList(state, name, tickets, verb, action, paused) {
+  const list = $(`${name}-list`);
+  list.replaceChildren();
+  $(`${name}-empty`).hidden = tickets.length > 0;
+  for (const ticket of tickets) {
+    const item = el("li");
+    const text = el("span", "ticket-line");
+    text.append(el("strong", "", ticket.number), el("span", "muted", serviceName(state, ticket.service)));
+    if (name === "missed" && ticket.finished_at) text.append(el("span", "muted", `${clockTime(ticket.finished_at, state.timezone)} 过号`));
+    const button = el("button", "button button-small", verb);
+    button.type = "button";
+    button.dataset.action = action;
+    button.dataset.ticket = ticket.id;
+    button.dataset.number = ticket.number;
+    button.setAttribute("aria-label", `${verb} ${ticket.number}`);
+    button.disabled = paused;
+    item.append(text, button);
+    list.append(item);
+  }
+}
+
+function clockTime(iso, timeZone) {
+  const options = { hour: "2-digit", minute: "2-digit", hour12: false, timeZone };
+  return new Date(iso).toLocaleTimeString("zh-CN", options);
+}
+
+function since(iso) {
+  return iso ? elapsed(serverNow() - Date.parse(iso)) : "—";
+}
+
+/** Refreshes the running clocks; called every second. */
+export function updateTimers(state) {
+  const win = state.windows.get(state.windowId);
+  if (!win) return;
+  const ticket = win.ticket;
+  const sinceText = { idle: "已空闲", paused: "已暂停" }[win.state];
+  $("window-since").textContent = sinceText && win.since ? `${sinceText} ${since(win.since)}` : "";
+  if (ticket) {
+    $("ticket-called-for").textContent = since(ticket.called_at);
+    $("ticket-serving-for").textContent = ticket.state === "serving" ? since(ticket.started_at) : "—";
+  }
+}

@@ -1,0 +1,559 @@
+// The plain clerk console: log in, sign in to a window, call and serve tickets, kept live
+// by the event stream.
+
+import { Stream, api } from "./api.js";
+import { renderChooser, renderHeader, renderStation, showView, updateTimers, whyNot } from "./console-view.js";
+import { NO_SHOW_REASONS, PAUSE_REASONS, WINDOW_STATES, el, windowName } from "./words.js";
+
+const TOKEN_KEY = "hallq.console.token";
+const INFO_MS = 6000;
+const DETAIL_DELAY_MS = 150;
+const SESSION_CHECK_MS = 10000;
+const RETRY_MS = 3000;
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  token: sessionStorage.getItem(TOKEN_KEY),
+  me: null,
+  hallName: "",
+  timezone: undefined,
+  recallCap: 5,
+  services: new Map(),
+  windows: new Map(),
+  waiting: {},
+  windowId: null,
+  held: [],
+  missed: [],
+  busy: false,
+  online: true,
+  version: 0, // counts stream messages, to tell when an answer may be older than the stream
+};
+
+let stream = null;
+let infoTimer = null;
+let detailTimer = null;
+let lastSessionCheck = 0;
+
+// Shortcuts by physical key, so that they work whatever the input method is doing.
+const KEYS = {
+  F1: "call-next",
+  Space: "call-next",
+  KeyR: "recall",
+  KeyS: "start",
+  KeyF: "finish",
+  KeyN: "no-show",
+  KeyH: "hold",
+  KeyT: "transfer",
+  KeyP: "pause-or-resume",
+};
+// Actions that change the held or missed lists, which the stream does not carry.
+const LIST_ACTIONS = new Set(["no-show", "hold", "resume-held", "call-back"]);
+
+// -- messages ---------------------------------------------------------------------------
+
+function showError(text) {
+  clearTimeout(infoTimer);
+  $("info").hidden = true;
+  $("error-text").textContent = text;
+  $("error").hidden = false;
+}
+
+function showInfo(text) {
+  $("error").hidden = true;
+  const info = $("info");
+  info.textContent = text;
+  info.hidden = false;
+  clearTimeout(infoTimer);
+  infoTimer = setTimeout(() => {
+    info.hidden = true;
+  }, INFO_MS);
+}
+
+function clearMessages() {
+  clearTimeout(infoTimer);
+  $("error").hidden = true;
+  $("info").hidden = true;
+}
+
+function handleError(error) {
+  if (error.status === 401) {
+    forgetSession();
+    render();
+    showError("登录已失效，请重新登录");
+    return;
+  }
+  showError(error.message);
+}
+
+// -- state ------------------------------------------------------------------------------
+
+function serviceName(id) {
+  return state.services.get(id)?.name ?? id;
+}
+
+function render() {
+  renderHeader(state);
+  if (!state.token) {
+    showView("login-view");
+  } else if (!state.me) {
+    showView("loading");
+  } else if (state.windowId) {
+    showView("station-view");
+    renderStation(state);
+  } else {
+    showView("choose-view");
+    renderChooser(state);
+  }
+}
+
+function myOpenWindow() {
+  for (const win of state.windows.values()) {
+    if (win.state !== "closed" && win.clerk === state.me?.name) return win.id;
+  }
+  return null;
+}
+
+/** Leaves the station when the window was closed, by us or by a manager elsewhere. */
+function checkStillSignedIn() {
+  const win = state.windows.get(state.windowId);
+  if (!win || (win.state !== "closed" && win.clerk === state.me?.name)) return;
+  showInfo(`${windowName(state.windowId)} 已签退`);
+  state.windowId = null;
+  state.held = [];
+  state.missed = [];
+}
+
+async function loadHall() {
+  const info = await api("GET", "/api/v1/hall");
+  state.hallName = info.hall.name;
+  state.timezone = info.hall.timezone;
+  state.recallCap = info.hall.recall_cap;
+  state.services = new Map(info.services.map((s) => [s.id, s]));
+  state.windows = new Map(info.windows.map((w) => [w.id, w]));
+  state.waiting = Object.fromEntries(info.services.map((s) => [s.id, s.waiting]));
+  document.title = `窗口工作台 · ${info.hall.name}`;
+}
+
+async function refreshDetail() {
+  const id = state.windowId;
+  if (!id || !state.token) return;
+  const version = state.version;
+  try {
+    const detail = await api("GET", `/api/v1/windows/${encodeURIComponent(id)}`, { token: state.token });
+    if (state.windowId !== id) return;
+    state.windows.set(detail.window.id, detail.window);
+    state.held = detail.held;
+    state.missed = detail.missed;
+    Object.assign(state.waiting, detail.waiting);
+    checkStillSignedIn();
+  } catch (error) {
+    handleError(error);
+  }
+  // The stream moved on while we asked: read again, so the newer state wins.
+  if (state.version !== version) scheduleDetail();
+  render();
+}
+
+function scheduleDetail() {
+  clearTimeout(detailTimer);
+  detailTimer = setTimeout(refreshDetail, DETAIL_DELAY_MS);
+}
+
+// -- the stream -------------------------------------------------------------------------
+
+function startStream() {
+  stream?.stop();
+  stream = new Stream({ topics: ["board", "console"], token: state.token, onMessage, onStatus });
+  stream.start();
+}
+
+function onStatus(status) {
+  state.online = status === "online";
+  renderHeader(state);
+  if (state.online) {
+    scheduleDetail();
+  } else {
+    checkSession();
+  }
+}
+
+/** While the stream is down, find out whether it is the network or our session. */
+async function checkSession() {
+  if (!state.token || Date.now() - lastSessionCheck < SESSION_CHECK_MS) return;
+  lastSessionCheck = Date.now();
+  try {
+    await api("GET", "/api/v1/session", { token: state.token });
+  } catch (error) {
+    if (error.status === 401) handleError(error);
+  }
+}
+
+function onMessage(message) {
+  state.version += 1;
+  if (message.type === "snapshot") {
+    const snapshot = message.state;
+    state.windows = new Map(snapshot.windows.map((w) => [w.id, w]));
+    state.waiting = { ...snapshot.waiting };
+    scheduleDetail();
+  } else {
+    if (message.window) state.windows.set(message.window.id, message.window);
+    if (message.waiting) state.waiting = { ...message.waiting };
+    const mine = state.windowId;
+    if (mine && (message.window?.id === mine || message.ticket?.window === mine || message.type === "queue.cleared")) {
+      scheduleDetail();
+    }
+  }
+  checkStillSignedIn();
+  render();
+}
+
+// -- session ----------------------------------------------------------------------------
+
+function forgetSession() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  stream?.stop();
+  stream = null;
+  Object.assign(state, { token: null, me: null, windowId: null, held: [], missed: [], online: true });
+}
+
+async function resumeSession() {
+  render();
+  let who;
+  try {
+    who = await api("GET", "/api/v1/session", { token: state.token });
+  } catch (error) {
+    if (error.status === 401) {
+      forgetSession();
+      render();
+      return;
+    }
+    showError(error.message);
+    setTimeout(resumeSession, RETRY_MS);
+    return;
+  }
+  state.me = who;
+  startStream();
+  const id = who.window ?? myOpenWindow();
+  if (id) {
+    await enterWindow(id);
+  } else {
+    render();
+  }
+}
+
+async function login(event) {
+  event.preventDefault();
+  const button = event.target.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const answer = await api("POST", "/api/v1/session", {
+      body: { username: $("username").value.trim(), password: $("password").value },
+    });
+    state.token = answer.token;
+    sessionStorage.setItem(TOKEN_KEY, answer.token);
+    $("password").value = "";
+    clearMessages();
+    await resumeSession();
+  } catch (error) {
+    showError(error.message);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function logout() {
+  const leftOpen = state.windowId;
+  try {
+    await api("DELETE", "/api/v1/session", { token: state.token });
+  } catch (error) {
+    if (error.status !== 401) {
+      showError(error.message);
+      return;
+    }
+  }
+  forgetSession();
+  render();
+  showInfo(leftOpen ? `已退出登录。${windowName(leftOpen)} 仍在签到状态，离开前请签退。` : "已退出登录");
+  $("username").focus();
+}
+
+async function enterWindow(id) {
+  state.windowId = id;
+  render();
+  await refreshDetail();
+}
+
+async function signIn(id) {
+  if (myOpenWindow() === id) {
+    await enterWindow(id);
+    return;
+  }
+  try {
+    const answer = await api("POST", `/api/v1/windows/${encodeURIComponent(id)}/open`, { token: state.token });
+    state.windows.set(answer.window.id, answer.window);
+    showInfo(`已在 ${windowName(id)} 签到`);
+    await enterWindow(id);
+  } catch (error) {
+    handleError(error);
+  }
+}
+
+// -- window actions ---------------------------------------------------------------------
+
+function doneText(action, answer, body) {
+  const ticket = answer?.ticket;
+  const number = ticket?.number ?? "";
+  switch (action) {
+    case "call-next":
+      return `已叫号 ${number}`;
+    case "recall":
+      return `已重呼 ${number}（第 ${ticket?.recalls ?? "?"} 次）`;
+    case "start":
+      return `开始办理 ${number}`;
+    case "finish":
+      return ticket?.state === "waiting"
+        ? `${number} 本步办结，已转入下一步：${serviceName(ticket.service)}`
+        : `${number} 已办结`;
+    case "no-show":
+      return `${number} 已标记过号（${body.reason}）`;
+    case "hold":
+      return `${number} 已挂起`;
+    case "resume-held":
+      return `已恢复办理 ${number}`;
+    case "call-back":
+      return `已回呼 ${number}`;
+    case "transfer":
+      return `${number} 已转到 ${body.window ? windowName(body.window) : serviceName(body.service)}`;
+    case "pause":
+      return `已暂停服务（${body.reason}）`;
+    case "resume":
+      return "已恢复服务";
+    case "close":
+      return "已签退";
+    default:
+      return "已完成";
+  }
+}
+
+async function act(action, body) {
+  if (state.busy) return;
+  const id = state.windowId;
+  const version = state.version;
+  state.busy = true;
+  render();
+  try {
+    const answer = await api("POST", `/api/v1/windows/${encodeURIComponent(id)}/${action}`, {
+      token: state.token,
+      body,
+    });
+    // An answer older than what the stream already showed must not win: re-read instead.
+    if (state.version === version && answer?.window) {
+      state.windows.set(answer.window.id, answer.window);
+    } else {
+      scheduleDetail();
+    }
+    if (LIST_ACTIONS.has(action)) scheduleDetail();
+    if (action === "close") state.windowId = null;
+    showInfo(doneText(action, answer, body));
+  } catch (error) {
+    handleError(error);
+    scheduleDetail(); // we may have acted on an outdated view
+  } finally {
+    state.busy = false;
+    render();
+  }
+}
+
+function trigger(action, body) {
+  if (state.busy) {
+    showInfo("正在处理上一个操作，请稍候再按");
+    return;
+  }
+  if (action === "pause-or-resume") {
+    action = state.windows.get(state.windowId)?.state === "paused" ? "resume" : "pause";
+  }
+  const reason = whyNot(action, state.windows.get(state.windowId));
+  if (reason) {
+    showError(reason);
+    return;
+  }
+  const dialog = DIALOGS[action];
+  if (dialog) {
+    dialog();
+  } else {
+    act(action, body);
+  }
+}
+
+// -- dialogs ----------------------------------------------------------------------------
+
+function buildChoices(containerId, name, reasons) {
+  const box = $(containerId);
+  for (const reason of reasons) {
+    const label = el("label", "choice");
+    const input = el("input");
+    input.type = "radio";
+    input.name = name;
+    input.value = reason;
+    label.append(input, document.createTextNode(reason));
+    box.append(label);
+  }
+}
+
+function openDialog(dialog) {
+  dialog.returnValue = "";
+  dialog.showModal();
+}
+
+function resetChoices(dialog, otherId) {
+  const first = dialog.querySelector("input[type=radio]");
+  first.checked = true;
+  $(otherId).value = "";
+  first.focus();
+}
+
+function chosenReason(dialog, otherId) {
+  const chosen = dialog.querySelector("input[type=radio]:checked")?.value ?? "其他";
+  const other = $(otherId).value.trim();
+  return chosen === "其他" && other ? `其他：${other}` : chosen;
+}
+
+function currentNumber() {
+  return state.windows.get(state.windowId)?.ticket?.number ?? "";
+}
+
+const DIALOGS = {
+  "no-show": () => {
+    const dialog = $("no-show-dialog");
+    $("no-show-number").textContent = currentNumber();
+    openDialog(dialog);
+    resetChoices(dialog, "no-show-other");
+  },
+  pause: () => {
+    const dialog = $("pause-dialog");
+    openDialog(dialog);
+    resetChoices(dialog, "pause-other");
+  },
+  transfer: () => {
+    $("transfer-number").textContent = currentNumber();
+    const current = state.windows.get(state.windowId)?.ticket?.service;
+    const select = $("transfer-target");
+    // No choice made yet: the dialog's form will not confirm without one.
+    const none = new Option("请选择业务或窗口", "", true, true);
+    none.disabled = true;
+    const services = el("optgroup");
+    services.label = "转到业务";
+    for (const service of state.services.values()) {
+      if (service.id === current) continue;
+      services.append(new Option(`${service.name}（${service.prefix}）`, `service:${service.id}`));
+    }
+    const windows = el("optgroup");
+    windows.label = "转到窗口";
+    for (const win of state.windows.values()) {
+      if (win.id === state.windowId) continue;
+      windows.append(new Option(`${win.label}（${WINDOW_STATES[win.state] ?? win.state}）`, `window:${win.id}`));
+    }
+    select.replaceChildren(none, services, windows);
+    openDialog($("transfer-dialog"));
+    select.focus();
+  },
+};
+
+function bindDialogs() {
+  buildChoices("no-show-reasons", "no-show-reason", NO_SHOW_REASONS);
+  buildChoices("pause-reasons", "pause-reason", PAUSE_REASONS);
+  for (const [dialogId, otherId] of [
+    ["no-show-dialog", "no-show-other"],
+    ["pause-dialog", "pause-other"],
+  ]) {
+    // Typing another reason means choosing 其他.
+    $(otherId).addEventListener("input", () => {
+      const other = $(dialogId).querySelector("input[value='其他']");
+      if (other) other.checked = true;
+    });
+  }
+  for (const dialog of document.querySelectorAll("dialog")) {
+    // Chromium may leave the focus on a control of the closed dialog, where it would
+    // swallow the shortcuts: hand it back to the page.
+    dialog.addEventListener("close", () => {
+      if (dialog.contains(document.activeElement)) document.activeElement.blur();
+    });
+  }
+  $("no-show-dialog").addEventListener("close", (event) => {
+    if (event.target.returnValue !== "confirm") return;
+    act("no-show", { reason: chosenReason(event.target, "no-show-other") });
+  });
+  $("pause-dialog").addEventListener("close", (event) => {
+    if (event.target.returnValue !== "confirm") return;
+    act("pause", { reason: chosenReason(event.target, "pause-other") });
+  });
+  $("transfer-dialog").addEventListener("close", (event) => {
+    if (event.target.returnValue !== "confirm") return;
+    const [kind, target] = $("transfer-target").value.split(/:(.*)/s);
+    act("transfer", { [kind]: target });
+  });
+}
+
+// -- wiring -----------------------------------------------------------------------------
+
+function onKey(event) {
+  if (!state.windowId || $("station-view").hidden) return;
+  if (event.ctrlKey || event.altKey || event.metaKey) return;
+  if (document.querySelector("dialog[open]")) return;
+  if (event.target.closest?.("input, textarea, select, [contenteditable]")) return;
+  const action = KEYS[event.code];
+  if (!action) return;
+  // Also keeps Space from pressing whichever button has the focus, and F1 from opening help.
+  event.preventDefault();
+  if (event.repeat) return;
+  trigger(action);
+}
+
+function bindUi() {
+  $("login-form").addEventListener("submit", login);
+  $("logout").addEventListener("click", logout);
+  $("error-close").addEventListener("click", () => {
+    $("error").hidden = true;
+  });
+  $("window-list").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-window]");
+    if (button && !button.disabled) signIn(button.dataset.window);
+  });
+  $("station-view").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button || button.disabled) return;
+    const ticket = button.dataset.ticket;
+    trigger(button.dataset.action, ticket ? { ticket } : undefined);
+  });
+  document.addEventListener("keydown", onKey);
+  // Space on a focused button would click it on key-up; the shortcut already acted.
+  document.addEventListener("keyup", (event) => {
+    const atStation = state.windowId && !$("station-view").hidden && !document.querySelector("dialog[open]");
+    if (atStation && event.code === "Space" && event.target.closest?.("button")) {
+      event.preventDefault();
+    }
+  });
+  bindDialogs();
+  setInterval(() => updateTimers(state), 1000);
+}
+
+async function boot() {
+  try {
+    await loadHall();
+  } catch (error) {
+    showError(`${error.message}（${RETRY_MS / 1000} 秒后重试）`);
+    setTimeout(boot, RETRY_MS);
+    return;
+  }
+  clearMessages();
+  if (state.token) {
+    await resumeSession();
+  } else {
+    render();
+    $("username").focus();
+  }
+}
+
+bindUi();
+boot();

@@ -1,0 +1,203 @@
+// The citizen's phone page (/t/{id}): where the ticket stands, kept live by the public
+// board stream. Shows nothing personal: the number, the service and the queue.
+
+import { Stream, api } from "./api.js";
+
+const $ = (id) => document.getElementById(id);
+
+const REFETCH_MS = 2000; // queue changes elsewhere: ask again at most this often
+const RETRY_MS = 3000;
+const FINAL = new Set(["done", "cancelled", "abandoned"]);
+
+const MISSED_RULES = {
+  void: "叫号时请及时到窗口。过号后本号作废，如有疑问请联系窗口工作人员。",
+  back: "叫号时请及时到窗口。过号后将排到队尾。",
+  after_n: "叫号时请及时到窗口。过号后将顺延几位重新排队。",
+};
+
+const match = location.pathname.match(/^\/t\/([^/]+)/);
+const ticketId = match ? decodeURIComponent(match[1]) : "";
+
+const state = {
+  hall: null,
+  services: new Map(),
+  view: null, // {ticket, ahead, eta_minutes}
+  online: true,
+  updatedAt: null,
+};
+
+let stream = null;
+let lastFetch = 0;
+let fetchTimer = null;
+let fetching = false;
+
+function time(iso) {
+  const options = { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: state.hall?.timezone };
+  return new Date(iso).toLocaleTimeString("zh-CN", options);
+}
+
+function etaText(minutes, ahead) {
+  if (!ahead) return "即将叫号";
+  const total = Math.max(1, Math.ceil(minutes));
+  if (total < 60) return `约 ${total} 分钟`;
+  const rest = total % 60;
+  return `约 ${Math.floor(total / 60)} 小时${rest ? ` ${rest} 分钟` : ""}`;
+}
+
+/** The state in words, and a class for its colour. */
+function describe(ticket) {
+  const where = ticket.window ? `${ticket.window} 号窗口` : "窗口";
+  switch (ticket.state) {
+    case "waiting":
+      return [ticket.transferred ? "已转办，等候中" : "等候中", ""];
+    case "called":
+      return [ticket.recalls ? `正在叫号（第 ${ticket.recalls + 1} 次）` : "正在叫号", ""];
+    case "serving":
+      return [`正在 ${where}办理`, ""];
+    case "held":
+      return [`已挂起：补齐材料后请回到 ${where}`, ""];
+    case "done":
+      return ["已办结，感谢您的耐心等候", "is-done"];
+    case "no_show":
+      return ["已过号", "is-over"];
+    case "abandoned":
+      return ["本号已作废（未在办理时段内办理）", "is-over"];
+    case "cancelled":
+      return ["本号已取消", "is-over"];
+    default:
+      return [ticket.state, ""];
+  }
+}
+
+function render() {
+  $("loading").hidden = true;
+  const view = state.view;
+  if (!view) return;
+  const { ticket } = view;
+  $("ticket-view").hidden = false;
+  $("unknown-view").hidden = true;
+  $("number").textContent = ticket.number;
+  $("service").textContent = state.services.get(ticket.service)?.name ?? ticket.service;
+  const called = ticket.state === "called";
+  $("call").hidden = !called;
+  $("call-window").textContent = ticket.window ?? "";
+  const [words, tone] = describe(ticket);
+  $("status").textContent = words;
+  $("status").className = `phone-status ${tone}`.trim();
+  const waiting = ticket.state === "waiting";
+  $("queue-facts").hidden = !waiting;
+  $("ahead").textContent = String(view.ahead);
+  $("eta").textContent = etaText(view.eta_minutes, view.ahead);
+  const showRule = waiting || called || ticket.state === "no_show";
+  $("rule").textContent = showRule ? (MISSED_RULES[state.hall?.missed_policy] ?? "") : "";
+  $("rule").hidden = !showRule;
+  $("issued").textContent = ticket.issued_at ? `取号时间 ${time(ticket.issued_at)}` : "";
+  const updated = $("updated");
+  updated.textContent = state.online
+    ? state.updatedAt
+      ? `实时更新 · ${time(state.updatedAt)}`
+      : ""
+    : "网络中断，正在重连…";
+  updated.classList.toggle("is-offline", !state.online);
+  document.title = called ? `请到 ${ticket.window} 号窗口 · ${ticket.number}` : `${ticket.number} · 排队进度`;
+}
+
+function showUnknown() {
+  $("loading").hidden = true;
+  $("ticket-view").hidden = true;
+  $("unknown-view").hidden = false;
+  document.title = "没有找到这张号";
+}
+
+function showProblem(text) {
+  const problem = $("problem");
+  problem.textContent = text ?? "";
+  problem.hidden = !text;
+}
+
+async function fetchTicket() {
+  if (fetching) {
+    refetchSoon();
+    return;
+  }
+  fetching = true;
+  lastFetch = Date.now();
+  try {
+    state.view = await api("GET", `/api/v1/tickets/${encodeURIComponent(ticketId)}`);
+    state.updatedAt = new Date().toISOString();
+    showProblem(null);
+    render();
+    if (FINAL.has(state.view.ticket.state)) stream?.stop();
+  } catch (error) {
+    if (error.status === 404) {
+      stream?.stop();
+      showUnknown();
+    } else {
+      showProblem(`${error.message}（稍后自动重试）`);
+      refetchSoon(RETRY_MS);
+    }
+  } finally {
+    fetching = false;
+  }
+}
+
+/** Asks again soon, at most once per REFETCH_MS however many changes come in. */
+function refetchSoon(delay = null) {
+  if (fetchTimer) return;
+  const wait = delay ?? Math.max(0, lastFetch + REFETCH_MS - Date.now());
+  fetchTimer = setTimeout(() => {
+    fetchTimer = null;
+    fetchTicket();
+  }, wait);
+}
+
+function onMessage(message) {
+  if (message.type === "snapshot") {
+    refetchSoon(0);
+    return;
+  }
+  if (message.ticket?.id === ticketId && state.view) {
+    // Our own ticket moved: show it at once, then ask for the queue position.
+    state.view = { ...state.view, ticket: message.ticket };
+    render();
+    clearTimeout(fetchTimer);
+    fetchTimer = null;
+    fetchTicket();
+    return;
+  }
+  if (message.waiting && state.view?.ticket.state === "waiting") refetchSoon();
+}
+
+function onStatus(status) {
+  state.online = status === "online";
+  render();
+}
+
+async function boot() {
+  if (!ticketId) {
+    showUnknown();
+    return;
+  }
+  try {
+    const info = await api("GET", "/api/v1/hall");
+    state.hall = info.hall;
+    state.services = new Map(info.services.map((s) => [s.id, s]));
+    $("hall-name").textContent = info.hall.name;
+  } catch (error) {
+    showProblem(`${error.message}（稍后自动重试）`);
+    setTimeout(boot, RETRY_MS);
+    return;
+  }
+  await fetchTicket();
+  if (!state.view || FINAL.has(state.view.ticket.state)) return;
+  stream = new Stream({ topics: ["board"], onMessage, onStatus });
+  stream.start();
+  // A phone that slept may hold a dead connection: come back fresh when shown again.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState !== "visible" || !stream || stream.stopped) return;
+    stream.reconnect();
+    refetchSoon(0);
+  });
+}
+
+boot();
