@@ -105,8 +105,8 @@ class HallServer:
             self._accounts_db = None
 
     async def healthy(self) -> bool:
-        """The watchdog's question: does the database answer?"""
-        if self._accounts_db is None:
+        """The watchdog's question: is the writer running, and does the database answer?"""
+        if self._accounts_db is None or not self.service.running:
             return False
         async with self._accounts_db.execute("SELECT 1") as cursor:
             return await cursor.fetchone() == (1,)

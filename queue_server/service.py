@@ -192,7 +192,19 @@ class HallService:
             while len(batch) < MAX_BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             async with self._lock:
-                await self._run_batch(batch)
+                try:
+                    await self._run_batch(batch)
+                except Exception:
+                    # A bug, not a rule: the state may be half-changed, so nothing of this
+                    # batch is kept or acknowledged, and the hall is rebuilt from the journal.
+                    log.exception("a batch of %d commands failed; reloading the hall", len(batch))
+                    _fail(batch, ServiceUnavailable("内部错误, 请稍后再试 (internal error)"))
+                    await self._reload_after_failure()
+
+    @property
+    def running(self) -> bool:
+        """True while the writer takes commands (for the health check and the watchdog)."""
+        return bool(self._tasks) and not self._tasks[0].done()
 
     async def _run_batch(self, batch: list[_Pending[Any]]) -> None:
         now = self.clock()
@@ -218,11 +230,9 @@ class HallService:
                 )
             except StoreError as failure:
                 log.error("journal refused a batch of %d commands: %s", len(batch), failure)
-                for pending, _, _ in answers:
-                    if not pending.future.done():
-                        pending.future.set_exception(
-                            ServiceUnavailable("记录失败, 请稍后再试 (the journal is unavailable)")
-                        )
+                _fail(
+                    batch, ServiceUnavailable("记录失败, 请稍后再试 (the journal is unavailable)")
+                )
                 await self._reload_after_failure()
                 return
             self.last_seq = stored[-1].seq
@@ -296,6 +306,12 @@ class HallService:
                 await self.execute(c.ClearQueue(), _nothing)
             except (DomainError, ServiceUnavailable):
                 log.exception("clearing at %s failed", moment)
+
+
+def _fail(batch: list[_Pending[Any]], error: Exception) -> None:
+    for pending in batch:
+        if not pending.future.done():
+            pending.future.set_exception(error)
 
 
 def _nothing(hall: Hall, outcome: Outcome, now: dt.datetime) -> None:

@@ -43,6 +43,8 @@ def _ticket_answer(hall: Hall, outcome: Outcome, now: dt.datetime) -> dict[str, 
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
+    if not context(request).service.running:
+        return reply({"status": "down", "reason": "the hall's writer has stopped"}, status=503)
     return reply({"status": "ok"})
 
 

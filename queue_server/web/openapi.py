@@ -419,7 +419,8 @@ _PAGE = {"type": "string", "description": "An HTML page."}
 OPERATIONS: Mapping[tuple[str, str], Op] = {
     ("get", "/healthz"): Op(
         "Liveness",
-        '`200 {"status": "ok"}` once the server accepts work.',
+        '`200 {"status": "ok"}` once the server accepts work; `503 {"status": "down"}` if the '
+        "hall's writer has stopped (the systemd watchdog then restarts the server).",
         tag="operations",
         answer=_object({"status": {"const": "ok"}}),
     ),

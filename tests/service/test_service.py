@@ -176,3 +176,23 @@ async def test_stopping_never_cuts_a_batch_in_half(clock: FakeClock) -> None:
     assert sorted(t.number for t in again.hall.tickets.values()) == ["A001", "A002"]
     assert again.replayed_events == 0
     await again.stop()
+
+
+async def test_a_failing_command_fails_its_batch_and_the_hall_carries_on(
+    clock: FakeClock,
+) -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    service = make_service(journal, clock)
+    await service.start()
+    assert await issue(service) == "A001"
+
+    def broken_view(hall: Hall, outcome: Outcome, now: dt.datetime) -> None:
+        raise KeyError("a bug in rendering the answer")
+
+    with pytest.raises(ServiceUnavailable):
+        await service.execute(c.OpenWindow("1", clerk="wang"), broken_view)
+    assert service.running
+    assert service.hall.windows["1"].state == "closed"  # the half-done change is gone
+    assert await issue(service) == "A002"
+    await service.stop()

@@ -63,13 +63,26 @@ function servicesText(state, win) {
 }
 
 function stateBadge(windowState) {
-  const badge = el("span", `state-badge state-${windowState}`, WINDOW_STATES[windowState] ?? windowState);
-  return badge;
+  return el("span", `state-badge state-${windowState}`, WINDOW_STATES[windowState] ?? windowState);
+}
+
+/** Rebuilds a list in place without losing the keyboard focus on one of its buttons. */
+function rebuild(list, fill) {
+  const active = document.activeElement;
+  const focused = list.contains(active) ? active.getAttribute("aria-label") : null;
+  list.replaceChildren();
+  fill();
+  if (focused) {
+    [...list.querySelectorAll("button")].find((b) => b.getAttribute("aria-label") === focused)?.focus();
+  }
 }
 
 export function renderChooser(state) {
   const list = $("window-list");
-  list.replaceChildren();
+  rebuild(list, () => fillChooser(state, list));
+}
+
+function fillChooser(state, list) {
   for (const win of state.windows.values()) {
     const mine = win.state !== "closed" && win.clerk === state.me?.name;
     const taken = win.state !== "closed" && !mine;
@@ -151,8 +164,11 @@ function renderWaiting(state, win) {
 
 function renderTicketList(state, name, tickets, verb, action, paused) {
   const list = $(`${name}-list`);
-  list.replaceChildren();
   $(`${name}-empty`).hidden = tickets.length > 0;
+  rebuild(list, () => fillTicketList(state, list, name, tickets, verb, action, paused));
+}
+
+function fillTicketList(state, list, name, tickets, verb, action, paused) {
   for (const ticket of tickets) {
     const item = el("li");
     const text = el("span", "ticket-line");

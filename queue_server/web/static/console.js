@@ -3,7 +3,8 @@
 
 import { Stream, api } from "./api.js";
 import { renderChooser, renderHeader, renderStation, showView, updateTimers, whyNot } from "./console-view.js";
-import { NO_SHOW_REASONS, PAUSE_REASONS, WINDOW_STATES, el, windowName } from "./words.js";
+import { askNoShow, askPause, askTransfer, bindDialogs } from "./console-dialogs.js";
+import { windowName } from "./words.js";
 
 const TOKEN_KEY = "hallq.console.token";
 const INFO_MS = 6000;
@@ -378,121 +379,16 @@ function trigger(action, body) {
     showError(reason);
     return;
   }
-  const dialog = DIALOGS[action];
-  if (dialog) {
-    dialog();
+  const win = state.windows.get(state.windowId);
+  if (action === "no-show") {
+    askNoShow(win.ticket.number);
+  } else if (action === "pause") {
+    askPause();
+  } else if (action === "transfer") {
+    askTransfer(win.ticket, state.services.values(), state.windows.values(), state.windowId);
   } else {
     act(action, body);
   }
-}
-
-// -- dialogs ----------------------------------------------------------------------------
-
-function buildChoices(containerId, name, reasons) {
-  const box = $(containerId);
-  for (const reason of reasons) {
-    const label = el("label", "choice");
-    const input = el("input");
-    input.type = "radio";
-    input.name = name;
-    input.value = reason;
-    label.append(input, document.createTextNode(reason));
-    box.append(label);
-  }
-}
-
-function openDialog(dialog) {
-  dialog.returnValue = "";
-  dialog.showModal();
-}
-
-function resetChoices(dialog, otherId) {
-  const first = dialog.querySelector("input[type=radio]");
-  first.checked = true;
-  $(otherId).value = "";
-  first.focus();
-}
-
-function chosenReason(dialog, otherId) {
-  const chosen = dialog.querySelector("input[type=radio]:checked")?.value ?? "其他";
-  const other = $(otherId).value.trim();
-  return chosen === "其他" && other ? `其他：${other}` : chosen;
-}
-
-function currentNumber() {
-  return state.windows.get(state.windowId)?.ticket?.number ?? "";
-}
-
-const DIALOGS = {
-  "no-show": () => {
-    const dialog = $("no-show-dialog");
-    $("no-show-number").textContent = currentNumber();
-    openDialog(dialog);
-    resetChoices(dialog, "no-show-other");
-  },
-  pause: () => {
-    const dialog = $("pause-dialog");
-    openDialog(dialog);
-    resetChoices(dialog, "pause-other");
-  },
-  transfer: () => {
-    $("transfer-number").textContent = currentNumber();
-    const current = state.windows.get(state.windowId)?.ticket?.service;
-    const select = $("transfer-target");
-    // No choice made yet: the dialog's form will not confirm without one.
-    const none = new Option("请选择业务或窗口", "", true, true);
-    none.disabled = true;
-    const services = el("optgroup");
-    services.label = "转到业务";
-    for (const service of state.services.values()) {
-      if (service.id === current) continue;
-      services.append(new Option(`${service.name}（${service.prefix}）`, `service:${service.id}`));
-    }
-    const windows = el("optgroup");
-    windows.label = "转到窗口";
-    for (const win of state.windows.values()) {
-      if (win.id === state.windowId) continue;
-      windows.append(new Option(`${win.label}（${WINDOW_STATES[win.state] ?? win.state}）`, `window:${win.id}`));
-    }
-    select.replaceChildren(none, services, windows);
-    openDialog($("transfer-dialog"));
-    select.focus();
-  },
-};
-
-function bindDialogs() {
-  buildChoices("no-show-reasons", "no-show-reason", NO_SHOW_REASONS);
-  buildChoices("pause-reasons", "pause-reason", PAUSE_REASONS);
-  for (const [dialogId, otherId] of [
-    ["no-show-dialog", "no-show-other"],
-    ["pause-dialog", "pause-other"],
-  ]) {
-    // Typing another reason means choosing 其他.
-    $(otherId).addEventListener("input", () => {
-      const other = $(dialogId).querySelector("input[value='其他']");
-      if (other) other.checked = true;
-    });
-  }
-  for (const dialog of document.querySelectorAll("dialog")) {
-    // Chromium may leave the focus on a control of the closed dialog, where it would
-    // swallow the shortcuts: hand it back to the page.
-    dialog.addEventListener("close", () => {
-      if (dialog.contains(document.activeElement)) document.activeElement.blur();
-    });
-  }
-  $("no-show-dialog").addEventListener("close", (event) => {
-    if (event.target.returnValue !== "confirm") return;
-    act("no-show", { reason: chosenReason(event.target, "no-show-other") });
-  });
-  $("pause-dialog").addEventListener("close", (event) => {
-    if (event.target.returnValue !== "confirm") return;
-    act("pause", { reason: chosenReason(event.target, "pause-other") });
-  });
-  $("transfer-dialog").addEventListener("close", (event) => {
-    if (event.target.returnValue !== "confirm") return;
-    const [kind, target] = $("transfer-target").value.split(/:(.*)/s);
-    act("transfer", { [kind]: target });
-  });
 }
 
 // -- wiring -----------------------------------------------------------------------------
@@ -534,7 +430,7 @@ function bindUi() {
       event.preventDefault();
     }
   });
-  bindDialogs();
+  bindDialogs(act);
   setInterval(() => updateTimers(state), 1000);
 }
 

@@ -1,0 +1,112 @@
+// The console's three questions: why a ticket was missed, why the window pauses, and
+// where a ticket is transferred to. Each answer goes to the `act` callback given to bind.
+
+import { NO_SHOW_REASONS, PAUSE_REASONS, WINDOW_STATES, el } from "./words.js";
+
+const $ = (id) => document.getElementById(id);
+
+function buildChoices(containerId, name, reasons) {
+  const box = $(containerId);
+  for (const reason of reasons) {
+    const label = el("label", "choice");
+    const input = el("input");
+    input.type = "radio";
+    input.name = name;
+    input.value = reason;
+    label.append(input, document.createTextNode(reason));
+    box.append(label);
+  }
+}
+
+function open(dialog) {
+  dialog.returnValue = "";
+  dialog.showModal();
+}
+
+function resetChoices(dialog, otherId) {
+  const first = dialog.querySelector("input[type=radio]");
+  first.checked = true;
+  $(otherId).value = "";
+  first.focus();
+}
+
+function chosenReason(dialog, otherId) {
+  const chosen = dialog.querySelector("input[type=radio]:checked")?.value ?? "其他";
+  const other = $(otherId).value.trim();
+  return chosen === "其他" && other ? `其他：${other}` : chosen;
+}
+
+/** Asks why `number` was missed. */
+export function askNoShow(number) {
+  const dialog = $("no-show-dialog");
+  $("no-show-number").textContent = number;
+  open(dialog);
+  resetChoices(dialog, "no-show-other");
+}
+
+/** Asks why the window pauses. */
+export function askPause() {
+  const dialog = $("pause-dialog");
+  open(dialog);
+  resetChoices(dialog, "pause-other");
+}
+
+/** Asks where `ticket` goes: any other service, or any other window. */
+export function askTransfer(ticket, services, windows, ownWindow) {
+  $("transfer-number").textContent = ticket.number;
+  const select = $("transfer-target");
+  // No choice made yet: the dialog's form will not confirm without one.
+  const none = new Option("请选择业务或窗口", "", true, true);
+  none.disabled = true;
+  const toServices = el("optgroup");
+  toServices.label = "转到业务";
+  for (const service of services) {
+    if (service.id === ticket.service) continue;
+    toServices.append(new Option(`${service.name}（${service.prefix}）`, `service:${service.id}`));
+  }
+  const toWindows = el("optgroup");
+  toWindows.label = "转到窗口";
+  for (const win of windows) {
+    if (win.id === ownWindow) continue;
+    toWindows.append(new Option(`${win.label}（${WINDOW_STATES[win.state] ?? win.state}）`, `window:${win.id}`));
+  }
+  select.replaceChildren(none, toServices, toWindows);
+  open($("transfer-dialog"));
+  select.focus();
+}
+
+/** Fills in the reasons and sends each confirmed answer to `act(action, body)`. */
+export function bindDialogs(act) {
+  buildChoices("no-show-reasons", "no-show-reason", NO_SHOW_REASONS);
+  buildChoices("pause-reasons", "pause-reason", PAUSE_REASONS);
+  for (const [dialogId, otherId] of [
+    ["no-show-dialog", "no-show-other"],
+    ["pause-dialog", "pause-other"],
+  ]) {
+    // Typing another reason means choosing 其他.
+    $(otherId).addEventListener("input", () => {
+      const other = $(dialogId).querySelector("input[value='其他']");
+      if (other) other.checked = true;
+    });
+  }
+  for (const dialog of document.querySelectorAll("dialog")) {
+    // Chromium may leave the focus on a control of the closed dialog, where it would
+    // swallow the shortcuts: hand it back to the page.
+    dialog.addEventListener("close", () => {
+      if (dialog.contains(document.activeElement)) document.activeElement.blur();
+    });
+  }
+  $("no-show-dialog").addEventListener("close", (event) => {
+    if (event.target.returnValue !== "confirm") return;
+    act("no-show", { reason: chosenReason(event.target, "no-show-other") });
+  });
+  $("pause-dialog").addEventListener("close", (event) => {
+    if (event.target.returnValue !== "confirm") return;
+    act("pause", { reason: chosenReason(event.target, "pause-other") });
+  });
+  $("transfer-dialog").addEventListener("close", (event) => {
+    if (event.target.returnValue !== "confirm") return;
+    const [kind, target] = $("transfer-target").value.split(/:(.*)/s);
+    act("transfer", { [kind]: target });
+  });
+}
