@@ -1,0 +1,1 @@
+"""Crash and load tests against real server processes."""
