@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from queue_server.service import Published
+from queue_server.wire import BOARD, CONSOLE
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,26 @@ class Subscriber:
 @dataclass(frozen=True)
 class _Entry:
     seq: int
-    topics: frozenset[str]
-    text: str
+    texts: dict[str, str]  # topic -> serialised message
+
+    def text_for(self, topics: frozenset[str]) -> str | None:
+        """The richest form this client may see: console over board."""
+        for topic in PREFERENCE:
+            if topic in topics and topic in self.texts:
+                return self.texts[topic]
+        return None
+
+
+# A client on several topics gets the console form, which adds staff fields to the board's.
+PREFERENCE = (CONSOLE, BOARD)
+
+
+def _entry(item: Published) -> _Entry:
+    texts: dict[str, str] = {}
+    serialised: dict[int, str] = {}  # topics often share one message object: serialise once
+    for topic, message in item.messages.items():
+        texts[topic] = serialised.setdefault(id(message), _dumps(message))
+    return _Entry(item.seq, texts)
 
 
 class Hub:
@@ -53,17 +72,20 @@ class Hub:
         """Fill the replay buffer with what the server rebuilt at start."""
         self._ring.clear()
         for item in published:
-            self._ring.append(_Entry(item.seq, item.topics, _dumps(item.message)))
+            self._ring.append(_entry(item))
         self.last_seq = last_seq
 
     def publish(self, published: Sequence[Published]) -> None:
         for item in published:
-            entry = _Entry(item.seq, item.topics, _dumps(item.message))
+            entry = _entry(item)
             self._ring.append(entry)
             self.last_seq = item.seq
             for subscriber in self._subscribers:
-                if not subscriber.cut_off and subscriber.topics & entry.topics:
-                    self._offer(subscriber, entry.text)
+                if subscriber.cut_off:
+                    continue
+                text = entry.text_for(subscriber.topics)
+                if text is not None:
+                    self._offer(subscriber, text)
 
     def _offer(self, subscriber: Subscriber, text: str) -> None:
         try:
@@ -110,7 +132,8 @@ class Hub:
             return []
         if not self._ring or self._ring[0].seq > after_seq + 1:
             return None
-        return [x.text for x in self._ring if x.seq > after_seq and x.topics & topics]
+        texts = (x.text_for(topics) for x in self._ring if x.seq > after_seq)
+        return [text for text in texts if text is not None]
 
 
 def _dumps(message: dict[str, Any]) -> str:

@@ -40,11 +40,15 @@ class ServiceUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Published:
-    """One journalled change as the event stream carries it."""
+    """One journalled change as the event stream carries it, per topic."""
 
     seq: int
-    message: dict[str, Any]
-    topics: frozenset[str]
+    messages: dict[str, dict[str, Any]]  # topic -> message (with its seq)
+
+    @property
+    def any_message(self) -> dict[str, Any]:
+        """The public form when there is one: type, ticket and window id are the same in all."""
+        return self.messages.get(wire.BOARD) or next(iter(self.messages.values()))
 
 
 View = Callable[[Hall, Outcome, dt.datetime], T]
@@ -143,8 +147,7 @@ class HallService:
             for stored in batch:
                 event = e.decode_event(stored.type, stored.data)
                 hall.apply(event)
-                message, topics = wire.event_message(hall, event)
-                messages.append(Published(stored.seq, {**message, "seq": stored.seq}, topics))
+                messages.append(_published(stored.seq, wire.event_message(hall, event)))
                 seq = stored.seq
             replayed += len(batch)
         self.hall = hall
@@ -209,7 +212,7 @@ class HallService:
     async def _run_batch(self, batch: list[_Pending[Any]]) -> None:
         now = self.clock()
         answers: list[tuple[_Pending[Any], Any, BaseException | None]] = []
-        decided: list[tuple[e.Event, dict[str, Any], frozenset[str]]] = []
+        decided: list[tuple[e.Event, dict[str, dict[str, Any]]]] = []
         for pending in batch:
             if pending.future.done():  # the caller gave up before its turn: nothing to do
                 continue
@@ -219,13 +222,11 @@ class HallService:
             except DomainError as error:
                 answers.append((pending, None, error))
                 continue
-            for event in outcome.events:
-                message, topics = wire.event_message(self.hall, event)
-                decided.append((event, message, topics))
+            decided.extend((ev, wire.event_message(self.hall, ev)) for ev in outcome.events)
         if decided:
             try:
                 stored = await self.journal.append(
-                    [NewEvent(ev.type, ev.to_data()) for ev, _, _ in decided],
+                    [NewEvent(ev.type, ev.to_data()) for ev, _ in decided],
                     recorded_at=now.astimezone(dt.UTC).isoformat(),
                 )
             except StoreError as failure:
@@ -245,8 +246,8 @@ class HallService:
                 pending.future.set_result(answer)
         if decided:
             published = [
-                Published(s.seq, {**message, "seq": s.seq}, topics)
-                for s, (_, message, topics) in zip(stored, decided, strict=True)
+                _published(s.seq, messages)
+                for s, (_, messages) in zip(stored, decided, strict=True)
             ]
             self._remember_calls(published)
             self.publish(published)
@@ -255,13 +256,14 @@ class HallService:
 
     def _remember_calls(self, published: Sequence[Published]) -> None:
         for item in published:
-            self.calls += item.message["type"] == "ticket.called"
-            if item.message["type"] in ("ticket.called", "ticket.recalled"):
+            message = item.any_message
+            self.calls += message["type"] == "ticket.called"
+            if message["type"] in ("ticket.called", "ticket.recalled"):
                 self.recent_calls.append(
                     {
-                        "ticket": item.message["ticket"],
-                        "window": item.message["window"]["id"],
-                        "at": item.message["at"],
+                        "ticket": message["ticket"],
+                        "window": message["window"]["id"],
+                        "at": message["at"],
                     }
                 )
 
@@ -306,6 +308,10 @@ class HallService:
                 await self.execute(c.ClearQueue(), _nothing)
             except (DomainError, ServiceUnavailable):
                 log.exception("clearing at %s failed", moment)
+
+
+def _published(seq: int, messages: dict[str, dict[str, Any]]) -> Published:
+    return Published(seq, {topic: {**body, "seq": seq} for topic, body in messages.items()})
 
 
 def _fail(batch: list[_Pending[Any]], error: Exception) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from queue_server.domain import events as e
-from queue_server.domain.model import Ticket
+from queue_server.domain.model import Ticket, WindowState
 from queue_server.domain.state import Hall
 
 # Stream topics: "board" is public and carries no personal data; "console" is for staff.
@@ -41,12 +41,15 @@ def ticket(hall: Hall, t: Ticket) -> dict[str, Any]:
         "finished_at": when(t.finished_at, hall),
         "started_at": when(t.started_at, hall),
         "recalls": t.recalls,
+        "missed_reason": t.missed_reason,
         "pinned": t.pinned,
         "transferred": t.transferred,
     }
 
 
-def window(hall: Hall, window_id: str) -> dict[str, Any]:
+def window(hall: Hall, window_id: str, *, staff: bool = False) -> dict[str, Any]:
+    """A window as API.md shapes it. `clerk` is the public 亮身份 (name and 工号); only staff
+    views add the username, which a console needs to recognise its own window."""
     config = hall.window_config[window_id]
     status = hall.windows[window_id]
     current = hall.current_ticket(window_id)
@@ -59,9 +62,14 @@ def window(hall: Hall, window_id: str) -> dict[str, Any]:
         "overflow": list(config.overflow),
         "state": str(status.state),
         "ticket": ticket(hall, current) if current else None,
-        "clerk": status.clerk,
+        "clerk": (
+            {"name": status.clerk_name, "staff_no": status.staff_no}
+            if status.state is not WindowState.CLOSED and (status.clerk_name or status.staff_no)
+            else None
+        ),
         "pause_reason": status.pause_reason,
         "since": when(status.since, hall),
+        **({"clerk_username": status.clerk} if staff else {}),
     }
 
 
@@ -74,7 +82,7 @@ def ticket_view(hall: Hall, t: Ticket, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def hall_info(hall: Hall) -> dict[str, Any]:
+def hall_info(hall: Hall, *, staff: bool = False) -> dict[str, Any]:
     config = hall.config
     return {
         "hall": {
@@ -110,12 +118,12 @@ def hall_info(hall: Hall) -> dict[str, Any]:
             }
             for s in config.services
         ],
-        "windows": [window(hall, w.id) for w in config.windows],
+        "windows": [window(hall, w.id, staff=staff) for w in config.windows],
     }
 
 
-def event_message(hall: Hall, event: e.Event) -> tuple[dict[str, Any], frozenset[str]]:
-    """The stream message for one event, without its seq, and the topics that carry it.
+def event_message(hall: Hall, event: e.Event) -> dict[str, dict[str, Any]]:
+    """The stream message for one event, without its seq, for each topic that carries it.
 
     Rendered from the hall's state right after the command, so it shows the ticket and the
     window as that change left them.
@@ -125,9 +133,6 @@ def event_message(hall: Hall, event: e.Event) -> tuple[dict[str, Any], frozenset
     ticket_id = getattr(event, "ticket_id", None)
     if ticket_id is not None and ticket_id in hall.tickets:
         body["ticket"] = ticket(hall, hall.tickets[ticket_id])
-    window_id = getattr(event, "window", None)
-    if isinstance(window_id, str) and window_id in hall.windows:
-        body["window"] = window(hall, window_id)
     if isinstance(event, e.TicketRecalled):
         body["count"] = event.count
     if isinstance(event, e.TicketCalled):
@@ -141,6 +146,9 @@ def event_message(hall: Hall, event: e.Event) -> tuple[dict[str, Any], frozenset
         body["change"] = event.type.split(".", 1)[1]
     if isinstance(event, e.QueueCleared):
         body["count"] = len(event.ticket_ids)
+    if event.type in _CHANGES_WAITING:
+        body["waiting"] = waiting(hall)
+    window_id = getattr(event, "window", None)
     if isinstance(event, e.RatingRecorded):
         # Ratings are staff business: the public board never carries them.
         body.update(
@@ -151,8 +159,17 @@ def event_message(hall: Hall, event: e.Event) -> tuple[dict[str, Any], frozenset
             channel=event.channel,
             comment=event.comment,
         )
-        return body, frozenset({CONSOLE})
-    if event.type in (
+        return {CONSOLE: {**body, "window": window(hall, event.window, staff=True)}}
+    if not (isinstance(window_id, str) and window_id in hall.windows):
+        return {BOARD: body, CONSOLE: body}
+    return {
+        BOARD: {**body, "window": window(hall, window_id)},
+        CONSOLE: {**body, "window": window(hall, window_id, staff=True)},
+    }
+
+
+_CHANGES_WAITING = frozenset(
+    {
         e.TicketIssued.type,
         e.TicketCalled.type,
         e.TicketFinished.type,
@@ -162,16 +179,17 @@ def event_message(hall: Hall, event: e.Event) -> tuple[dict[str, Any], frozenset
         e.QueueCleared.type,
         e.TicketPinned.type,
         e.TicketHeld.type,
-    ):
-        body["waiting"] = waiting(hall)
-    return body, ALL_TOPICS
+    }
+)
 
 
 def waiting(hall: Hall) -> dict[str, int]:
     return {s.id: hall.waiting_count(s.id) for s in hall.config.services}
 
 
-def board_state(hall: Hall, recent_calls: Iterable[dict[str, Any]]) -> dict[str, Any]:
+def board_state(
+    hall: Hall, recent_calls: Iterable[dict[str, Any]], *, staff: bool = False
+) -> dict[str, Any]:
     """What a board needs to draw itself from nothing: the state part of a snapshot."""
     longest: dict[str, str | None] = {s.id: None for s in hall.config.services}
     for t in hall.waiting_tickets():
@@ -181,7 +199,7 @@ def board_state(hall: Hall, recent_calls: Iterable[dict[str, Any]]) -> dict[str,
             longest[t.service] = issued
     return {
         "hall": hall.config.name,
-        "windows": [window(hall, w.id) for w in hall.config.windows],
+        "windows": [window(hall, w.id, staff=staff) for w in hall.config.windows],
         "waiting": waiting(hall),
         "waiting_since": longest,
         "calls": list(recent_calls),

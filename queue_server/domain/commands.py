@@ -34,6 +34,8 @@ class WindowCommand(Command):
 @dataclass(frozen=True)
 class OpenWindow(WindowCommand):
     clerk: str | None = None
+    clerk_name: str | None = None
+    staff_no: str | None = None
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,8 @@ class WindowOpened(Event):
     type: ClassVar[str] = "window.opened"
     window: str
     clerk: str | None
+    clerk_name: str | None = None
+    staff_no: str | None = None
 
 
 @dataclass(frozen=True)

@@ -158,7 +158,9 @@ WINDOW_TRANSITIONS: Mapping[WindowState, frozenset[WindowState]] = {
 class WindowStatus:
     id: str
     state: WindowState = WindowState.CLOSED
-    clerk: str | None = None
+    clerk: str | None = None  # the signed-in person's username: internal, never on a board
+    clerk_name: str | None = None  # 亮身份: the name and 工号 the hall shows publicly
+    staff_no: str | None = None
     ticket_id: str | None = None
     pause_reason: str | None = None
     since: dt.datetime | None = None

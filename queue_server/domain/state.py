@@ -135,7 +135,16 @@ class Hall:
             if elsewhere is not None:
                 raise Conflict("clerk_elsewhere", f"您已在{elsewhere}号窗口签到, 请先签退")
         outcome = Outcome()
-        self._emit(outcome, e.WindowOpened(at=now, window=window.id, clerk=cmd.clerk))
+        self._emit(
+            outcome,
+            e.WindowOpened(
+                at=now,
+                window=window.id,
+                clerk=cmd.clerk,
+                clerk_name=cmd.clerk_name,
+                staff_no=cmd.staff_no,
+            ),
+        )
         return outcome
 
     def _call_next(self, cmd: c.CallNext, now: dt.datetime) -> Outcome:
@@ -590,6 +599,8 @@ class Hall:
     def _on_window_opened(self, ev: e.WindowOpened) -> None:
         window = self.windows[ev.window]
         window.clerk = ev.clerk
+        window.clerk_name = ev.clerk_name
+        window.staff_no = ev.staff_no
         window.move_to(WindowState.IDLE, ev.at)
 
     def _on_window_paused(self, ev: e.WindowPaused) -> None:
@@ -604,7 +615,7 @@ class Hall:
 
     def _on_window_closed(self, ev: e.WindowClosed) -> None:
         window = self.windows[ev.window]
-        window.clerk = None
+        window.clerk = window.clerk_name = window.staff_no = None
         window.pause_reason = None
         window.move_to(WindowState.CLOSED, ev.at)
 

@@ -22,11 +22,13 @@ from queue_server.web import requests as rq
 from queue_server.web.auth import (
     ISSUERS,
     PEOPLE,
+    STAFF_STREAM,
     SUPERVISORS,
     Forbidden,
     actor,
     bearer_token,
     check_window_action,
+    optional_principal,
     require_principal,
     require_role,
 )
@@ -88,7 +90,7 @@ async def whoami(request: web.Request) -> web.Response:
     ctx = context(request)
     principal = await require_principal(request, ctx.accounts)
     async with ctx.service.consistent() as hall:
-        window = hall.window_of_clerk(principal.name) if principal.role is Role.CLERK else None
+        window = hall.window_of_clerk(principal.name) if principal.role in PEOPLE else None
     return reply(
         {
             "kind": principal.kind,
@@ -103,8 +105,12 @@ async def whoami(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/hall")
 async def hall_view(request: web.Request) -> web.Response:
-    async with context(request).service.consistent() as hall:
-        return reply(wire.hall_info(hall))
+    """Public; a staff token adds the staff fields (who is signed in where)."""
+    ctx = context(request)
+    principal = await optional_principal(request, ctx.accounts)
+    staff = principal is not None and principal.role in STAFF_STREAM
+    async with ctx.service.consistent() as hall:
+        return reply(wire.hall_info(hall, staff=staff))
 
 
 @routes.post("/api/v1/tickets")
@@ -172,16 +178,27 @@ def _window_answer(window_id: str) -> Callable[[Hall, Outcome, dt.datetime], dic
         ticket = hall.tickets.get(outcome.ticket_id) if outcome.ticket_id else None
         return {
             "ticket": wire.ticket(hall, ticket) if ticket else None,
-            "window": wire.window(hall, window_id),
+            "window": wire.window(hall, window_id, staff=True),
         }
 
     return render
 
 
+def _open_window(window: str, principal: Principal) -> c.OpenWindow:
+    if principal.kind != "user":  # a station opens its window with nobody signed in
+        return c.OpenWindow(window)
+    return c.OpenWindow(
+        window,
+        clerk=principal.name,
+        clerk_name=principal.display_name,
+        staff_no=principal.staff_no,
+    )
+
+
 WindowAction = Callable[[str, dict[str, Any], Principal], c.Command]
 
 _WINDOW_ACTIONS: dict[str, tuple[rq.Shape, WindowAction]] = {
-    "open": (rq.EMPTY, lambda w, b, p: c.OpenWindow(w, clerk=p.name if p.kind == "user" else None)),
+    "open": (rq.EMPTY, lambda w, b, p: _open_window(w, p)),
     "call-next": (rq.EMPTY, lambda w, b, p: c.CallNext(w)),
     "recall": (rq.EMPTY, lambda w, b, p: c.Recall(w)),
     "start": (rq.EMPTY, lambda w, b, p: c.StartService(w)),
@@ -232,7 +249,7 @@ async def window_detail(request: web.Request) -> web.Response:
         config = hall.window_config[window_id]
         return reply(
             {
-                "window": wire.window(hall, window_id),
+                "window": wire.window(hall, window_id, staff=True),
                 "held": [wire.ticket(hall, hall.tickets[t]) for t in status.held],
                 "missed": [wire.ticket(hall, hall.tickets[t]) for t in status.missed],
                 "waiting": {s: hall.waiting_count(s) for s in (*config.services, *config.overflow)},

@@ -76,6 +76,9 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
         )
     if request.path.startswith("/api/"):
         response.headers.setdefault("Cache-Control", "no-store")
+    elif request.path.startswith("/static/"):
+        # Pages name their scripts without versions: revalidate so an upgrade reaches them.
+        response.headers.setdefault("Cache-Control", "no-cache")
     return response
 
 

@@ -207,6 +207,7 @@ def _answer_schemas() -> dict[str, Json]:
             "recalls": {"type": "integer", "minimum": 0},
             "pinned": {"type": "boolean", "description": "A manager moved it to the front."},
             "transferred": {"type": "boolean", "description": "Served ahead where it went."},
+            "missed_reason": _string(nullable=True, description="Why it was marked missed."),
         },
         contract=(
             [
@@ -232,11 +233,22 @@ def _answer_schemas() -> dict[str, Json]:
             "overflow": _array(_string(description="Called only when no primary ticket waits.")),
             "state": _enum(WindowState),
             "ticket": _nullable(_ref("Ticket")),
-            "clerk": _string(nullable=True, description="Username of the clerk signed in."),
+            "clerk": _nullable(
+                _object(
+                    {"name": _string(nullable=True), "staff_no": _string(nullable=True)},
+                    description="Who serves there (亮身份): display name and 工号, public.",
+                )
+            ),
             "pause_reason": _string(nullable=True),
             "since": _when(nullable=True),
+            "clerk_username": _string(
+                nullable=True,
+                description="Staff views only (console topic, staff tokens): the username "
+                "signed in, so a console can recognise its own window.",
+            ),
         },
         contract=["id", "label", "floor", "kind", "services", "state", "ticket"],
+        optional=["clerk_username"],
     )
     ticket_view = _object(
         {

@@ -36,7 +36,9 @@ async def stream(request: web.Request) -> web.StreamResponse:
     await ws.prepare(request)
     async with ctx.service.consistent() as hall:
         subscriber, first = ctx.hub.attach(
-            topics, after_seq, lambda: wire.board_state(hall, ctx.service.recent_calls)
+            topics,
+            after_seq,
+            lambda: wire.board_state(hall, ctx.service.recent_calls, staff=wire.CONSOLE in topics),
         )
     sender = asyncio.create_task(_send(ws, ctx, subscriber, first))
     try:

@@ -168,7 +168,8 @@ def test_a_slow_client_is_cut_off_and_never_delays_the_others(slow_index: int) -
         hub = Hub(queue_size=4)
         clients = [hub.attach(ALL_TOPICS, None, dict)[0] for _ in range(3)]
         for seq in range(1, 11):
-            hub.publish([Published(seq, {"type": "ticket.issued", "seq": seq}, ALL_TOPICS)])
+            message = {"type": "ticket.issued", "seq": seq}
+            hub.publish([Published(seq, {topic: message for topic in ALL_TOPICS})])
             for i, client in enumerate(clients):
                 if i != slow_index:  # the others keep reading
                     while not client.queue.empty():
@@ -179,3 +180,34 @@ def test_a_slow_client_is_cut_off_and_never_delays_the_others(slow_index: int) -
         assert hub.cut_offs == 1
 
     asyncio.run(scenario())
+
+
+async def test_boards_show_who_serves_but_never_a_login_name(
+    start_hall: Callable[..., Awaitable[RunningHall]],
+) -> None:
+    hall = await start_hall()
+    await hall.server.accounts.add_user(
+        "wangfang", "clerk", "correct horse battery", display_name="王芳", staff_no="JB0123"
+    )
+    _, login = await hall.call(
+        "POST",
+        "/api/v1/session",
+        body={"username": "wangfang", "password": "correct horse battery"},
+    )
+    clerk = login["token"]
+    async with (
+        hall.http.ws_connect(f"{hall.url}/ws?topics=board") as board,
+        hall.http.ws_connect(f"{hall.url}/ws?topics=board,console&token={clerk}") as console,
+    ):
+        await receive(board), await receive(console)
+        await hall.call("POST", "/api/v1/windows/1/open", clerk)
+        public, staff = await receive(board), await receive(console)
+    assert public["window"]["clerk"] == {"name": "王芳", "staff_no": "JB0123"}
+    assert "wangfang" not in json.dumps(public, ensure_ascii=False)
+    assert staff["window"]["clerk_username"] == "wangfang"
+    _, hall_view = await hall.call("GET", "/api/v1/hall")
+    assert "wangfang" not in json.dumps(hall_view, ensure_ascii=False)
+    _, staff_view = await hall.call("GET", "/api/v1/hall", clerk)
+    assert staff_view["windows"][0]["clerk_username"] == "wangfang"
+    _, me = await hall.call("GET", "/api/v1/session", clerk)
+    assert me["window"] == "1"

@@ -84,14 +84,14 @@ export function renderChooser(state) {
 
 function fillChooser(state, list) {
   for (const win of state.windows.values()) {
-    const mine = win.state !== "closed" && win.clerk === state.me?.name;
+    const mine = win.state !== "closed" && win.clerk_username === state.me?.name;
     const taken = win.state !== "closed" && !mine;
     const item = el("li", `window-card${mine ? " is-mine" : ""}${taken ? " is-taken" : ""}`);
     const head = el("div", "window-card-head");
     head.append(el("span", "window-label", win.label), stateBadge(win.state));
     item.append(head);
     item.append(el("p", "window-services", `${WINDOW_KINDS[win.kind] ?? ""} · ${servicesText(state, win)}`));
-    item.append(el("p", "window-clerk", win.clerk ? `签到人员：${win.clerk}` : "无人签到"));
+    item.append(el("p", "window-clerk", win.state !== "closed" ? `签到人员：${win.clerk?.name ?? win.clerk_username ?? "工作站"}` : "无人签到"));
     const button = el("button", "button button-primary", mine ? "进入工作台" : taken ? "已有人签到" : "在此签到");
     button.type = "button";
     button.dataset.window = win.id;

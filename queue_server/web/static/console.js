@@ -110,7 +110,7 @@ function render() {
 
 function myOpenWindow() {
   for (const win of state.windows.values()) {
-    if (win.state !== "closed" && win.clerk === state.me?.name) return win.id;
+    if (win.state !== "closed" && win.clerk_username === state.me?.name) return win.id;
   }
   return null;
 }
@@ -118,7 +118,7 @@ function myOpenWindow() {
 /** Leaves the station when the window was closed, by us or by a manager elsewhere. */
 function checkStillSignedIn() {
   const win = state.windows.get(state.windowId);
-  if (!win || (win.state !== "closed" && win.clerk === state.me?.name)) return;
+  if (!win || (win.state !== "closed" && win.clerk_username === state.me?.name)) return;
   showInfo(`${windowName(state.windowId)} 已签退`);
   state.windowId = null;
   state.held = [];
@@ -126,7 +126,7 @@ function checkStillSignedIn() {
 }
 
 async function loadHall() {
-  const info = await api("GET", "/api/v1/hall");
+  const info = await api("GET", "/api/v1/hall", { token: state.token });
   state.hallName = info.hall.name;
   state.timezone = info.hall.timezone;
   state.recallCap = info.hall.recall_cap;

@@ -1,0 +1,178 @@
+"""Browser fixtures: Debian's chromium driven by Playwright against a real hall server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import RunningHall
+from playwright.async_api import Browser, ConsoleMessage, Page, Response, async_playwright, expect
+
+CHROMIUM = os.environ.get("HALLQ_CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# The password RunningHall.person gives everyone it creates.
+PASSWORD = "correct horse battery"
+# Set to a folder (e.g. docs/screenshots) to keep the screenshots the tests take.
+SCREENSHOTS = "HALLQ_SCREENSHOTS"
+
+OFFICE = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+expect.set_options(timeout=5_000)
+
+Prepare = Callable[[Page], Awaitable[None]]  # e.g. routes to set up before the page loads
+OpenPage = Callable[..., Awaitable[Page]]
+OpenConsole = Callable[..., Awaitable[Page]]
+Screenshot = Callable[..., Awaitable[Path]]
+Issue = Callable[..., Awaitable[dict[str, Any]]]
+
+
+class PageProblems:
+    """What the pages did wrong: CSP violations, uncaught errors, static files not served."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    def watch(self, page: Page) -> None:
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.found.append(f"uncaught error: {error}"))
+        page.on("response", self._response)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            self.found.append(f"CSP violation: {message.text}")
+
+    def _response(self, response: Response) -> None:
+        if "/static/" in response.url and response.status >= 400:
+            self.found.append(f"{response.status} for {response.url}")
+
+
+@pytest.fixture
+def chromium() -> str:
+    """The browser to drive; a missing one fails the tests (it must not skip them)."""
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(
+            f"chromium not found at {CHROMIUM}: install Debian's chromium package "
+            "(apt-get install chromium) or point HALLQ_CHROMIUM at it",
+            pytrace=False,
+        )
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium: str) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@pytest.fixture
+def page_problems() -> PageProblems:
+    return PageProblems()
+
+
+@pytest.fixture
+async def open_page(browser: Browser, page_problems: PageProblems) -> AsyncIterator[OpenPage]:
+    """Factory: a fresh browser context (its own sessionStorage) showing `url`.
+
+    `prepare` runs on the page before it loads, e.g. to route its WebSocket.
+
+    After the test, fails if any page broke the Content-Security-Policy, threw an uncaught
+    error or asked for a static file the server does not have.
+    """
+    contexts = []
+
+    async def open_(
+        url: str,
+        *,
+        viewport: dict[str, int] = OFFICE,
+        mobile: bool = False,
+        prepare: Prepare | None = None,
+    ) -> Page:
+        context = await browser.new_context(
+            viewport=viewport,
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+            is_mobile=mobile,
+            has_touch=mobile,
+        )
+        contexts.append(context)
+        page = await context.new_page()
+        page_problems.watch(page)
+        if prepare is not None:
+            await prepare(page)
+        await page.goto(url)
+        return page
+
+    yield open_
+    for context in contexts:
+        await context.close()
+    assert not page_problems.found, "the pages misbehaved:\n" + "\n".join(page_problems.found)
+
+
+@pytest.fixture
+def open_console(open_page: OpenPage) -> OpenConsole:
+    """Factory: a clerk logged in on /console, signed in at `window` unless it is None."""
+
+    async def open_(
+        hall: RunningHall,
+        name: str = "wang",
+        window: str | None = "1",
+        prepare: Prepare | None = None,
+    ) -> Page:
+        await hall.person(name, "clerk")
+        page = await open_page(f"{hall.url}/console", prepare=prepare)
+        await page.get_by_label("用户名").fill(name)
+        await page.get_by_label("密码").fill(PASSWORD)
+        await page.get_by_role("button", name="登录").click()
+        await expect(page.get_by_role("heading", name="请选择窗口签到")).to_be_visible()
+        if window is not None:
+            await page.locator(f'button[data-window="{window}"]').click()
+            await expect(page.locator("#station-title")).to_have_text(f"{window}号窗口")
+        return page
+
+    return open_
+
+
+@pytest.fixture
+def screenshot(tmp_path: Path) -> Screenshot:
+    """Takes a screenshot into $HALLQ_SCREENSHOTS (for the docs) or the test's tmp_path."""
+    folder = Path(os.environ[SCREENSHOTS]) if os.environ.get(SCREENSHOTS) else tmp_path
+
+    async def take(page: Page, name: str, *, full_page: bool = False) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.png"
+        await page.mouse.move(0, 0)  # no hover highlight left over from the last click
+        await page.screenshot(path=path, full_page=full_page)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def issue() -> Issue:
+    """Factory: issues a ticket through the API as a kiosk would; returns the Ticket."""
+    kiosks: dict[int, str] = {}
+
+    async def issue_(hall: RunningHall, service: str = "social") -> dict[str, Any]:
+        if id(hall) not in kiosks:
+            kiosks[id(hall)] = await hall.device("kiosk-test", "kiosk")
+        body = {"service": service}
+        status, answer = await hall.call("POST", "/api/v1/tickets", kiosks[id(hall)], body)
+        assert status == 201, answer
+        return dict(answer["ticket"])
+
+    return issue_
