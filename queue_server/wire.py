@@ -75,11 +75,8 @@ def window(hall: Hall, window_id: str, *, staff: bool = False) -> dict[str, Any]
 
 def ticket_view(hall: Hall, t: Ticket, now: dt.datetime) -> dict[str, Any]:
     """A ticket with its place in the queue, as POST and GET /tickets answer."""
-    return {
-        "ticket": ticket(hall, t),
-        "ahead": hall.ahead(t, now),
-        "eta_minutes": hall.eta_minutes(t, now),
-    }
+    ahead, eta = hall.place(t, now)
+    return {"ticket": ticket(hall, t), "ahead": ahead, "eta_minutes": eta}
 
 
 def hall_info(hall: Hall, *, staff: bool = False) -> dict[str, Any]:

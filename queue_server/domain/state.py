@@ -51,6 +51,9 @@ class Hall:
         self.services = {s.id: s for s in config.services}
         self.window_config = {w.id: w for w in config.windows}
         self.windows = {w.id: WindowStatus(w.id) for w in config.windows}
+        self._servers = {
+            s.id: tuple(w.id for w in config.windows if _serves(w, s.id)) for s in config.services
+        }
         self.tickets: dict[str, Ticket] = {}
         self.queues = Queues()
         self.day: dt.date | None = None
@@ -626,15 +629,17 @@ class Hall:
             return 0
         return self.queues.ahead_of(ticket, self.tickets, now)
 
-    def eta_minutes(self, ticket: Ticket, now: dt.datetime) -> float:
-        """Expected wait: the queue ahead over the windows that can take it, at the mean pace."""
+    def place(self, ticket: Ticket, now: dt.datetime) -> tuple[int, float]:
+        """People ahead, and the expected wait in minutes: those ahead over the windows that
+        can take the ticket (the open ones, or all of them while none is open), at the
+        service's running mean pace."""
         ahead = self.ahead(ticket, now)
         if ahead == 0:
-            return 0.0
-        servers = [w for w in self.config.windows if _serves(w, ticket.service)]
-        open_servers = sum(1 for w in servers if self.windows[w.id].is_open)
+            return 0, 0.0
+        servers = self._servers.get(ticket.service, ())
+        open_servers = sum(1 for w in servers if self.windows[w].is_open)
         capacity = open_servers or len(servers) or 1
-        return round(ahead * self._mean(ticket.service) / capacity, 1)
+        return ahead, round(ahead * self._mean(ticket.service) / capacity, 1)
 
     def _mean(self, service: str) -> float:
         # A service dropped from the config since its tickets were issued keeps a default.

@@ -54,11 +54,15 @@ async def stream(request: web.Request) -> web.StreamResponse:
 
 
 async def _send(ws: web.WebSocketResponse, ctx: Context, sub: Subscriber, first: list[str]) -> None:
+    # asyncio.timeout, not wait_for: on Python 3.11 wait_for wraps every send in a new task,
+    # which for a call shown on 1,000 boards is thousands of tasks per call.
     try:
         for text in first:
-            await asyncio.wait_for(ws.send_str(text), SEND_TIMEOUT)
+            async with asyncio.timeout(SEND_TIMEOUT):
+                await ws.send_str(text)
         while (queued := await sub.queue.get()) is not None:
-            await asyncio.wait_for(ws.send_str(queued), SEND_TIMEOUT)
+            async with asyncio.timeout(SEND_TIMEOUT):
+                await ws.send_str(queued)
         await ws.close(code=TOO_SLOW, message=b"too slow; reconnect with after_seq")
     except (TimeoutError, ConnectionError) as failure:
         log.info("stream client dropped: %r", failure)

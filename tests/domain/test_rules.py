@@ -346,8 +346,8 @@ def test_ahead_and_estimated_wait(clock: FakeClock) -> None:
     last = hall.tickets[tickets[-1]]
     assert hall.ahead(last, clock()) == 4
     # 4 ahead, 6 minutes each, three windows serve social and two are open.
-    assert hall.eta_minutes(last, clock()) == pytest.approx(4 * 6.0 / 2)
-    assert hall.eta_minutes(hall.tickets[tickets[0]], clock()) == 0.0
+    assert hall.place(last, clock()) == (4, pytest.approx(4 * 6.0 / 2))
+    assert hall.place(hall.tickets[tickets[0]], clock()) == (0, 0.0)
 
 
 def test_service_times_teach_the_running_mean(clock: FakeClock) -> None:
@@ -427,7 +427,7 @@ def test_a_service_dropped_from_the_config_does_not_break_the_hall(clock: FakeCl
         ),
     )
     restarted = Hall.from_snapshot(smaller, hall.to_snapshot())
-    assert restarted.eta_minutes(restarted.tickets[dropped], clock()) > 0
+    assert restarted.place(restarted.tickets[dropped], clock())[1] > 0
     assert restarted.ahead(restarted.tickets[kept], clock()) == 0
     do(restarted, clock, c.CallNext("1"))
     clock.advance(minutes=5)
