@@ -34,7 +34,7 @@ class HallServer:
         host: str = "127.0.0.1",
         port: int = 8080,
         clock: Callable[[], dt.datetime] | None = None,
-        snapshot_every: int = 10_000,
+        snapshot_every: int = 5_000,
     ) -> None:
         self.config = config
         self.db_path = Path(db_path)

@@ -78,7 +78,7 @@ class HallService:
         *,
         clock: Callable[[], dt.datetime],
         publish: Callable[[Sequence[Published]], None] = lambda _: None,
-        snapshot_every: int = 10_000,
+        snapshot_every: int = 5_000,
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
     ) -> None:
         self.config = config
@@ -144,11 +144,14 @@ class HallService:
         messages: list[Published] = []
         replayed = 0
         while batch := await self.journal.read(after_seq=seq, limit=5000):
-            for stored in batch:
-                event = e.decode_event(stored.type, stored.data)
+            events = [e.decode_event(stored.type, stored.data) for stored in batch]
+            rendered = []
+            for event in events:
                 hall.apply(event)
-                messages.append(_published(stored.seq, wire.event_message(hall, event)))
-                seq = stored.seq
+                rendered.append(wire.event_message(hall, event))
+            wire.fold_for_boards(events, rendered)
+            messages.extend(_published(s.seq, m) for s, m in zip(batch, rendered, strict=True))
+            seq = batch[-1].seq
             replayed += len(batch)
         self.hall = hall
         self.last_seq = seq
@@ -222,7 +225,9 @@ class HallService:
             except DomainError as error:
                 answers.append((pending, None, error))
                 continue
-            decided.extend((ev, wire.event_message(self.hall, ev)) for ev in outcome.events)
+            rendered = [wire.event_message(self.hall, ev) for ev in outcome.events]
+            wire.fold_for_boards(outcome.events, rendered)
+            decided.extend(zip(outcome.events, rendered, strict=True))
         if decided:
             try:
                 stored = await self.journal.append(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from queue_server.domain import events as e
@@ -178,6 +178,30 @@ _CHANGES_WAITING = frozenset(
         e.TicketHeld.type,
     }
 )
+
+
+def fold_for_boards(
+    events: Sequence[e.Event], messages: Sequence[dict[str, dict[str, Any]]]
+) -> None:
+    """In place: a finish straight followed by a call at the same window reaches the board
+    topic as one `ticket.called` message carrying the finished ticket under `finished`.
+
+    call-next does both at once; boards then get one message per call instead of two, which
+    halves the fan-out to every board in the hall. The console topic keeps both messages.
+    """
+    for i in range(len(events) - 1):
+        finish, call = events[i], events[i + 1]
+        if not (
+            isinstance(finish, e.TicketFinished)
+            and isinstance(call, e.TicketCalled)
+            and finish.window == call.window
+            and finish.at == call.at
+        ):
+            continue
+        folded = messages[i].pop(BOARD, None)
+        called = messages[i + 1].get(BOARD)
+        if folded is not None and called is not None and "ticket" in folded:
+            messages[i + 1][BOARD] = {**called, "finished": folded["ticket"]}
 
 
 def waiting(hall: Hall) -> dict[str, int]:

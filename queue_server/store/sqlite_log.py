@@ -120,7 +120,9 @@ class SqliteEventLog:
 
     async def save_snapshot(self, snapshot: Snapshot) -> None:
         self._connection()
-        state = to_json(snapshot.state)
+        # A day's snapshot is megabytes of JSON: encode it off the event loop so the writer
+        # and every stream client keep moving meanwhile. The state is a fresh copy: safe.
+        state = await asyncio.to_thread(to_json, snapshot.state)
         async with self._lock:
             conn = self._connection()
             try:

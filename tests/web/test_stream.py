@@ -60,7 +60,10 @@ async def test_snapshot_then_changes_in_order(
     called = [m for m in seen if m["type"] == "ticket.called"]
     assert [m["ticket"]["number"] for m in called] == numbers
     assert all(m["window"]["id"] == "1" for m in called)
-    assert [m["type"] for m in seen[:3]] == ["ticket.issued", "ticket.called", "ticket.issued"]
+    # call-next finishes the current ticket and calls the next: boards get one message.
+    assert [m["type"] for m in seen] == ["ticket.issued", "ticket.called"] * 3
+    assert [m.get("finished", {}).get("number") for m in called] == [None, "A001", "A002"]
+    assert all(m["finished"]["state"] == "done" for m in called[1:])
 
 
 async def test_resume_after_seq_replays_what_was_missed(
@@ -70,13 +73,16 @@ async def test_resume_after_seq_replays_what_was_missed(
     station = await hall.device("station-1", "station", window="1")
     kiosk = await hall.device("kiosk-1", "kiosk")
     await hall.call("POST", "/api/v1/windows/1/open", station)
-    async with hall.http.ws_connect(f"{hall.url}/ws") as ws:
+    async with hall.http.ws_connect(f"{hall.url}/ws?topics=board") as ws:
         last = (await receive(ws))["seq"]
     missed = await issue_and_call(hall, station, kiosk, 4)
     async with hall.http.ws_connect(f"{hall.url}/ws?after_seq={last}") as ws:
         replay = await until_calls(ws, 4)
-    # issued+called, then issued+finished+called three times
-    assert [m["seq"] for m in replay] == list(range(last + 1, last + 12))
+    # issued+called, then issued+finished+called three times; the board topic folds each
+    # finish into the call after it, so its seqs skip the finishes.
+    finishes = {last + 4, last + 7, last + 10}
+    expected = [seq for seq in range(last + 1, last + 12) if seq not in finishes]
+    assert [m["seq"] for m in replay] == expected
     assert [m["ticket"]["number"] for m in replay if m["type"] == "ticket.called"] == missed
     # Nothing missed: nothing sent before the next change.
     async with hall.http.ws_connect(f"{hall.url}/ws?after_seq={last + 11}") as ws:
@@ -129,10 +135,20 @@ async def test_replay_after_a_crash_comes_from_the_journal(
     # Start a second server on the same journal without stopping the first (as after a
     # crash: no snapshot was taken), and resume from it.
     again = await start_hall(db_path=db)
-    async with again.http.ws_connect(f"{again.url}/ws?after_seq={seq}") as ws:
-        replay = await until_calls(ws, 3)
+    station_again = await again.device("station-1b", "station", window="1")
+    console = f"{again.url}/ws?topics=board,console&after_seq={seq}&token={station_again}"
+    async with again.http.ws_connect(console) as ws:
+        replay = await until_calls(ws, 3)  # the console topic carries every change
     assert [m["seq"] for m in replay] == list(range(seq + 1, seq + 9))
     assert [m["ticket"]["number"] for m in replay if m["type"] == "ticket.called"] == missed
+    async with again.http.ws_connect(f"{again.url}/ws?after_seq={seq}") as ws:
+        board = await until_calls(ws, 3)  # boards get each finish folded into its call
+    assert [m["seq"] for m in board] == [seq + n for n in (1, 2, 3, 5, 6, 8)]
+    assert [m.get("finished", {}).get("number") for m in board if "window" in m] == [
+        None,
+        "A001",
+        "A002",
+    ]
 
 
 async def test_console_topic_carries_ratings_and_board_does_not(

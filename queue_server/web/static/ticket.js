@@ -156,9 +156,11 @@ function onMessage(message) {
     refetchSoon(0);
     return;
   }
-  if (message.ticket?.id === ticketId && state.view) {
+  // A call on a board carries the ticket the window finished just before, under `finished`.
+  const mine = [message.ticket, message.finished].find((t) => t?.id === ticketId);
+  if (mine && state.view) {
     // Our own ticket moved: show it at once, then ask for the queue position.
-    state.view = { ...state.view, ticket: message.ticket };
+    state.view = { ...state.view, ticket: mine };
     render();
     clearTimeout(fetchTimer);
     fetchTimer = null;
