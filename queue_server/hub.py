@@ -1,4 +1,4 @@
-"""Fan-out of journalled changes to stream clients: one bounded queue per client, seq, replay."""
+"""Fan-out of journalled changes to stream clients: direct when they keep up, queued when not."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 import collections
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,21 +16,39 @@ from queue_server.wire import BOARD, CONSOLE
 log = logging.getLogger(__name__)
 
 
+def _never() -> bool:
+    return False
+
+
 @dataclass(eq=False)
 class Subscriber:
-    """One stream client. `queue` holds serialised messages; None means: cut off now."""
+    """One stream client.
+
+    Messages are UTF-8 frames, encoded once for all clients. `queue` feeds the client's own
+    sender task (None in it means: cut off now). When the
+    sender is idle with nothing queued and `ready()` says a write would not wait, the hub
+    writes through `send` directly instead: for a hall full of healthy boards that is one
+    task doing all the writing, with no wake-up per board.
+    """
 
     topics: frozenset[str]
-    queue: asyncio.Queue[str | None]
+    queue: asyncio.Queue[bytes | None]
+    send: Callable[[bytes], Awaitable[None]] | None = None
+    ready: Callable[[], bool] = _never
+    busy: bool = True  # its sender is at work (at first: sending the snapshot or replay)
     cut_off: bool = False
+    joined_at: int = 0  # the seq its snapshot or replay covers; later changes come from the hub
+
+    def takes_directly(self) -> bool:
+        return self.send is not None and not self.busy and self.queue.empty() and self.ready()
 
 
 @dataclass(frozen=True)
 class _Entry:
     seq: int
-    texts: dict[str, str]  # topic -> serialised message
+    texts: dict[str, bytes]  # topic -> the message as a UTF-8 JSON frame
 
-    def text_for(self, topics: frozenset[str]) -> str | None:
+    def text_for(self, topics: frozenset[str]) -> bytes | None:
         """The richest form this client may see: console over board."""
         for topic in PREFERENCE:
             if topic in topics and topic in self.texts:
@@ -43,8 +61,8 @@ PREFERENCE = (CONSOLE, BOARD)
 
 
 def _entry(item: Published) -> _Entry:
-    texts: dict[str, str] = {}
-    serialised: dict[int, str] = {}  # topics often share one message object: serialise once
+    texts: dict[str, bytes] = {}
+    serialised: dict[int, bytes] = {}  # topics often share one message object: encode once
     for topic, message in item.messages.items():
         texts[topic] = serialised.setdefault(id(message), _dumps(message))
     return _Entry(item.seq, texts)
@@ -53,8 +71,9 @@ def _entry(item: Published) -> _Entry:
 class Hub:
     """Every stream client gets every change of its topics once, in seq order.
 
-    `publish` never waits: a client whose queue is full is cut off (it resumes with
-    `after_seq`), so one slow screen never delays the others.
+    `publish` never waits: it hands the changes to the fan-out task (`run`). A client that
+    falls behind gets its messages queued; when its queue is full it is cut off (and
+    resumes with `after_seq`), so one slow screen never delays the others.
     """
 
     def __init__(self, *, queue_size: int = 256, replay_size: int = 10_000) -> None:
@@ -63,6 +82,8 @@ class Hub:
         self.cut_offs = 0
         self._subscribers: set[Subscriber] = set()
         self._ring: collections.deque[_Entry] = collections.deque(maxlen=replay_size)
+        self._pending: collections.deque[_Entry] = collections.deque()
+        self._wake = asyncio.Event()
 
     @property
     def clients(self) -> int:
@@ -79,15 +100,40 @@ class Hub:
         for item in published:
             entry = _entry(item)
             self._ring.append(entry)
+            self._pending.append(entry)
             self.last_seq = item.seq
-            for subscriber in self._subscribers:
-                if subscriber.cut_off:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """The fan-out task: delivers what `publish` handed over, in order, for ever."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await self.deliver_pending()
+
+    async def deliver_pending(self) -> None:
+        while self._pending:
+            entry = self._pending.popleft()
+            for subscriber in list(self._subscribers):
+                if subscriber.cut_off or entry.seq <= subscriber.joined_at:
                     continue
                 text = entry.text_for(subscriber.topics)
-                if text is not None:
+                if text is None:
+                    continue
+                if subscriber.takes_directly():
+                    await self._send_directly(subscriber, text)
+                else:
                     self._offer(subscriber, text)
 
-    def _offer(self, subscriber: Subscriber, text: str) -> None:
+    async def _send_directly(self, subscriber: Subscriber, text: bytes) -> None:
+        assert subscriber.send is not None
+        try:
+            await subscriber.send(text)
+        except Exception as failure:  # a client gone mid-write: drop it, never the others
+            log.info("stream client dropped while writing: %r", failure)
+            self.cut_off(subscriber)
+
+    def _offer(self, subscriber: Subscriber, text: bytes) -> None:
         try:
             subscriber.queue.put_nowait(text)
         except asyncio.QueueFull:
@@ -107,14 +153,18 @@ class Hub:
         topics: frozenset[str],
         after_seq: int | None,
         snapshot: Callable[[], dict[str, Any]],
-    ) -> tuple[Subscriber, list[str]]:
+    ) -> tuple[Subscriber, list[bytes]]:
         """Register a client; returns it with what it must be sent first.
 
         Call with the hall quiescent (between batches), so that the snapshot and `last_seq`
-        describe the same moment. Without `after_seq`, or when the client asks for more than
-        the buffer still holds, the first message is a fresh snapshot.
+        describe the same moment; changes up to there that the fan-out has not delivered
+        yet are skipped for this client, whose first messages already hold them. Without
+        `after_seq`, or when the client asks for more than the buffer still holds, the first
+        message is a fresh snapshot.
         """
-        subscriber = Subscriber(topics, asyncio.Queue(maxsize=self.queue_size))
+        subscriber = Subscriber(
+            topics, asyncio.Queue(maxsize=self.queue_size), joined_at=self.last_seq
+        )
         self._subscribers.add(subscriber)
         replay = self._replay(topics, after_seq)
         if replay is not None:
@@ -125,7 +175,7 @@ class Hub:
     def detach(self, subscriber: Subscriber) -> None:
         self._subscribers.discard(subscriber)
 
-    def _replay(self, topics: frozenset[str], after_seq: int | None) -> list[str] | None:
+    def _replay(self, topics: frozenset[str], after_seq: int | None) -> list[bytes] | None:
         if after_seq is None or after_seq > self.last_seq:
             return None
         if after_seq == self.last_seq:
@@ -136,5 +186,5 @@ class Hub:
         return [text for text in texts if text is not None]
 
 
-def _dumps(message: dict[str, Any]) -> str:
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+def _dumps(message: dict[str, Any]) -> bytes:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from conftest import SHANGHAI, FakeClock, RunningHall, small_hall
+from helpers import SHANGHAI, FakeClock, RunningHall, small_hall
 
 from queue_server.domain.hall import Policy, Service
 

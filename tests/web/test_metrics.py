@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from conftest import RunningHall
+from helpers import RunningHall
 
 
 async def test_metrics_follow_the_hall(start_hall: Callable[..., Awaitable[RunningHall]]) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from conftest import RunningHall
+from helpers import RunningHall
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import pytest
-from conftest import RunningHall
+from helpers import RunningHall
 
 WINDOW_ACTIONS = (
     "open",

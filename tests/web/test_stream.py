@@ -10,7 +10,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from conftest import RunningHall
+from helpers import RunningHall
 
 from queue_server.hub import Hub
 from queue_server.service import Published
@@ -186,6 +186,7 @@ def test_a_slow_client_is_cut_off_and_never_delays_the_others(slow_index: int) -
         for seq in range(1, 11):
             message = {"type": "ticket.issued", "seq": seq}
             hub.publish([Published(seq, {topic: message for topic in ALL_TOPICS})])
+            await hub.deliver_pending()
             for i, client in enumerate(clients):
                 if i != slow_index:  # the others keep reading
                     while not client.queue.empty():
@@ -227,3 +228,42 @@ async def test_boards_show_who_serves_but_never_a_login_name(
     assert staff_view["windows"][0]["clerk_username"] == "wangfang"
     _, me = await hall.call("GET", "/api/v1/session", clerk)
     assert me["window"] == "1"
+
+
+def test_direct_writes_keep_each_clients_order_through_a_stall() -> None:
+    async def scenario() -> None:
+        hub = Hub(queue_size=16)
+        client, _ = hub.attach(ALL_TOPICS, None, dict)
+        written: list[int] = []
+        keeping_up = True
+
+        async def send(text: bytes) -> None:
+            written.append(json.loads(text)["seq"])
+
+        client.send, client.ready, client.busy = send, lambda: keeping_up, False
+
+        async def publish(seq: int) -> None:
+            message = {"type": "ticket.issued", "seq": seq}
+            hub.publish([Published(seq, {topic: message for topic in ALL_TOPICS})])
+            await hub.deliver_pending()
+
+        for seq in (1, 2):
+            await publish(seq)
+        keeping_up = False  # its socket buffer filled up: the hub queues for its sender
+        await publish(3)
+        keeping_up = True  # ready again, but 3 is still queued: 4 must queue behind it
+        await publish(4)
+        assert written == [1, 2]
+        assert [client.queue.get_nowait() for _ in range(2)] == [
+            json.dumps({"type": "ticket.issued", "seq": s}, separators=(",", ":")).encode()
+            for s in (3, 4)
+        ]
+        # A client attached while 5 is published but not yet delivered: its snapshot already
+        # holds 5, so the hub must not send it 5 again.
+        hub.publish([Published(5, {t: {"type": "ticket.issued", "seq": 5} for t in ALL_TOPICS})])
+        late, first = hub.attach(ALL_TOPICS, None, dict)
+        assert json.loads(first[0])["seq"] == 5
+        await hub.deliver_pending()
+        assert late.queue.empty()
+
+    asyncio.run(scenario())
