@@ -1,4 +1,4 @@
-"""Fan-out of journalled changes to stream clients: direct when they keep up, queued when not."""
+"""Fan-out of journalled changes to stream clients: written at once, or queued for the slow."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 import collections
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,29 +24,27 @@ def _never() -> bool:
 class Subscriber:
     """One stream client.
 
-    Messages are UTF-8 frames, encoded once for all clients. `queue` feeds the client's own
-    sender task (None in it means: cut off now). When the
-    sender is idle with nothing queued and `ready()` says a write would not wait, the hub
-    writes through `send` directly instead: for a hall full of healthy boards that is one
-    task doing all the writing, with no wake-up per board.
+    Messages are UTF-8 JSON, encoded once for all clients. `queue` feeds the client's own
+    sender task (None in it means: cut off now). When that sender is idle with nothing
+    queued and `ready()` says the client keeps up, the hub hands the message to `write`
+    at once instead: for a hall full of healthy boards, no task wakes up per board.
     """
 
     topics: frozenset[str]
     queue: asyncio.Queue[bytes | None]
-    send: Callable[[bytes], Awaitable[None]] | None = None
+    write: Callable[[bytes], None] | None = None  # never waits
     ready: Callable[[], bool] = _never
     busy: bool = True  # its sender is at work (at first: sending the snapshot or replay)
     cut_off: bool = False
-    joined_at: int = 0  # the seq its snapshot or replay covers; later changes come from the hub
 
     def takes_directly(self) -> bool:
-        return self.send is not None and not self.busy and self.queue.empty() and self.ready()
+        return self.write is not None and not self.busy and self.queue.empty() and self.ready()
 
 
 @dataclass(frozen=True)
 class _Entry:
     seq: int
-    texts: dict[str, bytes]  # topic -> the message as a UTF-8 JSON frame
+    texts: dict[str, bytes]  # topic -> the message as UTF-8 JSON
 
     def text_for(self, topics: frozenset[str]) -> bytes | None:
         """The richest form this client may see: console over board."""
@@ -71,9 +69,9 @@ def _entry(item: Published) -> _Entry:
 class Hub:
     """Every stream client gets every change of its topics once, in seq order.
 
-    `publish` never waits: it hands the changes to the fan-out task (`run`). A client that
-    falls behind gets its messages queued; when its queue is full it is cut off (and
-    resumes with `after_seq`), so one slow screen never delays the others.
+    `publish` never waits: it writes to the clients that keep up and queues for the others;
+    a client whose queue is full is cut off (it resumes with `after_seq`), so one slow
+    screen never delays the others.
     """
 
     def __init__(self, *, queue_size: int = 256, replay_size: int = 10_000) -> None:
@@ -82,8 +80,6 @@ class Hub:
         self.cut_offs = 0
         self._subscribers: set[Subscriber] = set()
         self._ring: collections.deque[_Entry] = collections.deque(maxlen=replay_size)
-        self._pending: collections.deque[_Entry] = collections.deque()
-        self._wake = asyncio.Event()
 
     @property
     def clients(self) -> int:
@@ -100,42 +96,29 @@ class Hub:
         for item in published:
             entry = _entry(item)
             self._ring.append(entry)
-            self._pending.append(entry)
             self.last_seq = item.seq
-        self._wake.set()
-
-    async def run(self) -> None:
-        """The fan-out task: delivers what `publish` handed over, in order, for ever."""
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            await self.deliver_pending()
-
-    async def deliver_pending(self) -> None:
-        while self._pending:
-            entry = self._pending.popleft()
-            for subscriber in list(self._subscribers):
-                if subscriber.cut_off or entry.seq <= subscriber.joined_at:
+            for subscriber in self._subscribers:
+                if subscriber.cut_off:
                     continue
-                text = entry.text_for(subscriber.topics)
-                if text is None:
+                message = entry.text_for(subscriber.topics)
+                if message is None:
                     continue
                 if subscriber.takes_directly():
-                    await self._send_directly(subscriber, text)
+                    self._write(subscriber, message)
                 else:
-                    self._offer(subscriber, text)
+                    self._offer(subscriber, message)
 
-    async def _send_directly(self, subscriber: Subscriber, text: bytes) -> None:
-        assert subscriber.send is not None
+    def _write(self, subscriber: Subscriber, message: bytes) -> None:
+        assert subscriber.write is not None
         try:
-            await subscriber.send(text)
+            subscriber.write(message)
         except Exception as failure:  # a client gone mid-write: drop it, never the others
             log.info("stream client dropped while writing: %r", failure)
             self.cut_off(subscriber)
 
-    def _offer(self, subscriber: Subscriber, text: bytes) -> None:
+    def _offer(self, subscriber: Subscriber, message: bytes) -> None:
         try:
-            subscriber.queue.put_nowait(text)
+            subscriber.queue.put_nowait(message)
         except asyncio.QueueFull:
             self.cut_off(subscriber)
 
@@ -157,14 +140,10 @@ class Hub:
         """Register a client; returns it with what it must be sent first.
 
         Call with the hall quiescent (between batches), so that the snapshot and `last_seq`
-        describe the same moment; changes up to there that the fan-out has not delivered
-        yet are skipped for this client, whose first messages already hold them. Without
-        `after_seq`, or when the client asks for more than the buffer still holds, the first
-        message is a fresh snapshot.
+        describe the same moment. Without `after_seq`, or when the client asks for more than
+        the buffer still holds, the first message is a fresh snapshot.
         """
-        subscriber = Subscriber(
-            topics, asyncio.Queue(maxsize=self.queue_size), joined_at=self.last_seq
-        )
+        subscriber = Subscriber(topics, asyncio.Queue(maxsize=self.queue_size))
         self._subscribers.add(subscriber)
         replay = self._replay(topics, after_seq)
         if replay is not None:

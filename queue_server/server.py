@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -57,7 +55,6 @@ class HallServer:
         self._accounts_db: aiosqlite.Connection | None = None
         self._accounts: AccountStore | None = None
         self._runner: web.AppRunner | None = None
-        self._fanout: asyncio.Task[None] | None = None
 
     @property
     def accounts(self) -> AccountStore:
@@ -75,7 +72,6 @@ class HallServer:
         self._accounts = AccountStore(self._accounts_db, clock=lambda: dt.datetime.now(dt.UTC))
         await self.service.start()
         self.hub.seed(self.service.replayed_messages(), self.service.last_seq)
-        self._fanout = asyncio.create_task(self.hub.run(), name="hub-fanout")
         log.info(
             "hall %s rebuilt at seq %d (%d events replayed)",
             self.config.name,
@@ -103,11 +99,6 @@ class HallServer:
             await self._runner.cleanup()
             self._runner = None
         await self.service.stop()
-        if self._fanout is not None:
-            self._fanout.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._fanout
-            self._fanout = None
         await self.journal.close()
         if self._accounts_db is not None:
             await self._accounts_db.close()
