@@ -30,6 +30,8 @@ T = TypeVar("T")
 
 # A batch holds every command waiting when the writer comes round; this caps one commit.
 MAX_BATCH = 512
+# Replayed events at start that are rebuilt as stream messages, for clients resuming.
+REPLAY_RENDERED = 2_000
 # Calls kept for a board's snapshot.
 RECENT_CALLS = 20
 
@@ -80,6 +82,7 @@ class HallService:
         publish: Callable[[Sequence[Published]], None] = lambda _: None,
         snapshot_every: int = 5_000,
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+        replay_rendered: int = REPLAY_RENDERED,
     ) -> None:
         self.config = config
         self.journal = journal
@@ -87,6 +90,7 @@ class HallService:
         self.publish = publish
         self.snapshot_every = snapshot_every
         self.new_ticket_id = new_id
+        self.replay_rendered = replay_rendered
         self.hall = Hall(config)
         self.last_seq = 0
         self.started_at: dt.datetime | None = None
@@ -141,16 +145,20 @@ class HallService:
         )
         seq = snapshot.seq if snapshot else 0
         self._snapshot_seq = seq
+        # Only the tail of the replay becomes stream messages: a client cut off by a crash
+        # resumes from its last few seconds; one asking for more gets a fresh snapshot.
+        render_from = await self.journal.last_seq() - self.replay_rendered
         messages: list[Published] = []
         replayed = 0
         while batch := await self.journal.read(after_seq=seq, limit=5000):
             events = [e.decode_event(stored.type, stored.data) for stored in batch]
             rendered = []
-            for event in events:
+            for stored, event in zip(batch, events, strict=True):
                 hall.apply(event)
-                rendered.append(wire.event_message(hall, event))
-            wire.fold_for_boards(events, rendered)
-            messages.extend(_published(s.seq, m) for s, m in zip(batch, rendered, strict=True))
+                if stored.seq > render_from:
+                    rendered.append((stored.seq, event, wire.event_message(hall, event)))
+            wire.fold_for_boards([ev for _, ev, _ in rendered], [m for _, _, m in rendered])
+            messages.extend(_published(at, m) for at, _, m in rendered)
             seq = batch[-1].seq
             replayed += len(batch)
         self.hall = hall

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from conftest import FakeClock, small_hall
+from helpers import FakeClock, small_hall
 
 from queue_server.domain import commands as c
 from queue_server.domain.errors import DomainError
@@ -195,4 +195,20 @@ async def test_a_failing_command_fails_its_batch_and_the_hall_carries_on(
     assert service.running
     assert service.hall.windows["1"].state == "closed"  # the half-done change is gone
     assert await issue(service) == "A002"
+    await service.stop()
+
+
+async def test_only_the_tail_of_a_replay_becomes_stream_messages(clock: FakeClock) -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    service = make_service(journal, clock, snapshot_every=10**9)
+    await service.start()
+    for _ in range(30):
+        await issue(service)
+    again = make_service(journal, clock, replay_rendered=10)
+    await again.start()  # after a crash: everything replayed, the last 10 rendered
+    assert again.replayed_events == 30
+    assert [p.seq for p in again.replayed_messages()] == list(range(21, 31))
+    assert again.replayed_messages()[-1].messages["board"]["ticket"]["number"] == "A030"
+    await again.stop()
     await service.stop()
