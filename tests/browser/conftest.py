@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import RunningHall
+from helpers import RunningHall
 from playwright.async_api import Browser, ConsoleMessage, Page, Response, async_playwright, expect
 
 CHROMIUM = os.environ.get("HALLQ_CHROMIUM", "/usr/bin/chromium")

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from conftest import RunningHall
+from helpers import RunningHall
 from playwright.async_api import Locator, Page, WebSocketRoute, expect
 
 from .conftest import PASSWORD, Issue, OpenConsole, OpenPage, PageProblems, Screenshot

@@ -6,7 +6,7 @@ import re
 from collections.abc import Awaitable, Callable
 
 import pytest
-from conftest import RunningHall
+from helpers import RunningHall
 from playwright.async_api import expect
 
 from .conftest import PHONE, Issue, OpenPage, Screenshot

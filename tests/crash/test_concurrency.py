@@ -18,7 +18,7 @@ from queue_server.config import load_hall
 from .conftest import JIANGBEI, skip_near_midnight
 
 if TYPE_CHECKING:
-    from conftest import RunningHall
+    from helpers import RunningHall
 
 pytestmark = pytest.mark.slow
 

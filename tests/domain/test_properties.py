@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from conftest import SHANGHAI, small_hall
+from helpers import SHANGHAI, small_hall
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

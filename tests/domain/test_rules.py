@@ -7,7 +7,7 @@ import itertools
 from typing import Any
 
 import pytest
-from conftest import FakeClock, small_hall
+from helpers import FakeClock, small_hall
 
 from queue_server.domain import commands as c
 from queue_server.domain import events as e

@@ -1,0 +1,172 @@
+"""Shared test helpers: small hall configurations, a fake clock, a running hall."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+
+from queue_server.domain.hall import (
+    Field,
+    Floor,
+    HallConfig,
+    Hours,
+    Policy,
+    Service,
+    Session,
+    Window,
+    WindowKind,
+)
+from queue_server.server import HallServer
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class FakeClock:
+    """A clock that moves only when a test moves it."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> dt.datetime:
+        self.now += dt.timedelta(**delta)
+        return self.now
+
+
+def small_hall(
+    *,
+    policy: Policy | None = None,
+    open_all_hours: bool = False,
+    services: tuple[Service, ...] | None = None,
+    windows: tuple[Window, ...] | None = None,
+    clearing: tuple[dt.time, ...] = (dt.time(17, 30),),
+) -> HallConfig:
+    """Three services, two general windows and one domain window that overflows to general."""
+    services = services or (
+        Service(
+            id="social",
+            name="社保医保",
+            prefix="A",
+            field="general",
+            floor="1F",
+            mean_service_minutes=6.0,
+        ),
+        Service(
+            id="estate",
+            name="不动产登记",
+            prefix="B",
+            field="general",
+            floor="1F",
+            mean_service_minutes=30.0,
+            route=("pickup",),
+        ),
+        Service(
+            id="company",
+            name="企业开办",
+            prefix="C",
+            field="market",
+            floor="1F",
+            mean_service_minutes=20.0,
+        ),
+        Service(
+            id="pickup",
+            name="出件",
+            prefix="D",
+            field="general",
+            floor="1F",
+            mean_service_minutes=2.0,
+        ),
+    )
+    windows = windows or (
+        Window(
+            id="1",
+            label="1号窗口",
+            floor="1F",
+            kind=WindowKind.GENERAL,
+            services=("social", "estate", "pickup"),
+        ),
+        Window(
+            id="2",
+            label="2号窗口",
+            floor="1F",
+            kind=WindowKind.GENERAL,
+            services=("social", "estate", "pickup"),
+        ),
+        Window(
+            id="3",
+            label="3号窗口",
+            floor="1F",
+            kind=WindowKind.DOMAIN,
+            services=("company",),
+            overflow=("social",),
+        ),
+    )
+    return HallConfig(
+        name="测试便民服务中心",
+        hours=Hours(
+            sessions=(
+                Session(dt.time(8, 30), dt.time(12, 0)),
+                Session(dt.time(14, 0), dt.time(17, 30)),
+            ),
+            clearing_times=clearing,
+            open_all_hours=open_all_hours,
+        ),
+        floors=(Floor(id="1F", label="一楼"),),
+        fields=(Field(id="general", name="综合"), Field(id="market", name="市场监管")),
+        services=services,
+        windows=windows,
+        policy=policy or Policy(),
+    )
+
+
+class RunningHall:
+    """A started HallServer plus helpers to make people and devices and talk to it."""
+
+    def __init__(self, server: HallServer, session: aiohttp.ClientSession) -> None:
+        self.server = server
+        self.http = session
+
+    @property
+    def url(self) -> str:
+        return str(self.server.url)
+
+    async def person(self, name: str, role: str = "clerk") -> str:
+        """Create a person and log in; returns the session token."""
+        await self.server.accounts.add_user(name, role, "correct horse battery")
+        async with self.http.post(
+            f"{self.url}/api/v1/session",
+            json={"username": name, "password": "correct horse battery"},
+        ) as response:
+            assert response.status == 200, await response.text()
+            return str((await response.json())["token"])
+
+    async def device(self, name: str, role: str, window: str | None = None) -> str:
+        return str(await self.server.accounts.add_device(name, role, window=window))
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        body: Any = None,
+        raw: bytes | None = None,
+    ) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with self.http.request(
+            method,
+            f"{self.url}{path}",
+            headers=headers,
+            json=body if raw is None else None,
+            data=raw,
+        ) as response:
+            text = await response.text()
+            try:
+                return response.status, json.loads(text)
+            except ValueError:
+                return response.status, text
