@@ -165,6 +165,13 @@ class AccountStore:
         matched = await asyncio.to_thread(self._hasher.verify, password, encoded)
         if row is None or not matched or row[4]:
             return None
+        if self._hasher.needs_rehash(encoded):
+            # The hall raised the KDF cost since this password was set: upgrade it now,
+            # the one moment the plain password is at hand.
+            upgraded = await asyncio.to_thread(self._hasher.hash, password)
+            await self._conn.execute(
+                "UPDATE users SET password_hash = ? WHERE username = ?", (upgraded, username)
+            )
         now = self._now()
         token = new_token()
         await self._conn.execute("DELETE FROM sessions WHERE expires_at <= ?", (_iso(now),))

@@ -505,3 +505,18 @@ async def test_cli_reports_a_file_that_is_not_a_database(
     assert out == ""
     assert err.startswith("hallq: error: ")
     assert "not a database" in err
+
+
+async def test_a_login_upgrades_a_hash_made_at_an_older_cost(
+    open_store: OpenStore, open_conn: OpenConn
+) -> None:
+    old = await open_store(hasher=PasswordHasher(n_log2=10))
+    await old.add_user("wang", "clerk", PASSWORD)
+    new = await open_store(hasher=PasswordHasher(n_log2=11))
+    assert await new.login("wang", PASSWORD) is not None
+    conn = await open_conn()
+    async with conn.execute("SELECT password_hash FROM users WHERE username = 'wang'") as cur:
+        row = await cur.fetchone()
+    assert row is not None and row[0].startswith("scrypt$11$")
+    assert await new.login("wang", PASSWORD) is not None
+    assert await new.login("wang", "wrong password") is None
