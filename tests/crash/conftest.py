@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import os
 import signal
 import socket
@@ -13,7 +12,6 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -26,14 +24,6 @@ READY_SECONDS = 20.0
 STOP_SECONDS = 10.0
 POLL_SECONDS = 0.05
 LOG_TAIL_LINES = 60
-
-
-def skip_near_midnight(seconds: float, timezone: str = "Asia/Shanghai") -> None:
-    """Numbering restarts with the hall's day: a test counting numbers must not straddle one."""
-    now = dt.datetime.now(ZoneInfo(timezone))
-    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), now.tzinfo)
-    if (midnight - now).total_seconds() < seconds:
-        pytest.skip(f"numbering restarts at midnight in {timezone}, {midnight - now} from now")
 
 
 def free_port() -> int:
