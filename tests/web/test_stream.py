@@ -33,6 +33,14 @@ async def until_calls(ws: aiohttp.ClientWebSocketResponse, calls: int) -> list[d
     return seen
 
 
+async def window_1_open(hall: RunningHall) -> tuple[str, str]:
+    """Window 1 opened by its station; returns the station's and a kiosk's tokens."""
+    station = await hall.device("station-1", "station", window="1")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    await hall.call("POST", "/api/v1/windows/1/open", station)
+    return station, kiosk
+
+
 async def issue_and_call(hall: RunningHall, station: str, kiosk: str, n: int) -> list[str]:
     numbers = []
     for _ in range(n):
@@ -46,9 +54,7 @@ async def test_snapshot_then_changes_in_order(
     start_hall: Callable[..., Awaitable[RunningHall]],
 ) -> None:
     hall = await start_hall()
-    station = await hall.device("station-1", "station", window="1")
-    kiosk = await hall.device("kiosk-1", "kiosk")
-    await hall.call("POST", "/api/v1/windows/1/open", station)
+    station, kiosk = await window_1_open(hall)
     async with hall.http.ws_connect(f"{hall.url}/ws?topics=board") as ws:
         snapshot = await receive(ws)
         assert snapshot["type"] == "snapshot"
@@ -71,9 +77,7 @@ async def test_resume_after_seq_replays_what_was_missed(
     start_hall: Callable[..., Awaitable[RunningHall]],
 ) -> None:
     hall = await start_hall()
-    station = await hall.device("station-1", "station", window="1")
-    kiosk = await hall.device("kiosk-1", "kiosk")
-    await hall.call("POST", "/api/v1/windows/1/open", station)
+    station, kiosk = await window_1_open(hall)
     async with hall.http.ws_connect(f"{hall.url}/ws?topics=board") as ws:
         last = (await receive(ws))["seq"]
     missed = await issue_and_call(hall, station, kiosk, 4)
@@ -104,9 +108,7 @@ async def test_replay_survives_a_restart(
 ) -> None:
     db = tmp_path / "restart.db"
     hall = await start_hall(db_path=db, snapshot_every=1_000_000)
-    station = await hall.device("station-1", "station", window="1")
-    kiosk = await hall.device("kiosk-1", "kiosk")
-    await hall.call("POST", "/api/v1/windows/1/open", station)
+    station, kiosk = await window_1_open(hall)
     before = await issue_and_call(hall, station, kiosk, 2)
     async with hall.http.ws_connect(f"{hall.url}/ws") as ws:
         seq = (await receive(ws))["seq"]
@@ -127,9 +129,7 @@ async def test_replay_after_a_crash_comes_from_the_journal(
 ) -> None:
     db = tmp_path / "crash.db"
     hall = await start_hall(db_path=db, snapshot_every=1_000_000)
-    station = await hall.device("station-1", "station", window="1")
-    kiosk = await hall.device("kiosk-1", "kiosk")
-    await hall.call("POST", "/api/v1/windows/1/open", station)
+    station, kiosk = await window_1_open(hall)
     async with hall.http.ws_connect(f"{hall.url}/ws") as ws:
         seq = (await receive(ws))["seq"]
     missed = await issue_and_call(hall, station, kiosk, 3)
