@@ -21,7 +21,7 @@ from referencing.jsonschema import DRAFT202012
 from queue_server.accounts import Principal, Role
 from queue_server.accounts.principal import PERSON_ROLES, WINDOW_BOUND_ROLES
 from queue_server.domain import commands as c
-from queue_server.domain import ratings, state
+from queue_server.domain import deciding, ratings
 from queue_server.web import openapi
 from queue_server.web import requests as rq
 from queue_server.web.api import _WINDOW_ACTIONS
@@ -217,12 +217,12 @@ def _raises(tree: ast.AST, exceptions: set[str]) -> Iterator[tuple[str, str]]:
 
 
 def _domain_codes() -> dict[str, set[str]]:
-    """Each Hall method's codes, through the helpers it calls (and check_rating)."""
+    """Each Decider method's codes, through the helpers it calls (and check_rating)."""
     kinds = {"NotFound", "Conflict", "InvalidRating"}
     rating_tree = ast.parse(Path(ratings.__file__).read_text(encoding="utf-8"))
     rating_codes = {code for _, code in _raises(rating_tree, kinds)}
-    tree = ast.parse(Path(state.__file__).read_text(encoding="utf-8"))
-    hall = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Hall")
+    tree = ast.parse(Path(deciding.__file__).read_text(encoding="utf-8"))
+    hall = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Decider")
     direct: dict[str, set[str]] = {}
     calls: dict[str, set[str]] = {}
     for fn in hall.body:
@@ -247,7 +247,7 @@ def _domain_codes() -> dict[str, set[str]]:
 
 
 def test_every_code_the_domain_raises_is_listed_with_its_status() -> None:
-    for module in (state, ratings):
+    for module in (deciding, ratings):
         tree = ast.parse(Path(module.__file__ or "").read_text(encoding="utf-8"))
         for exception, code in _raises(tree, set(STATUS_OF)):
             assert code in openapi.ERRORS, code
@@ -278,7 +278,7 @@ def test_each_command_documents_exactly_the_codes_its_handler_raises() -> None:
         commands["post", f"/api/v1/windows/{{window}}/{action}"] = type(command)
     generic = {"unauthenticated", "forbidden", "invalid_request", "unavailable"}
     for (method, path), command_type in commands.items():
-        handler = state._HANDLERS[command_type].__name__
+        handler = deciding._HANDLERS[command_type].__name__
         assert documented_codes(method, path) - generic == handlers[handler] - generic, path
 
 

@@ -1,0 +1,243 @@
+"""Applying events to the hall's state: the only code that changes it, in replay as live."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from queue_server.domain import events as e
+from queue_server.domain.hall_state import HallState
+from queue_server.domain.model import QueueKey, Ticket, TicketState, WindowState
+
+# How fast the running mean of service times follows recent services.
+MEAN_WEIGHT = 0.2
+# Service times outside this range (minutes) are mistakes, not information.
+MEAN_BOUNDS = (0.5, 240.0)
+
+
+class Applier(HallState):
+    """Applies each event to the state; deterministic, so replaying the journal rebuilds it."""
+
+    def apply(self, event: e.Event) -> None:
+        _APPLIERS[type(event)](self, event)
+        self.last_event_at = event.at
+
+    def _track_key(self, key: QueueKey) -> None:
+        self.next_major = max(self.next_major, key[0] + 1)
+        self.next_minor = max(self.next_minor, key[1] + 1)
+
+    def _enqueue(self, ticket: Ticket, key: QueueKey) -> None:
+        ticket.key = key
+        self._track_key(key)
+        self.queues.add(ticket)
+
+    def _dequeue(self, ticket: Ticket) -> None:
+        self.queues.remove(ticket)
+        ticket.key = None
+
+    def _finalise(self, ticket: Ticket, at: dt.datetime) -> None:
+        ticket.finished_at = at
+        if ticket.id_hash is not None:
+            self._active_by_id_hash.pop((ticket.origin_service, ticket.id_hash), None)
+
+    def _on_issued(self, ev: e.TicketIssued) -> None:
+        if ev.day != self.day:
+            self._start_day(ev.day)
+        ticket = Ticket(
+            id=ev.ticket_id,
+            number=ev.number,
+            service=ev.service,
+            origin_service=ev.service,
+            priority=ev.priority,
+            issued_at=ev.at,
+            day=ev.day,
+            session=ev.session,
+            route_remaining=ev.route,
+            device=ev.device,
+            idempotency_key=ev.idempotency_key,
+            id_hash=ev.id_hash,
+            slot_start=ev.slot_start,
+            slot_end=ev.slot_end,
+        )
+        self.tickets[ticket.id] = ticket
+        self._enqueue(ticket, ev.key)
+        self.issued_today[ev.service] = self.issued_today.get(ev.service, 0) + 1
+        session_key = f"{ev.service}/{ev.session}"
+        self.issued_in_session[session_key] = self.issued_in_session.get(session_key, 0) + 1
+        self._index(ticket)
+
+    def _start_day(self, day: dt.date) -> None:
+        """A new business day: numbering restarts; finished tickets of past days are dropped."""
+        self.day = day
+        self.issued_today.clear()
+        self.issued_in_session.clear()
+        for ticket in [t for t in self.tickets.values() if t.is_final and t.day < day]:
+            del self.tickets[ticket.id]
+            if ticket.device and ticket.idempotency_key:
+                self._by_idempotency.pop((ticket.device, ticket.idempotency_key), None)
+        for window in self.windows.values():
+            window.missed = [tid for tid in window.missed if tid in self.tickets]
+
+    def _on_called(self, ev: e.TicketCalled) -> None:
+        ticket = self.tickets[ev.ticket_id]
+        window = self.windows[ev.window]
+        if ticket.state is TicketState.WAITING:
+            self._dequeue(ticket)
+        elif ev.ticket_id in window.missed:
+            window.missed.remove(ev.ticket_id)
+        ticket.move_to(TicketState.CALLED)
+        ticket.window = ev.window
+        ticket.target_window = None
+        ticket.called_at = ev.at
+        ticket.started_at = None
+        ticket.finished_at = None
+        ticket.recalls = 0
+        window.ticket_id = ticket.id
+        window.move_to(WindowState.CALLING, ev.at)
+
+    def _on_recalled(self, ev: e.TicketRecalled) -> None:
+        self.tickets[ev.ticket_id].recalls = ev.count
+
+    def _on_started(self, ev: e.TicketStarted) -> None:
+        ticket = self.tickets[ev.ticket_id]
+        ticket.move_to(TicketState.SERVING)
+        ticket.started_at = ev.at
+        self.windows[ev.window].move_to(WindowState.SERVING, ev.at)
+
+    def _release_window(self, window_id: str, at: dt.datetime) -> None:
+        window = self.windows[window_id]
+        window.ticket_id = None
+        window.move_to(WindowState.IDLE, at)
+
+    def _on_finished(self, ev: e.TicketFinished) -> None:
+        ticket = self.tickets[ev.ticket_id]
+        self._learn_service_time(ticket, ev.at)
+        ticket.served.append(f"{ticket.service}@{ev.window}")
+        self._release_window(ev.window, ev.at)
+        if ev.next_service is not None and ev.key is not None:
+            ticket.move_to(TicketState.WAITING)
+            ticket.service = ev.next_service
+            ticket.route_remaining = ticket.route_remaining[1:]
+            ticket.transferred = True
+            self._enqueue(ticket, ev.key)
+        else:
+            ticket.move_to(TicketState.DONE)
+            self._finalise(ticket, ev.at)
+
+    def _learn_service_time(self, ticket: Ticket, at: dt.datetime) -> None:
+        began = ticket.started_at or ticket.called_at
+        if began is None:
+            return
+        minutes = (at - began).total_seconds() / 60
+        if MEAN_BOUNDS[0] <= minutes <= MEAN_BOUNDS[1]:
+            old = self._mean(ticket.service)
+            self.mean_minutes[ticket.service] = old + MEAN_WEIGHT * (minutes - old)
+
+    def _on_missed(self, ev: e.TicketMissed) -> None:
+        ticket = self.tickets[ev.ticket_id]
+        ticket.missed_reason = ev.reason
+        self._release_window(ev.window, ev.at)
+        if ev.key is not None:
+            ticket.move_to(TicketState.WAITING)
+            ticket.requeues += 1
+            self._enqueue(ticket, ev.key)
+            return
+        ticket.move_to(TicketState.NO_SHOW)
+        self._finalise(ticket, ev.at)
+        window = self.windows[ev.window]
+        window.missed.append(ticket.id)
+        del window.missed[: -self.config.policy.callback_window_memory or None]
+
+    def _on_held(self, ev: e.TicketHeld) -> None:
+        self.tickets[ev.ticket_id].move_to(TicketState.HELD)
+        self.windows[ev.window].held.append(ev.ticket_id)
+        self._release_window(ev.window, ev.at)
+
+    def _on_resumed(self, ev: e.TicketResumed) -> None:
+        ticket = self.tickets[ev.ticket_id]
+        window = self.windows[ev.window]
+        ticket.move_to(TicketState.SERVING)
+        window.held.remove(ticket.id)
+        window.ticket_id = ticket.id
+        window.move_to(WindowState.SERVING, ev.at)
+
+    def _on_transferred(self, ev: e.TicketTransferred) -> None:
+        ticket = self.tickets[ev.ticket_id]
+        self._release_window(ev.window, ev.at)
+        ticket.move_to(TicketState.WAITING)
+        ticket.service = ev.to_service
+        ticket.target_window = ev.to_window
+        ticket.transferred = True
+        self._enqueue(ticket, ev.key)
+
+    def _on_pinned(self, ev: e.TicketPinned) -> None:
+        ticket = self.tickets[ev.ticket_id]
+        assert ticket.key is not None
+        key = ticket.key
+        self._dequeue(ticket)
+        ticket.pinned = True
+        self._enqueue(ticket, key)
+
+    def _on_cancelled(self, ev: e.TicketCancelled) -> None:
+        ticket = self.tickets[ev.ticket_id]
+        self._dequeue(ticket)
+        ticket.move_to(TicketState.CANCELLED)
+        self._finalise(ticket, ev.at)
+
+    def _on_cleared(self, ev: e.QueueCleared) -> None:
+        for ticket_id in ev.ticket_ids:
+            ticket = self.tickets[ticket_id]
+            if ticket.state is TicketState.WAITING:
+                self._dequeue(ticket)
+            elif ticket.window is not None and ticket.id in self.windows[ticket.window].held:
+                self.windows[ticket.window].held.remove(ticket.id)
+            ticket.move_to(TicketState.ABANDONED)
+            self._finalise(ticket, ev.at)
+
+    def _on_rated(self, ev: e.RatingRecorded) -> None:
+        self.tickets[ev.ticket_id].rated.append(f"{ev.service}@{ev.window}")
+
+    def _on_window_opened(self, ev: e.WindowOpened) -> None:
+        window = self.windows[ev.window]
+        window.clerk = ev.clerk
+        window.clerk_name = ev.clerk_name
+        window.staff_no = ev.staff_no
+        window.move_to(WindowState.IDLE, ev.at)
+
+    def _on_window_paused(self, ev: e.WindowPaused) -> None:
+        window = self.windows[ev.window]
+        window.pause_reason = ev.reason
+        window.move_to(WindowState.PAUSED, ev.at)
+
+    def _on_window_resumed(self, ev: e.WindowResumed) -> None:
+        window = self.windows[ev.window]
+        window.pause_reason = None
+        window.move_to(WindowState.IDLE, ev.at)
+
+    def _on_window_closed(self, ev: e.WindowClosed) -> None:
+        window = self.windows[ev.window]
+        window.clerk = window.clerk_name = window.staff_no = None
+        window.pause_reason = None
+        window.move_to(WindowState.CLOSED, ev.at)
+
+
+_APPLIERS: dict[type[e.Event], Callable[[Applier, Any], None]] = {
+    e.TicketIssued: Applier._on_issued,
+    e.TicketCalled: Applier._on_called,
+    e.TicketRecalled: Applier._on_recalled,
+    e.TicketStarted: Applier._on_started,
+    e.TicketFinished: Applier._on_finished,
+    e.TicketMissed: Applier._on_missed,
+    e.TicketHeld: Applier._on_held,
+    e.TicketResumed: Applier._on_resumed,
+    e.TicketTransferred: Applier._on_transferred,
+    e.TicketPinned: Applier._on_pinned,
+    e.TicketCancelled: Applier._on_cancelled,
+    e.QueueCleared: Applier._on_cleared,
+    e.WindowOpened: Applier._on_window_opened,
+    e.WindowPaused: Applier._on_window_paused,
+    e.WindowResumed: Applier._on_window_resumed,
+    e.WindowClosed: Applier._on_window_closed,
+    e.RatingRecorded: Applier._on_rated,
+}

@@ -1,0 +1,399 @@
+"""Deciding commands by the hall's rules: everything is checked before anything changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from queue_server.domain import commands as c
+from queue_server.domain import events as e
+from queue_server.domain.applying import Applier
+from queue_server.domain.errors import Conflict, NotFound
+from queue_server.domain.hall import MissedPolicy
+from queue_server.domain.hours import issuing_session
+from queue_server.domain.model import QueueKey, Ticket, TicketState, WindowState, WindowStatus
+from queue_server.domain.ratings import check_rating
+
+
+@dataclass
+class Outcome:
+    """What a command did: its events (already applied) and the ticket it concerns."""
+
+    events: list[e.Event] = field(default_factory=list)
+    ticket_id: str | None = None
+
+
+class Decider(Applier):
+    """Decides each command and applies its events one by one as it emits them.
+
+    A handler checks everything its command needs before it emits the first event, so a
+    refused command (a DomainError) leaves the state exactly as it was.
+    """
+
+    def execute(self, command: c.Command, now: dt.datetime) -> Outcome:
+        handler = _HANDLERS.get(type(command))
+        if handler is None:
+            raise TypeError(f"no handler for {type(command).__name__}")
+        return handler(self, command, now)
+
+    def _emit(self, outcome: Outcome, event: e.Event) -> None:
+        self.apply(event)
+        outcome.events.append(event)
+
+    def _issue(self, cmd: c.IssueTicket, now: dt.datetime) -> Outcome:
+        service = self.services.get(cmd.service)
+        if service is None:
+            raise NotFound("unknown_service", f"没有这项业务: {cmd.service}")
+        if cmd.device and cmd.idempotency_key:
+            earlier = self._by_idempotency.get((cmd.device, cmd.idempotency_key))
+            if earlier is not None:
+                return Outcome(ticket_id=earlier)
+        local = now.astimezone(self.tz)
+        session = issuing_session(self.config.hours, local)
+        if session is None:
+            raise Conflict("hall_closed", "现在不在取号时间内")
+        day = local.date()
+        issued = self.issued_today.get(service.id, 0) if day == self.day else 0
+        in_session = (
+            self.issued_in_session.get(f"{service.id}/{session}", 0) if day == self.day else 0
+        )
+        if service.daily_quota is not None and issued >= service.daily_quota:
+            raise Conflict("quota_exhausted", f"{service.name}今日号已取完")
+        if service.session_quota is not None and in_session >= service.session_quota:
+            raise Conflict("quota_exhausted", f"{service.name}本时段号已取完")
+        if (
+            cmd.id_hash
+            and self.config.policy.one_waiting_ticket_per_id
+            and (service.id, cmd.id_hash) in self._active_by_id_hash
+        ):
+            raise Conflict("already_waiting", f"您已有一张{service.name}的号在排队")
+        outcome = Outcome(ticket_id=cmd.ticket_id)
+        self._emit(
+            outcome,
+            e.TicketIssued(
+                at=now,
+                ticket_id=cmd.ticket_id,
+                number=f"{service.prefix}{issued + 1:03d}",
+                service=service.id,
+                priority=cmd.priority,
+                day=day,
+                session=session,
+                key=self._back_key(),
+                route=service.route,
+                device=cmd.device,
+                idempotency_key=cmd.idempotency_key,
+                id_hash=cmd.id_hash,
+                slot_start=cmd.slot_start,
+                slot_end=cmd.slot_end,
+            ),
+        )
+        return outcome
+
+    def _open_window(self, cmd: c.OpenWindow, now: dt.datetime) -> Outcome:
+        window = self._window(cmd.window)
+        if window.state is not WindowState.CLOSED:
+            if window.clerk == cmd.clerk:
+                return Outcome()
+            raise Conflict("window_occupied", f"{cmd.window}号窗口已有人签到")
+        if cmd.clerk is not None:
+            elsewhere = next((w.id for w in self.windows.values() if w.clerk == cmd.clerk), None)
+            if elsewhere is not None:
+                raise Conflict("clerk_elsewhere", f"您已在{elsewhere}号窗口签到, 请先签退")
+        outcome = Outcome()
+        self._emit(
+            outcome,
+            e.WindowOpened(
+                at=now,
+                window=window.id,
+                clerk=cmd.clerk,
+                clerk_name=cmd.clerk_name,
+                staff_no=cmd.staff_no,
+            ),
+        )
+        return outcome
+
+    def _call_next(self, cmd: c.CallNext, now: dt.datetime) -> Outcome:
+        window = self._open(cmd.window)
+        chosen = self.queues.pick(self.window_config[window.id], self.tickets, now)
+        if chosen is None:
+            raise NotFound("queue_empty", "没有等候的号")
+        outcome = Outcome(ticket_id=chosen.id)
+        self._finish_current(outcome, window, now)
+        self._emit(outcome, e.TicketCalled(at=now, ticket_id=chosen.id, window=window.id))
+        return outcome
+
+    def _call_back(self, cmd: c.CallBack, now: dt.datetime) -> Outcome:
+        window = self._open(cmd.window)
+        ticket = self._ticket(cmd.ticket_id)
+        if ticket.id not in window.missed or ticket.state is not TicketState.NO_SHOW:
+            raise Conflict("not_missed", f"{ticket.number}不是本窗口最近过号的号")
+        outcome = Outcome(ticket_id=ticket.id)
+        self._finish_current(outcome, window, now)
+        self._emit(
+            outcome, e.TicketCalled(at=now, ticket_id=ticket.id, window=window.id, callback=True)
+        )
+        return outcome
+
+    def _recall(self, cmd: c.Recall, now: dt.datetime) -> Outcome:
+        window = self._open(cmd.window)
+        ticket = self._current(window)
+        if ticket.state is not TicketState.CALLED:
+            raise Conflict("not_called", f"{ticket.number}已在办理中")
+        if ticket.recalls >= self.config.policy.recall_cap:
+            raise Conflict("recall_limit", f"{ticket.number}已重呼{ticket.recalls}次, 请标记过号")
+        outcome = Outcome(ticket_id=ticket.id)
+        self._emit(
+            outcome,
+            e.TicketRecalled(
+                at=now, ticket_id=ticket.id, window=window.id, count=ticket.recalls + 1
+            ),
+        )
+        return outcome
+
+    def _start(self, cmd: c.StartService, now: dt.datetime) -> Outcome:
+        window = self._open(cmd.window)
+        ticket = self._current(window)
+        if ticket.state is not TicketState.CALLED:
+            raise Conflict("not_called", f"{ticket.number}已在办理中")
+        outcome = Outcome(ticket_id=ticket.id)
+        self._emit(outcome, e.TicketStarted(at=now, ticket_id=ticket.id, window=window.id))
+        return outcome
+
+    def _finish(self, cmd: c.FinishService, now: dt.datetime) -> Outcome:
+        window = self._open(cmd.window)
+        ticket = self._current(window)
+        outcome = Outcome(ticket_id=ticket.id)
+        self._finish_current(outcome, window, now)
+        return outcome
+
+    def _no_show(self, cmd: c.MarkNoShow, now: dt.datetime) -> Outcome:
+        window = self._open(cmd.window)
+        ticket = self._current(window)
+        if ticket.state is not TicketState.CALLED:
+            raise Conflict("not_called", f"{ticket.number}已在办理中, 不能标记过号")
+        outcome = Outcome(ticket_id=ticket.id)
+        self._emit(
+            outcome,
+            e.TicketMissed(
+                at=now,
+                ticket_id=ticket.id,
+                window=window.id,
+                reason=cmd.reason,
+                key=self._requeue_key(ticket),
+            ),
+        )
+        return outcome
+
+    def _transfer(self, cmd: c.Transfer, now: dt.datetime) -> Outcome:
+        if (cmd.to_service is None) == (cmd.to_window is None):
+            raise Conflict("invalid_transfer", "请指定转办的业务或窗口之一")
+        window = self._open(cmd.window)
+        ticket = self._current(window)
+        to_service = ticket.service
+        if cmd.to_service is not None:
+            if cmd.to_service not in self.services:
+                raise NotFound("unknown_service", f"没有这项业务: {cmd.to_service}")
+            to_service = cmd.to_service
+        if cmd.to_window is not None:
+            self._window(cmd.to_window)
+            if cmd.to_window == window.id:
+                raise Conflict("invalid_transfer", "不能转给本窗口")
+        outcome = Outcome(ticket_id=ticket.id)
+        self._emit(
+            outcome,
+            e.TicketTransferred(
+                at=now,
+                ticket_id=ticket.id,
+                window=window.id,
+                to_service=to_service,
+                to_window=cmd.to_window,
+                key=self._back_key(),
+            ),
+        )
+        return outcome
+
+    def _hold(self, cmd: c.HoldTicket, now: dt.datetime) -> Outcome:
+        window = self._open(cmd.window)
+        ticket = self._current(window)
+        outcome = Outcome(ticket_id=ticket.id)
+        self._emit(outcome, e.TicketHeld(at=now, ticket_id=ticket.id, window=window.id))
+        return outcome
+
+    def _resume_held(self, cmd: c.ResumeHeld, now: dt.datetime) -> Outcome:
+        window = self._open(cmd.window)
+        ticket = self._ticket(cmd.ticket_id)
+        if ticket.id not in window.held:
+            raise Conflict("not_held", f"{ticket.number}没有在本窗口挂起")
+        if window.ticket_id is not None:
+            raise Conflict("window_busy", "请先办结或挂起当前的号")
+        outcome = Outcome(ticket_id=ticket.id)
+        self._emit(outcome, e.TicketResumed(at=now, ticket_id=ticket.id, window=window.id))
+        return outcome
+
+    def _pause(self, cmd: c.PauseWindow, now: dt.datetime) -> Outcome:
+        window = self._window(cmd.window)
+        if window.state is WindowState.PAUSED:
+            return Outcome()
+        window = self._open(cmd.window)
+        if window.ticket_id is not None:
+            raise Conflict("window_busy", "请先办结或挂起当前的号再暂停")
+        outcome = Outcome()
+        self._emit(outcome, e.WindowPaused(at=now, window=window.id, reason=cmd.reason))
+        return outcome
+
+    def _resume(self, cmd: c.ResumeWindow, now: dt.datetime) -> Outcome:
+        window = self._window(cmd.window)
+        if window.state is WindowState.CLOSED:
+            raise Conflict("window_not_open", f"{window.id}号窗口未开放")
+        if window.state is not WindowState.PAUSED:
+            return Outcome()
+        outcome = Outcome()
+        self._emit(outcome, e.WindowResumed(at=now, window=window.id))
+        return outcome
+
+    def _close(self, cmd: c.CloseWindow, now: dt.datetime) -> Outcome:
+        window = self._window(cmd.window)
+        if window.state is WindowState.CLOSED:
+            return Outcome()
+        if window.ticket_id is not None:
+            raise Conflict("window_busy", "请先办结或挂起当前的号再关闭窗口")
+        outcome = Outcome()
+        self._emit(outcome, e.WindowClosed(at=now, window=window.id))
+        return outcome
+
+    def _pin(self, cmd: c.PinTicket, now: dt.datetime) -> Outcome:
+        ticket = self._ticket(cmd.ticket_id)
+        if ticket.state is not TicketState.WAITING:
+            raise Conflict("not_waiting", f"{ticket.number}不在等候中")
+        outcome = Outcome(ticket_id=ticket.id)
+        if not ticket.pinned:
+            self._emit(outcome, e.TicketPinned(at=now, ticket_id=ticket.id, by=cmd.by))
+        return outcome
+
+    def _cancel(self, cmd: c.CancelTicket, now: dt.datetime) -> Outcome:
+        ticket = self._ticket(cmd.ticket_id)
+        if ticket.state is not TicketState.WAITING:
+            raise Conflict("not_waiting", f"{ticket.number}不在等候中")
+        outcome = Outcome(ticket_id=ticket.id)
+        self._emit(outcome, e.TicketCancelled(at=now, ticket_id=ticket.id, reason=cmd.reason))
+        return outcome
+
+    def _clear(self, cmd: c.ClearQueue, now: dt.datetime) -> Outcome:
+        ids = tuple(
+            t.id
+            for t in self.tickets.values()
+            if t.state in (TicketState.WAITING, TicketState.HELD)
+        )
+        outcome = Outcome()
+        if ids:
+            self._emit(outcome, e.QueueCleared(at=now, ticket_ids=ids))
+        return outcome
+
+    def _rate(self, cmd: c.RecordRating, now: dt.datetime) -> Outcome:
+        check_rating(
+            cmd.level, cmd.tags, bad_requires_tag=self.config.policy.bad_rating_requires_tag
+        )
+        window = self._window(cmd.window)
+        ticket = self._ticket(cmd.ticket_id)
+        occurrence = next((o for o in reversed(ticket.served) if o.endswith(f"@{window.id}")), None)
+        if occurrence is None:
+            raise Conflict("not_served", f"{ticket.number}尚未在{window.id}号窗口办结")
+        if occurrence in ticket.rated:
+            raise Conflict("already_rated", f"{ticket.number}的这次服务已经评价过了")
+        outcome = Outcome(ticket_id=ticket.id)
+        self._emit(
+            outcome,
+            e.RatingRecorded(
+                at=now,
+                ticket_id=ticket.id,
+                window=window.id,
+                service=occurrence.rsplit("@", 1)[0],
+                clerk=window.clerk,
+                level=int(cmd.level),
+                tags=cmd.tags,
+                comment=cmd.comment,
+                channel=int(cmd.channel),
+                device=cmd.device,
+                served_at=ticket.finished_at or ticket.called_at,
+            ),
+        )
+        return outcome
+
+    # -- helpers for deciding ------------------------------------------------------------
+
+    def _window(self, window_id: str) -> WindowStatus:
+        window = self.windows.get(window_id)
+        if window is None:
+            raise NotFound("unknown_window", f"没有{window_id}号窗口")
+        return window
+
+    def _open(self, window_id: str) -> WindowStatus:
+        window = self._window(window_id)
+        if not window.is_open:
+            raise Conflict("window_not_open", f"{window_id}号窗口未开放或已暂停")
+        return window
+
+    def _ticket(self, ticket_id: str) -> Ticket:
+        ticket = self.tickets.get(ticket_id)
+        if ticket is None:
+            raise NotFound("unknown_ticket", "没有这个号")
+        return ticket
+
+    def _current(self, window: WindowStatus) -> Ticket:
+        if window.ticket_id is None:
+            raise Conflict("no_current_ticket", f"{window.id}号窗口当前没有号")
+        return self.tickets[window.ticket_id]
+
+    def _finish_current(self, outcome: Outcome, window: WindowStatus, now: dt.datetime) -> None:
+        if window.ticket_id is None:
+            return
+        ticket = self.tickets[window.ticket_id]
+        next_service = ticket.route_remaining[0] if ticket.route_remaining else None
+        self._emit(
+            outcome,
+            e.TicketFinished(
+                at=now,
+                ticket_id=ticket.id,
+                window=window.id,
+                next_service=next_service,
+                key=self._back_key() if next_service else None,
+            ),
+        )
+
+    def _back_key(self) -> QueueKey:
+        return (self.next_major, 0)
+
+    def _requeue_key(self, ticket: Ticket) -> QueueKey | None:
+        policy = self.config.policy
+        if policy.missed is MissedPolicy.VOID or ticket.requeues >= policy.missed_requeue_limit:
+            return None
+        if policy.missed is MissedPolicy.AFTER_N:
+            nth = self.queues.nth_key_in_line(ticket, policy.missed_after_places)
+            if nth is not None:
+                # Sorts right after the N-th ticket: same major, a fresh (larger) minor.
+                return (nth[0], self.next_minor)
+        return self._back_key()
+
+
+_HANDLERS: dict[type[c.Command], Callable[[Decider, Any, dt.datetime], Outcome]] = {
+    c.IssueTicket: Decider._issue,
+    c.OpenWindow: Decider._open_window,
+    c.CallNext: Decider._call_next,
+    c.CallBack: Decider._call_back,
+    c.Recall: Decider._recall,
+    c.StartService: Decider._start,
+    c.FinishService: Decider._finish,
+    c.MarkNoShow: Decider._no_show,
+    c.Transfer: Decider._transfer,
+    c.HoldTicket: Decider._hold,
+    c.ResumeHeld: Decider._resume_held,
+    c.PauseWindow: Decider._pause,
+    c.ResumeWindow: Decider._resume,
+    c.CloseWindow: Decider._close,
+    c.PinTicket: Decider._pin,
+    c.CancelTicket: Decider._cancel,
+    c.ClearQueue: Decider._clear,
+    c.RecordRating: Decider._rate,
+}
