@@ -1,0 +1,21 @@
+"""The OpenAPI 3.1 reference of the HTTP API, built from the routes, request shapes and wire."""
+
+from queue_server.web.openapi.document import CONTRACT, document, render, routes
+from queue_server.web.openapi.errors import ERRORS
+from queue_server.web.openapi.operations import OPERATIONS, PATH, Op
+from queue_server.web.openapi.schema import Json, kind_schema, shape_names, shape_schema
+
+__all__ = [
+    "CONTRACT",
+    "ERRORS",
+    "OPERATIONS",
+    "PATH",
+    "Json",
+    "Op",
+    "document",
+    "kind_schema",
+    "render",
+    "routes",
+    "shape_names",
+    "shape_schema",
+]

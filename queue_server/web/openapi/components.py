@@ -1,0 +1,217 @@
+"""The answer schemas of the components section: tickets, windows, the hall, stream messages."""
+
+from __future__ import annotations
+
+from queue_server import wire
+from queue_server.domain.events import EVENT_TYPES
+from queue_server.domain.hall import MissedPolicy, ServiceKind, WindowKind
+from queue_server.domain.model import Priority, TicketState, WindowState
+from queue_server.web.openapi.schema import (
+    Json,
+    _array,
+    _enum,
+    _map,
+    _nullable,
+    _object,
+    _ref,
+    _string,
+    _when,
+)
+
+
+def answer_schemas() -> dict[str, Json]:
+    ticket = _object(
+        {
+            "id": _string(),
+            "number": _string(description="The printed number, e.g. A001."),
+            "service": _string(description="The service it waits for or is served in now."),
+            "state": _enum(TicketState),
+            "priority": _enum(Priority),
+            "window": _string(nullable=True, description="Where it was last called."),
+            "issued_at": _when(),
+            "called_at": _when(nullable=True),
+            "finished_at": _when(nullable=True),
+            "started_at": _when(nullable=True),
+            "recalls": {"type": "integer", "minimum": 0},
+            "pinned": {"type": "boolean", "description": "A manager moved it to the front."},
+            "transferred": {"type": "boolean", "description": "Served ahead where it went."},
+            "missed_reason": _string(nullable=True, description="Why it was marked missed."),
+        },
+        contract=(
+            [
+                "id",
+                "number",
+                "service",
+                "state",
+                "priority",
+                "window",
+                "issued_at",
+                "called_at",
+                "finished_at",
+            ]
+        ),
+    )
+    window = _object(
+        {
+            "id": _string(),
+            "label": _string(),
+            "floor": _string(),
+            "kind": _enum(WindowKind),
+            "services": _array(_string()),
+            "overflow": _array(_string(description="Called only when no primary ticket waits.")),
+            "state": _enum(WindowState),
+            "ticket": _nullable(_ref("Ticket")),
+            "clerk": _nullable(
+                _object(
+                    {"name": _string(nullable=True), "staff_no": _string(nullable=True)},
+                    description="Who serves there (亮身份): display name and 工号, public.",
+                )
+            ),
+            "pause_reason": _string(nullable=True),
+            "since": _when(nullable=True),
+            "clerk_username": _string(
+                nullable=True,
+                description="Staff views only (console topic, staff tokens): the username "
+                "signed in, so a console can recognise its own window.",
+            ),
+        },
+        contract=["id", "label", "floor", "kind", "services", "state", "ticket"],
+        optional=["clerk_username"],
+    )
+    ticket_view = _object(
+        {
+            "ticket": _ref("Ticket"),
+            "ahead": {"type": "integer", "minimum": 0},
+            "eta_minutes": {"type": "number", "minimum": 0},
+        },
+        description="A ticket and its place in the queue.",
+    )
+    service = _object(
+        {
+            "id": _string(),
+            "name": _string(),
+            "name_alt": _string(nullable=True),
+            "prefix": _string(),
+            "field": _string(),
+            "floor": _string(),
+            "kind": _enum(ServiceKind),
+            "route": _array(_string()),
+            "daily_quota": _nullable({"type": "integer"}),
+            "session_quota": _nullable({"type": "integer"}),
+            "waiting": {"type": "integer", "minimum": 0},
+        },
+        contract=["id", "name", "prefix", "route"],
+    )
+    label = {"label": _string(), "label_alt": _string(nullable=True)}
+    name = {"name": _string(), "name_alt": _string(nullable=True)}
+    hall = _object(
+        {
+            "hall": _object(
+                {
+                    "name": _string(),
+                    "name_alt": _string(nullable=True),
+                    "timezone": _string(),
+                    "second_language": _string(nullable=True, description="A BCP 47 tag."),
+                    "floors": _array(_object({"id": _string(), **label})),
+                    "fields": _array(_object({"id": _string(), **name})),
+                    "sessions": _array(
+                        _object({"start": _string(examples=["08:30"]), "end": _string()})
+                    ),
+                    "open_all_hours": {"type": "boolean"},
+                    "recall_cap": {"type": "integer"},
+                    "missed_policy": _enum(MissedPolicy),
+                },
+                contract=["name"],
+            ),
+            "services": _array(_ref("Service")),
+            "windows": _array(_ref("Window")),
+        }
+    )
+    error = _object(
+        {
+            "error": _object(
+                {
+                    "code": _string(pattern="^[a-z][a-z0-9_]*$"),
+                    "message": _string(description="Human text, zh-CN or en."),
+                }
+            )
+        }
+    )
+    event_fields: Json = {
+        "type": _enum(sorted({wire._MESSAGE_TYPES.get(t, t) for t in EVENT_TYPES})),
+        "seq": {"type": "integer", "description": "The change's place in the journal."},
+        "at": _when(),
+        "ticket": _ref("Ticket"),
+        "window": _ref("Window"),
+        "waiting": _map({"type": "integer"}),
+        "count": {"type": "integer"},
+        "callback": {"type": "boolean"},
+        "reason": _string(nullable=True),
+        "to_service": _string(),
+        "to_window": _string(nullable=True),
+        "change": _enum(["opened", "paused", "resumed", "closed"]),
+        "level": {"type": "integer"},
+        "tags": _array(_string()),
+        "service": _string(),
+        "clerk": _string(nullable=True),
+        "channel": {"type": "integer"},
+        "comment": _string(nullable=True),
+    }
+    return {
+        "Error": error,
+        "Ticket": ticket,
+        "Window": window,
+        "TicketView": ticket_view,
+        "Service": service,
+        "Hall": hall,
+        "WindowAnswer": _object(
+            {"ticket": _nullable(_ref("Ticket")), "window": _ref("Window")},
+            contract=["ticket"],
+            description="The ticket the action concerns (null for window changes) and the window.",
+        ),
+        "WindowDetail": _object(
+            {
+                "window": _ref("Window"),
+                "held": _array(_ref("Ticket")),
+                "missed": _array(_ref("Ticket")),
+                "waiting": _map({"type": "integer"}),
+            }
+        ),
+        "RatingAnswer": _object(
+            {
+                "rating": _object(
+                    {
+                        "ticket": _string(description="The ticket's id."),
+                        "window": _string(),
+                        "service": _string(description="The service rated."),
+                        "level": {"type": "integer", "minimum": 1, "maximum": 5},
+                        "tags": _array(_string()),
+                        "channel": {"type": "integer", "minimum": 1, "maximum": 7},
+                        "recorded_at": _when(),
+                    }
+                ),
+                "ticket": _ref("Ticket"),
+            },
+            description="The rating as recorded, and the ticket rated.",
+        ),
+        "BoardState": _object(
+            {
+                "hall": _string(description="The hall's name."),
+                "windows": _array(_ref("Window")),
+                "waiting": _map({"type": "integer"}),
+                "waiting_since": _map(_when(nullable=True)),
+                "calls": _array(
+                    _object({"ticket": _ref("Ticket"), "window": _string(), "at": _when()})
+                ),
+            },
+            description="Everything a board needs to draw itself: the `state` of a snapshot.",
+        ),
+        "StreamSnapshot": _object(
+            {"type": {"const": "snapshot"}, "seq": {"type": "integer"}, "state": _ref("BoardState")}
+        ),
+        "StreamEvent": _object(
+            event_fields,
+            optional=[k for k in event_fields if k not in ("type", "seq", "at")],
+            description="One change. Which fields beyond type, seq and at appear depends on type.",
+        ),
+    }

@@ -1,0 +1,68 @@
+"""Every error code an operation may answer, and how a status's codes read in the document."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from queue_server.web.openapi.schema import Json
+
+# Every error code an operation may answer, with its status and meaning.
+ERRORS: Mapping[str, tuple[int, str]] = {
+    "unauthenticated": (401, "No token, or a token nobody issued (or that expired)."),
+    "bad_credentials": (401, "Wrong username or password."),
+    "forbidden": (403, "This role may not do this, or the token is bound to another window."),
+    "invalid_request": (
+        422,
+        "Malformed request: bad JSON, a wrong type, an unknown field, a value out of range; "
+        "the message names the field. Nothing changed.",
+    ),
+    "reason_required": (
+        422,
+        "A 差评 (level 1-2) without a reason tag, where the hall requires one.",
+    ),
+    "unknown_service": (404, "No such service."),
+    "unknown_window": (404, "No such window."),
+    "unknown_ticket": (404, "No such ticket."),
+    "queue_empty": (404, "Nothing is waiting that this window may call."),
+    "hall_closed": (409, "Outside the hall's issuing hours."),
+    "quota_exhausted": (409, "The service's daily or session quota is used up."),
+    "already_waiting": (409, "This ID number already holds a waiting ticket for the service."),
+    "window_not_open": (409, "The window is closed or paused."),
+    "window_occupied": (409, "Another clerk is signed in at the window."),
+    "clerk_elsewhere": (409, "The clerk is signed in at another window; close that one first."),
+    "window_busy": (409, "The window still has a current ticket; finish or hold it first."),
+    "no_current_ticket": (409, "The window has no current ticket."),
+    "not_called": (409, "The current ticket is already being served (it is not `called`)."),
+    "recall_limit": (409, "The ticket was announced again as often as the hall allows."),
+    "not_missed": (409, "The ticket is not one of this window's recently missed tickets."),
+    "not_held": (409, "The ticket is not held at this window."),
+    "not_waiting": (409, "The ticket is not waiting."),
+    "invalid_transfer": (409, "A transfer to the window the ticket is at."),
+    "not_served": (409, "The ticket has not been served at the pad's window."),
+    "already_rated": (409, "This service of the ticket has been rated already."),
+    "unavailable": (
+        503,
+        "The change could not be journalled, or the server is stopping; nothing changed; retry.",
+    ),
+}
+
+STATUS_TEXT = {
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    409: "Conflict with the hall's state",
+    422: "Invalid request",
+    503: "Unavailable",
+}
+
+
+def error_response(status: int, codes: list[str]) -> Json:
+    lines = "\n".join(f"- `{code}`: {ERRORS[code][1]}" for code in codes)
+    schema = {
+        "$ref": "#/components/schemas/Error",
+        "properties": {"error": {"properties": {"code": {"enum": codes}}}},
+    }
+    return {
+        "description": f"{STATUS_TEXT[status]}:\n{lines}",
+        "content": {"application/json": {"schema": schema}},
+    }
