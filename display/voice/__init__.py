@@ -1,0 +1,1 @@
+"""The voice announcer: announcement scripts, voice packs, the default-pack builder, the queue."""
