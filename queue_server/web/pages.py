@@ -1,4 +1,5 @@
-"""Pages the server serves itself: the start page, the clerk console, the phone page."""
+"""Pages the server serves itself: the start page, the clerk console, the phone page, the
+lobby board and the window screens."""
 
 from __future__ import annotations
 
@@ -28,3 +29,16 @@ async def console_page(request: web.Request) -> web.FileResponse:
 @routes.get("/t/{ticket}")
 async def ticket_page(request: web.Request) -> web.FileResponse:
     return _page("ticket.html")
+
+
+@routes.get("/board")
+async def board_page(request: web.Request) -> web.FileResponse:
+    """The lobby board (综合屏); `?floor=2F`, `?layout=portrait` and `?notice=` are read by
+    the page itself."""
+    return _page("board.html")
+
+
+@routes.get("/window/{window}")
+async def window_screen_page(request: web.Request) -> web.FileResponse:
+    """The screen above one window (窗口屏); `?mode=led&cols=8|12` is read by the page."""
+    return _page("window-screen.html")

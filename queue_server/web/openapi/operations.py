@@ -338,4 +338,23 @@ OPERATIONS: Mapping[tuple[str, str], Op] = {
     ("get", "/console"): Op(
         "The clerk console", tag="pages", media="text/html", answer=_PAGE, extension=True
     ),
+    ("get", "/board"): Op(
+        "The lobby board (综合屏)",
+        "HTML, live on the public board stream. Query (read by the page): `floor` (one "
+        "floor's windows, calls and services), `layout=portrait` (1080x1920), `notice` "
+        "(the scrolling line).",
+        tag="pages",
+        media="text/html",
+        answer=_PAGE,
+        extension=True,
+    ),
+    ("get", "/window/{window}"): Op(
+        "A window's screen (窗口屏)",
+        "HTML, live on the public board stream. Query (read by the page): `mode=led` with "
+        "`cols=8|12` for fixed lines of an LED strip.",
+        tag="pages",
+        media="text/html",
+        answer=_PAGE,
+        extension=True,
+    ),
 }

@@ -123,6 +123,15 @@ export class Stream {
     this.connect();
   }
 
+  /**
+   * Starts over from a fresh snapshot without showing "offline": for a page that learns
+   * something only from snapshots (a board's longest wait) and finds its copy out of date.
+   */
+  resync() {
+    this.lastSeq = null;
+    this.reconnect();
+  }
+
   url() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const query = new URLSearchParams({ topics: this.topics.join(",") });

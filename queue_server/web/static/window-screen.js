@@ -1,0 +1,143 @@
+// The screen above one window (窗口屏, /window/{id}): the window, and the ticket being
+// called ("请A012号"), 欢迎您 when idle, 暂停服务 when paused, 未开放 when closed.
+// ?mode=led&cols=8|12 draws the same text as fixed lines of an LED strip.
+//
+// screenLines() and ledLayout() are pure: an LED controller agent fed by the same
+// stream can import them and send the lines to its strip.
+
+import { Stream } from "./api.js";
+
+/** What a window screen says, as logical lines: [window, message]. */
+export function screenLines(window) {
+  const name = `${window.id}号窗口`;
+  const number = window.ticket?.number;
+  switch (window.state) {
+    case "calling":
+      return [name, number ? `请${number}号` : "欢迎您"];
+    case "serving":
+      return [name, number ? `${number}号办理中` : "欢迎您"];
+    case "paused":
+      return [name, "暂停服务"];
+    case "closed":
+      return [name, "未开放"];
+    default:
+      return [name, "欢迎您"];
+  }
+}
+
+/** Cells a character takes on an LED strip: 2 for a Chinese (full-width) character, 1 for
+ * ASCII letters, digits and spaces (half-width, as LED fonts draw them). */
+export function cellWidth(char) {
+  const code = char.codePointAt(0) ?? 0;
+  return code < 0x2e80 || (code >= 0xff61 && code <= 0xff9f) ? 1 : 2;
+}
+
+/**
+ * Lays out logical lines on a strip `cols` Chinese characters wide: each result line is a
+ * string of exactly `cols * 2` cells (half-width spaces pad it, centred), a logical line too
+ * long for one strip line wraps onto the next. Pure; no DOM.
+ *
+ *   ledLayout(["3号窗口", "请A012号"], 8) -> ["    3号窗口     ", "    请A012号    "]
+ */
+export function ledLayout(lines, cols) {
+  const width = cols * 2;
+  const out = [];
+  for (const line of lines) {
+    let chunk = "";
+    let used = 0;
+    for (const char of String(line)) {
+      const w = cellWidth(char);
+      if (used + w > width) {
+        out.push(chunk);
+        chunk = "";
+        used = 0;
+      }
+      chunk += char;
+      used += w;
+    }
+    out.push(chunk);
+  }
+  return out.map((text) => {
+    const used = [...text].reduce((sum, char) => sum + cellWidth(char), 0);
+    const left = Math.floor((width - used) / 2);
+    return " ".repeat(left) + text + " ".repeat(width - used - left);
+  });
+}
+
+// --- the page ---------------------------------------------------------------------------
+
+const LED_COLS = new Set([8, 12]);
+
+function page() {
+  const $ = (id) => document.getElementById(id);
+  const match = location.pathname.match(/^\/window\/([^/]+)/);
+  const windowId = match ? decodeURIComponent(match[1]) : "";
+  const params = new URLSearchParams(location.search);
+  const led = params.get("mode") === "led";
+  const cols = LED_COLS.has(Number(params.get("cols"))) ? Number(params.get("cols")) : 8;
+  let current = null;
+  let loaded = false;
+
+  function renderLed(lines) {
+    const rows = ledLayout(lines, cols).map((text) => {
+      const row = document.createElement("p");
+      row.className = "led-line";
+      row.dataset.text = text;
+      for (const char of text) {
+        const cell = document.createElement("span");
+        cell.className = cellWidth(char) === 2 ? "led-cell is-wide" : "led-cell";
+        cell.textContent = char;
+        row.append(cell);
+      }
+      return row;
+    });
+    $("led").replaceChildren(...rows);
+  }
+
+  function render() {
+    const w = current ?? { id: windowId, state: "closed", ticket: null };
+    const lines = loaded ? screenLines(w) : [screenLines(w)[0], ""];
+    document.body.dataset.state = w.state;
+    if (led) {
+      renderLed(lines);
+      return;
+    }
+    $("window-name").textContent = lines[0];
+    const label = w.label && w.label !== lines[0] ? w.label : "";
+    $("window-label").textContent = label;
+    $("window-label").hidden = !label;
+    $("message").textContent = lines[1];
+    const clerk = w.state !== "closed" && w.clerk ? [w.clerk.name, w.clerk.staff_no ? `工号 ${w.clerk.staff_no}` : ""] : [];
+    $("clerk").textContent = clerk.filter(Boolean).join(" · ");
+    document.title = `${lines[0]} · 窗口屏`;
+  }
+
+  function apply(message) {
+    if (message.type === "snapshot") {
+      current = message.state.windows.find((w) => w.id === windowId) ?? null;
+      loaded = true;
+    } else if (message.window?.id === windowId) {
+      current = message.window;
+      loaded = true;
+    } else {
+      return;
+    }
+    render();
+  }
+
+  document.body.classList.toggle("is-led", led);
+  document.body.classList.add(`cols-${cols}`);
+  $("screen").hidden = led;
+  $("led").hidden = !led;
+  render();
+  const stream = new Stream({
+    topics: ["board"],
+    onMessage: apply,
+    onStatus: (status) => {
+      $("offline").hidden = status === "online";
+    },
+  });
+  stream.start();
+}
+
+if (typeof document !== "undefined" && document.getElementById("screen")) page();

@@ -1,0 +1,256 @@
+"""The lobby board /board in chromium against a real hall: calls, bursts, floors, offline."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from helpers import RunningHall, small_hall
+from playwright.async_api import Page, WebSocketRoute, expect
+
+from queue_server.domain.hall import Floor, HallConfig, Window, WindowKind
+
+from .conftest import PASSWORD, Issue, OpenPage, Screenshot
+
+pytestmark = pytest.mark.browser
+
+StartHall = Callable[..., Awaitable[RunningHall]]
+
+LANDSCAPE = {"width": 1920, "height": 1080}
+PORTRAIT = {"width": 1080, "height": 1920}
+
+
+async def clerk_at(
+    hall: RunningHall,
+    window: str,
+    name: str,
+    display: str | None = None,
+    staff_no: str | None = None,
+) -> str:
+    """A clerk (with a public name and 工号 when given) signed in at `window`; the token."""
+    await hall.server.accounts.add_user(
+        name, "clerk", PASSWORD, display_name=display, staff_no=staff_no
+    )
+    status, answer = await hall.call(
+        "POST", "/api/v1/session", body={"username": name, "password": PASSWORD}
+    )
+    assert status == 200, answer
+    token = str(answer["token"])
+    status, answer = await hall.call("POST", f"/api/v1/windows/{window}/open", token)
+    assert status == 200, answer
+    return token
+
+
+async def call_next(hall: RunningHall, window: str, token: str) -> dict[str, Any]:
+    status, answer = await hall.call("POST", f"/api/v1/windows/{window}/call-next", token)
+    assert status == 200, answer
+    return dict(answer["ticket"])
+
+
+def recent(page: Page) -> Any:
+    return page.locator("#recent .board-recent-item")
+
+
+def two_floors() -> HallConfig:
+    """The small hall with company registration and window 3 on the second floor."""
+    base = small_hall(open_all_hours=True)
+    services = tuple(
+        dataclasses.replace(s, floor="2F") if s.id == "company" else s for s in base.services
+    )
+    windows = (
+        *base.windows[:2],
+        Window(id="3", label="企业开办", floor="2F", kind=WindowKind.DOMAIN, services=("company",)),
+    )
+    floors = (Floor(id="1F", label="一楼"), Floor(id="2F", label="二楼"))
+    return dataclasses.replace(base, services=services, windows=windows, floors=floors)
+
+
+async def test_a_call_through_the_api_appears_large_and_in_the_lists(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    page = await open_page(f"{hall.url}/board", viewport=LANDSCAPE)
+    await expect(page.locator("#hall-name")).to_have_text("测试便民服务中心")
+    await expect(page.locator('#windows [data-window="1"] .board-window-state')).to_have_text(
+        "未开放"
+    )
+    await expect(page.locator("#now-number")).to_have_text("—")
+
+    await issue(hall, "social")
+    await issue(hall, "social")
+    await expect(page.locator('#waiting [data-service="social"] .board-count')).to_have_text("2")
+    await expect(page.locator('#waiting [data-service="social"] .board-longest')).to_have_text(
+        "0 分钟"
+    )
+    token = await clerk_at(hall, "2", "wang", "王芳", "10023")
+    await expect(page.locator('#windows [data-window="2"] .board-window-state')).to_have_text(
+        "空闲"
+    )
+    await expect(page.locator('#windows [data-window="2"] .board-window-clerk')).to_have_text(
+        "王芳 · 工号 10023"
+    )
+
+    await call_next(hall, "2", token)
+    await expect(page.locator("#now-number")).to_have_text("A001")
+    await expect(page.locator("#now-window")).to_have_text("2号窗口")
+    await expect(recent(page)).to_have_text(["A0012号窗口"])
+    window = page.locator('#windows [data-window="2"]')
+    await expect(window.locator(".board-window-state")).to_have_text("叫号中")
+    await expect(window.locator(".board-window-ticket")).to_have_text("A001")
+    await expect(page.locator('#waiting [data-service="social"] .board-count')).to_have_text("1")
+
+    assert (await hall.call("POST", "/api/v1/windows/2/start", token))[0] == 200
+    await expect(window.locator(".board-window-state")).to_have_text("办理中")
+    # Large type for 10 m: the newest number is huge.
+    size = await page.locator("#now-number").evaluate("n => getComputedStyle(n).fontSize")
+    assert float(size.removesuffix("px")) >= 150
+
+
+async def test_a_burst_of_20_calls_shows_all_20_in_order(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    for _ in range(20):
+        await issue(hall, "social")
+    tokens = {w: await clerk_at(hall, w, f"clerk{w}") for w in ("1", "2", "3")}
+    page = await open_page(f"{hall.url}/board", viewport=LANDSCAPE)
+    await expect(page.locator('#waiting [data-service="social"] .board-count')).to_have_text("20")
+
+    # 20 call-next requests at once across the three windows: the server orders them.
+    windows = [("1", "2", "3")[i % 3] for i in range(20)]
+    started = asyncio.get_running_loop().time()
+    called = await asyncio.gather(*(call_next(hall, w, tokens[w]) for w in windows))
+    assert asyncio.get_running_loop().time() - started < 1.0
+    by_number = {t["number"]: t["window"] for t in called}
+    assert sorted(by_number) == [f"A{n:03d}" for n in range(1, 21)]
+
+    newest_first = [f"A{n:03d}" for n in range(20, 0, -1)]
+    await expect(recent(page)).to_have_text([f"{n}{by_number[n]}号窗口" for n in newest_first])
+    await expect(page.locator("#now-number")).to_have_text("A020")
+    await expect(page.locator('#waiting [data-service="social"] .board-count')).to_have_text("0")
+    await expect(page.locator('#waiting [data-service="social"] .board-longest')).to_have_text("—")
+
+
+async def test_the_floor_filter_shows_only_that_floor(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall(two_floors())
+    await issue(hall, "social")
+    await issue(hall, "company")
+    one = await clerk_at(hall, "1", "wang")
+    three = await clerk_at(hall, "3", "li")
+
+    upstairs = await open_page(f"{hall.url}/board?floor=2F", viewport=LANDSCAPE)
+    await expect(upstairs.locator("#floor-name")).to_have_text("二楼")
+    await expect(upstairs.locator("#windows [data-window]")).to_have_count(1)
+    await expect(upstairs.locator('#windows [data-window="3"]')).to_be_visible()
+    await expect(upstairs.locator("#waiting [data-service]")).to_have_count(1)
+    await expect(upstairs.locator('#waiting [data-service="company"]')).to_be_visible()
+
+    await call_next(hall, "1", one)  # a first-floor call: not on this board
+    await call_next(hall, "3", three)
+    await expect(upstairs.locator("#now-number")).to_have_text("C001")
+    await expect(recent(upstairs)).to_have_text(["C0013号窗口"])
+
+    everywhere = await open_page(f"{hall.url}/board", viewport=LANDSCAPE)
+    await expect(everywhere.locator("#windows [data-window]")).to_have_count(3)
+    await expect(everywhere.locator("#floor-name")).to_be_hidden()
+    await expect(recent(everywhere)).to_have_text(["C0013号窗口", "A0011号窗口"])
+
+
+async def test_offline_mark_then_recovers_every_call_made_meanwhile(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    for _ in range(4):
+        await issue(hall, "social")
+    token = await clerk_at(hall, "1", "wang")
+    routes: list[WebSocketRoute] = []
+    server_down = False
+
+    async def route(ws: WebSocketRoute) -> None:
+        routes.append(ws)
+        if server_down:
+            await ws.close(code=1013, reason="try again later")
+        else:
+            ws.connect_to_server()
+
+    async def prepare(page: Page) -> None:
+        await page.route_web_socket("**/ws?*", route)
+
+    page = await open_page(f"{hall.url}/board", viewport=LANDSCAPE, prepare=prepare)
+    await call_next(hall, "1", token)
+    await expect(page.locator("#now-number")).to_have_text("A001")
+    await expect(page.locator("#offline")).to_be_hidden()
+
+    server_down = True
+    await routes[-1].close(code=1006)
+    await expect(page.locator("#offline")).to_be_visible()
+    for _ in range(3):
+        await call_next(hall, "1", token)
+    await expect(page.locator("#now-number")).to_have_text("A001")  # nothing new while away
+
+    server_down = False
+    await expect(page.locator("#offline")).to_be_hidden(timeout=15_000)
+    await expect(recent(page)).to_have_text(
+        ["A0041号窗口", "A0031号窗口", "A0021号窗口", "A0011号窗口"]
+    )
+    await expect(page.locator("#now-number")).to_have_text("A004")
+    assert "after_seq=" not in routes[0].url
+    assert "after_seq=" in routes[-1].url
+
+
+async def test_notice_line_from_the_query_and_still_for_reduced_motion(
+    start_hall: StartHall, open_page: OpenPage
+) -> None:
+    hall = await start_hall()
+    page = await open_page(f"{hall.url}/board?notice=今日下午停电检修", viewport=LANDSCAPE)
+    await expect(page.locator("#notice")).to_have_text("今日下午停电检修")
+    moving = await page.locator("#notice").evaluate("n => getComputedStyle(n).animationName")
+    assert moving == "board-scroll"
+    await page.emulate_media(reduced_motion="reduce")
+    still = await page.locator("#notice").evaluate("n => getComputedStyle(n).animationName")
+    assert still == "none"
+    await expect(page.locator("#clock")).to_have_text(re.compile(r"^\d\d:\d\d$"))
+    await expect(page.locator("#date")).to_contain_text("星期")
+
+
+async def busy_hall(hall: RunningHall, issue: Issue) -> None:
+    """A hall in mid-morning: calls made, one window serving, one paused, one closed."""
+    for service in ["social"] * 9 + ["estate"] * 3 + ["company"] * 2:
+        await issue(hall, service)
+    one = await clerk_at(hall, "1", "wang", "王芳", "10023")
+    two = await clerk_at(hall, "2", "li", "李明", "10031")
+    three = await clerk_at(hall, "3", "zhao", "赵敏", "10047")
+    for window, token in [("1", one), ("2", two), ("3", three), ("1", one), ("2", two)]:
+        await call_next(hall, window, token)
+    assert (await hall.call("POST", "/api/v1/windows/2/start", two))[0] == 200
+    assert (await hall.call("POST", "/api/v1/windows/3/finish", three))[0] == 200
+    status, answer = await hall.call("POST", "/api/v1/windows/3/pause", three, {"reason": "休息"})
+    assert status == 200, answer
+    await call_next(hall, "1", one)
+
+
+async def test_screenshots_landscape_portrait_and_a_floor(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue, screenshot: Screenshot
+) -> None:
+    hall = await start_hall()
+    await busy_hall(hall, issue)
+    for name, query, viewport in [
+        ("board-landscape", "", LANDSCAPE),
+        ("board-portrait", "?layout=portrait", PORTRAIT),
+    ]:
+        page = await open_page(f"{hall.url}/board{query}", viewport=viewport)
+        await page.emulate_media(reduced_motion="reduce")  # a still notice line to compare
+        await expect(page.locator("#now-number")).to_have_text("A005")
+        await expect(page.locator('#windows [data-window="3"]')).to_contain_text("暂停服务")
+        # Nothing spills out of the screen.
+        size = await page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+        )
+        assert size == [viewport["width"], viewport["height"]], size
+        await screenshot(page, name)

@@ -1,0 +1,191 @@
+"""The window screen /window/{id} in chromium: the call, idle, paused, closed, LED lines."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from helpers import RunningHall
+from playwright.async_api import Page, WebSocketRoute, expect
+
+from .conftest import PASSWORD, Issue, OpenPage, Screenshot
+
+pytestmark = pytest.mark.browser
+
+StartHall = Callable[..., Awaitable[RunningHall]]
+
+SCREEN = {"width": 1366, "height": 768}
+LED_8 = {"width": 1024, "height": 256}
+LED_12 = {"width": 1536, "height": 256}
+
+
+async def clerk_at(
+    hall: RunningHall,
+    window: str,
+    name: str,
+    display: str | None = None,
+    staff_no: str | None = None,
+) -> str:
+    await hall.server.accounts.add_user(
+        name, "clerk", PASSWORD, display_name=display, staff_no=staff_no
+    )
+    status, answer = await hall.call(
+        "POST", "/api/v1/session", body={"username": name, "password": PASSWORD}
+    )
+    assert status == 200, answer
+    token = str(answer["token"])
+    assert (await hall.call("POST", f"/api/v1/windows/{window}/open", token))[0] == 200
+    return token
+
+
+async def act(hall: RunningHall, window: str, token: str, action: str, body: Any = None) -> None:
+    status, answer = await hall.call("POST", f"/api/v1/windows/{window}/{action}", token, body)
+    assert status == 200, answer
+
+
+async def led_lines(page: Page) -> list[str]:
+    return [
+        str(t)
+        for t in await page.locator(".led-line").evaluate_all(
+            "rows => rows.map(r => r.dataset.text)"
+        )
+    ]
+
+
+async def test_call_idle_pause_and_close_on_the_window_screen(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue, screenshot: Screenshot
+) -> None:
+    hall = await start_hall()
+    page = await open_page(f"{hall.url}/window/2", viewport=SCREEN)
+    other = await open_page(f"{hall.url}/window/1", viewport=SCREEN)
+    await expect(page.locator("#window-name")).to_have_text("2号窗口")
+    await expect(page.locator("#message")).to_have_text("未开放")
+
+    await issue(hall, "social")
+    await issue(hall, "social")
+    token = await clerk_at(hall, "2", "wang", "王芳", "10023")
+    await expect(page.locator("#message")).to_have_text("欢迎您")
+    await expect(page.locator("#clerk")).to_have_text("王芳 · 工号 10023")
+
+    await act(hall, "2", token, "call-next")
+    await expect(page.locator("#message")).to_have_text("请A001号")
+    await expect(other.locator("#message")).to_have_text("未开放")  # not its call
+    await screenshot(page, "window-calling")
+
+    await act(hall, "2", token, "start")
+    await expect(page.locator("#message")).to_have_text("A001号办理中")
+    await act(hall, "2", token, "finish")
+    await expect(page.locator("#message")).to_have_text("欢迎您")
+    await screenshot(page, "window-idle")
+
+    await act(hall, "2", token, "pause", {"reason": "休息"})
+    await expect(page.locator("#message")).to_have_text("暂停服务")
+    await screenshot(page, "window-paused")
+    await act(hall, "2", token, "resume")
+    await expect(page.locator("#message")).to_have_text("欢迎您")
+    await act(hall, "2", token, "call-next")
+    await expect(page.locator("#message")).to_have_text("请A002号")
+
+    await act(hall, "2", token, "finish")
+    await act(hall, "2", token, "close")
+    await expect(page.locator("#message")).to_have_text("未开放")
+    await expect(page.locator("#clerk")).to_have_text("")
+
+
+async def test_led_mode_draws_fixed_lines_of_8_or_12_characters(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue, screenshot: Screenshot
+) -> None:
+    hall = await start_hall()
+    await issue(hall, "social")
+    token = await clerk_at(hall, "3", "zhao")
+    eight = await open_page(f"{hall.url}/window/3?mode=led&cols=8", viewport=LED_8)
+    twelve = await open_page(f"{hall.url}/window/3?mode=led&cols=12", viewport=LED_12)
+    await expect(eight.locator(".led-line")).to_have_count(2)
+    assert await led_lines(eight) == ["    3号窗口     ", "     欢迎您     "]
+    await expect(eight.locator("#screen")).to_be_hidden()
+
+    await act(hall, "3", token, "call-next")
+    await expect(eight.locator(".led-line").nth(1)).to_have_attribute(
+        "data-text", "    请A001号    "
+    )
+    await expect(twelve.locator(".led-line").nth(1)).to_have_attribute(
+        "data-text", "        请A001号        "
+    )
+    assert await led_lines(twelve) == ["        3号窗口         ", "        请A001号        "]
+    # Every line is one strip wide: 16 (or 24) half-width cells, a Chinese character two.
+    spans = await eight.locator(".led-line").first.evaluate(
+        "row => [...row.children]"
+        ".reduce((n, c) => n + (c.classList.contains('is-wide') ? 2 : 1), 0)"
+    )
+    assert spans == 16
+    await screenshot(eight, "window-led-8")
+    await screenshot(twelve, "window-led-12")
+
+    await act(hall, "3", token, "finish")
+    await act(hall, "3", token, "pause", {"reason": "休息"})
+    await expect(eight.locator(".led-line").nth(1)).to_have_attribute(
+        "data-text", "    暂停服务    "
+    )
+
+
+async def test_the_layout_function_is_pure_and_wraps_long_lines(
+    start_hall: StartHall, open_page: OpenPage
+) -> None:
+    """What an LED controller imports: screenLines() and ledLayout() without a page."""
+    hall = await start_hall()
+    page = await open_page(f"{hall.url}/window/1?mode=led")
+    lines = await page.evaluate(
+        """async () => {
+          const m = await import('/static/window-screen.js');
+          const calling = {id: '12', state: 'calling', ticket: {number: 'B107'}};
+          const serving = {id: '3', state: 'serving', ticket: {number: 'A012'}};
+          return [
+            m.screenLines(calling),
+            m.ledLayout(m.screenLines(calling), 8),
+            m.ledLayout(['一二三四五六七八九十'], 8),
+            m.ledLayout([m.screenLines(serving)[1]], 12),
+          ];
+        }"""
+    )
+    assert lines == [
+        ["12号窗口", "请B107号"],
+        ["    12号窗口    ", "    请B107号    "],
+        ["一二三四五六七八", "      九十      "],
+        ["      A012号办理中      "],
+    ]
+
+
+async def test_offline_mark_then_shows_the_call_made_meanwhile(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    await issue(hall, "social")
+    token = await clerk_at(hall, "1", "wang")
+    routes: list[WebSocketRoute] = []
+    server_down = False
+
+    async def route(ws: WebSocketRoute) -> None:
+        routes.append(ws)
+        if server_down:
+            await ws.close(code=1013, reason="try again later")
+        else:
+            ws.connect_to_server()
+
+    async def prepare(page: Page) -> None:
+        await page.route_web_socket("**/ws?*", route)
+
+    page = await open_page(f"{hall.url}/window/1", viewport=SCREEN, prepare=prepare)
+    await expect(page.locator("#message")).to_have_text("欢迎您")
+    await expect(page.locator("#offline")).to_be_hidden()
+
+    server_down = True
+    await routes[-1].close(code=1006)
+    await expect(page.locator("#offline")).to_be_visible()
+    await act(hall, "1", token, "call-next")
+    await expect(page.locator("#message")).to_have_text("欢迎您")
+
+    server_down = False
+    await expect(page.locator("#message")).to_have_text("请A001号", timeout=15_000)
+    await expect(page.locator("#offline")).to_be_hidden()
+    assert "after_seq=" in routes[-1].url
