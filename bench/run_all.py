@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench import call_latency, issue_throughput, memory, startup
+from bench import board_latency, call_latency, issue_throughput, memory, startup
 from bench.common import (
     REPO,
     Benchmark,
@@ -25,6 +25,7 @@ from bench.common import (
 BENCHMARKS: tuple[tuple[Benchmark, str], ...] = (
     (issue_throughput.run, issue_throughput.METHOD),
     (call_latency.run, call_latency.METHOD),
+    (board_latency.run, board_latency.METHOD),
     (startup.run, startup.METHOD),
     (memory.run, memory.METHOD),
 )
@@ -126,9 +127,10 @@ def render(
         "## Running them",
         "",
         "```sh",
-        ".venv/bin/python -m bench.run_all            # all four, rewrites this file (~2 min)",
+        ".venv/bin/python -m bench.run_all            # all five, rewrites this file (~3 min)",
         ".venv/bin/python -m bench.issue_throughput   # or one: issue_throughput, call_latency,",
-        "                                             # startup, memory; --json, --smoke",
+        "                                             # board_latency, startup, memory;",
+        "                                             # --json, --smoke",
         "```",
         "",
     ]

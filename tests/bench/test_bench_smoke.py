@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-BENCHMARKS = ["issue_throughput", "call_latency", "startup", "memory"]
+BENCHMARKS = ["issue_throughput", "call_latency", "board_latency", "startup", "memory"]
 TIMEOUT = 300  # seconds; a smoke run takes a few
 
 pytestmark = pytest.mark.slow
@@ -60,6 +60,7 @@ def test_run_all_writes_the_results_table(tmp_path: Path) -> None:
     for heading in (
         "### Durable ticket issuing",
         "### Call-to-subscriber latency",
+        "### Call to the lobby board's DOM",
         "### Start-up after a day",
         "### Server memory with subscribers",
     ):
