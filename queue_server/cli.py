@@ -18,6 +18,7 @@ from queue_server.server import HallServer
 from queue_server.store.errors import StoreError
 
 DEFAULT_DB = Path("var") / "hall.db"
+DEFAULT_VOICE = Path("var") / "voice" / "default"
 
 log = logging.getLogger("hallq")
 
@@ -30,7 +31,15 @@ def _hall(config: str | None, *, open_all_hours: bool = False) -> HallConfig:
 
 async def _serve(args: argparse.Namespace) -> int:
     hall = _hall(args.config, open_all_hours=args.open_all_hours)
-    server = HallServer(hall, args.db, host=args.host, port=args.port)
+    server = HallServer(
+        hall,
+        args.db,
+        host=args.host,
+        port=args.port,
+        voice_pack=args.voice_pack,
+        # Only the default folder is filled by the builder; a hall's own pack is never touched.
+        build_voice_pack=Path(args.voice_pack) == DEFAULT_VOICE,
+    )
     try:
         await server.start()
     except (StoreError, OSError) as failure:
@@ -76,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", default=str(DEFAULT_DB), help="SQLite file (default: %(default)s)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--voice-pack",
+        default=str(DEFAULT_VOICE),
+        metavar="DIR",
+        help="voice pack the boards speak with (default: %(default)s, built on first start "
+        "with espeak-ng and sox; without a pack the boards stay silent)",
+    )
     serve.add_argument(
         "--open-all-hours", action="store_true", help="ignore opening sessions and clearing"
     )

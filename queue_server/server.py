@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from queue_server.store.database import open_database
 from queue_server.store.sqlite_log import SqliteEventLog
 from queue_server.web.app import create_app
 from queue_server.web.context import Context
+from queue_server.web.voice_routes import VOICE, load_voice
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,8 @@ class HallServer:
         port: int = 8080,
         clock: Callable[[], dt.datetime] | None = None,
         snapshot_every: int = 5_000,
+        voice_pack: str | Path | None = None,
+        build_voice_pack: bool = False,
     ) -> None:
         self.config = config
         self.db_path = Path(db_path)
@@ -43,6 +47,9 @@ class HallServer:
         zone = ZoneInfo(config.timezone)
         self.clock = clock or (lambda: dt.datetime.now(zone))
         self.snapshot_every = snapshot_every
+        # The boards' voice (docs/voice.md): None, or a pack that cannot load, serves none.
+        self.voice_pack = Path(voice_pack) if voice_pack is not None else None
+        self.build_voice_pack = build_voice_pack
         self.journal = SqliteEventLog(self.db_path)
         self.hub = Hub()
         self.service = HallService(
@@ -85,7 +92,13 @@ class HallServer:
             journal=self.journal,
             id_secret=await self._accounts.secret("id-hash"),
         )
-        self._runner = web.AppRunner(create_app(ctx), shutdown_timeout=5, access_log=None)
+        app = create_app(ctx)
+        voice = await asyncio.to_thread(
+            load_voice, self.voice_pack, build_missing=self.build_voice_pack
+        )
+        if voice is not None:
+            app[VOICE] = voice
+        self._runner = web.AppRunner(app, shutdown_timeout=5, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()

@@ -10,7 +10,7 @@ from aiohttp import web
 from queue_server.domain.errors import Conflict, DomainError, NotFound
 from queue_server.domain.ratings import InvalidRating
 from queue_server.service import ServiceUnavailable
-from queue_server.web import api, metrics, openapi, pages, stream
+from queue_server.web import api, metrics, openapi, pages, stream, voice_routes
 from queue_server.web.auth import Forbidden, Unauthenticated
 from queue_server.web.context import CONTEXT, Context
 from queue_server.web.replies import reply
@@ -90,5 +90,6 @@ def create_app(ctx: Context) -> web.Application:
     app.add_routes(metrics.routes)
     app.add_routes(openapi.routes)
     app.add_routes(pages.routes)
+    app.add_routes(voice_routes.routes)
     app.router.add_static("/static/", pages.STATIC, append_version=True)
     return app

@@ -40,6 +40,7 @@ ERRORS: Mapping[str, tuple[int, str]] = {
     "invalid_transfer": (409, "A transfer to the window the ticket is at."),
     "not_served": (409, "The ticket has not been served at the pad's window."),
     "already_rated": (409, "This service of the ticket has been rated already."),
+    "voice_unavailable": (503, "The server has no voice pack; boards stay silent."),
     "unavailable": (
         503,
         "The change could not be journalled, or the server is stopping; nothing changed; retry.",

@@ -357,4 +357,58 @@ OPERATIONS: Mapping[tuple[str, str], Op] = {
         answer=_PAGE,
         extension=True,
     ),
+    ("get", "/voice/announcement.wav"): Op(
+        "One spoken announcement (WAV)",
+        "What a speaking board (`/board?speak=1`) plays for a call: the hall's template for "
+        "`kind`, read with the server's voice pack (docs/voice.md), as mono 16-bit PCM WAV. "
+        "`call` and `recall` take `number` and `window`, `pause` takes `window`, `welcome` "
+        "nothing; any other field is refused. Segments the pack lacks are skipped (and "
+        "logged). A server without a voice pack answers `503` with code `voice_unavailable`.",
+        tag="voice",
+        media="audio/wav",
+        answer={"type": "string", "format": "binary", "description": "A WAV file."},
+        errors=("voice_unavailable",),
+        extension=True,
+        parameters=(
+            {
+                "name": "kind",
+                "in": "query",
+                "required": True,
+                "schema": {"type": "string", "enum": ["call", "recall", "pause", "welcome"]},
+            },
+            {
+                "name": "number",
+                "in": "query",
+                "description": "The ticket number (`call`, `recall`).",
+                "schema": {"type": "string", "pattern": "^[A-Z][0-9]{3,4}$"},
+            },
+            {
+                "name": "window",
+                "in": "query",
+                "description": "A window id of this hall (`call`, `recall`, `pause`).",
+                "schema": {"type": "string"},
+            },
+        ),
+    ),
+    ("get", "/voice/pack"): Op(
+        "The voice pack in use",
+        "Its name, segment count and audio format; `503` with code `voice_unavailable` when "
+        "the server has no voice pack (the boards then stay silent).",
+        tag="voice",
+        answer=_object(
+            {
+                "name": _string(),
+                "segments": {"type": "integer", "minimum": 1},
+                "format": _object(
+                    {
+                        "channels": {"type": "integer"},
+                        "sample_width": {"type": "integer"},
+                        "frame_rate": {"type": "integer"},
+                    }
+                ),
+            }
+        ),
+        errors=("voice_unavailable",),
+        extension=True,
+    ),
 }
