@@ -1,9 +1,12 @@
 // The lobby board (综合屏, /board): the newest call large, the recent calls, waiting counts
 // with the longest wait, every window's state. Public: the board topic, no token.
 // Query: ?floor=2F (one floor's windows, calls and services), ?layout=portrait,
-// ?notice=text (the scrolling line).
+// ?notice=text (the scrolling line), ?notice_alt=text (its second-language version).
+// A hall with a second_language shows every text in Chinese and that language (bilingual.js).
 
 import { Stream, api, serverNow } from "./api.js";
+import { announce } from "./voice.js";
+import { fill, fillWord, pair, secondLanguage } from "./bilingual.js";
 import { WINDOW_STATES, el } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
@@ -20,7 +23,8 @@ const portrait = params.get("layout") === "portrait";
 
 const state = {
   timezone: undefined,
-  services: [], // [{id, name, floor}] shown on this board
+  language: null, // the hall's second language (bilingual.js), or null
+  services: [], // [{id, name, name_alt}] shown on this board
   windows: new Map(), // id -> Window, in hall order
   waiting: {}, // service -> count
   since: {}, // service -> ISO of the oldest waiting ticket as of the snapshot, or null
@@ -38,6 +42,11 @@ function onFloor(windowId) {
 
 function windowTitle(id) {
   return `${id}号窗口`;
+}
+
+/** Fills `node` with "3号窗口" and the second language's window name. */
+function fillWindow(node, id) {
+  return fillWord(node, windowTitle(id), "window", state.language, id);
 }
 
 // --- the longest wait -------------------------------------------------------------------
@@ -105,6 +114,7 @@ function apply(message) {
   if (message.ticket) seeTicket(message.ticket);
   if ((message.type === "ticket.called" || message.type === "ticket.recalled") && message.window) {
     addCall(message.ticket, message.window.id, message.at);
+    if (onFloor(message.window.id)) announce(message); // speaks only with ?speak=1
   }
   render();
 }
@@ -121,12 +131,13 @@ function renderCalls() {
   const calls = state.calls.filter((c) => onFloor(c.window)).slice(-KEEP).reverse();
   const newest = calls[0];
   $("now-number").textContent = newest ? newest.number : "—";
-  $("now-window").textContent = newest ? windowTitle(newest.window) : "";
+  if (newest) fillWindow($("now-window"), newest.window);
+  else fill($("now-window"), "", "", null);
   $("now").classList.toggle("is-empty", !newest);
   const items = calls.map((c) => {
     const item = el("li", "board-recent-item");
     item.dataset.ticket = c.number;
-    item.append(el("span", "board-recent-number", c.number), el("span", "board-recent-window", windowTitle(c.window)));
+    item.append(el("span", "board-recent-number", c.number), fillWindow(el("span", "board-recent-window"), c.window));
     return item;
   });
   $("recent").replaceChildren(...items);
@@ -136,12 +147,22 @@ function windowLine(w) {
   const item = el("li", `board-window is-${w.state}`);
   item.dataset.window = w.id;
   const head = el("p", "board-window-head");
-  head.append(el("span", "board-window-name", windowTitle(w.id)), el("span", "board-window-state", WINDOW_STATES[w.state] ?? w.state));
+  head.append(
+    fillWindow(el("span", "board-window-name"), w.id),
+    fillWord(el("span", "board-window-state"), WINDOW_STATES[w.state] ?? w.state, w.state, state.language),
+  );
   item.append(head);
   const busy = (w.state === "calling" || w.state === "serving") && w.ticket;
   item.append(el("p", "board-window-ticket", busy ? w.ticket.number : ""));
-  const clerk = w.clerk ? [w.clerk.name, w.clerk.staff_no ? `工号 ${w.clerk.staff_no}` : ""].filter(Boolean).join(" · ") : "";
-  item.append(el("p", "board-window-clerk", clerk));
+  const line = el("p", "board-window-clerk");
+  if (w.clerk && state.language && w.clerk.staff_no) {
+    // The name is a person's and is not translated; 工号 is.
+    const no = w.clerk.staff_no;
+    line.append(`${w.clerk.name} · `, fillWord(el("span"), `工号 ${no}`, "staffNo", state.language, no));
+  } else if (w.clerk) {
+    line.textContent = [w.clerk.name, w.clerk.staff_no ? `工号 ${w.clerk.staff_no}` : ""].filter(Boolean).join(" · ");
+  }
+  item.append(line);
   return item;
 }
 
@@ -150,10 +171,17 @@ function renderWindows() {
   $("windows").replaceChildren(...shown.map(windowLine));
 }
 
+/** A table cell holding `node` (a table cell itself cannot be the flex box of a pair). */
+function cell(tag, className, node) {
+  const td = el(tag, className);
+  td.append(node);
+  return td;
+}
+
 function minutesSince(iso) {
-  if (!iso) return "—";
+  if (!iso) return fill(el("span"), "—", "", null);
   const minutes = Math.max(0, Math.floor((serverNow() - Date.parse(iso)) / 60000));
-  return `${minutes} 分钟`;
+  return fillWord(el("span"), `${minutes} 分钟`, "minutes", state.language, String(minutes));
 }
 
 function renderWaiting() {
@@ -162,9 +190,9 @@ function renderWaiting() {
     row.dataset.service = s.id;
     const count = state.waiting[s.id] ?? 0;
     row.append(
-      el("th", "board-service", s.name),
+      cell("th", "board-service", pair("span", "", s.name, s.name_alt, state.language)),
       el("td", "board-count", String(count)),
-      el("td", "board-longest", count ? minutesSince(oldest(s.id)) : "—"),
+      cell("td", "board-longest", minutesSince(count ? oldest(s.id) : null)),
     );
     return row;
   });
@@ -177,6 +205,27 @@ function tick() {
   $("clock").textContent = now.toLocaleTimeString("zh-CN", { ...zone, hour: "2-digit", minute: "2-digit", hour12: false });
   $("clock").dateTime = now.toISOString();
   $("date").textContent = now.toLocaleDateString("zh-CN", { ...zone, year: "numeric", month: "long", day: "numeric", weekday: "long" });
+}
+
+/** The fixed texts of the page in Chinese and the hall's second language. */
+function labelPage() {
+  const language = state.language;
+  for (const [id, key] of [
+    ["now-title", "now"],
+    ["recent-title", "recent"],
+    ["windows-title", "windows"],
+    ["waiting-title", "waiting"],
+    ["waiting-service", "service"],
+    ["waiting-count", "count"],
+    ["waiting-longest", "longest"],
+    ["offline", "offline"],
+  ]) {
+    fillWord($(id), $(id).textContent, key, language);
+  }
+  document.body.classList.toggle("is-bilingual", Boolean(language));
+  document.body.classList.toggle("is-vertical-alt", Boolean(language?.vertical));
+  if (!params.get("notice")) fillWord($("notice"), DEFAULT_NOTICE, "notice", language);
+  else fill($("notice"), params.get("notice"), params.get("notice_alt"), language);
 }
 
 function setOnline(online) {
@@ -204,14 +253,16 @@ async function main() {
   setInterval(tick, 1000);
   const info = await loadHall();
   state.timezone = info.hall.timezone || undefined;
-  $("hall-name").textContent = info.hall.name;
+  state.language = secondLanguage(info.hall.second_language);
+  labelPage();
+  fill($("hall-name"), info.hall.name, info.hall.name_alt, state.language);
   document.title = `${info.hall.name} · 叫号`;
   if (floor) {
-    const label = info.hall.floors?.find((f) => f.id === floor)?.label ?? floor;
-    $("floor-name").textContent = label;
+    const found = info.hall.floors?.find((f) => f.id === floor);
+    fill($("floor-name"), found?.label ?? floor, found?.label_alt, state.language);
     $("floor-name").hidden = false;
   }
-  state.services = info.services.filter((s) => !floor || s.floor === floor).map((s) => ({ id: s.id, name: s.name }));
+  state.services = info.services.filter((s) => !floor || s.floor === floor).map((s) => ({ id: s.id, name: s.name, name_alt: s.name_alt }));
   tick();
   stream = new Stream({
     topics: ["board"],

@@ -4,8 +4,12 @@
 //
 // screenLines() and ledLayout() are pure: an LED controller agent fed by the same
 // stream can import them and send the lines to its strip.
+//
+// A hall with a second_language shows the window and the message in Chinese and that
+// language at the same size (bilingual.js); the LED text mode stays Chinese.
 
-import { Stream } from "./api.js";
+import { Stream, api } from "./api.js";
+import { fill, fillWord, secondLanguage, word } from "./bilingual.js";
 
 /** What a window screen says, as logical lines: [window, message]. */
 export function screenLines(window) {
@@ -22,6 +26,23 @@ export function screenLines(window) {
       return [name, "未开放"];
     default:
       return [name, "欢迎您"];
+  }
+}
+
+/** The same lines in the hall's second language (see bilingual.js), "" where it has no word. */
+export function screenLinesAlt(window, language) {
+  const name = word(language, "window", window.id);
+  const number = window.ticket?.number;
+  switch (window.state) {
+    case "calling":
+      return [name, number ? word(language, "please", number) : word(language, "welcome")];
+    case "serving":
+      return [name, number ? word(language, "servingTicket", number) : word(language, "welcome")];
+    case "paused":
+    case "closed":
+      return [name, word(language, window.state)];
+    default:
+      return [name, word(language, "welcome")];
   }
 }
 
@@ -77,6 +98,7 @@ function page() {
   const cols = LED_COLS.has(Number(params.get("cols"))) ? Number(params.get("cols")) : 8;
   let current = null;
   let loaded = false;
+  let language = null; // the hall's second language, once the hall info is in
 
   function renderLed(lines) {
     const rows = ledLayout(lines, cols).map((text) => {
@@ -102,13 +124,20 @@ function page() {
       renderLed(lines);
       return;
     }
-    $("window-name").textContent = lines[0];
+    const alt = language ? screenLinesAlt(w, language) : ["", ""];
+    fill($("window-name"), lines[0], alt[0], language);
     const label = w.label && w.label !== lines[0] ? w.label : "";
     $("window-label").textContent = label;
     $("window-label").hidden = !label;
-    $("message").textContent = lines[1];
+    fill($("message"), lines[1], lines[1] ? alt[1] : "", language);
     const clerk = w.state !== "closed" && w.clerk ? [w.clerk.name, w.clerk.staff_no ? `工号 ${w.clerk.staff_no}` : ""] : [];
-    $("clerk").textContent = clerk.filter(Boolean).join(" · ");
+    if (language && clerk[1]) {
+      // The name is a person's and is not translated; 工号 is.
+      const no = w.clerk.staff_no;
+      $("clerk").replaceChildren(`${clerk[0]} · `, fillWord(document.createElement("span"), clerk[1], "staffNo", language, no));
+    } else {
+      $("clerk").textContent = clerk.filter(Boolean).join(" · ");
+    }
     document.title = `${lines[0]} · 窗口屏`;
   }
 
@@ -138,6 +167,24 @@ function page() {
     },
   });
   stream.start();
+  if (!led) loadLanguage();
+
+  async function loadLanguage() {
+    for (let delay = 2000; ; delay = Math.min(delay * 2, 60000)) {
+      try {
+        const info = await api("GET", "/api/v1/hall");
+        language = secondLanguage(info.hall.second_language);
+        if (!language) return;
+        document.body.classList.add("is-bilingual");
+        document.body.classList.toggle("is-vertical-alt", language.vertical);
+        fillWord($("offline"), "● 离线", "offline", language);
+        render();
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
 }
 
 if (typeof document !== "undefined" && document.getElementById("screen")) page();

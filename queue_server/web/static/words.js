@@ -61,3 +61,57 @@ export function el(tag, className = "", text = "") {
   if (text) node.textContent = text;
   return node;
 }
+
+/**
+ * The fixed board and window-screen words in a hall's second language, by BCP 47 tag.
+ * "{n}" stands for a ticket number or a window number. Names of halls, services and floors
+ * are not here: they come from the hall config (name_alt, label_alt). Traditional Mongolian
+ * uses U+202F (narrow no-break space) before case suffixes and U+180E before a final a/e,
+ * as Mongolian orthography requires; the shaping font needs them.
+ */
+export const SECOND_LANGUAGE_WORDS = {
+  "mn-Mong": {
+    now: "ᠳᠠᠭᠤᠳᠠᠵᠤ ᠪᠠᠢᠨ᠎ᠠ", // 正在叫号
+    recent: "ᠰᠠᠶᠢᠬᠠᠨ ᠳᠠᠭᠤᠳᠠᠭᠰᠠᠨ", // 最近叫号
+    windows: "ᠴᠣᠩᠬᠣ ᠶᠢᠨ ᠪᠠᠶᠢᠳᠠᠯ", // 窗口状态
+    waiting: "ᠬᠦᠯᠢᠶᠡᠭᠴᠢ ᠶᠢᠨ ᠲᠣᠭ᠎ᠠ", // 等候人数
+    service: "ᠠᠯᠪᠠ", // 业务
+    count: "ᠬᠦᠯᠢᠶᠡᠭᠴᠢ", // 等候
+    longest: "ᠬᠠᠮᠤᠭ ᠤᠷᠲᠤ", // 最长等候
+    minutes: "{n} ᠮᠢᠨᠦ᠋ᠲ", // n 分钟
+    closed: "ᠨᠡᠭᠡᠭᠡᠭᠦᠢ", // 未开放
+    idle: "ᠰᠤᠯᠠ", // 空闲
+    calling: "ᠳᠠᠭᠤᠳᠠᠵᠤ ᠪᠠᠢᠨ᠎ᠠ", // 叫号中
+    serving: "ᠰᠢᠢᠳᠪᠦᠷᠢᠯᠡᠵᠦ ᠪᠠᠢᠨ᠎ᠠ", // 办理中
+    paused: "ᠦᠢᠯᠡᠴᠢᠯᠡᠭᠡ ᠲᠦᠷ ᠵᠣᠭᠰᠣᠪᠠ", // 暂停服务
+    welcome: "ᠰᠠᠶᠢᠨ ᠢᠷᠡᠯ᠎ᠡ", // 欢迎您
+    please: "{n} ᠳ᠋ᠤᠭᠠᠷ ᠢᠷᠡᠭᠡᠷᠡᠢ", // 请{n}号
+    servingTicket: "{n} ᠳ᠋ᠤᠭᠠᠷ ᠰᠢᠢᠳᠪᠦᠷᠢᠯᠡᠵᠦ ᠪᠠᠢᠨ᠎ᠠ", // {n}号办理中
+    window: "{n} ᠳ᠋ᠤᠭᠠᠷ ᠴᠣᠩᠬᠣ", // {n}号窗口
+    staffNo: "ᠳ᠋ᠤᠭᠠᠷ {n}", // 工号 {n}
+    offline: "ᠰᠦᠯᠵᠢᠶ᠎ᠡ ᠲᠠᠰᠤᠷᠠᠪᠠ", // 离线
+    notice: "ᠳᠠᠭᠤᠳᠠᠭᠰᠠᠨ ᠳ᠋ᠤᠭᠠᠷ ᠢᠶᠠᠨ ᠠᠩᠬᠠᠷᠤᠭᠠᠷᠠᠢ᠃", // 请留意叫号信息
+  },
+  "ug-Arab": {
+    now: "نۆۋەتتىكى چاقىرىق", // 正在叫号
+    recent: "يېقىنقى چاقىرىقلار", // 最近叫号
+    windows: "كۆزنەك ھالىتى", // 窗口状态
+    waiting: "ساقلاۋاتقانلار سانى", // 等候人数
+    service: "مۇلازىمەت", // 业务
+    count: "ساقلاۋاتقان", // 等候
+    longest: "ئەڭ ئۇزۇن ساقلاش", // 最长等候
+    minutes: "{n} مىنۇت", // n 分钟
+    closed: "ئېچىلمىغان", // 未开放
+    idle: "بىكار", // 空闲
+    calling: "چاقىرىۋاتىدۇ", // 叫号中
+    serving: "بېجىرىۋاتىدۇ", // 办理中
+    paused: "مۇلازىمەت ۋاقىتلىق توختىدى", // 暂停服务
+    welcome: "خۇش كەلدىڭىز", // 欢迎您
+    please: "{n}-نومۇر كېلىڭ", // 请{n}号
+    servingTicket: "{n}-نومۇر بېجىرىۋاتىدۇ", // {n}号办理中
+    window: "{n}-كۆزنەك", // {n}号窗口
+    staffNo: "خىزمەت نومۇرى {n}", // 工号 {n}
+    offline: "تورسىز", // 离线
+    notice: "چاقىرىق ئۇچۇرىغا دىققەت قىلىڭ.", // 请留意叫号信息
+  },
+};
