@@ -13,7 +13,8 @@
 # python3); HALLQ_CHROMIUM overrides the browser the tests drive.
 set -euo pipefail
 
-SERVE_PACKAGES=(python3 python3-venv python3-pip)
+# espeak-ng and sox: the first start renders the default voice pack (docs/voice.md).
+SERVE_PACKAGES=(python3 python3-venv python3-pip espeak-ng sox)
 # fonts-noto-core (12 MB download, 42 MB installed) carries Noto Sans Mongolian and Noto
 # Naskh/Sans Arabic, the fonts of the boards' second language (docs/boards.md).
 # A "a|b" entry is satisfied by either package and installs the first: Raspberry Pi OS
