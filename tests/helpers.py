@@ -136,15 +136,33 @@ class RunningHall:
     def url(self) -> str:
         return str(self.server.url)
 
-    async def person(self, name: str, role: str = "clerk") -> str:
+    async def person(
+        self,
+        name: str,
+        role: str = "clerk",
+        *,
+        display_name: str | None = None,
+        staff_no: str | None = None,
+    ) -> str:
         """Create a person and log in; returns the session token."""
-        await self.server.accounts.add_user(name, role, "correct horse battery")
+        await self.server.accounts.add_user(
+            name, role, "correct horse battery", display_name=display_name, staff_no=staff_no
+        )
         async with self.http.post(
             f"{self.url}/api/v1/session",
             json={"username": name, "password": "correct horse battery"},
         ) as response:
             assert response.status == 200, await response.text()
             return str((await response.json())["token"])
+
+    async def clerk_at(
+        self, window: str, name: str, display: str | None = None, staff_no: str | None = None
+    ) -> str:
+        """A clerk (with a public name and 工号 when given) signed in at `window`; the token."""
+        token = await self.person(name, display_name=display, staff_no=staff_no)
+        status, answer = await self.call("POST", f"/api/v1/windows/{window}/open", token)
+        assert status == 200, answer
+        return token
 
     async def device(self, name: str, role: str, window: str | None = None) -> str:
         return str(await self.server.accounts.add_device(name, role, window=window))

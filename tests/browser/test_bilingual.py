@@ -20,7 +20,7 @@ from queue_server.config.loader import load_hall
 from queue_server.domain.hall import Floor, HallConfig
 
 from .conftest import Issue, OpenPage, Screenshot
-from .test_board import LANDSCAPE, PORTRAIT, call_next, clerk_at
+from .test_board import LANDSCAPE, PORTRAIT, call_next
 
 pytestmark = pytest.mark.browser
 
@@ -106,7 +106,7 @@ async def open_calling_board(
 ) -> tuple[RunningHall, Page, dict[str, Any]]:
     hall = await start_hall(config)
     page = await open_page(f"{hall.url}{url}", viewport=viewport)
-    token = await clerk_at(hall, "1", "bater", display="巴特尔", staff_no="0071")
+    token = await hall.clerk_at("1", "bater", display="巴特尔", staff_no="0071")
     await issue(hall, service)
     await issue(hall, service)
     called = await call_next(hall, "1", token)

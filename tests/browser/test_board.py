@@ -14,7 +14,7 @@ from playwright.async_api import Page, WebSocketRoute, expect
 
 from queue_server.domain.hall import Floor, HallConfig, Window, WindowKind
 
-from .conftest import PASSWORD, Issue, OpenPage, Screenshot
+from .conftest import Issue, OpenPage, Screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -22,27 +22,6 @@ StartHall = Callable[..., Awaitable[RunningHall]]
 
 LANDSCAPE = {"width": 1920, "height": 1080}
 PORTRAIT = {"width": 1080, "height": 1920}
-
-
-async def clerk_at(
-    hall: RunningHall,
-    window: str,
-    name: str,
-    display: str | None = None,
-    staff_no: str | None = None,
-) -> str:
-    """A clerk (with a public name and 工号 when given) signed in at `window`; the token."""
-    await hall.server.accounts.add_user(
-        name, "clerk", PASSWORD, display_name=display, staff_no=staff_no
-    )
-    status, answer = await hall.call(
-        "POST", "/api/v1/session", body={"username": name, "password": PASSWORD}
-    )
-    assert status == 200, answer
-    token = str(answer["token"])
-    status, answer = await hall.call("POST", f"/api/v1/windows/{window}/open", token)
-    assert status == 200, answer
-    return token
 
 
 async def call_next(hall: RunningHall, window: str, token: str) -> dict[str, Any]:
@@ -86,7 +65,7 @@ async def test_a_call_through_the_api_appears_large_and_in_the_lists(
     await expect(page.locator('#waiting [data-service="social"] .board-longest')).to_have_text(
         "0 分钟"
     )
-    token = await clerk_at(hall, "2", "wang", "王芳", "10023")
+    token = await hall.clerk_at("2", "wang", "王芳", "10023")
     await expect(page.locator('#windows [data-window="2"] .board-window-state')).to_have_text(
         "空闲"
     )
@@ -116,7 +95,7 @@ async def test_a_burst_of_20_calls_shows_all_20_in_order(
     hall = await start_hall()
     for _ in range(20):
         await issue(hall, "social")
-    tokens = {w: await clerk_at(hall, w, f"clerk{w}") for w in ("1", "2", "3")}
+    tokens = {w: await hall.clerk_at(w, f"clerk{w}") for w in ("1", "2", "3")}
     page = await open_page(f"{hall.url}/board", viewport=LANDSCAPE)
     await expect(page.locator('#waiting [data-service="social"] .board-count')).to_have_text("20")
 
@@ -141,8 +120,8 @@ async def test_the_floor_filter_shows_only_that_floor(
     hall = await start_hall(two_floors())
     await issue(hall, "social")
     await issue(hall, "company")
-    one = await clerk_at(hall, "1", "wang")
-    three = await clerk_at(hall, "3", "li")
+    one = await hall.clerk_at("1", "wang")
+    three = await hall.clerk_at("3", "li")
 
     upstairs = await open_page(f"{hall.url}/board?floor=2F", viewport=LANDSCAPE)
     await expect(upstairs.locator("#floor-name")).to_have_text("二楼")
@@ -168,7 +147,7 @@ async def test_offline_mark_then_recovers_every_call_made_meanwhile(
     hall = await start_hall()
     for _ in range(4):
         await issue(hall, "social")
-    token = await clerk_at(hall, "1", "wang")
+    token = await hall.clerk_at("1", "wang")
     routes: list[WebSocketRoute] = []
     server_down = False
 
@@ -223,9 +202,9 @@ async def busy_hall(hall: RunningHall, issue: Issue) -> None:
     """A hall in mid-morning: calls made, one window serving, one paused, one closed."""
     for service in ["social"] * 9 + ["estate"] * 3 + ["company"] * 2:
         await issue(hall, service)
-    one = await clerk_at(hall, "1", "wang", "王芳", "10023")
-    two = await clerk_at(hall, "2", "li", "李明", "10031")
-    three = await clerk_at(hall, "3", "zhao", "赵敏", "10047")
+    one = await hall.clerk_at("1", "wang", "王芳", "10023")
+    two = await hall.clerk_at("2", "li", "李明", "10031")
+    three = await hall.clerk_at("3", "zhao", "赵敏", "10047")
     for window, token in [("1", one), ("2", two), ("3", three), ("1", one), ("2", two)]:
         await call_next(hall, window, token)
     assert (await hall.call("POST", "/api/v1/windows/2/start", two))[0] == 200

@@ -18,7 +18,7 @@ from display.voice.pack import SegmentEntry, write_manifest
 from display.voice.script import DEFAULT_PHRASES, DIGITS, LETTERS, TEN
 
 from .conftest import LAUNCH_ARGS, Issue, OpenPage
-from .test_board import LANDSCAPE, call_next, clerk_at
+from .test_board import LANDSCAPE, call_next
 
 pytestmark = pytest.mark.browser
 
@@ -86,7 +86,7 @@ async def test_a_burst_of_calls_is_spoken_in_order_one_at_a_time(
 
     speaker = await open_page(f"{hall.url}/board?speak=1", viewport=LANDSCAPE, prepare=watch)
     silent = await open_page(f"{hall.url}/board", viewport=LANDSCAPE)
-    tokens = {w: await clerk_at(hall, w, f"clerk{w}") for w in ("1", "2", "3")}
+    tokens = {w: await hall.clerk_at(w, f"clerk{w}") for w in ("1", "2", "3")}
     await expect(
         speaker.locator('#windows [data-window="3"] .board-window-state')
     ).not_to_have_text("未开放")

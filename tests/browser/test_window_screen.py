@@ -9,7 +9,7 @@ import pytest
 from helpers import RunningHall
 from playwright.async_api import Page, WebSocketRoute, expect
 
-from .conftest import PASSWORD, Issue, OpenPage, Screenshot
+from .conftest import Issue, OpenPage, Screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -18,25 +18,6 @@ StartHall = Callable[..., Awaitable[RunningHall]]
 SCREEN = {"width": 1366, "height": 768}
 LED_8 = {"width": 1024, "height": 256}
 LED_12 = {"width": 1536, "height": 256}
-
-
-async def clerk_at(
-    hall: RunningHall,
-    window: str,
-    name: str,
-    display: str | None = None,
-    staff_no: str | None = None,
-) -> str:
-    await hall.server.accounts.add_user(
-        name, "clerk", PASSWORD, display_name=display, staff_no=staff_no
-    )
-    status, answer = await hall.call(
-        "POST", "/api/v1/session", body={"username": name, "password": PASSWORD}
-    )
-    assert status == 200, answer
-    token = str(answer["token"])
-    assert (await hall.call("POST", f"/api/v1/windows/{window}/open", token))[0] == 200
-    return token
 
 
 async def act(hall: RunningHall, window: str, token: str, action: str, body: Any = None) -> None:
@@ -64,7 +45,7 @@ async def test_call_idle_pause_and_close_on_the_window_screen(
 
     await issue(hall, "social")
     await issue(hall, "social")
-    token = await clerk_at(hall, "2", "wang", "王芳", "10023")
+    token = await hall.clerk_at("2", "wang", "王芳", "10023")
     await expect(page.locator("#message")).to_have_text("欢迎您")
     await expect(page.locator("#clerk")).to_have_text("王芳 · 工号 10023")
 
@@ -98,7 +79,7 @@ async def test_led_mode_draws_fixed_lines_of_8_or_12_characters(
 ) -> None:
     hall = await start_hall()
     await issue(hall, "social")
-    token = await clerk_at(hall, "3", "zhao")
+    token = await hall.clerk_at("3", "zhao")
     eight = await open_page(f"{hall.url}/window/3?mode=led&cols=8", viewport=LED_8)
     twelve = await open_page(f"{hall.url}/window/3?mode=led&cols=12", viewport=LED_12)
     await expect(eight.locator(".led-line")).to_have_count(2)
@@ -161,7 +142,7 @@ async def test_offline_mark_then_shows_the_call_made_meanwhile(
 ) -> None:
     hall = await start_hall()
     await issue(hall, "social")
-    token = await clerk_at(hall, "1", "wang")
+    token = await hall.clerk_at("1", "wang")
     routes: list[WebSocketRoute] = []
     server_down = False
 

@@ -15,10 +15,13 @@ from display.voice.errors import BuildError, PackError
 from display.voice.pack import MANIFEST, AudioFormat, SegmentEntry, VoicePack, write_manifest
 from display.voice.script import Call, CallKind, Templates
 
-needs_tools = pytest.mark.skipif(
-    shutil.which("espeak-ng") is None or shutil.which("sox") is None,
-    reason="espeak-ng and sox are needed to build the default voice pack",
-)
+
+@pytest.fixture
+def needs_tools() -> None:
+    """The test command installs espeak-ng and sox: their absence is a broken setup."""
+    missing = [tool for tool in ("espeak-ng", "sox") if shutil.which(tool) is None]
+    if missing:
+        pytest.fail(f"{' and '.join(missing)} missing: run tools/bootstrap.sh test to install")
 
 
 def _seconds(path: Path) -> float:
@@ -33,7 +36,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return outdir
 
 
-@needs_tools
+@pytest.mark.usefixtures("needs_tools")
 def test_every_segment_is_written_non_empty_in_one_format(built: Path) -> None:
     for spec in DEFAULT_SEGMENTS:
         path = built / spec.file
@@ -45,7 +48,7 @@ def test_every_segment_is_written_non_empty_in_one_format(built: Path) -> None:
     assert not list(built.glob("*.part"))
 
 
-@needs_tools
+@pytest.mark.usefixtures("needs_tools")
 def test_every_segment_is_trimmed(built: Path, tmp_path: Path) -> None:
     tools = Tools.find()
     for spec in DEFAULT_SEGMENTS:
@@ -54,7 +57,7 @@ def test_every_segment_is_trimmed(built: Path, tmp_path: Path) -> None:
         assert _seconds(built / spec.file) < _seconds(raw), spec.text
 
 
-@needs_tools
+@pytest.mark.usefixtures("needs_tools")
 def test_an_assembled_call_has_the_right_segments_and_a_plausible_length(built: Path) -> None:
     pack = VoicePack.load(built)
     script = Templates(phrases=pack.phrases).script(Call(CallKind.CALL, "A012", "3"))
@@ -67,7 +70,7 @@ def test_an_assembled_call_has_the_right_segments_and_a_plausible_length(built: 
     assert 2.0 < seconds < 8.0
 
 
-@needs_tools
+@pytest.mark.usefixtures("needs_tools")
 def test_rebuilding_is_idempotent(built: Path, tmp_path: Path) -> None:
     again = tmp_path / "again"
     build_pack(again)
