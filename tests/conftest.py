@@ -30,8 +30,7 @@ async def start_hall(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Ru
         server = HallServer(
             config or small_hall(open_all_hours=True),
             kwargs.pop("db_path", tmp_path / f"hall{len(running)}.db"),
-            port=0,
-            **kwargs,
+            **{"port": 0, **kwargs},  # a given port: e.g. a restart where clients expect it
         )
         await server.start()
         hall = RunningHall(server, aiohttp.ClientSession())

@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import re
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -181,6 +182,28 @@ async def test_offline_mark_then_recovers_every_call_made_meanwhile(
     await expect(page.locator("#now-number")).to_have_text("A004")
     assert "after_seq=" not in routes[0].url
     assert "after_seq=" in routes[-1].url
+
+
+async def test_a_restarted_server_brings_the_board_back_with_the_calls_made_meanwhile(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue, tmp_path: Path
+) -> None:
+    db = tmp_path / "restart.db"
+    hall = await start_hall(db_path=db)
+    for _ in range(4):
+        await issue(hall, "social")
+    token = await hall.clerk_at("1", "wang")
+    page = await open_page(f"{hall.url}/board", viewport=LANDSCAPE)
+    await call_next(hall, "1", token)
+    await expect(page.locator("#now-number")).to_have_text("A001")
+
+    await hall.server.stop()  # the server goes away: every board loses its stream
+    await expect(page.locator("#offline")).to_be_visible()
+    again = await start_hall(db_path=db, port=hall.server.port)  # back, on the same journal
+    await call_next(again, "1", token)  # calls made before the board is back
+    await call_next(again, "1", token)
+    await expect(page.locator("#offline")).to_be_hidden(timeout=20_000)
+    await expect(page.locator("#now-number")).to_have_text("A003")
+    await expect(recent(page)).to_have_text(["A0031号窗口", "A0021号窗口", "A0011号窗口"])
 
 
 async def test_notice_line_from_the_query_and_still_for_reduced_motion(
