@@ -72,6 +72,58 @@ async def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _display(args: argparse.Namespace) -> int:
+    try:
+        from display.agent import DisplayAgent
+    except ImportError as missing:
+        print(
+            f"hallq: the display agent needs the websockets package ({missing}); "
+            "install hallq with the devices extra: pip install 'hallq[devices]'",
+            file=sys.stderr,
+        )
+        return 1
+    from display.voice.announcer import Announcer
+    from display.voice.errors import VoiceError
+    from display.voice.pack import VoicePack
+    from drivers.audio.alsa import AplayAudio
+    from drivers.audio.base import AudioOutput
+    from drivers.audio.fake import FakeAudio
+
+    try:
+        pack = VoicePack.load(Path(args.voice_pack))
+    except VoiceError as failure:
+        print(
+            f"hallq: cannot load the voice pack: {failure}\n"
+            f"  build the default one with: python -m display.voice.builder {args.voice_pack}",
+            file=sys.stderr,
+        )
+        return 1
+    output: AudioOutput = (
+        FakeAudio() if args.audio == "fake" else AplayAudio(args.aplay_device or None)
+    )
+    announcer = Announcer(pack, output)
+    try:
+        agent = DisplayAgent(args.server, announcer, floor=args.floor)
+    except ValueError as failure:
+        print(f"hallq: {failure}", file=sys.stderr)
+        return 2
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, agent.stop)
+    where = f"floor {args.floor}" if args.floor else "every floor"
+    print(
+        f"hallq: speaking the calls of {where} from {args.server} "
+        f"with pack {pack.name!r} on {output.name}",
+        flush=True,
+    )
+    announcer.start()
+    try:
+        await agent.run()
+    finally:
+        await announcer.close()
+    return 0
+
+
 def _known_windows(config: str | None) -> set[str]:
     return {w.id for w in _hall(config).windows}
 
@@ -120,6 +172,30 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--config")
         p.add_argument("--db", default=str(DEFAULT_DB))
 
+    display = commands.add_parser(
+        "display", help="speak a floor's calls on this display device (the voice agent)"
+    )
+    display.add_argument(
+        "--server", required=True, metavar="URL", help="the hall server, e.g. http://10.0.0.2:8080"
+    )
+    display.add_argument("--floor", help="speak only this floor's calls (default: every floor)")
+    display.add_argument(
+        "--voice-pack",
+        default=str(DEFAULT_VOICE),
+        metavar="DIR",
+        help="voice pack folder (default: %(default)s)",
+    )
+    display.add_argument(
+        "--audio",
+        choices=["aplay", "fake"],
+        default="aplay",
+        help="aplay plays through ALSA; fake plays nothing, for a trial without speakers "
+        "(default: %(default)s)",
+    )
+    display.add_argument(
+        "--aplay-device", metavar="D", help='ALSA device, e.g. "plughw:1,0" (default: default)'
+    )
+
     check = commands.add_parser("check-config", help="check a hall config and list every problem")
     check.add_argument("file")
     return parser
@@ -133,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return asyncio.run(_serve(args))
+        if args.command == "display":
+            return asyncio.run(_display(args))
         if args.command == "check-config":
             return check_config_main(args.file)
         if args.command == "user":
