@@ -95,6 +95,67 @@ async def assert_mongolian_first_vertical(pair: Locator) -> None:
     assert await style(alt, "font-size") == await style(zh, "font-size")
 
 
+# Every window card and every waiting row (with all it holds) inside its panel's padding box,
+# every panel title, the newest call, the newest recent call and the hall name inside theirs
+# (the panels clip what overflows), and no text longer than its box (a Mongolian word longer
+# than its column would spill out of it).
+CLIPPED_JS = """() => {
+  const box = (n) => n.getBoundingClientRect();
+  const out = [];
+  const check = (panel, items) => {
+    const p = box(panel), s = getComputedStyle(panel);
+    const left = p.left + parseFloat(s.borderLeftWidth);
+    const right = p.right - parseFloat(s.borderRightWidth);
+    const top = p.top + parseFloat(s.borderTopWidth);
+    const bottom = p.bottom - parseFloat(s.borderBottomWidth);
+    for (const item of items) {
+      for (const n of item.querySelectorAll(".bi-alt, .bi-zh")) {
+        // A text longer than its box (a Mongolian word longer than the column) spills out.
+        const vertical = getComputedStyle(n).writingMode.startsWith("vertical");
+        if (vertical ? n.scrollHeight > n.clientHeight + 1 : n.scrollWidth > n.clientWidth + 1) {
+          out.push(`${item.dataset.window ?? item.dataset.service ?? item.id} ${n.className}`
+            + ` spills: ${n.scrollWidth}x${n.scrollHeight} in ${n.clientWidth}x${n.clientHeight}`);
+        }
+      }
+      for (const n of [item, ...item.querySelectorAll("*")]) {
+        const b = box(n);
+        if (b.width === 0 && b.height === 0) continue;
+        if (b.left < left - 1 || b.right > right + 1 || b.top < top - 1 || b.bottom > bottom + 1) {
+          out.push(`${item.dataset.window ?? item.dataset.service ?? item.id ?? item.tagName}`
+            + ` ${n.className || n.tagName}: ${[b.left, b.top, b.right, b.bottom].map(Math.round)}`
+            + ` outside ${panel.className} ${[left, top, right, bottom].map(Math.round)}`);
+          break;
+        }
+      }
+    }
+  };
+  const windows = document.querySelector(".board-windows");
+  const cards = [...windows.querySelectorAll(".board-window")];
+  check(windows, [...cards, windows.querySelector(".board-label")]);
+  const waiting = document.querySelector(".board-waiting");
+  check(waiting, [...waiting.querySelectorAll("tr"), waiting.querySelector(".board-label")]);
+  const now = document.querySelector(".board-now");
+  const recent = document.querySelector(".board-recent");
+  check(now, [now.querySelector(".board-label"), document.getElementById("now")]);
+  check(recent, [recent.querySelector(".board-label"), recent.querySelector(".board-recent-item")]);
+  check(document.querySelector(".board-head"), [document.getElementById("hall-name")]);
+  return out;
+}"""
+
+
+async def assert_nothing_clipped(page: Page, windows: int, services: int) -> None:
+    """Every window card and waiting row fully inside its panel, nothing off the screen."""
+    await expect(page.locator("#windows .board-window")).to_have_count(windows)
+    await expect(page.locator("#waiting tr")).to_have_count(services)
+    await page.evaluate("document.fonts.ready.then(() => null)")
+    clipped = await page.evaluate(CLIPPED_JS)
+    assert clipped == [], clipped
+    size = await page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+    )
+    assert size == [page.viewport_size["width"], page.viewport_size["height"]], size
+
+
 async def open_calling_board(
     start_hall: StartHall,
     open_page: OpenPage,
@@ -148,11 +209,14 @@ async def test_mongolian_board_vertical_first_equal_size_real_font(
     assert MONGOLIAN_FONT in await rendered_fonts(page, "#now-title .bi-alt")
     assert MONGOLIAN_FONT in await rendered_fonts(page, "#waiting .board-service .bi-alt")
     await screenshot(page, "board-mongolian")
+    await assert_nothing_clipped(page, len(config.windows), len(config.services))
 
     portrait = await open_page(f"{hall.url}/board?layout=portrait", viewport=PORTRAIT)
     await expect(portrait.locator("#now-window .bi-alt")).to_have_text("1 ᠳ᠋ᠤᠭᠠᠷ ᠴᠣᠩᠬᠣ")
     await assert_mongolian_first_vertical(portrait.locator("#now-window"))
+    await assert_mongolian_first_vertical(portrait.locator("#waiting-title"))
     await screenshot(portrait, "board-mongolian-portrait")
+    await assert_nothing_clipped(portrait, len(config.windows), len(config.services))
 
 
 async def test_mongolian_floor_label_from_the_config(
