@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from typing import Any
@@ -188,3 +189,17 @@ class RunningHall:
                 return response.status, json.loads(text)
             except ValueError:
                 return response.status, text
+
+
+def two_floors() -> HallConfig:
+    """The small hall with company registration and window 3 on the second floor."""
+    base = small_hall(open_all_hours=True)
+    services = tuple(
+        dataclasses.replace(s, floor="2F") if s.id == "company" else s for s in base.services
+    )
+    windows = (
+        *base.windows[:2],
+        Window(id="3", label="企业开办", floor="2F", kind=WindowKind.DOMAIN, services=("company",)),
+    )
+    floors = (Floor(id="1F", label="一楼"), Floor(id="2F", label="二楼"))
+    return dataclasses.replace(base, services=services, windows=windows, floors=floors)

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import RunningHall, small_hall
+from helpers import RunningHall, two_floors
 from playwright.async_api import Page, WebSocketRoute, expect
-
-from queue_server.domain.hall import Floor, HallConfig, Window, WindowKind
 
 from .conftest import Issue, OpenPage, Screenshot
 
@@ -33,20 +30,6 @@ async def call_next(hall: RunningHall, window: str, token: str) -> dict[str, Any
 
 def recent(page: Page) -> Any:
     return page.locator("#recent .board-recent-item")
-
-
-def two_floors() -> HallConfig:
-    """The small hall with company registration and window 3 on the second floor."""
-    base = small_hall(open_all_hours=True)
-    services = tuple(
-        dataclasses.replace(s, floor="2F") if s.id == "company" else s for s in base.services
-    )
-    windows = (
-        *base.windows[:2],
-        Window(id="3", label="企业开办", floor="2F", kind=WindowKind.DOMAIN, services=("company",)),
-    )
-    floors = (Floor(id="1F", label="一楼"), Floor(id="2F", label="二楼"))
-    return dataclasses.replace(base, services=services, windows=windows, floors=floors)
 
 
 async def test_a_call_through_the_api_appears_large_and_in_the_lists(

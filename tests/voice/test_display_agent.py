@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import logging
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import SHANGHAI, RunningHall, small_hall
+from helpers import SHANGHAI, RunningHall, small_hall, two_floors
 from test_announcer import make_pack, segments_heard
 
 from display.agent import DisplayAgent, stream_url
@@ -21,24 +20,9 @@ from display.voice.announcer import Announcer
 from display.voice.pack import VoicePack
 from display.voice.script import Call, CallKind
 from drivers.audio.fake import FakeAudio
-from queue_server.domain.hall import Floor, HallConfig, Window, WindowKind
 
 StartHall = Callable[..., Awaitable[RunningHall]]
 DEADLINE = 15.0
-
-
-def two_floors() -> HallConfig:
-    """The small hall with company registration and window 3 on the second floor."""
-    base = small_hall(open_all_hours=True)
-    services = tuple(
-        dataclasses.replace(s, floor="2F") if s.id == "company" else s for s in base.services
-    )
-    windows = (
-        *base.windows[:2],
-        Window(id="3", label="企业开办", floor="2F", kind=WindowKind.DOMAIN, services=("company",)),
-    )
-    floors = (Floor(id="1F", label="一楼"), Floor(id="2F", label="二楼"))
-    return dataclasses.replace(base, services=services, windows=windows, floors=floors)
 
 
 @pytest.fixture
