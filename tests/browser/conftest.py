@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 from helpers import RunningHall
-from playwright.async_api import Browser, ConsoleMessage, Page, Response, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Response,
+    WebSocketRoute,
+    async_playwright,
+    expect,
+)
 
 CHROMIUM = os.environ.get("HALLQ_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -31,6 +39,37 @@ PHONE = {"width": 390, "height": 844}
 expect.set_options(timeout=5_000)
 
 Prepare = Callable[[Page], Awaitable[None]]  # e.g. routes to set up before the page loads
+
+
+class StreamSwitch:
+    """Stands between a page and the server's stream, to take the server away and back.
+
+    Pass `prepare` to the page factory; `cut()` drops the open stream and refuses every
+    reconnect until `restore()`. `routes` holds every connection the page tried, in order.
+    """
+
+    def __init__(self) -> None:
+        self.routes: list[WebSocketRoute] = []
+        self.down = False
+
+    async def _route(self, ws: WebSocketRoute) -> None:
+        self.routes.append(ws)
+        if self.down:
+            await ws.close(code=1013, reason="try again later")
+        else:
+            ws.connect_to_server()
+
+    async def prepare(self, page: Page) -> None:
+        await page.route_web_socket("**/ws?*", self._route)
+
+    async def cut(self) -> None:
+        self.down = True
+        await self.routes[-1].close(code=1006)
+
+    def restore(self) -> None:
+        self.down = False
+
+
 OpenPage = Callable[..., Awaitable[Page]]
 OpenConsole = Callable[..., Awaitable[Page]]
 Screenshot = Callable[..., Awaitable[Path]]

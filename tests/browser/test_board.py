@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from helpers import RunningHall, two_floors
-from playwright.async_api import Page, WebSocketRoute, expect
+from playwright.async_api import Page, expect
 
-from .conftest import Issue, OpenPage, Screenshot
+from .conftest import Issue, OpenPage, Screenshot, StreamSwitch
 
 pytestmark = pytest.mark.browser
 
@@ -132,39 +132,27 @@ async def test_offline_mark_then_recovers_every_call_made_meanwhile(
     for _ in range(4):
         await issue(hall, "social")
     token = await hall.clerk_at("1", "wang")
-    routes: list[WebSocketRoute] = []
-    server_down = False
+    stream = StreamSwitch()
 
-    async def route(ws: WebSocketRoute) -> None:
-        routes.append(ws)
-        if server_down:
-            await ws.close(code=1013, reason="try again later")
-        else:
-            ws.connect_to_server()
-
-    async def prepare(page: Page) -> None:
-        await page.route_web_socket("**/ws?*", route)
-
-    page = await open_page(f"{hall.url}/board", viewport=LANDSCAPE, prepare=prepare)
+    page = await open_page(f"{hall.url}/board", viewport=LANDSCAPE, prepare=stream.prepare)
     await call_next(hall, "1", token)
     await expect(page.locator("#now-number")).to_have_text("A001")
     await expect(page.locator("#offline")).to_be_hidden()
 
-    server_down = True
-    await routes[-1].close(code=1006)
+    await stream.cut()
     await expect(page.locator("#offline")).to_be_visible()
     for _ in range(3):
         await call_next(hall, "1", token)
     await expect(page.locator("#now-number")).to_have_text("A001")  # nothing new while away
 
-    server_down = False
+    stream.restore()
     await expect(page.locator("#offline")).to_be_hidden(timeout=15_000)
     await expect(recent(page)).to_have_text(
         ["A0041号窗口", "A0031号窗口", "A0021号窗口", "A0011号窗口"]
     )
     await expect(page.locator("#now-number")).to_have_text("A004")
-    assert "after_seq=" not in routes[0].url
-    assert "after_seq=" in routes[-1].url
+    assert "after_seq=" not in stream.routes[0].url
+    assert "after_seq=" in stream.routes[-1].url
 
 
 async def test_a_restarted_server_brings_the_board_back_with_the_calls_made_meanwhile(

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from helpers import RunningHall
-from playwright.async_api import Locator, Page, WebSocketRoute, expect
+from playwright.async_api import Locator, Page, expect
 
-from .conftest import PASSWORD, Issue, OpenConsole, OpenPage, PageProblems, Screenshot
+from .conftest import PASSWORD, Issue, OpenConsole, OpenPage, PageProblems, Screenshot, StreamSwitch
 
 pytestmark = pytest.mark.browser
 
@@ -355,39 +355,27 @@ async def test_offline_mark_then_catches_up_with_after_seq(
     start_hall: StartHall, open_console: OpenConsole, issue: Issue
 ) -> None:
     hall = await start_hall()
-    routes: list[WebSocketRoute] = []
-    server_down = False
+    stream = StreamSwitch()
 
-    async def route(ws: WebSocketRoute) -> None:
-        routes.append(ws)
-        if server_down:
-            await ws.close(code=1013, reason="try again later")
-        else:
-            ws.connect_to_server()
-
-    async def prepare(page: Page) -> None:
-        await page.route_web_socket("**/ws?*", route)
-
-    page = await open_console(hall, prepare=prepare)
+    page = await open_console(hall, prepare=stream.prepare)
     await issue(hall, "social")
     await expect(waiting(page, "social")).to_have_text("1")
     await expect(page.locator("#offline")).to_be_hidden()
 
-    server_down = True
-    await routes[-1].close(code=1006)
+    await stream.cut()
     await expect(page.locator("#offline")).to_be_visible()
     await issue(hall, "social")
     await issue(hall, "estate")
     await expect(page.locator("#offline")).to_be_visible()
-    tried = len(routes)
+    tried = len(stream.routes)
 
-    server_down = False
+    stream.restore()
     await expect(waiting(page, "social")).to_have_text("2", timeout=15_000)
     await expect(waiting(page, "estate")).to_have_text("1")
     await expect(page.locator("#offline")).to_be_hidden()
-    assert len(routes) > tried
-    assert "after_seq=" not in routes[0].url
-    assert "after_seq=2" in routes[-1].url  # seq 1 opened the window, seq 2 issued A001
+    assert len(stream.routes) > tried
+    assert "after_seq=" not in stream.routes[0].url
+    assert "after_seq=2" in stream.routes[-1].url  # seq 1 opened the window, seq 2 issued A001
 
 
 async def test_session_survives_reload_and_logout_leaves_the_window_open(

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from helpers import RunningHall
-from playwright.async_api import Page, WebSocketRoute, expect
+from playwright.async_api import Page, expect
 
-from .conftest import Issue, OpenPage, Screenshot
+from .conftest import Issue, OpenPage, Screenshot, StreamSwitch
 
 pytestmark = pytest.mark.browser
 
@@ -143,30 +143,18 @@ async def test_offline_mark_then_shows_the_call_made_meanwhile(
     hall = await start_hall()
     await issue(hall, "social")
     token = await hall.clerk_at("1", "wang")
-    routes: list[WebSocketRoute] = []
-    server_down = False
+    stream = StreamSwitch()
 
-    async def route(ws: WebSocketRoute) -> None:
-        routes.append(ws)
-        if server_down:
-            await ws.close(code=1013, reason="try again later")
-        else:
-            ws.connect_to_server()
-
-    async def prepare(page: Page) -> None:
-        await page.route_web_socket("**/ws?*", route)
-
-    page = await open_page(f"{hall.url}/window/1", viewport=SCREEN, prepare=prepare)
+    page = await open_page(f"{hall.url}/window/1", viewport=SCREEN, prepare=stream.prepare)
     await expect(page.locator("#message")).to_have_text("欢迎您")
     await expect(page.locator("#offline")).to_be_hidden()
 
-    server_down = True
-    await routes[-1].close(code=1006)
+    await stream.cut()
     await expect(page.locator("#offline")).to_be_visible()
     await act(hall, "1", token, "call-next")
     await expect(page.locator("#message")).to_have_text("欢迎您")
 
-    server_down = False
+    stream.restore()
     await expect(page.locator("#message")).to_have_text("请A001号", timeout=15_000)
     await expect(page.locator("#offline")).to_be_hidden()
-    assert "after_seq=" in routes[-1].url
+    assert "after_seq=" in stream.routes[-1].url
