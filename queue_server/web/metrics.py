@@ -26,27 +26,26 @@ async def metrics(request: web.Request) -> web.Response:
 
     now = ctx.service.clock()
     async with ctx.service.consistent() as hall:
-        metric("hallq_waiting_tickets", "gauge", "Tickets waiting, by service.")
-        for service in hall.config.services:
-            lines.append(
-                f'hallq_waiting_tickets{{service="{_escape(service.id)}"}} '
-                f"{hall.waiting_count(service.id)}"
-            )
-        metric("hallq_longest_wait_seconds", "gauge", "Longest current wait, by service.")
         longest: dict[str, float] = collections.defaultdict(float)
         for t in hall.waiting_tickets():
             longest[t.service] = max(longest[t.service], (now - t.issued_at).total_seconds())
-        for service in hall.config.services:
-            lines.append(
-                f'hallq_longest_wait_seconds{{service="{_escape(service.id)}"}} '
-                f"{longest[service.id]:.0f}"
-            )
-        metric("hallq_tickets_issued_today", "gauge", "Tickets issued today, by service.")
-        for service in hall.config.services:
-            lines.append(
-                f'hallq_tickets_issued_today{{service="{_escape(service.id)}"}} '
-                f"{hall.issued_today.get(service.id, 0)}"
-            )
+        per_service = (
+            ("hallq_waiting_tickets", "Tickets waiting, by service.", hall.waiting_count),
+            (
+                "hallq_longest_wait_seconds",
+                "Longest current wait, by service.",
+                lambda s: round(longest[s]),
+            ),
+            (
+                "hallq_tickets_issued_today",
+                "Tickets issued today, by service.",
+                lambda s: hall.issued_today.get(s, 0),
+            ),
+        )
+        for name, help_text, value in per_service:
+            metric(name, "gauge", help_text)
+            for service in hall.config.services:
+                lines.append(f'{name}{{service="{_escape(service.id)}"}} {value(service.id)}')
         metric("hallq_windows", "gauge", "Windows by state.")
         states = collections.Counter(str(w.state) for w in hall.windows.values())
         for state in ("closed", "idle", "calling", "serving", "paused"):
