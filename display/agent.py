@@ -1,10 +1,9 @@
-"""The display agent: speaks a floor's calls from the board stream on the display device."""
+"""The display agent: speaks an area's calls from the board stream on the display device."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import email.utils
 import json
 import logging
@@ -13,21 +12,29 @@ import urllib.parse
 from collections.abc import Callable, Generator
 from typing import Any
 
+import aiohttp
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
 from display.voice.announcer import Announcer
 from display.voice.errors import VoiceError
-from display.voice.script import Call, CallKind
+from display.voice.rules import Scope, Skip, SpokenCalls
+from display.voice.script import Call, Templates
 
 log = logging.getLogger(__name__)
 
-# Same rule as the browser (queue_server/web/static/voice.js): a call replayed this late after
-# a reconnect is not spoken; the citizen has long seen it, and a late voice misleads.
-STALE_SECONDS = 120.0
 # The HTTP Date header has whole seconds: smaller differences are noise, as in api.js.
 CLOCK_NOISE_SECONDS = 2.0
-KINDS = {"ticket.called": CallKind.CALL, "ticket.recalled": CallKind.RECALL}
+SPEAKERS_PATH = "/voice/speakers"
+
+
+class UnknownSpeaker(ValueError):
+    """The hall has no speaker group of the id the agent was started for."""
+
+
+def speakers_url(server_url: str) -> str:
+    """The hall's published voice settings and speaker groups (GET /voice/speakers)."""
+    return server_url.rstrip("/") + SPEAKERS_PATH
 
 
 def stream_url(server_url: str, after_seq: int | None = None) -> str:
@@ -52,11 +59,13 @@ def short_backoff() -> Generator[float]:
 
 
 class DisplayAgent:
-    """Holds the board stream and hands each fresh call and recall of its floor to an Announcer.
+    """Holds the board stream and hands each call and recall to speak to an Announcer.
 
-    It remembers the seq of the last message applied and resumes with `after_seq`, so a call
-    made while it was disconnected is still spoken (unless it is stale by then); a snapshot
-    only tells it where the stream stands and is never spoken.
+    What is spoken follows display.voice.rules (the boards' rule too): the calls of one
+    speaker group's windows (`speaker`), of one floor (`floor`) or of every window; never a
+    snapshot, never a seq twice, never a call made more than two minutes ago. Before each
+    connection it reads the hall's texts (and the group's windows) from GET /voice/speakers.
+    It resumes with `after_seq`, so a call made while it was disconnected is still spoken.
     """
 
     def __init__(
@@ -65,22 +74,33 @@ class DisplayAgent:
         announcer: Announcer,
         *,
         floor: str | None = None,
+        speaker: str | None = None,
         now: Callable[[], float] = time.time,
         reconnect_delays: Callable[[], Generator[float]] = short_backoff,
         ping_interval: float = 5.0,
     ) -> None:
         stream_url(server_url)  # refuse a malformed URL now, not in the background
+        if floor is not None and speaker is not None:
+            raise ValueError("speak either a floor's calls or a speaker group's, not both")
         self.server_url = server_url
         self.announcer = announcer
         self.floor = floor
+        self.speaker = speaker
         self.now = now
         self.reconnect_delays = reconnect_delays
         self.ping_interval = ping_interval
-        self.last_seq: int | None = None
+        # A speaker group's windows are learnt from the server; until then nothing is in scope.
+        scope = Scope.of(floors=[floor]) if floor is not None else None
+        self.calls = SpokenCalls(Scope() if speaker is not None else scope)
         self.connections = 0  # streams opened so far (the first plus every reconnect)
         self.connected = False
         self.clock_offset = 0.0  # server time minus local time, when they differ noticeably
         self._stop = asyncio.Event()
+
+    @property
+    def last_seq(self) -> int | None:
+        """The seq of the last stream message applied: where a reconnect resumes."""
+        return self.calls.last_seq
 
     def url(self) -> str:
         """The stream URL for the next connection: resuming after the last seq applied."""
@@ -94,9 +114,10 @@ class DisplayAgent:
         try:
             await asyncio.wait({holder, stopping}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (holder, stopping):
+            for task in (stopping, holder):
                 task.cancel()
-            for task in (holder, stopping):
+            # The holder last: awaiting it raises what ended it (an UnknownSpeaker).
+            for task in (stopping, holder):
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             self.connected = False
@@ -111,6 +132,7 @@ class DisplayAgent:
         delays = self.reconnect_delays()
         while True:
             try:
+                await self.load_voice()
                 async with connect(
                     self.url(),
                     proxy=None,  # a hall's LAN server: never through a proxy from the environment
@@ -126,11 +148,11 @@ class DisplayAgent:
                     log.info("board stream open: %s", self.url())
                     try:
                         async for raw in ws:
-                            self._apply(raw)
+                            self.receive(raw)
                     finally:
                         self.connected = False
                 log.info("board stream closed; reconnecting")
-            except (OSError, TimeoutError, WebSocketException) as failure:
+            except (OSError, TimeoutError, WebSocketException, aiohttp.ClientError) as failure:
                 # A server down, restarting, or answering wrongly (a 404 from a wrong path):
                 # keep trying, more slowly each time, rather than leave the hall silent.
                 log.info("board stream at %s unavailable: %s; retrying", self.url(), failure)
@@ -147,28 +169,66 @@ class DisplayAgent:
         offset = server + 0.5 - self.now()
         self.clock_offset = offset if abs(offset) > CLOCK_NOISE_SECONDS else 0.0
 
-    def _apply(self, raw: str | bytes) -> None:
+    async def load_voice(self) -> None:
+        """Take the hall's texts and gap (and the speaker group's windows) from the server.
+
+        Raises UnknownSpeaker when the hall has no such group, aiohttp.ClientError or
+        TimeoutError when the server cannot answer (the caller retries).
+        """
+        timeout = aiohttp.ClientTimeout(total=5)
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as http,
+            http.get(speakers_url(self.server_url), raise_for_status=True) as response,
+        ):
+            published: Any = await response.json()
+        settings: Any = published
+        if self.speaker is not None:
+            groups = {g.get("id"): g for g in published.get("speakers", []) if isinstance(g, dict)}
+            if self.speaker not in groups:
+                known = ", ".join(str(g) for g in groups) or "none"
+                raise UnknownSpeaker(
+                    f"the hall has no speaker group {self.speaker!r} (its groups: {known})"
+                )
+            settings = groups[self.speaker]
+            self.calls.scope = Scope.of(windows=[str(w) for w in settings.get("windows", [])])
+        phrases = (*self.announcer.pack.phrases, *published.get("phrases", []))
+        try:
+            self.announcer.templates = Templates(settings.get("templates"), phrases=phrases)
+        except VoiceError as failure:
+            log.warning("keeping the default texts: the hall's cannot be read: %s", failure)
+        gap = settings.get("gap_ms")
+        if isinstance(gap, int) and not isinstance(gap, bool) and 0 <= gap <= 1000:
+            self.announcer.gap_ms = gap
+
+    def receive(self, raw: str | bytes) -> Call | None:
+        """Judge one raw stream message; queue and return the call when it is to be spoken."""
         try:
             message = json.loads(raw)
         except ValueError:
             log.warning("ignoring a stream message that is not JSON: %.80r", raw)
-            return
+            return None
         if not isinstance(message, dict):
-            return
-        seq = message.get("seq")
-        if message.get("type") == "snapshot":
-            # Where the stream stands; its calls are old news and are never spoken.
-            if isinstance(seq, int):
-                self.last_seq = seq
+            return None
+        verdict = self.calls.judge(message, self.now() + self.clock_offset)
+        if verdict.skip is Skip.SNAPSHOT:
             self._check_floor(message.get("state"))
-            return
-        if isinstance(seq, int):
-            if self.last_seq is not None and seq <= self.last_seq:
-                return  # already applied
-            self.last_seq = seq
-        kind = KINDS.get(str(message.get("type")))
-        if kind is not None:
-            self._announce(kind, message)
+        if verdict.skip is Skip.STALE and verdict.call is not None:
+            log.info(
+                "not speaking %s %s at window %s: made over %.0f s ago, too late to speak",
+                verdict.call.kind.value,
+                verdict.call.number,
+                verdict.call.window,
+                self.calls.stale_seconds,
+            )
+        if verdict.call is None or verdict.skip is not None:
+            return None
+        try:
+            script = self.announcer.announce(verdict.call)
+        except VoiceError as failure:
+            log.warning("cannot announce %s: %s", verdict.call, failure)
+            return None
+        log.info("announcing %s", "".join(script))
+        return verdict.call
 
     def _check_floor(self, state: object) -> None:
         if self.floor is None or not isinstance(state, dict):
@@ -181,40 +241,3 @@ class DisplayAgent:
                 self.floor,
                 ", ".join(sorted(str(f) for f in floors)) or "none",
             )
-
-    def _announce(self, kind: CallKind, message: dict[str, Any]) -> None:
-        ticket = message.get("ticket")
-        window = message.get("window")
-        if not isinstance(ticket, dict) or not isinstance(window, dict):
-            log.warning("ignoring a %s without ticket or window", message.get("type"))
-            return
-        if self.floor is not None and window.get("floor") != self.floor:
-            return
-        call = Call(kind, str(ticket.get("number") or ""), str(window.get("id") or ""))
-        age = self._age(message.get("at"))
-        if age is not None and age > STALE_SECONDS:
-            log.info(
-                "not speaking %s %s at window %s: made %.0f s ago, too late to speak",
-                kind.value,
-                call.number,
-                call.window,
-                age,
-            )
-            return
-        try:
-            script = self.announcer.announce(call)
-        except VoiceError as failure:
-            log.warning("cannot announce %s: %s", call, failure)
-            return
-        log.info("announcing %s", "".join(script))
-
-    def _age(self, at: object) -> float | None:
-        if not isinstance(at, str):
-            return None
-        try:
-            moment = dt.datetime.fromisoformat(at)
-        except ValueError:
-            return None
-        if moment.tzinfo is None:
-            return None
-        return self.now() + self.clock_offset - moment.timestamp()

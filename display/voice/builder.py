@@ -47,6 +47,22 @@ _PHRASES = (
     ("欢迎您", "huanying_nin", "huan1 ying2 nin2"),
     ("重复呼叫", "chongfu_hujiao", "chong2 fu4 hu1 jiao4"),
 )
+# The kiosk's voice guidance: whole sentences, recorded as one segment each so they flow.
+_GUIDANCE = (
+    ("请选择要办理的业务", "guide_choose", "qing3 xuan3 ze2 yao4 ban4 li3 de5 ye4 wu4"),
+    ("请确认", "guide_confirm", "qing3 que4 ren4"),
+    ("请取走您的号票", "guide_take_ticket", "qing3 qu3 zou3 nin2 de5 hao4 piao4"),
+    ("取号成功", "guide_issued", "qu3 hao4 cheng2 gong1"),
+    ("暂停取号", "guide_issuing_paused", "zan4 ting2 qu3 hao4"),
+    ("请扫描预约码", "guide_scan", "qing3 sao3 miao2 yu4 yue1 ma3"),
+    (
+        "请将身份证放在感应区",
+        "guide_id_card",
+        "qing3 jiang1 shen1 fen4 zheng4 fang4 zai4 gan3 ying4 qu1",
+    ),
+    ("请稍候", "guide_wait", "qing3 shao1 hou4"),
+    ("请联系工作人员", "guide_staff", "qing3 lian2 xi4 gong1 zuo4 ren2 yuan2"),
+)
 
 DEFAULT_SEGMENTS: tuple[SegmentSpec, ...] = (
     *(
@@ -56,6 +72,7 @@ DEFAULT_SEGMENTS: tuple[SegmentSpec, ...] = (
     SegmentSpec(TEN, "ten.wav", MANDARIN, "shi2"),
     *(SegmentSpec(letter, f"letter_{letter}.wav", ENGLISH, letter) for letter in LETTERS),
     *(SegmentSpec(text, f"{stem}.wav", MANDARIN, say) for text, stem, say in _PHRASES),
+    *(SegmentSpec(text, f"{stem}.wav", MANDARIN, say) for text, stem, say in _GUIDANCE),
 )
 
 

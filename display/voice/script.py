@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -13,8 +13,21 @@ from display.voice.errors import ScriptError, TemplateError
 DIGITS = ("零", "一", "二", "三", "四", "五", "六", "七", "八", "九")
 TEN = "十"
 LETTERS = tuple(string.ascii_uppercase)
-# Phrases the default pack records; a hall's pack may add more for its own templates.
+# Phrases the default pack records for calls; a hall's pack may add more for its templates.
 DEFAULT_PHRASES = ("请", "号", "到", "窗口", "办理", "暂停服务", "欢迎您", "重复呼叫")
+# Whole sentences the default pack records for the kiosk's elderly mode (适老化 voice guidance),
+# served by GET /voice/phrase.wav; a hall's pack may record them in a human voice too.
+GUIDANCE_PHRASES = (
+    "请选择要办理的业务",
+    "请确认",
+    "请取走您的号票",
+    "取号成功",
+    "暂停取号",
+    "请扫描预约码",
+    "请将身份证放在感应区",
+    "请稍候",
+    "请联系工作人员",
+)
 PLACEHOLDERS = ("number", "window")
 # Punctuation and spaces make templates readable; they are not spoken.
 _SILENT = set(" \t\u3000,.;:!?，。、；：！？")
@@ -112,38 +125,28 @@ class Template:
         reports the gap (VoicePack.missing) instead.
         """
         vocabulary = {*phrases, *DEFAULT_PHRASES, *DIGITS, TEN, *LETTERS}
-        longest = max(len(p) for p in vocabulary)
         tokens: list[_Token] = []
         i = 0
         while i < len(text):
-            char = text[i]
-            if char == "{":
-                end = text.find("}", i)
-                if end < 0:
-                    raise TemplateError(f"unclosed '{{' at position {i} in template {text!r}")
-                name = text[i + 1 : end]
-                if name not in PLACEHOLDERS:
-                    known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-                    raise TemplateError(
-                        f"unknown placeholder {{{name}}} in template {text!r}; known: {known}"
-                    )
-                tokens.append(_Placeholder(name))
-                i = end + 1
-            elif char == "}":
-                raise TemplateError(f"stray '}}' at position {i} in template {text!r}")
-            elif char in _SILENT:
-                i += 1
-            else:
-                for size in range(min(longest, len(text) - i), 0, -1):
-                    if text[i : i + size] in vocabulary:
-                        tokens.append(text[i : i + size])
-                        i += size
-                        break
-                else:
-                    raise TemplateError(
-                        f"no voice segment for {char!r} at position {i} in template {text!r}; "
-                        "add it as a phrase to the voice pack or change the template"
-                    )
+            start = text.find("{", i)
+            stray = text.find("}", i, None if start < 0 else start)
+            if stray >= 0:
+                raise TemplateError(f"stray '}}' at position {stray} in template {text!r}")
+            words_end = len(text) if start < 0 else start
+            tokens.extend(_split(text, i, words_end, vocabulary, "template"))
+            if start < 0:
+                break
+            end = text.find("}", start)
+            if end < 0:
+                raise TemplateError(f"unclosed '{{' at position {start} in template {text!r}")
+            name = text[start + 1 : end]
+            if name not in PLACEHOLDERS:
+                known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+                raise TemplateError(
+                    f"unknown placeholder {{{name}}} in template {text!r}; known: {known}"
+                )
+            tokens.append(_Placeholder(name))
+            i = end + 1
         return cls(text, tuple(tokens))
 
     def segments(self, call: Call) -> tuple[str, ...]:
@@ -157,6 +160,39 @@ class Template:
             else:
                 spoken.extend(read_window(call.window))
         return tuple(spoken)
+
+
+def _split(text: str, start: int, end: int, vocabulary: Collection[str], what: str) -> list[str]:
+    """text[start:end] as the longest phrases of `vocabulary`, silent characters dropped."""
+    longest = max(len(p) for p in vocabulary)
+    found: list[str] = []
+    i = start
+    while i < end:
+        if text[i] in _SILENT:
+            i += 1
+            continue
+        for size in range(min(longest, end - i), 0, -1):
+            if text[i : i + size] in vocabulary:
+                found.append(text[i : i + size])
+                i += size
+                break
+        else:
+            raise TemplateError(
+                f"no voice segment for {text[i]!r} at position {i} in {what} {text!r}; "
+                "add it as a phrase to the voice pack or change the text"
+            )
+    return found
+
+
+def read_phrase(text: str, vocabulary: Collection[str]) -> tuple[str, ...]:
+    """Plain text (no placeholders) as segments of `vocabulary`; TemplateError naming the
+    first character no segment covers, or when nothing in it is spoken."""
+    if not vocabulary:
+        raise TemplateError("there are no voice segments to speak with")
+    spoken = tuple(_split(text, 0, len(text), vocabulary, "text"))
+    if not spoken:
+        raise TemplateError(f"nothing to speak in {text!r}")
+    return spoken
 
 
 class Templates:

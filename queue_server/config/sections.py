@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from queue_server.config.reader import Problems, Table, suggest
+from queue_server.config.voice import read_voice
 from queue_server.domain.hall import (
     Field,
     Floor,
@@ -54,6 +55,10 @@ def read_document(doc: Table, *, open_all_hours: bool) -> Draft:
     fields = doc.tables("fields", required=True)
     services = doc.tables("services", required=True)
     windows = doc.tables("windows", required=True)
+    floor_list = tuple(_floor(t) for t in floors)
+    field_list = tuple(_field(t) for t in fields)
+    service_list = tuple(_service(t) for t in services)
+    window_list = tuple(_window(t) for t in windows)
     config = HallConfig(
         name=name,
         name_alt=name_alt,
@@ -61,10 +66,11 @@ def read_document(doc: Table, *, open_all_hours: bool) -> Draft:
         second_language=language,
         hours=hours,
         policy=policy,
-        floors=tuple(_floor(t) for t in floors),
-        fields=tuple(_field(t) for t in fields),
-        services=tuple(_service(t) for t in services),
-        windows=tuple(_window(t) for t in windows),
+        floors=floor_list,
+        fields=field_list,
+        services=service_list,
+        windows=window_list,
+        voice=read_voice(doc.table("voice"), floor_list, window_list, _ident),
     )
     doc.close()
     groups = {"floors": floors, "fields": fields, "services": services, "windows": windows}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -94,6 +95,37 @@ class Hours:
     open_all_hours: bool = False  # demos and tests: ignore sessions and clearing
 
 
+DEFAULT_GAP_MS = 60  # silence between two recorded segments, as a voice pack's default
+
+
+@dataclass(frozen=True)
+class SpeakerGroup:
+    """One area's speakers (一楼大厅): the windows whose calls it speaks, and its own text.
+
+    `windows` is every window of the group: those on its `floors` and those listed by id.
+    `templates` (kind -> template) and `gap_ms` override the hall's for this area only.
+    """
+
+    id: str
+    name: str
+    windows: tuple[str, ...]
+    floors: tuple[str, ...] = ()
+    templates: Mapping[str, str] = field(default_factory=dict)
+    gap_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """The hall's announcements: templates per kind (missing kinds use the defaults), the gap
+    between segments, extra phrases its own voice pack records, and its speaker groups
+    (none configured: one per floor, see HallConfig.speaker_groups)."""
+
+    templates: Mapping[str, str] = field(default_factory=dict)
+    gap_ms: int = DEFAULT_GAP_MS
+    phrases: tuple[str, ...] = ()
+    speakers: tuple[SpeakerGroup, ...] = ()
+
+
 @dataclass(frozen=True)
 class HallConfig:
     name: str
@@ -106,9 +138,24 @@ class HallConfig:
     timezone: str = "Asia/Shanghai"
     name_alt: str | None = None
     second_language: str | None = None  # BCP 47 tag, e.g. "mn-Mong"
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
 
     def service(self, service_id: str) -> Service | None:
         return next((s for s in self.services if s.id == service_id), None)
 
     def window(self, window_id: str) -> Window | None:
         return next((w for w in self.windows if w.id == window_id), None)
+
+    def speaker_groups(self) -> tuple[SpeakerGroup, ...]:
+        """The configured speaker groups, or one per floor when none is configured."""
+        if self.voice.speakers:
+            return self.voice.speakers
+        return tuple(
+            SpeakerGroup(
+                id=f.id,
+                name=f.label,
+                floors=(f.id,),
+                windows=tuple(w.id for w in self.windows if w.floor == f.id),
+            )
+            for f in self.floors
+        )

@@ -1,9 +1,11 @@
-"""A speaking board (/board?speak=1) plays every call, in order, one at a time."""
+"""A speaking board (?speak=1, ?speaker=ID) plays its calls, in order, one at a time."""
 
 from __future__ import annotations
 
 import array
 import asyncio
+import datetime as dt
+import json
 import wave
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -12,7 +14,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from helpers import RunningHall
-from playwright.async_api import Browser, Page, Request, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    Page,
+    Request,
+    WebSocketRoute,
+    async_playwright,
+    expect,
+)
+from voice.announce_cases import CASES, case_hall, case_name, current
 
 from display.voice.pack import SegmentEntry, write_manifest
 from display.voice.script import DEFAULT_PHRASES, DIGITS, LETTERS, TEN
@@ -122,3 +132,116 @@ async def test_a_burst_of_calls_is_spoken_in_order_one_at_a_time(
     # A board without ?speak=1 stays silent.
     assert await voice_log(silent) == []
     assert await silent.evaluate("window.__hallqVoiceLog === undefined")
+
+
+# The test seam of static/voice.js: a player installed before the page's scripts run.
+RECORDING_PLAYER = """
+window.__hallqVoicePlayer = {
+  urls: [],
+  play(url) { this.urls.push(url); return Promise.resolve(); },
+};
+"""
+SENTINEL = "Z999"
+
+
+def board_url(scope: dict[str, str]) -> str:
+    if "speaker" in scope:
+        return f"/board?speaker={scope['speaker']}"
+    if "floor" in scope:
+        return f"/board?floor={scope['floor']}&speak=1"
+    return "/board?speak=1"
+
+
+def rule_scope(scope: dict[str, str]) -> dict[str, list[str]] | None:
+    """The scope a board hands its SpokenCalls (voice.js boardVoice)."""
+    if "speaker" in scope:
+        group = next(g for g in case_hall().speaker_groups() if g.id == scope["speaker"])
+        return {"windows": list(group.windows)}
+    return {"floors": [scope["floor"]]} if "floor" in scope else None
+
+
+def window_in_scope(scope: dict[str, str]) -> str:
+    hall = case_hall()
+    if "speaker" in scope:
+        return next(g.windows[0] for g in hall.speaker_groups() if g.id == scope["speaker"])
+    if "floor" in scope:
+        return next(w.id for w in hall.windows if w.floor == scope["floor"])
+    return "1"
+
+
+def sentinel(case: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """A last, fresh call in scope: once it is played, every message before it was judged."""
+    last = max(m["seq"] for m in case["messages"])
+    template = next(m for m in case["messages"] if m["type"] == "ticket.called")
+    window_id = window_in_scope(case["scope"])
+    floor = next(w.floor for w in case_hall().windows if w.id == window_id)
+    message = current({**template, "seq": last + 1, "at_ago_s": 0}, now)
+    message["ticket"] = {**template["ticket"], "id": "t-sentinel", "number": SENTINEL}
+    message["window"] = {**template["window"], "id": window_id, "floor": floor}
+    return message
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_name)
+async def test_a_board_speaks_what_the_case_says(
+    start_hall: StartHall, open_page: OpenPage, case: dict[str, Any]
+) -> None:
+    hall = await start_hall(case_hall())
+    streams: list[WebSocketRoute] = []
+
+    async def prepare(page: Page) -> None:
+        await page.add_init_script(RECORDING_PLAYER)
+
+        # The test plays the server's stream: the page's socket is never connected to it.
+        def hold(ws: WebSocketRoute) -> None:
+            streams.append(ws)
+
+        await page.route_web_socket("**/ws?*", hold)
+
+    page = await open_page(f"{hall.url}{board_url(case['scope'])}", prepare=prepare)
+    for _ in range(100):
+        if streams:
+            break
+        await asyncio.sleep(0.05)
+    assert streams, "the board never opened its stream"
+    now = dt.datetime.now(dt.UTC)
+    for message in [*case["messages"], sentinel(case, now)]:
+        streams[-1].send(json.dumps(current(message, now), ensure_ascii=False))
+
+    played = "window.__hallqVoicePlayer.urls"
+    await page.wait_for_function(f"() => {played}.some((url) => url.includes('{SENTINEL}'))")
+    urls: list[str] = await page.evaluate(played)
+    last = ("call", SENTINEL, window_in_scope(case["scope"]))
+    assert [announced(url) for url in urls] == [*map(tuple, case["spoken"]), last]
+    speaker = case["scope"].get("speaker")
+    assert all(
+        parse_qs(urlsplit(url).query).get("speaker") == ([speaker] if speaker else None)
+        for url in urls
+    )
+    # The stream client drops replays before the voice hears them: judge the case with
+    # voice.js's rule alone too, so its own seq check is proven, not just the board's.
+    judged = await page.evaluate(
+        """async ([messages, scope]) => {
+          const { SpokenCalls } = await import("/static/voice.js");
+          const rule = new SpokenCalls(scope);
+          return messages.map((m) => rule.judge(m, Date.now()))
+            .filter((v) => v.call && !v.skip)
+            .map((v) => [v.call.kind, v.call.number, v.call.window]);
+        }""",
+        [[current(m, now) for m in case["messages"]], rule_scope(case["scope"])],
+    )
+    assert judged == case["spoken"]
+    stale = [e for e in await voice_log(page) if e["event"] == "skip"]
+    assert all(e["detail"] == "stale" for e in stale)
+    assert len(stale) == sum(
+        m.get("at_ago_s", 0) > 120 for m in case["messages"] if m["type"].startswith("ticket.")
+    )
+
+
+async def test_a_board_of_an_unknown_speaker_group_stays_silent(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall(case_hall())
+    page = await open_page(f"{hall.url}/board?speaker=nowhere", viewport=LANDSCAPE)
+    await page.wait_for_function("() => window.__hallqVoiceLog?.length > 0")
+    log = await voice_log(page)
+    assert [(e["event"], e["detail"]) for e in log] == [("error", "unknown speaker group nowhere")]

@@ -13,7 +13,16 @@ import pytest
 from display.voice.builder import DEFAULT_SEGMENTS, Tools, build_pack, main, render
 from display.voice.errors import BuildError, PackError
 from display.voice.pack import MANIFEST, AudioFormat, SegmentEntry, VoicePack, write_manifest
-from display.voice.script import Call, CallKind, Templates
+from display.voice.script import (
+    DEFAULT_PHRASES,
+    DIGITS,
+    GUIDANCE_PHRASES,
+    LETTERS,
+    TEN,
+    Call,
+    CallKind,
+    Templates,
+)
 
 
 @pytest.fixture
@@ -46,6 +55,12 @@ def test_every_segment_is_written_non_empty_in_one_format(built: Path) -> None:
     assert pack.names == {spec.text for spec in DEFAULT_SEGMENTS}
     assert pack.format == AudioFormat(channels=1, sample_width=2, frame_rate=22050)
     assert not list(built.glob("*.part"))
+
+
+def test_the_default_pack_records_every_call_and_guidance_phrase() -> None:
+    texts = [spec.text for spec in DEFAULT_SEGMENTS]
+    assert {*DEFAULT_PHRASES, *GUIDANCE_PHRASES, *DIGITS, TEN, *LETTERS} == set(texts)
+    assert len(texts) == len(set(texts))
 
 
 @pytest.mark.usefixtures("needs_tools")

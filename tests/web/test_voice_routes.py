@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
@@ -10,14 +11,22 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from helpers import RunningHall
+from helpers import RunningHall, small_hall, two_floors
 
-from display.voice.builder import build_pack
+from display.voice.builder import DEFAULT_SEGMENTS, build_pack
 from display.voice.pack import DEFAULT_GAP_MS, MANIFEST, VoicePack
-from display.voice.script import Call, CallKind, Templates
+from display.voice.script import (
+    DEFAULT_PHRASES,
+    GUIDANCE_PHRASES,
+    Call,
+    CallKind,
+    Templates,
+    read_phrase,
+)
 from queue_server.cli import DEFAULT_VOICE, build_parser
+from queue_server.domain.hall import HallConfig, SpeakerGroup, VoiceSettings
 from queue_server.web import voice_routes
-from queue_server.web.voice_routes import Voice, load_voice
+from queue_server.web.voice_routes import Voice, hall_speech, load_voice
 
 StartHall = Callable[..., Awaitable[RunningHall]]
 
@@ -68,6 +77,8 @@ BAD_QUERIES: list[tuple[str, str]] = [
     ("kind=call&number=A012&number=A013&window=1", "number"),
     ("kind=pause&number=A012&window=1", "number"),
     ("kind=welcome&window=1", "window"),
+    ("kind=call&number=A012&window=1&speaker=4F", "speaker"),
+    ("kind=call&number=A012&window=1&speaker=1F&speaker=1F", "speaker"),
 ]
 
 
@@ -120,12 +131,14 @@ async def test_a_second_request_is_served_from_the_cache(
 
 def test_the_cache_keeps_the_most_recently_used(built_pack: Path) -> None:
     voice = Voice(VoicePack.load(built_pack), cache_size=2)
+    speech = hall_speech(small_hall())
     a, b, c = (Call(CallKind.CALL, n, "1") for n in ("A001", "A002", "A003"))
-    voice.wav(a)
-    voice.wav(b)
-    voice.wav(a)  # a is now the most recent
-    voice.wav(c)  # evicts b
-    assert list(voice._cache) == [a, c]
+    templates = voice.templates(speech)
+    voice.wav(a, speech)
+    voice.wav(b, speech)
+    voice.wav(a, speech)  # a is now the most recent
+    voice.wav(c, speech)  # evicts b
+    assert list(voice._cache) == [(templates.script(a), 60), (templates.script(c), 60)]
 
 
 async def test_a_server_without_a_pack_answers_503_voice_unavailable(
@@ -184,7 +197,8 @@ async def test_the_pack_info_names_the_pack(start_hall: StartHall, built_pack: P
     assert status == 200
     assert answer == {
         "name": "hallq default (espeak-ng)",
-        "segments": 45,
+        "segments": len(DEFAULT_SEGMENTS),
+        "phrases": sorted((*DEFAULT_PHRASES, *GUIDANCE_PHRASES)),
         "format": {"channels": 1, "sample_width": 2, "frame_rate": 22050},
     }
 
@@ -193,7 +207,7 @@ def test_a_missing_default_pack_is_built_on_first_start(tmp_path: Path) -> None:
     folder = tmp_path / "var" / "voice" / "default"
     voice = load_voice(folder, build_missing=True)
     assert voice is not None and (folder / MANIFEST).is_file()
-    assert len(voice.pack.names) == 45
+    assert len(voice.pack.names) == len(DEFAULT_SEGMENTS)
 
 
 def test_a_missing_hall_pack_is_not_built(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -218,3 +232,127 @@ def test_serve_takes_a_voice_pack_folder() -> None:
     assert Path("var/voice/default") == DEFAULT_VOICE
     args = build_parser().parse_args(["serve", "--voice-pack", "/srv/hall-voice"])
     assert args.voice_pack == "/srv/hall-voice"
+
+
+def voiced_hall() -> HallConfig:
+    """The two-floor hall with its own texts and two speaker groups, one with its own call."""
+    return dataclasses.replace(
+        two_floors(),
+        voice=VoiceSettings(
+            templates={"call": "请{number}号到{window}号窗口"},
+            gap_ms=100,
+            speakers=(
+                SpeakerGroup("downstairs", "一楼大厅", windows=("1", "2"), floors=("1F",)),
+                SpeakerGroup(
+                    "upstairs",
+                    "二楼",
+                    windows=("3",),
+                    floors=("2F",),
+                    templates={"recall": "重复呼叫，{number}号到{window}号窗口"},
+                    gap_ms=30,
+                ),
+            ),
+        ),
+    )
+
+
+async def test_the_speaker_groups_are_published_with_their_texts(start_hall: StartHall) -> None:
+    hall = await start_hall(voiced_hall())  # no pack: the groups are config, served anyway
+    status, answer = await hall.call("GET", "/voice/speakers")
+    assert status == 200
+    call = "请{number}号到{window}号窗口"
+    assert answer["templates"]["call"] == call
+    assert answer["templates"]["welcome"] == "欢迎您"
+    assert (answer["gap_ms"], answer["phrases"]) == (100, [])
+    down, up = answer["speakers"]
+    assert (down["id"], down["name"], down["floors"], down["windows"]) == (
+        "downstairs",
+        "一楼大厅",
+        ["1F"],
+        ["1", "2"],
+    )
+    assert (down["templates"], down["gap_ms"]) == (answer["templates"], 100)
+    assert (up["id"], up["windows"], up["gap_ms"]) == ("upstairs", ["3"], 30)
+    assert up["templates"]["call"] == call
+    assert up["templates"]["recall"] == "重复呼叫，{number}号到{window}号窗口"
+
+
+async def test_without_speaker_groups_each_floor_is_one(start_hall: StartHall) -> None:
+    hall = await start_hall(two_floors())
+    status, answer = await hall.call("GET", "/voice/speakers")
+    assert status == 200
+    groups = [(g["id"], g["name"], g["floors"], g["windows"]) for g in answer["speakers"]]
+    assert groups == [("1F", "一楼", ["1F"], ["1", "2"]), ("2F", "二楼", ["2F"], ["3"])]
+    assert answer["templates"]["call"] == "请{number}号到{window}号窗口办理"
+
+
+async def test_an_announcement_speaks_the_halls_or_the_groups_words(
+    start_hall: StartHall, built_pack: Path
+) -> None:
+    hall = await start_hall(voiced_hall(), voice_pack=built_pack)
+    pack = VoicePack.load(built_pack)
+
+    def length(script: tuple[str, ...], gap_ms: int) -> int:
+        return frames(pack.assemble(script, gap_ms=gap_ms))[3]
+
+    hall_words = Templates({"call": "请{number}号到{window}号窗口"}, phrases=pack.phrases)
+    upstairs = Templates({"recall": "重复呼叫，{number}号到{window}号窗口"}, phrases=pack.phrases)
+    call, recall = Call(CallKind.CALL, "A012", "3"), Call(CallKind.RECALL, "A012", "3")
+    for query, script, gap in [
+        ("kind=call&number=A012&window=3", hall_words.script(call), 100),
+        ("kind=call&number=A012&window=3&speaker=downstairs", hall_words.script(call), 100),
+        ("kind=call&number=A012&window=3&speaker=upstairs", hall_words.script(call), 30),
+        ("kind=recall&number=A012&window=3&speaker=upstairs", upstairs.script(recall), 30),
+    ]:
+        status, _, data = await get_wav(hall, query)
+        assert status == 200, data
+        assert frames(data)[3] == length(script, gap), query
+    assert "办理" not in hall_words.script(call)
+    assert upstairs.script(recall)[:2] == ("重复呼叫", "A")
+
+
+async def test_a_guidance_phrase_is_spoken_from_the_pack(
+    start_hall: StartHall, built_pack: Path
+) -> None:
+    hall = await start_hall(voice_pack=built_pack)
+    pack = VoicePack.load(built_pack)
+    for text in GUIDANCE_PHRASES:
+        async with hall.http.get(f"{hall.url}/voice/phrase.wav", params={"text": text}) as answer:
+            assert answer.status == 200, text
+            assert answer.content_type == "audio/wav"
+            data = await answer.read()
+        assert read_phrase(text, pack.names) == (text,)  # one natural recording each
+        assert frames(data)[3] == frames(pack.assemble((text,)))[3], text
+    # Sentences may join phrases (and punctuation is silent).
+    params = {"text": "取号成功，请取走您的号票"}
+    async with hall.http.get(f"{hall.url}/voice/phrase.wav", params=params) as answer:
+        assert answer.status == 200
+        joined = frames(await answer.read())[3]
+    assert joined == frames(pack.assemble(("取号成功", "请取走您的号票")))[3]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("", "text"),
+        ("text=", "text"),
+        ("text=%E4%BD%A0%E5%A5%BD", "text"),  # 你好: no segment for it
+        ("text=" + "%E8%AF%B7" * 101, "text"),  # 请 x 101: too long
+        ("text=%E8%AF%B7%E7%A1%AE%E8%AE%A4&lang=zh", "lang"),
+        ("text=%E8%AF%B7&text=%E8%AF%B7", "text"),
+    ],
+)
+async def test_a_phrase_the_pack_cannot_speak_is_refused_naming_text(
+    start_hall: StartHall, built_pack: Path, query: str, field: str
+) -> None:
+    hall = await start_hall(voice_pack=built_pack)
+    status, answer = await hall.call("GET", f"/voice/phrase.wav?{query}")
+    assert status == 422, answer
+    assert answer["error"]["code"] == "invalid_request"
+    assert answer["error"]["message"].startswith(f"{field}: "), answer
+
+
+async def test_a_phrase_without_a_pack_is_503(start_hall: StartHall) -> None:
+    hall = await start_hall()
+    status, answer = await hall.call("GET", "/voice/phrase.wav?text=%E8%AF%B7%E7%A1%AE%E8%AE%A4")
+    assert (status, answer["error"]["code"]) == (503, "voice_unavailable")

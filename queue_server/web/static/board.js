@@ -1,11 +1,12 @@
 // The lobby board (综合屏, /board): the newest call large, the recent calls, waiting counts
 // with the longest wait, every window's state. Public: the board topic, no token.
 // Query: ?floor=2F (one floor's windows, calls and services), ?layout=portrait,
-// ?notice=text (the scrolling line), ?notice_alt=text (its second-language version).
+// ?notice=text (the scrolling line), ?notice_alt=text (its second-language version),
+// ?speaker=ID (speak that speaker group's calls) or ?speak=1 (speak this board's floor's).
 // A hall with a second_language shows every text in Chinese and that language (bilingual.js).
 
 import { Stream, api, serverNow } from "./api.js";
-import { announce } from "./voice.js";
+import { boardVoice } from "./voice.js";
 import { fill, fillWord, pair, secondLanguage } from "./bilingual.js";
 import { WINDOW_STATES, el } from "./words.js";
 
@@ -34,6 +35,7 @@ const state = {
 
 let stream = null;
 let resyncTimer = null;
+let voice = null; // {hear(message)} on a speaking board
 
 function onFloor(windowId) {
   if (!floor) return true;
@@ -95,6 +97,7 @@ function addCall(ticket, windowId, at) {
 }
 
 function apply(message) {
+  voice?.hear(message); // the voice's own rule picks what is spoken (voice.js)
   if (message.type === "snapshot") {
     const s = message.state;
     state.windows = new Map(s.windows.map((w) => [w.id, w]));
@@ -114,7 +117,6 @@ function apply(message) {
   if (message.ticket) seeTicket(message.ticket);
   if ((message.type === "ticket.called" || message.type === "ticket.recalled") && message.window) {
     addCall(message.ticket, message.window.id, message.at);
-    if (onFloor(message.window.id)) announce(message); // speaks only with ?speak=1
   }
   render();
 }
@@ -235,10 +237,11 @@ function setOnline(online) {
 
 // --- start ------------------------------------------------------------------------------
 
-async function loadHall() {
+/** GET `path`, retrying until the server answers: a board starts before its server. */
+async function load(path) {
   for (;;) {
     try {
-      return await api("GET", "/api/v1/hall");
+      return await api("GET", path);
     } catch {
       setOnline(false);
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
@@ -251,7 +254,7 @@ async function main() {
   $("notice").textContent = params.get("notice") || DEFAULT_NOTICE;
   tick();
   setInterval(tick, 1000);
-  const info = await loadHall();
+  const info = await load("/api/v1/hall");
   state.timezone = info.hall.timezone || undefined;
   state.language = secondLanguage(info.hall.second_language);
   labelPage();
@@ -264,6 +267,7 @@ async function main() {
   }
   state.services = info.services.filter((s) => !floor || s.floor === floor).map((s) => ({ id: s.id, name: s.name, name_alt: s.name_alt }));
   tick();
+  voice = await boardVoice({ params, floor, now: serverNow, loadSpeakers: () => load("/voice/speakers") });
   stream = new Stream({
     topics: ["board"],
     onMessage: apply,
