@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from queue_server.domain import events as e
+from queue_server.domain.hall import Service
+from queue_server.domain.hours import issuing_opens, issuing_session, issuing_stops
 from queue_server.domain.model import Ticket, WindowState
 from queue_server.domain.state import Hall
 
@@ -21,6 +23,7 @@ _MESSAGE_TYPES = {
     e.WindowPaused.type: "window.changed",
     e.WindowResumed.type: "window.changed",
     e.WindowClosed.type: "window.changed",
+    e.DeviceReported.type: "device.changed",
 }
 
 
@@ -79,7 +82,41 @@ def ticket_view(hall: Hall, t: Ticket, now: dt.datetime) -> dict[str, Any]:
     return {"ticket": ticket(hall, t), "ahead": ahead, "eta_minutes": eta}
 
 
-def hall_info(hall: Hall, *, staff: bool = False) -> dict[str, Any]:
+def issuing(hall: Hall, now: dt.datetime) -> dict[str, Any]:
+    """Whether tickets can be taken now, until when, and when next if not: kiosks explain it."""
+    local = now.astimezone(hall.tz)
+    hours = hall.config.hours
+    session = issuing_session(hours, local)
+    opens = None if session is not None else issuing_opens(hours, local)
+    return {
+        "open": session is not None,
+        "session": session,
+        "stops_at": when(issuing_stops(hours, local), hall),
+        "opens_at": when(opens, hall),
+    }
+
+
+def service_quota(hall: Hall, service: Service, now: dt.datetime) -> dict[str, Any]:
+    """How many tickets a service has left today and in the current session (None: no limit)."""
+    local = now.astimezone(hall.tz)
+    today = local.date() == hall.day
+    session = issuing_session(hall.config.hours, local)
+    issued = hall.issued_today.get(service.id, 0) if today else 0
+    in_session = (
+        hall.issued_in_session.get(f"{service.id}/{session}", 0)
+        if today and session is not None
+        else 0
+    )
+    return {
+        "issued_today": issued,
+        "left_today": None if service.daily_quota is None else max(0, service.daily_quota - issued),
+        "left_in_session": None
+        if service.session_quota is None
+        else max(0, service.session_quota - in_session),
+    }
+
+
+def hall_info(hall: Hall, now: dt.datetime, *, staff: bool = False) -> dict[str, Any]:
     config = hall.config
     return {
         "hall": {
@@ -98,6 +135,7 @@ def hall_info(hall: Hall, *, staff: bool = False) -> dict[str, Any]:
             "open_all_hours": config.hours.open_all_hours,
             "recall_cap": config.policy.recall_cap,
             "missed_policy": str(config.policy.missed),
+            "issuing": issuing(hall, now),
         },
         "services": [
             {
@@ -112,6 +150,8 @@ def hall_info(hall: Hall, *, staff: bool = False) -> dict[str, Any]:
                 "daily_quota": s.daily_quota,
                 "session_quota": s.session_quota,
                 "waiting": hall.waiting_count(s.id),
+                "eta_minutes": hall.new_ticket_eta(s.id),
+                **service_quota(hall, s, now),
             }
             for s in config.services
         ],
@@ -145,6 +185,19 @@ def event_message(hall: Hall, event: e.Event) -> dict[str, dict[str, Any]]:
         body["count"] = len(event.ticket_ids)
     if event.type in _CHANGES_WAITING:
         body["waiting"] = waiting(hall)
+        body["eta"] = etas(hall)
+    if isinstance(event, e.DeviceReported):
+        # Device faults are the hall staff's business, never the public board's.
+        body.update(
+            device=event.device,
+            component=event.component,
+            condition=event.condition,
+            detail=event.detail,
+        )
+        return {CONSOLE: body}
+    if isinstance(event, e.AppointmentBooked):
+        body.update(code=event.code, service=event.service)
+        return {CONSOLE: body}
     window_id = getattr(event, "window", None)
     if isinstance(event, e.RatingRecorded):
         # Ratings are staff business: the public board never carries them.
@@ -165,8 +218,13 @@ def event_message(hall: Hall, event: e.Event) -> dict[str, dict[str, Any]]:
     }
 
 
+# Window changes move the expected waits (more or fewer windows serve the queues).
 _CHANGES_WAITING = frozenset(
     {
+        e.WindowOpened.type,
+        e.WindowPaused.type,
+        e.WindowResumed.type,
+        e.WindowClosed.type,
         e.TicketIssued.type,
         e.TicketCalled.type,
         e.TicketFinished.type,
@@ -208,6 +266,11 @@ def waiting(hall: Hall) -> dict[str, int]:
     return {s.id: hall.waiting_count(s.id) for s in hall.config.services}
 
 
+def etas(hall: Hall) -> dict[str, float]:
+    """Per service, the minutes a ticket taken now would wait."""
+    return {s.id: hall.new_ticket_eta(s.id) for s in hall.config.services}
+
+
 def board_state(
     hall: Hall, recent_calls: Iterable[dict[str, Any]], *, staff: bool = False
 ) -> dict[str, Any]:
@@ -222,6 +285,7 @@ def board_state(
         "hall": hall.config.name,
         "windows": [window(hall, w.id, staff=staff) for w in hall.config.windows],
         "waiting": waiting(hall),
+        "eta": etas(hall),
         "waiting_since": longest,
         "calls": list(recent_calls),
     }

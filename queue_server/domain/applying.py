@@ -9,6 +9,7 @@ from typing import Any
 from queue_server.domain import events as e
 from queue_server.domain.hall_state import HallState
 from queue_server.domain.model import QueueKey, Ticket, TicketState, WindowState
+from queue_server.domain.records import Appointment, DeviceHealth
 
 # How fast the running mean of service times follows recent services.
 MEAN_WEIGHT = 0.2
@@ -66,6 +67,8 @@ class Applier(HallState):
         session_key = f"{ev.service}/{ev.session}"
         self.issued_in_session[session_key] = self.issued_in_session.get(session_key, 0) + 1
         self._index(ticket)
+        if ev.appointment is not None and ev.appointment in self.appointments:
+            self.appointments[ev.appointment].ticket_id = ticket.id
 
     def _start_day(self, day: dt.date) -> None:
         """A new business day: numbering restarts; finished tickets of past days are dropped."""
@@ -78,6 +81,8 @@ class Applier(HallState):
                 self._by_idempotency.pop((ticket.device, ticket.idempotency_key), None)
         for window in self.windows.values():
             window.missed = [tid for tid in window.missed if tid in self.tickets]
+        for code in [c for c, a in self.appointments.items() if a.slot_end.date() < day]:
+            del self.appointments[code]
 
     def _on_called(self, ev: e.TicketCalled) -> None:
         ticket = self.tickets[ev.ticket_id]
@@ -198,6 +203,20 @@ class Applier(HallState):
     def _on_rated(self, ev: e.RatingRecorded) -> None:
         self.tickets[ev.ticket_id].rated.append(f"{ev.service}@{ev.window}")
 
+    def _on_appointment_booked(self, ev: e.AppointmentBooked) -> None:
+        self.appointments[ev.code] = Appointment(
+            code=ev.code, service=ev.service, slot_start=ev.slot_start, slot_end=ev.slot_end
+        )
+
+    def _on_device_reported(self, ev: e.DeviceReported) -> None:
+        self.devices[(ev.device, ev.component)] = DeviceHealth(
+            device=ev.device,
+            component=ev.component,
+            condition=ev.condition,
+            detail=ev.detail,
+            since=ev.at,
+        )
+
     def _on_window_opened(self, ev: e.WindowOpened) -> None:
         window = self.windows[ev.window]
         window.clerk = ev.clerk
@@ -240,4 +259,6 @@ _APPLIERS: dict[type[e.Event], Callable[[Applier, Any], None]] = {
     e.WindowResumed: Applier._on_window_resumed,
     e.WindowClosed: Applier._on_window_closed,
     e.RatingRecorded: Applier._on_rated,
+    e.AppointmentBooked: Applier._on_appointment_booked,
+    e.DeviceReported: Applier._on_device_reported,
 }

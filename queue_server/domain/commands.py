@@ -27,6 +27,37 @@ class IssueTicket(Command):
 
 
 @dataclass(frozen=True)
+class BookAppointment(Command):
+    """An appointment made ahead (on the hall's booking site, by phone): code, service, slot."""
+
+    code: str
+    service: str
+    slot_start: dt.datetime
+    slot_end: dt.datetime
+    by: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckIn(Command):
+    """The holder of an appointment arrives: a ticket with appointment priority is issued."""
+
+    code: str
+    ticket_id: str
+    device: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportDevice(Command):
+    """A device tells the hall how one of its parts is (a kiosk's printer out of paper)."""
+
+    device: str
+    component: str
+    condition: str
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
 class WindowCommand(Command):
     window: str
 

@@ -13,7 +13,14 @@ from queue_server.domain.applying import Applier
 from queue_server.domain.errors import Conflict, NotFound
 from queue_server.domain.hall import MissedPolicy
 from queue_server.domain.hours import issuing_session
-from queue_server.domain.model import QueueKey, Ticket, TicketState, WindowState, WindowStatus
+from queue_server.domain.model import (
+    Priority,
+    QueueKey,
+    Ticket,
+    TicketState,
+    WindowState,
+    WindowStatus,
+)
 from queue_server.domain.ratings import check_rating
 
 
@@ -42,7 +49,9 @@ class Decider(Applier):
         self.apply(event)
         outcome.events.append(event)
 
-    def _issue(self, cmd: c.IssueTicket, now: dt.datetime) -> Outcome:
+    def _issue(
+        self, cmd: c.IssueTicket, now: dt.datetime, appointment: str | None = None
+    ) -> Outcome:
         service = self.services.get(cmd.service)
         if service is None:
             raise NotFound("unknown_service", f"没有这项业务: {cmd.service}")
@@ -59,10 +68,12 @@ class Decider(Applier):
         in_session = (
             self.issued_in_session.get(f"{service.id}/{session}", 0) if day == self.day else 0
         )
-        if service.daily_quota is not None and issued >= service.daily_quota:
-            raise Conflict("quota_exhausted", f"{service.name}今日号已取完")
-        if service.session_quota is not None and in_session >= service.session_quota:
-            raise Conflict("quota_exhausted", f"{service.name}本时段号已取完")
+        # An appointment was booked against the day's capacity: the walk-in quotas spare it.
+        if appointment is None:
+            if service.daily_quota is not None and issued >= service.daily_quota:
+                raise Conflict("quota_exhausted", f"{service.name}今日号已取完")
+            if service.session_quota is not None and in_session >= service.session_quota:
+                raise Conflict("quota_exhausted", f"{service.name}本时段号已取完")
         if (
             cmd.id_hash
             and self.config.policy.one_waiting_ticket_per_id
@@ -87,6 +98,84 @@ class Decider(Applier):
                 id_hash=cmd.id_hash,
                 slot_start=cmd.slot_start,
                 slot_end=cmd.slot_end,
+                appointment=appointment,
+            ),
+        )
+        return outcome
+
+    def _book(self, cmd: c.BookAppointment, now: dt.datetime) -> Outcome:
+        if cmd.service not in self.services:
+            raise NotFound("unknown_service", f"没有这项业务: {cmd.service}")
+        if cmd.slot_end <= cmd.slot_start:
+            raise Conflict("invalid_slot", "预约时段的结束时间须晚于开始时间")
+        earlier = self.appointments.get(cmd.code)
+        if earlier is not None:
+            if (earlier.service, earlier.slot_start, earlier.slot_end) == (
+                cmd.service,
+                cmd.slot_start,
+                cmd.slot_end,
+            ):
+                return Outcome()  # the booking system sent it again
+            raise Conflict("appointment_exists", f"预约码{cmd.code}已用于另一个预约")
+        outcome = Outcome()
+        self._emit(
+            outcome,
+            e.AppointmentBooked(
+                at=now,
+                code=cmd.code,
+                service=cmd.service,
+                slot_start=cmd.slot_start,
+                slot_end=cmd.slot_end,
+                by=cmd.by,
+            ),
+        )
+        return outcome
+
+    def _check_in(self, cmd: c.CheckIn, now: dt.datetime) -> Outcome:
+        booking = self.appointments.get(cmd.code)
+        if booking is None:
+            raise NotFound("unknown_appointment", "没有找到这个预约, 请核对预约码")
+        if cmd.device and cmd.idempotency_key:
+            earlier = self._by_idempotency.get((cmd.device, cmd.idempotency_key))
+            if earlier is not None:
+                return Outcome(ticket_id=earlier)
+        if booking.ticket_id is not None:
+            number = (
+                self.tickets[booking.ticket_id].number if booking.ticket_id in self.tickets else ""
+            )
+            raise Conflict(
+                "already_checked_in", f"这个预约已经取过号了{f' ({number})' if number else ''}"
+            )
+        slot = booking.slot_start.astimezone(self.tz)
+        if slot.date() != now.astimezone(self.tz).date():
+            raise Conflict(
+                "appointment_not_today",
+                f"您预约的是{slot.month}月{slot.day}日 {slot:%H:%M}, 请在预约当天来取号",
+            )
+        issue = c.IssueTicket(
+            ticket_id=cmd.ticket_id,
+            service=booking.service,
+            priority=Priority.APPOINTMENT,
+            device=cmd.device,
+            idempotency_key=cmd.idempotency_key,
+            slot_start=booking.slot_start,
+            slot_end=booking.slot_end,
+        )
+        return self._issue(issue, now, appointment=booking.code)
+
+    def _report_device(self, cmd: c.ReportDevice, now: dt.datetime) -> Outcome:
+        known = self.devices.get((cmd.device, cmd.component))
+        if known is not None and (known.condition, known.detail) == (cmd.condition, cmd.detail):
+            return Outcome()  # nothing changed: the journal keeps changes, not heartbeats
+        outcome = Outcome()
+        self._emit(
+            outcome,
+            e.DeviceReported(
+                at=now,
+                device=cmd.device,
+                component=cmd.component,
+                condition=cmd.condition,
+                detail=cmd.detail,
             ),
         )
         return outcome
@@ -396,4 +485,7 @@ _HANDLERS: dict[type[c.Command], Callable[[Decider, Any, dt.datetime], Outcome]]
     c.CancelTicket: Decider._cancel,
     c.ClearQueue: Decider._clear,
     c.RecordRating: Decider._rate,
+    c.BookAppointment: Decider._book,
+    c.CheckIn: Decider._check_in,
+    c.ReportDevice: Decider._report_device,
 }

@@ -46,6 +46,7 @@ class TicketIssued(Event):
     id_hash: str | None = None
     slot_start: dt.datetime | None = None
     slot_end: dt.datetime | None = None
+    appointment: str | None = None  # the code of the appointment checked in
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,25 @@ class RatingRecorded(Event):
     served_at: dt.datetime | None = None
 
 
+@dataclass(frozen=True)
+class AppointmentBooked(Event):
+    type: ClassVar[str] = "appointment.booked"
+    code: str
+    service: str
+    slot_start: dt.datetime
+    slot_end: dt.datetime
+    by: str | None = None
+
+
+@dataclass(frozen=True)
+class DeviceReported(Event):
+    type: ClassVar[str] = "device.reported"
+    device: str
+    component: str
+    condition: str
+    detail: str | None = None
+
+
 EVENT_TYPES: Mapping[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -196,6 +216,8 @@ EVENT_TYPES: Mapping[str, type[Event]] = {
         WindowResumed,
         WindowClosed,
         RatingRecorded,
+        AppointmentBooked,
+        DeviceReported,
     )
 }
 

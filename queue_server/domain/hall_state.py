@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from queue_server.domain.hall import HallConfig, Window
 from queue_server.domain.model import Ticket, WindowStatus
 from queue_server.domain.queues import Queues
+from queue_server.domain.records import Appointment, DeviceHealth
 
 # The mean service time assumed for a service dropped from the config since its tickets
 # were issued (the others start from their configured mean and learn from each service).
@@ -37,6 +38,8 @@ class HallState:
         self.last_event_at: dt.datetime | None = None
         self._by_idempotency: dict[tuple[str, str], str] = {}
         self._active_by_id_hash: dict[tuple[str, str], str] = {}
+        self.appointments: dict[str, Appointment] = {}
+        self.devices: dict[tuple[str, str], DeviceHealth] = {}  # (device, component) -> health
 
     def _mean(self, service: str) -> float:
         return self.mean_minutes.get(service, DEFAULT_MEAN_MINUTES)

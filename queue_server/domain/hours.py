@@ -47,3 +47,34 @@ def next_clearing(hours: Hours, after: dt.datetime) -> dt.datetime | None:
     """The first clearing moment strictly after `after`, or None when the hall has none."""
     found = clearings_between(hours, after, after + dt.timedelta(days=1))
     return found[0] if found else None
+
+
+def issuing_opens(hours: Hours, local: dt.datetime) -> dt.datetime | None:
+    """When issuing next opens at or after `local` (within a week), or None if it never does.
+
+    Kiosks say it to a citizen who comes too late ("明天 08:00 起可以取号").
+    """
+    if hours.open_all_hours:
+        return local
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    for days in range(8):
+        for session in hours.sessions:
+            opens = day + dt.timedelta(
+                days=days, minutes=_minutes(session.start) - hours.issue_opens_before_minutes
+            )
+            stops = day + dt.timedelta(
+                days=days, minutes=_minutes(session.end) - hours.issue_cutoff_minutes
+            )
+            if local < stops:
+                return max(opens, local)
+    return None
+
+
+def issuing_stops(hours: Hours, local: dt.datetime) -> dt.datetime | None:
+    """When the issuing session open at `local` stops, or None when closed or never stopping."""
+    session = issuing_session(hours, local)
+    if session is None or hours.open_all_hours:
+        return None
+    end = hours.sessions[session].end
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day + dt.timedelta(minutes=_minutes(end) - hours.issue_cutoff_minutes)

@@ -9,6 +9,7 @@ from typing import Any
 from queue_server.domain.deciding import Decider, Outcome
 from queue_server.domain.hall import HallConfig
 from queue_server.domain.model import Ticket, TicketState, WindowStatus
+from queue_server.domain.records import Appointment, DeviceHealth
 
 __all__ = ["Hall", "Outcome"]
 
@@ -32,12 +33,19 @@ class Hall(Decider):
         can take the ticket (the open ones, or all of them while none is open), at the
         service's running mean pace."""
         ahead = self.ahead(ticket, now)
+        return ahead, self._wait_minutes(ticket.service, ahead)
+
+    def new_ticket_eta(self, service: str) -> float:
+        """Minutes a ticket taken now for `service` would wait: everyone waiting goes first."""
+        return self._wait_minutes(service, self.queues.waiting(service))
+
+    def _wait_minutes(self, service: str, ahead: int) -> float:
         if ahead == 0:
-            return 0, 0.0
-        servers = self._servers.get(ticket.service, ())
+            return 0.0
+        servers = self._servers.get(service, ())
         open_servers = sum(1 for w in servers if self.windows[w].is_open)
         capacity = open_servers or len(servers) or 1
-        return ahead, round(ahead * self._mean(ticket.service) / capacity, 1)
+        return round(ahead * self._mean(service) / capacity, 1)
 
     def waiting_tickets(self) -> Iterator[Ticket]:
         return (t for t in self.tickets.values() if t.state is TicketState.WAITING)
@@ -65,6 +73,8 @@ class Hall(Decider):
             "last_event_at": self.last_event_at.isoformat() if self.last_event_at else None,
             "tickets": [t.to_dict() for t in self.tickets.values()],
             "windows": [w.to_dict() for w in self.windows.values()],
+            "appointments": [a.to_dict() for a in self.appointments.values()],
+            "devices": [d.to_dict() for d in self.devices.values()],
         }
 
     @classmethod
@@ -90,4 +100,11 @@ class Hall(Decider):
             # A window removed from the config since the snapshot is dropped with it.
             if raw["id"] in hall.windows:
                 hall.windows[raw["id"]] = WindowStatus.from_dict(raw)
+        # Snapshots from before appointments and device reports existed have neither.
+        for raw in data.get("appointments", ()):
+            booking = Appointment.from_dict(raw)
+            hall.appointments[booking.code] = booking
+        for raw in data.get("devices", ()):
+            health = DeviceHealth.from_dict(raw)
+            hall.devices[(health.device, health.component)] = health
         return hall

@@ -38,7 +38,7 @@ from queue_server.web.replies import reply
 routes = web.RouteTableDef()
 
 
-def _ticket_answer(hall: Hall, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
+def ticket_answer(hall: Hall, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
     assert outcome.ticket_id is not None
     return wire.ticket_view(hall, hall.tickets[outcome.ticket_id], now)
 
@@ -110,7 +110,7 @@ async def hall_view(request: web.Request) -> web.Response:
     principal = await optional_principal(request, ctx.accounts)
     staff = principal is not None and principal.role in STAFF_STREAM
     async with ctx.service.consistent() as hall:
-        return reply(wire.hall_info(hall, staff=staff))
+        return reply(wire.hall_info(hall, ctx.service.clock(), staff=staff))
 
 
 @routes.post("/api/v1/tickets")
@@ -132,7 +132,7 @@ async def issue_ticket(request: web.Request) -> web.Response:
         idempotency_key=body.get("idempotency_key"),
         id_hash=id_hash,
     )
-    answer = await ctx.service.execute(command, _ticket_answer)
+    answer = await ctx.service.execute(command, ticket_answer)
     return reply(answer, status=201)
 
 
@@ -153,7 +153,7 @@ async def pin_ticket(request: web.Request) -> web.Response:
     require_role(principal, SUPERVISORS)
     rq.EMPTY.parse(await request.read())
     command = c.PinTicket(request.match_info["ticket"], by=principal.name)
-    return reply(await ctx.service.execute(command, _ticket_answer))
+    return reply(await ctx.service.execute(command, ticket_answer))
 
 
 @routes.post("/api/v1/tickets/{ticket}/cancel")
@@ -170,7 +170,7 @@ async def cancel_ticket(request: web.Request) -> web.Response:
                 raise Forbidden("a kiosk may void only the tickets it issued")
     body = rq.CANCEL.parse(await request.read())
     command = c.CancelTicket(ticket_id, reason=body["reason"])
-    return reply(await ctx.service.execute(command, _ticket_answer))
+    return reply(await ctx.service.execute(command, ticket_answer))
 
 
 def _window_answer(window_id: str) -> Callable[[Hall, Outcome, dt.datetime], dict[str, Any]]:

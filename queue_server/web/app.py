@@ -10,7 +10,16 @@ from aiohttp import web
 from queue_server.domain.errors import Conflict, DomainError, NotFound
 from queue_server.domain.ratings import InvalidRating
 from queue_server.service import ServiceUnavailable
-from queue_server.web import api, metrics, openapi, pages, stream, voice_routes
+from queue_server.web import (
+    api,
+    appointments,
+    devices,
+    metrics,
+    openapi,
+    pages,
+    stream,
+    voice_routes,
+)
 from queue_server.web.auth import Forbidden, Unauthenticated
 from queue_server.web.context import CONTEXT, Context
 from queue_server.web.replies import reply
@@ -86,6 +95,8 @@ def create_app(ctx: Context) -> web.Application:
     app = web.Application(middlewares=[security_headers, errors], client_max_size=MAX_BODY)
     app[CONTEXT] = ctx
     app.add_routes(api.routes)
+    app.add_routes(appointments.routes)
+    app.add_routes(devices.routes)
     app.add_routes(stream.routes)
     app.add_routes(metrics.routes)
     app.add_routes(openapi.routes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -109,6 +110,15 @@ def _text(name: str, kind: Text, value: Any) -> str:
     return value
 
 
+def matches(kind: Text, value: str) -> bool:
+    """Whether `value` (say, from a URL path) is acceptable as `kind`."""
+    try:
+        _text("value", kind, value)
+    except InvalidRequest:
+        return False
+    return True
+
+
 def query_int(query: Mapping[str, str], name: str, minimum: int = 0) -> int | None:
     raw = query.get(name)
     if raw is None:
@@ -151,3 +161,32 @@ RATING = shape(
     comment=Text(max_length=500, min_length=0),
     channel=Integer(1, 7),
 )
+CHECK_IN = shape(idempotency_key=Text(max_length=128))
+# A booking system's code: printed as a QR or barcode on the citizen's confirmation.
+APPOINTMENT_CODE = Text(max_length=64, min_length=4, pattern=r"[A-Za-z0-9_-]+")
+BOOK = shape(
+    {
+        "code": APPOINTMENT_CODE,
+        "service": ID,
+        "slot_start": Text(max_length=40),
+        "slot_end": Text(max_length=40),
+    }
+)
+DEVICE_REPORT = shape(
+    {
+        "component": Text(max_length=32, pattern=r"[a-z][a-z0-9_]*"),
+        "condition": Text(max_length=32, pattern=r"[a-z][a-z0-9_]*"),
+    },
+    detail=Text(max_length=200, min_length=0),
+)
+
+
+def moment(body: Mapping[str, Any], name: str) -> dt.datetime:
+    """An ISO 8601 date and time with its UTC offset, e.g. 2026-11-23T10:00:00+08:00."""
+    try:
+        value = dt.datetime.fromisoformat(body[name])
+    except ValueError:
+        raise InvalidRequest(name, "must be an ISO 8601 date and time") from None
+    if value.tzinfo is None:
+        raise InvalidRequest(name, "must carry its UTC offset, e.g. +08:00")
+    return value

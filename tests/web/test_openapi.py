@@ -370,7 +370,7 @@ async def test_roles_are_those_the_server_lets_in(start_hall: StartHall) -> None
         operation = DOC["paths"][template][method]
         if "x-roles" not in operation:
             continue
-        path = template.format(ticket=ticket, window="1")
+        path = template.format(ticket=ticket, window="1", code="NOSUCHCODE")
         if path == "/ws":
             path = "/ws?topics=board,console"
         allowed = {Role(r) for r in operation["x-roles"]}

@@ -1,8 +1,8 @@
 """The OpenAPI 3.1 reference of the HTTP API, built from the routes, request shapes and wire."""
 
-from queue_server.web.openapi.document import CONTRACT, document, render, routes
+from queue_server.web.openapi.document import CONTRACT, OPERATIONS, document, render, routes
 from queue_server.web.openapi.errors import ERRORS
-from queue_server.web.openapi.operations import OPERATIONS, PATH, Op
+from queue_server.web.openapi.operations import PATH, Op
 from queue_server.web.openapi.schema import Json, kind_schema, shape_names, shape_schema
 
 __all__ = [

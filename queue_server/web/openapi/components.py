@@ -99,6 +99,14 @@ def answer_schemas() -> dict[str, Json]:
             "daily_quota": _nullable({"type": "integer"}),
             "session_quota": _nullable({"type": "integer"}),
             "waiting": {"type": "integer", "minimum": 0},
+            "eta_minutes": {
+                "type": "number",
+                "minimum": 0,
+                "description": "The expected wait of a ticket taken now.",
+            },
+            "issued_today": {"type": "integer", "minimum": 0},
+            "left_today": _nullable({"type": "integer", "minimum": 0}),
+            "left_in_session": _nullable({"type": "integer", "minimum": 0}),
         },
         contract=["id", "name", "prefix", "route"],
     )
@@ -120,6 +128,15 @@ def answer_schemas() -> dict[str, Json]:
                     "open_all_hours": {"type": "boolean"},
                     "recall_cap": {"type": "integer"},
                     "missed_policy": _enum(MissedPolicy),
+                    "issuing": _object(
+                        {
+                            "open": {"type": "boolean"},
+                            "session": _nullable({"type": "integer"}),
+                            "stops_at": _when(nullable=True),
+                            "opens_at": _when(nullable=True),
+                        },
+                        description="Whether tickets can be taken now; when it stops or opens.",
+                    ),
                 },
                 contract=["name"],
             ),
@@ -144,6 +161,7 @@ def answer_schemas() -> dict[str, Json]:
         "ticket": _ref("Ticket"),
         "window": _ref("Window"),
         "waiting": _map({"type": "integer"}),
+        "eta": _map({"type": "number"}),
         "count": {"type": "integer"},
         "callback": {"type": "boolean"},
         "reason": _string(nullable=True),
@@ -156,6 +174,11 @@ def answer_schemas() -> dict[str, Json]:
         "clerk": _string(nullable=True),
         "channel": {"type": "integer"},
         "comment": _string(nullable=True),
+        "device": _string(),
+        "component": _string(),
+        "condition": _string(),
+        "detail": _string(nullable=True),
+        "code": _string(),
     }
     return {
         "Error": error,
@@ -199,12 +222,32 @@ def answer_schemas() -> dict[str, Json]:
                 "hall": _string(description="The hall's name."),
                 "windows": _array(_ref("Window")),
                 "waiting": _map({"type": "integer"}),
+                "eta": _map({"type": "number"}),
                 "waiting_since": _map(_when(nullable=True)),
                 "calls": _array(
                     _object({"ticket": _ref("Ticket"), "window": _string(), "at": _when()})
                 ),
             },
             description="Everything a board needs to draw itself: the `state` of a snapshot.",
+        ),
+        "Appointment": _object(
+            {
+                "code": _string(),
+                "service": _string(),
+                "slot_start": _when(),
+                "slot_end": _when(),
+                "checked_in": {"type": "boolean"},
+                "ticket": _nullable(_ref("Ticket")),
+            }
+        ),
+        "DeviceHealth": _object(
+            {
+                "device": _string(description="`device:NAME` as `hallq device add` named it."),
+                "component": _string(),
+                "condition": _string(description="`ok`, or what is wrong."),
+                "detail": _string(nullable=True),
+                "since": _when(),
+            }
         ),
         "StreamSnapshot": _object(
             {"type": {"const": "snapshot"}, "seq": {"type": "integer"}, "state": _ref("BoardState")}

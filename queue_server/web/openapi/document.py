@@ -11,13 +11,9 @@ from queue_server.web import requests as rq
 from queue_server.web.api import _WINDOW_ACTIONS
 from queue_server.web.openapi.components import answer_schemas
 from queue_server.web.openapi.errors import ERRORS, error_response
-from queue_server.web.openapi.operations import (
-    ANY_ROLE,
-    OPERATIONS,
-    PATH,
-    WINDOW_ACTION_PREFIX,
-    Op,
-)
+from queue_server.web.openapi.operations import ANY_ROLE, PATH, WINDOW_ACTION_PREFIX, Op
+from queue_server.web.openapi.operations import OPERATIONS as CORE_OPERATIONS
+from queue_server.web.openapi.record_operations import RECORD_OPERATIONS
 from queue_server.web.openapi.schema import Json, _ref, shape_names, shape_ref, shape_schema
 from queue_server.web.replies import reply
 
@@ -25,7 +21,10 @@ routes = web.RouteTableDef()
 
 CONTRACT = "API.md, version 1"
 
+OPERATIONS = {**CORE_OPERATIONS, **RECORD_OPERATIONS}
+
 PATH_PARAMETERS = {
+    "code": "The appointment's code, as its QR or barcode carries it.",
     "ticket": "The ticket's id (as in `Ticket.id`; not the printed number).",
     "window": "The window's id (as in `Window.id`).",
 }

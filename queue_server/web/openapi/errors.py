@@ -40,6 +40,11 @@ ERRORS: Mapping[str, tuple[int, str]] = {
     "invalid_transfer": (409, "A transfer to the window the ticket is at."),
     "not_served": (409, "The ticket has not been served at the pad's window."),
     "already_rated": (409, "This service of the ticket has been rated already."),
+    "unknown_appointment": (404, "No appointment has this code."),
+    "invalid_slot": (409, "The slot ends before it starts."),
+    "appointment_exists": (409, "The code is already used by a different appointment."),
+    "already_checked_in": (409, "The appointment has its ticket already."),
+    "appointment_not_today": (409, "The appointment is for another day."),
     "voice_unavailable": (503, "The server has no voice pack; boards stay silent."),
     "unavailable": (
         503,

@@ -9,7 +9,7 @@ from queue_server import wire
 from queue_server.accounts import Role
 from queue_server.web import requests as rq
 from queue_server.web.auth import ISSUERS, PEOPLE, STAFF_STREAM, SUPERVISORS
-from queue_server.web.openapi.schema import Json, _enum, _object, _ref, _string
+from queue_server.web.openapi.schema import Json, _array, _enum, _object, _ref, _string
 from queue_server.web.stream import TOO_SLOW
 
 # Where the document itself is served (by document.py); it is one of the operations.
@@ -56,6 +56,7 @@ def _window_action(summary: str, description: str, *errors: str, extension: bool
 
 WINDOW_ACTION_PREFIX = "/api/v1/windows/{window}/"
 _PAGE = {"type": "string", "description": "An HTML page."}
+_TEMPLATES = _object({kind: _string() for kind in ("call", "recall", "pause", "welcome")})
 
 OPERATIONS: Mapping[tuple[str, str], Op] = {
     ("get", "/healthz"): Op(
@@ -342,7 +343,8 @@ OPERATIONS: Mapping[tuple[str, str], Op] = {
         "The lobby board (综合屏)",
         "HTML, live on the public board stream. Query (read by the page): `floor` (one "
         "floor's windows, calls and services), `layout=portrait` (1080x1920), `notice` "
-        "(the scrolling line).",
+        "(the scrolling line), `speaker=ID` (speak that speaker group's calls) or `speak=1` "
+        "(speak the calls of the board's floor, or every floor's).",
         tag="pages",
         media="text/html",
         answer=_PAGE,
@@ -359,11 +361,13 @@ OPERATIONS: Mapping[tuple[str, str], Op] = {
     ),
     ("get", "/voice/announcement.wav"): Op(
         "One spoken announcement (WAV)",
-        "What a speaking board (`/board?speak=1`) plays for a call: the hall's template for "
-        "`kind`, read with the server's voice pack (docs/voice.md), as mono 16-bit PCM WAV. "
-        "`call` and `recall` take `number` and `window`, `pause` takes `window`, `welcome` "
-        "nothing; any other field is refused. Segments the pack lacks are skipped (and "
-        "logged). A server without a voice pack answers `503` with code `voice_unavailable`.",
+        "What a speaking board (`/board?speak=1` or `?speaker=ID`) plays for a call: the "
+        "hall's template for `kind` (or the speaker group's, with `speaker`), read with the "
+        "server's voice pack (docs/voice.md), as mono 16-bit PCM WAV. `call` and `recall` "
+        "take `number` and `window`, `pause` takes `window`, `welcome` nothing; any kind "
+        "takes `speaker`; any other field is refused. Segments the pack lacks are skipped "
+        "(and logged). A server without a voice pack answers `503` with code "
+        "`voice_unavailable`.",
         tag="voice",
         media="audio/wav",
         answer={"type": "string", "format": "binary", "description": "A WAV file."},
@@ -388,17 +392,77 @@ OPERATIONS: Mapping[tuple[str, str], Op] = {
                 "description": "A window id of this hall (`call`, `recall`, `pause`).",
                 "schema": {"type": "string"},
             },
+            {
+                "name": "speaker",
+                "in": "query",
+                "description": "A speaker group id (GET /voice/speakers): speak in its words.",
+                "schema": {"type": "string"},
+            },
         ),
+    ),
+    ("get", "/voice/phrase.wav"): Op(
+        "One spoken guidance phrase (WAV)",
+        "A sentence for a kiosk's elderly-mode voice guidance (请取走您的号票), read with the "
+        "server's voice pack as mono 16-bit PCM WAV. Only a text the pack can speak "
+        "entirely, from its phrases, digits and letters (punctuation is silent), at most "
+        "100 characters; otherwise `422` naming `text`. Without a voice pack `503` with "
+        "code `voice_unavailable`.",
+        tag="voice",
+        media="audio/wav",
+        answer={"type": "string", "format": "binary", "description": "A WAV file."},
+        errors=("voice_unavailable",),
+        extension=True,
+        parameters=(
+            {
+                "name": "text",
+                "in": "query",
+                "required": True,
+                "description": "What to say, e.g. 请取走您的号票 (GET /voice/pack lists "
+                "the pack's phrases).",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+            },
+        ),
+    ),
+    ("get", "/voice/speakers"): Op(
+        "The hall's announcement texts and speaker groups",
+        "What boards and display agents need to speak as the server does: the hall's "
+        "template per kind and gap between segments, the extra phrases its own pack "
+        "records, and each speaker group (one per area; one per floor when the hall "
+        "configures none) with every window whose calls it speaks and its own templates. "
+        "Public, and served with or without a voice pack.",
+        tag="voice",
+        answer=_object(
+            {
+                "templates": _TEMPLATES,
+                "gap_ms": {"type": "integer", "minimum": 0},
+                "phrases": _array(_string()),
+                "speakers": _array(
+                    _object(
+                        {
+                            "id": _string(),
+                            "name": _string(),
+                            "floors": _array(_string()),
+                            "windows": _array(_string()),
+                            "templates": _TEMPLATES,
+                            "gap_ms": {"type": "integer", "minimum": 0},
+                        }
+                    )
+                ),
+            }
+        ),
+        extension=True,
     ),
     ("get", "/voice/pack"): Op(
         "The voice pack in use",
-        "Its name, segment count and audio format; `503` with code `voice_unavailable` when "
-        "the server has no voice pack (the boards then stay silent).",
+        "Its name, segment count, phrases (every segment but digits and letters: what "
+        "templates and /voice/phrase.wav may say) and audio format; `503` with code "
+        "`voice_unavailable` when the server has no voice pack (the boards then stay silent).",
         tag="voice",
         answer=_object(
             {
                 "name": _string(),
                 "segments": {"type": "integer", "minimum": 1},
+                "phrases": _array(_string()),
                 "format": _object(
                     {
                         "channels": {"type": "integer"},
