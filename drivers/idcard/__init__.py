@@ -1,0 +1,1 @@
+"""二代身份证 readers: the IdCardReader interface, ID number checks, a keyboard adapter, fakes."""

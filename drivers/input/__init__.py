@@ -1,0 +1,1 @@
+"""Keyboard-like input devices: the InputSource interface over evdev, a fake, keymaps, a finder."""

@@ -1,0 +1,1 @@
+"""Ticket printers: the TicketPrinter interface, a fake, and python-escpos adapters."""

@@ -1,0 +1,1 @@
+"""Barcode and QR scanners: the Scanner interface, an evdev (keyboard) adapter and two fakes."""
