@@ -10,6 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
+from kiosk.agent import command as kiosk_command
 from queue_server import sd_notify
 from queue_server.accounts.cli import cli_device_add, cli_device_revoke, cli_user_add
 from queue_server.config import ConfigError, check_config_main, load_builtin_hall, load_hall
@@ -74,7 +75,7 @@ async def _serve(args: argparse.Namespace) -> int:
 
 async def _display(args: argparse.Namespace) -> int:
     try:
-        from display.agent import DisplayAgent
+        from display.agent import DisplayAgent, UnknownSpeaker
     except ImportError as missing:
         print(
             f"hallq: the display agent needs the websockets package ({missing}); "
@@ -103,14 +104,20 @@ async def _display(args: argparse.Namespace) -> int:
     )
     announcer = Announcer(pack, output)
     try:
-        agent = DisplayAgent(args.server, announcer, floor=args.floor)
+        agent = DisplayAgent(args.server, announcer, floor=args.floor, speaker=args.speaker)
     except ValueError as failure:
         print(f"hallq: {failure}", file=sys.stderr)
         return 2
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, agent.stop)
-    where = f"floor {args.floor}" if args.floor else "every floor"
+    where = (
+        f"speaker group {args.speaker}"
+        if args.speaker
+        else f"floor {args.floor}"
+        if args.floor
+        else "every floor"
+    )
     print(
         f"hallq: speaking the calls of {where} from {args.server} "
         f"with pack {pack.name!r} on {output.name}",
@@ -119,9 +126,25 @@ async def _display(args: argparse.Namespace) -> int:
     announcer.start()
     try:
         await agent.run()
+    except UnknownSpeaker as failure:
+        print(f"hallq: {failure}", file=sys.stderr)
+        return 1
     finally:
         await announcer.close()
     return 0
+
+
+async def _kiosk(args: argparse.Namespace) -> int:
+    try:
+        from kiosk.agent.main import run
+    except ImportError as missing:
+        print(
+            f"hallq: the kiosk needs the device packages ({missing}); "
+            "install hallq with the devices extra: pip install 'hallq[devices]'",
+            file=sys.stderr,
+        )
+        return 1
+    return await run(args)
 
 
 def _known_windows(config: str | None) -> set[str]:
@@ -178,7 +201,14 @@ def build_parser() -> argparse.ArgumentParser:
     display.add_argument(
         "--server", required=True, metavar="URL", help="the hall server, e.g. http://10.0.0.2:8080"
     )
-    display.add_argument("--floor", help="speak only this floor's calls (default: every floor)")
+    area = display.add_mutually_exclusive_group()
+    area.add_argument(
+        "--speaker",
+        metavar="GROUP",
+        help="speak only this speaker group's calls, with its texts (the hall config's "
+        "[[voice.speakers]] id; without groups configured, a floor id)",
+    )
+    area.add_argument("--floor", help="speak only this floor's calls (default: every floor)")
     display.add_argument(
         "--voice-pack",
         default=str(DEFAULT_VOICE),
@@ -196,6 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--aplay-device", metavar="D", help='ALSA device, e.g. "plughw:1,0" (default: default)'
     )
 
+    kiosk_command.add_parser(commands)
+
     check = commands.add_parser("check-config", help="check a hall config and list every problem")
     check.add_argument("file")
     return parser
@@ -211,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_serve(args))
         if args.command == "display":
             return asyncio.run(_display(args))
+        if args.command == "kiosk":
+            return asyncio.run(_kiosk(args))
         if args.command == "check-config":
             return check_config_main(args.file)
         if args.command == "user":

@@ -19,7 +19,7 @@ SERVE_PACKAGES=(python3 python3-venv python3-pip espeak-ng sox)
 # Naskh/Sans Arabic, the fonts of the boards' second language (docs/boards.md).
 # A "a|b" entry is satisfied by either package and installs the first: Raspberry Pi OS
 # images may carry chromium-browser instead of Debian's chromium.
-TEST_PACKAGES=(chromium\|chromium-browser fonts-wqy-microhei fonts-noto-core espeak-ng sox alsa-utils zbar-tools libusb-1.0-0)
+TEST_PACKAGES=(chromium\|chromium-browser fonts-wqy-microhei fonts-noto-core espeak-ng sox alsa-utils zbar-tools libusb-1.0-0 gcc python3-dev)
 MIN_PYTHON=(3 11)
 MIN_VERSION="${MIN_PYTHON[0]}.${MIN_PYTHON[1]}"
 
@@ -183,7 +183,7 @@ cmd_serve() {
 	ensure_packages "${SERVE_PACKAGES[@]}"
 	ensure_venv
 	# The dev install is a superset of the plain one.
-	if stamp_current base || stamp_current dev; then
+	if stamp_current base || stamp_current dev,devices; then
 		say "$VENV is up to date with pyproject.toml"
 	else
 		install_project base
@@ -195,10 +195,10 @@ cmd_serve() {
 cmd_test() {
 	ensure_packages "${SERVE_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 	ensure_venv
-	if stamp_current dev; then
+	if stamp_current dev,devices; then
 		say "$VENV is up to date with pyproject.toml"
 	else
-		install_project dev
+		install_project dev,devices
 	fi
 	if [[ -z ${HALLQ_CHROMIUM:-} ]]; then
 		HALLQ_CHROMIUM=$(find_chromium) || true

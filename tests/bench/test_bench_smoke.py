@@ -12,7 +12,14 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-BENCHMARKS = ["issue_throughput", "call_latency", "board_latency", "startup", "memory"]
+BENCHMARKS = [
+    "issue_throughput",
+    "call_latency",
+    "board_latency",
+    "startup",
+    "memory",
+    "ticket_print",
+]
 TIMEOUT = 300  # seconds; a smoke run takes a few
 
 pytestmark = pytest.mark.slow
@@ -63,5 +70,6 @@ def test_run_all_writes_the_results_table(tmp_path: Path) -> None:
         "### Call to the lobby board's DOM",
         "### Start-up after a day",
         "### Server memory with subscribers",
+        "### Ticket to printer bytes",
     ):
         assert heading in text

@@ -1,0 +1,295 @@
+"""The ticket desk: issue on the server, print, and never lose or double a ticket."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from drivers.printer.base import PrinterCondition, PrinterStatus, PrintFailed, TicketPrinter
+from kiosk.agent.availability import PRINTER_WORDS
+from kiosk.agent.errors import IssueRefused, ServerUnavailable
+from kiosk.agent.ledger import Ledger, Unprinted
+from kiosk.agent.link import ServerLink
+from kiosk.ticket.layout import PrintedTicket, TicketLayout
+from kiosk.ticket.layout import Priority as PrintedPriority
+
+log = logging.getLogger(__name__)
+
+REMEMBERED_TOUCHES = 200  # answers kept for touches sent again
+MISSED_RULES = {
+    "void": "过号作废，请留意叫号",
+    "back": "过号后请重新排队",
+    "after_n": "过号后顺延几位再呼叫",
+}
+
+
+class UnprintedPolicy(StrEnum):
+    """What happens to a ticket the server issued but the printer did not print."""
+
+    REPRINT = "reprint"  # printed as soon as the printer is back (the number is on screen)
+    VOID = "void"  # cancelled at once; the citizen is told no ticket was issued
+
+
+@dataclass(frozen=True)
+class Issued:
+    """The answer to a touch: the server's ticket answer and whether it is on paper."""
+
+    answer: dict[str, Any]
+    printed: bool
+
+    def body(self) -> dict[str, Any]:
+        return {**self.answer, "printed": self.printed}
+
+
+Encoder = Callable[[PrintedTicket, TicketLayout], bytes]
+
+
+class TicketDesk:
+    """Issues and prints one ticket at a time.
+
+    Before issuing it asks the printer; a printer that cannot print refuses the touch (503
+    printer_unavailable) and nothing is issued. A print that fails after issuing leaves the
+    ticket in the ledger, to be reprinted or voided per the hall's policy. A touch sent again
+    (same idempotency key) gets the first answer back and nothing is printed twice.
+    """
+
+    def __init__(
+        self,
+        link: ServerLink,
+        printer: TicketPrinter,
+        layout: TicketLayout,
+        encode: Encoder,
+        ledger: Ledger,
+        *,
+        policy: UnprintedPolicy = UnprintedPolicy.REPRINT,
+        trust_unknown: bool = False,
+        phone_url: str | None = None,
+        missed_rule: str | None = None,
+        on_change: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.link = link
+        self.printer = printer
+        self.layout = layout
+        self.encode = encode
+        self.ledger = ledger
+        self.policy = policy
+        self.trust_unknown = trust_unknown
+        self.phone_url = (phone_url or link.server_url).rstrip("/")
+        self.missed_rule = missed_rule
+        self.on_change = on_change
+        self.printer_status = PrinterStatus(PrinterCondition.UNKNOWN, "not asked yet")
+        self._reported: PrinterStatus | None = None
+        self._lock = asyncio.Lock()
+        self._answers: OrderedDict[str, Issued] = OrderedDict()
+
+    # -- the printer ----------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """A touch is being served (its own printer queries are under way)."""
+        return self._lock.locked()
+
+    @property
+    def can_print(self) -> bool:
+        return self.printer_status.condition.can_print(trust_unknown=self.trust_unknown)
+
+    def swap_printer(self, printer: TicketPrinter) -> None:
+        """Hot-plug: a printer found again (or another one) replaces the old one."""
+        self.printer = printer
+
+    async def check_printer(self) -> PrinterStatus:
+        """Ask the printer; tell the page and the server when its condition changes."""
+        status = await self.printer.status()
+        changed = status != self.printer_status
+        self.printer_status = status
+        if changed:
+            log.info("printer %s: %s %s", self.printer.name, status.condition, status.detail)
+            self.on_change()
+        if status != self._reported and self.link.online:
+            await self.link.report("printer", str(status.condition), status.detail)
+            self._reported = status
+        return status
+
+    def _refuse_for_printer(self) -> IssueRefused:
+        words = PRINTER_WORDS.get(self.printer_status.condition, "打印机故障")
+        return IssueRefused(503, "printer_unavailable", f"{words}，暂停取号，请联系工作人员")
+
+    # -- issuing --------------------------------------------------------------------------
+
+    async def issue(
+        self, service: str, priority: str, key: str, id_number: str | None = None
+    ) -> Issued:
+        body: dict[str, Any] = {"service": service, "idempotency_key": key}
+        if priority != "normal":
+            body["priority"] = priority
+        if id_number is not None:
+            body["id_number"] = id_number
+        entry = Unprinted(key, service, priority)
+        return await self._serve(
+            key, entry, lambda: self.link.request("POST", "/api/v1/tickets", body)
+        )
+
+    async def check_in(self, code: str, key: str) -> Issued:
+        path = f"/api/v1/appointments/{code}/check-in"
+        entry = Unprinted(key, "", "appointment", appointment=code)
+        body = {"idempotency_key": key}
+        return await self._serve(key, entry, lambda: self.link.request("POST", path, body))
+
+    async def _serve(
+        self, key: str, entry: Unprinted, ask: Callable[[], Awaitable[dict[str, Any]]]
+    ) -> Issued:
+        async with self._lock:
+            earlier = self._answers.get(key)
+            if earlier is not None:
+                return earlier  # the same touch again: never a second ticket or printout
+            if not self.link.online:
+                raise IssueRefused(503, "server_unavailable", "网络中断，暂停取号，请稍候")
+            await self.check_printer()
+            if not self.can_print:
+                raise self._refuse_for_printer()
+            try:
+                answer = await ask()
+            except ServerUnavailable as exc:
+                if exc.maybe_done:
+                    # The server may have issued it: keep the key to find out and settle it.
+                    self.ledger.put(entry)
+                raise IssueRefused(503, "server_unavailable", "网络中断，暂停取号，请稍候") from exc
+            issued = await self._print(answer, entry)
+            self._answers[key] = issued
+            while len(self._answers) > REMEMBERED_TOUCHES:
+                self._answers.popitem(last=False)
+            return issued
+
+    async def _print(self, answer: dict[str, Any], entry: Unprinted) -> Issued:
+        try:
+            await self.printer.print_job(self.encode(self._printed(answer), self.layout))
+        except PrintFailed as exc:
+            log.error("ticket %s issued but not printed: %s", answer["ticket"]["number"], exc)
+            self.ledger.put(Unprinted(**{**entry.__dict__, "answer": answer}))
+            await self.check_printer()
+            if self.policy is UnprintedPolicy.VOID:
+                await self._settle_all()
+                raise IssueRefused(
+                    503,
+                    "printer_unavailable",
+                    "打印失败，本次取号已作废，请联系工作人员",
+                    voided=answer["ticket"]["number"],
+                ) from exc
+            return Issued(answer, printed=False)
+        await self.check_printer()  # paper may have run low or out with this ticket
+        return Issued(answer, printed=True)
+
+    # -- recovery -------------------------------------------------------------------------
+
+    async def recover(self) -> None:
+        """Settle the ledger: reprint or void each unprinted ticket, as far as possible now."""
+        if not len(self.ledger) or not self.link.online:
+            return
+        async with self._lock:
+            await self.check_printer()
+            await self._settle_all()
+
+    async def _settle_all(self) -> None:
+        for entry in self.ledger:
+            try:
+                await self._settle(entry)
+            except ServerUnavailable as exc:
+                log.info("cannot settle unprinted ticket %s yet: %s", entry.idempotency_key, exc)
+                return
+            except IssueRefused as exc:  # the ticket is gone (a new day, voided by a manager)
+                log.info("unprinted ticket %s dropped: %s", entry.idempotency_key, exc.code)
+                self.ledger.drop(entry.idempotency_key)
+            except PrintFailed as exc:
+                log.warning("reprint failed: %s", exc)
+                await self.check_printer()
+                return
+
+    async def _settle(self, entry: Unprinted) -> None:
+        answer = entry.answer
+        if answer is None:  # issued or not? Ask again with the same key to find out.
+            answer = await self._find(entry)
+            if answer is None:
+                self.ledger.drop(entry.idempotency_key)
+                return
+        ticket = answer["ticket"]
+        current = await self.link.request("GET", f"/api/v1/tickets/{ticket['id']}", retry=False)
+        if current["ticket"]["state"] != "waiting":
+            log.info(
+                "unprinted ticket %s is %s now; dropped",
+                ticket["number"],
+                current["ticket"]["state"],
+            )
+            self.ledger.drop(entry.idempotency_key)
+            return
+        if self.policy is UnprintedPolicy.VOID:
+            reason = {"reason": "号票未能打印, 已作废"}
+            try:
+                await self.link.request("POST", f"/api/v1/tickets/{ticket['id']}/cancel", reason)
+            except IssueRefused as exc:
+                log.info("voiding %s refused (%s); dropped", ticket["number"], exc.code)
+            else:
+                log.warning("ticket %s voided: it could not be printed", ticket["number"])
+            self.ledger.drop(entry.idempotency_key)
+            return
+        if not self.can_print:
+            return
+        await self.printer.print_job(self.encode(self._printed(current), self.layout))
+        log.warning("ticket %s reprinted after a printer fault", ticket["number"])
+        self.ledger.drop(entry.idempotency_key)
+
+    async def _find(self, entry: Unprinted) -> dict[str, Any] | None:
+        """The answer to a request whose answer was lost: sent again with the same key.
+
+        Resending may issue the ticket now if the first request never arrived; either way
+        the ledger then settles one ticket, never two.
+        """
+        try:
+            if entry.appointment is not None:
+                path = f"/api/v1/appointments/{entry.appointment}/check-in"
+                return await self.link.request(
+                    "POST", path, {"idempotency_key": entry.idempotency_key}, retry=False
+                )
+            body: dict[str, Any] = {
+                "service": entry.service,
+                "idempotency_key": entry.idempotency_key,
+            }
+            if entry.priority != "normal":
+                body["priority"] = entry.priority
+            return await self.link.request("POST", "/api/v1/tickets", body, retry=False)
+        except IssueRefused as exc:
+            log.info("lost request %s refused when resent (%s)", entry.idempotency_key, exc.code)
+            return None
+
+    # -- what goes on paper ---------------------------------------------------------------
+
+    def _printed(self, answer: dict[str, Any]) -> PrintedTicket:
+        ticket = answer["ticket"]
+        hall = self.link.hall or {}
+        info = hall.get("hall", {})
+        services: list[dict[str, Any]] = hall.get("services", [])
+        service = next((s for s in services if s["id"] == ticket["service"]), {})
+        floors = {f["id"]: f["label"] for f in info.get("floors", [])}
+        priority = {
+            "green": PrintedPriority.GREEN_CHANNEL,
+            "appointment": PrintedPriority.APPOINTMENT,
+        }.get(ticket["priority"])
+        return PrintedTicket(
+            hall=info.get("name", ""),
+            area=floors.get(service.get("floor", ""), service.get("floor", "")),
+            service=service.get("name", ticket["service"]),
+            service_second_language=service.get("name_alt"),
+            number=ticket["number"],
+            people_ahead=int(answer["ahead"]),
+            wait_minutes=round(float(answer["eta_minutes"])),
+            missed_call_rule=self.missed_rule
+            or MISSED_RULES.get(info.get("missed_policy", ""), MISSED_RULES["void"]),
+            issued_at=dt.datetime.fromisoformat(ticket["issued_at"]),
+            phone_url=f"{self.phone_url}/t/{ticket['id']}",
+            priority=priority,
+        )

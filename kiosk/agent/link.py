@@ -1,0 +1,175 @@
+"""The kiosk's link to the queue server: HTTP for issuing, the board stream for live counts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+from websockets.asyncio.client import connect
+from websockets.exceptions import WebSocketException
+
+from display.agent import short_backoff, stream_url
+from kiosk.agent.errors import IssueRefused, ServerUnavailable
+
+log = logging.getLogger(__name__)
+
+# A touch waits this long at most for the server before the kiosk says it is unreachable.
+ATTEMPTS = (0.0, 0.5, 1.0, 2.0)  # delays before each try of one request
+REQUEST_TIMEOUT = 4.0
+HALL_REFRESH_SECONDS = 30.0  # issuing hours and quotas move with the clock too
+
+
+class ServerLink:
+    """Talks to the server for the kiosk; `online` while the stream is held.
+
+    The hall view (`hall`, from GET /api/v1/hall) is refreshed when the stream connects, after
+    every change to the queues (coalesced) and every 30 s; `on_change` is called after each.
+    """
+
+    def __init__(
+        self,
+        server_url: str,
+        token: str,
+        *,
+        on_change: Callable[[], None] = lambda: None,
+        attempts: tuple[float, ...] = ATTEMPTS,
+    ) -> None:
+        stream_url(server_url)  # refuse a malformed URL now
+        self.server_url = server_url.rstrip("/")
+        self.token = token
+        self.on_change = on_change
+        self.attempts = attempts
+        self.hall: dict[str, Any] | None = None
+        self.online = False
+        self._http: aiohttp.ClientSession | None = None
+        self._refresh = asyncio.Event()
+
+    async def __aenter__(self) -> ServerLink:
+        self._http = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT),
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._http is not None:
+            await self._http.close()
+
+    # -- requests -------------------------------------------------------------------------
+
+    async def request(
+        self, method: str, path: str, body: dict[str, Any] | None = None, *, retry: bool = True
+    ) -> dict[str, Any]:
+        """One API call; retried (same body, so the same idempotency key) while unreachable.
+
+        Raises IssueRefused for an answer refusing it (4xx) and ServerUnavailable when no
+        answer came; `maybe_done` then says whether the server may have acted on it.
+        """
+        assert self._http is not None, "use ServerLink as an async context manager"
+        maybe_done = False
+        failure = "no attempt"
+        for delay in self.attempts if retry else self.attempts[:1]:
+            await asyncio.sleep(delay)
+            try:
+                async with self._http.request(
+                    method, f"{self.server_url}{path}", json=body
+                ) as response:
+                    answer = await _json(response)
+                    if response.status < 400:
+                        return answer if isinstance(answer, dict) else {}
+                    error = answer.get("error", {}) if isinstance(answer, dict) else {}
+                    code, message = error.get("code", "error"), error.get("message", "")
+                    if response.status >= 500:
+                        failure = f"{response.status} {code}: {message}"
+                        continue  # the server could not journal it: nothing changed, retry
+                    raise IssueRefused(response.status, code, message or code)
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                # Sent but unanswered: the server may have done it. Retrying with the same
+                # idempotency key is then safe and is how the answer is found again.
+                maybe_done = maybe_done or not isinstance(exc, aiohttp.ClientConnectorError)
+                failure = f"{type(exc).__name__}: {exc}"
+        raise ServerUnavailable(f"{method} {path}: {failure}", maybe_done=maybe_done)
+
+    async def report(self, component: str, condition: str, detail: str | None = None) -> None:
+        """Tell the server how a part is; a failure is logged, never raised (best effort)."""
+        body = {"component": component, "condition": condition, "detail": detail or None}
+        try:
+            await self.request("POST", "/api/v1/devices/self/status", body, retry=False)
+        except (IssueRefused, ServerUnavailable) as exc:
+            log.warning("could not report %s %s to the server: %s", component, condition, exc)
+
+    # -- the live hall --------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Hold the board stream and keep the hall view fresh, until cancelled."""
+        refresher = asyncio.create_task(self._refresh_loop(), name="hallq-kiosk-hall")
+        try:
+            await self._hold_stream()
+        finally:
+            refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await refresher
+
+    async def _hold_stream(self) -> None:
+        delays = short_backoff()
+        while True:
+            try:
+                async with connect(
+                    stream_url(self.server_url),
+                    proxy=None,
+                    open_timeout=5,
+                    ping_interval=5,
+                    ping_timeout=5,
+                    max_size=4 << 20,
+                ) as ws:
+                    delays = short_backoff()
+                    self._refresh.set()
+                    async for raw in ws:
+                        self._apply(raw)
+            except (OSError, TimeoutError, WebSocketException) as exc:
+                log.info("server stream unavailable: %s; retrying", exc)
+            self._set_online(False)
+            await asyncio.sleep(next(delays))
+
+    def _apply(self, raw: str | bytes) -> None:
+        try:
+            message = json.loads(raw)
+        except ValueError:
+            return
+        if isinstance(message, dict) and (
+            "waiting" in message or message.get("type") == "snapshot"
+        ):
+            self._refresh.set()
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._refresh.wait(), HALL_REFRESH_SECONDS)
+            self._refresh.clear()
+            try:
+                self.hall = await self.request("GET", "/api/v1/hall", retry=False)
+            except (IssueRefused, ServerUnavailable) as exc:
+                log.info("cannot refresh the hall view: %s", exc)
+                self._set_online(False)
+                continue
+            self._set_online(True)
+            self.on_change()
+            await asyncio.sleep(0.3)  # coalesce a burst of changes into one refresh
+
+    def _set_online(self, online: bool) -> None:
+        if online != self.online:
+            self.online = online
+            log.info("server %s", "reachable" if online else "unreachable")
+            self.on_change()
+
+
+async def _json(response: aiohttp.ClientResponse) -> Any:
+    try:
+        return await response.json(content_type=None)
+    except ValueError:
+        return {}

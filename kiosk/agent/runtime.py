@@ -1,0 +1,250 @@
+"""The running kiosk: watches its devices and the server, and tells the touchscreen page."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import time
+import urllib.parse
+from collections.abc import AsyncIterable, Callable
+from typing import Any, Protocol
+
+from kiosk.agent import availability
+from kiosk.agent.desk import TicketDesk
+from kiosk.agent.errors import IssueRefused, ServerUnavailable
+from kiosk.agent.link import ServerLink
+
+log = logging.getLogger(__name__)
+
+PRINTER_POLL_SECONDS = 5.0  # how often an idle kiosk asks its printer how it is
+DEVICE_RETRY_SECONDS = 3.0  # how often a missing scanner or reader is looked for again
+CARD_VALID_SECONDS = 120.0  # an ID card read counts for a green ticket this long
+
+
+class Card(Protocol):
+    """What the kiosk needs of an ID card read (drivers.idcard.IdCard)."""
+
+    @property
+    def id_number(self) -> str: ...
+
+    @property
+    def masked_name(self) -> str: ...
+
+    def age_on(self, day: dt.date) -> int: ...
+
+
+DeviceOpener = Callable[[], AsyncIterable[Any]]
+
+
+def appointment_code(scanned: str) -> str:
+    """The code in a scan: the raw code, or the `code` parameter or last path part of a URL."""
+    text = scanned.strip()
+    if "://" not in text:
+        return text
+    parts = urllib.parse.urlsplit(text)
+    given = urllib.parse.parse_qs(parts.query).get("code")
+    return given[0] if given else parts.path.rstrip("/").rsplit("/", 1)[-1]
+
+
+class Kiosk:
+    """Everything the touchscreen shows, kept current, pushed to every page that listens."""
+
+    def __init__(
+        self,
+        link: ServerLink,
+        desk: TicketDesk,
+        *,
+        open_scanner: DeviceOpener | None = None,
+        open_card_reader: DeviceOpener | None = None,
+        green_age: int = 60,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.link = link
+        self.desk = desk
+        self.open_scanner = open_scanner
+        self.open_card_reader = open_card_reader
+        self.green_age = green_age
+        self.now = now
+        self.monotonic = monotonic
+        self.devices = {"scanner": False, "card_reader": False}
+        self.card: Card | None = None
+        self._card_at = 0.0
+        self._listeners: set[asyncio.Queue[dict[str, Any]]] = set()
+        self._rescans: list[asyncio.Event] = []  # one per loop that looks for devices
+        link.on_change = self.changed
+        desk.on_change = self.changed
+
+    # -- what the page sees ---------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        hall = self.link.hall
+        pause = availability.pause(
+            server_online=self.link.online,
+            printer=self.desk.printer_status.condition,
+            trust_unknown=self.desk.trust_unknown,
+            unprinted=len(self.desk.ledger),
+        )
+        return {
+            "type": "state",
+            "hall": hall["hall"] if hall else None,
+            "services": availability.services(hall, self.now()),
+            "paused": pause,
+            "printer": {
+                "condition": str(self.desk.printer_status.condition),
+                "detail": self.desk.printer_status.detail,
+            },
+            "server_online": self.link.online,
+            "unprinted": len(self.desk.ledger),
+            "devices": dict(self.devices),
+        }
+
+    def listen(self) -> asyncio.Queue[dict[str, Any]]:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=100)
+        self._listeners.add(queue)
+        queue.put_nowait(self.state())
+        return queue
+
+    def unlisten(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        self._listeners.discard(queue)
+
+    def push(self, message: dict[str, Any]) -> None:
+        for queue in list(self._listeners):
+            try:
+                queue.put_nowait(message)
+            except asyncio.QueueFull:  # a page that stopped reading: it reloads itself
+                self._listeners.discard(queue)
+
+    def changed(self) -> None:
+        self.push(self.state())
+
+    def rescan(self) -> None:
+        """Hot-plug: a device came or went; look again now rather than at the next poll."""
+        for event in self._rescans:
+            event.set()
+
+    async def _pause(self, seconds: float, event: asyncio.Event) -> None:
+        """Sleep `seconds`, or less if a rescan is asked for meanwhile."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), seconds)
+        event.clear()
+
+    def _rescan_event(self) -> asyncio.Event:
+        event = asyncio.Event()
+        self._rescans.append(event)
+        return event
+
+    # -- green channel ---------------------------------------------------------------------
+
+    def fresh_card(self) -> Card | None:
+        if self.card is not None and self.monotonic() - self._card_at <= CARD_VALID_SECONDS:
+            return self.card
+        return None
+
+    def green_card(self) -> Card:
+        """The card that entitles this touch to a green-channel ticket, or IssueRefused."""
+        card = self.fresh_card()
+        if card is None:
+            raise IssueRefused(
+                409, "card_required", "绿色通道请先在读卡区放置身份证，或请工作人员协助"
+            )
+        if card.age_on(self.now().date()) < self.green_age:
+            raise IssueRefused(
+                409, "not_eligible", f"绿色通道为{self.green_age}岁以上老人等提供，请取普通号"
+            )
+        return card
+
+    def forget_card(self) -> None:
+        self.card = None
+        self.push({"type": "card", "card": None})
+
+    # -- running --------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        tasks = [
+            asyncio.create_task(self.link.run(), name="hallq-kiosk-link"),
+            asyncio.create_task(self._watch_printer(), name="hallq-kiosk-printer"),
+        ]
+        if self.open_scanner is not None:
+            tasks.append(
+                asyncio.create_task(self._hold("scanner", self.open_scanner, self._scanned))
+            )
+        if self.open_card_reader is not None:
+            tasks.append(
+                asyncio.create_task(
+                    self._hold("card_reader", self.open_card_reader, self._card_read)
+                )
+            )
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _watch_printer(self) -> None:
+        rescan = self._rescan_event()
+        while True:
+            try:
+                if self.desk.ledger and self.link.online:
+                    await self.desk.recover()
+                elif not self.desk.busy:
+                    await self.desk.check_printer()
+            except Exception:  # one bad poll must not end the watch
+                log.exception("printer check failed")
+            self.changed()
+            await self._pause(PRINTER_POLL_SECONDS, rescan)
+
+    async def _hold(self, name: str, opener: DeviceOpener, handle: Callable[[Any], Any]) -> None:
+        """Read a device for as long as it is there; look for it again when it goes."""
+        rescan = self._rescan_event()
+        while True:
+            try:
+                async for item in opener():
+                    if not self.devices[name]:
+                        self._set_device(name, True)
+                    await handle(item)
+            except Exception as exc:  # a device error degrades this device only
+                log.warning("%s unavailable: %s", name, exc)
+            self._set_device(name, False)
+            await self._pause(DEVICE_RETRY_SECONDS, rescan)
+
+    def _set_device(self, name: str, present: bool) -> None:
+        if self.devices[name] != present:
+            self.devices[name] = present
+            self.changed()
+
+    async def _scanned(self, raw: str) -> None:
+        code = appointment_code(raw)
+        try:
+            found = await self.link.request(
+                "GET", f"/api/v1/appointments/{urllib.parse.quote(code, safe='')}", retry=False
+            )
+        except IssueRefused as exc:
+            self.push({"type": "appointment", "code": code, "error": exc.body()["error"]})
+            return
+        except ServerUnavailable:
+            self.push(
+                {
+                    "type": "appointment",
+                    "code": code,
+                    "error": {"code": "server_unavailable", "message": "网络中断，请稍后再扫"},
+                }
+            )
+            return
+        self.push({"type": "appointment", "code": code, "appointment": found["appointment"]})
+
+    async def _card_read(self, card: Card) -> None:
+        self.card = card
+        self._card_at = self.monotonic()
+        age = card.age_on(self.now().date())
+        self.push(
+            {
+                "type": "card",
+                "card": {"name": card.masked_name, "age": age, "green": age >= self.green_age},
+            }
+        )

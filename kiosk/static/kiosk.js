@@ -1,0 +1,361 @@
+// The kiosk touchscreen: services grouped by field and floor, confirm, print, take the ticket.
+// Talks only to the kiosk agent on 127.0.0.1 (app.py): state and scans over /local/ws, tickets
+// through POST /local/issue and /local/checkin. Every touch that may make a ticket carries a
+// touch_id, so a double tap or a resend never makes a second ticket.
+//
+// 关怀模式 (elderly mode): larger text and targets (kiosk.css), voice guidance from the voice
+// pack, and no time-outs. The hall's second language, when it has one, is one touch away.
+
+import { VoiceQueue, phraseUrl } from "/shared/voice.js";
+import { secondLanguage, fill, pair } from "/shared/bilingual.js";
+import { el } from "/shared/words.js";
+
+const HOME_AFTER_MS = { done: 15000, confirm: 30000, appointment: 45000, error: 10000 };
+const GUIDE = {
+  home: "请选择要办理的业务",
+  confirm: "请确认",
+  done: "请取走您的号票",
+  paused: "暂停取号",
+  appointment: "请扫描预约码",
+};
+
+const $ = (id) => document.getElementById(id);
+const view = {
+  state: null,
+  elderly: false,
+  alternate: false, // showing the hall's second language
+  screen: null, // {kind, ...} while an overlay is up
+  card: null,
+  timer: null,
+};
+const voice = new VoiceQueue();
+window.__hallqKiosk = view; // for the browser tests and for whoever debugs a kiosk
+
+function language() {
+  return view.alternate ? secondLanguage(view.state?.hall?.second_language) : null;
+}
+
+function guide(key) {
+  if (view.elderly && GUIDE[key]) voice.say(phraseUrl(GUIDE[key]));
+}
+
+function touchId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// -- drawing ------------------------------------------------------------------------------
+
+function waitingFacts(service) {
+  const minutes = Math.round(service.eta_minutes ?? 0);
+  return `等候 ${service.waiting} 人 · 预计 ${minutes ? `约 ${minutes} 分钟` : "无需等候"}`;
+}
+
+function drawHome() {
+  const state = view.state;
+  const lang = language();
+  fill($("hall-name"), state?.hall?.name ?? "正在连接…", state?.hall?.name_alt, lang);
+  const second = secondLanguage(state?.hall?.second_language);
+  $("language-button").hidden = !second;
+  if (second) $("language-button").textContent = view.alternate ? "中文" : second.tag.split("-")[0].toUpperCase();
+  const fields = new Map((state?.hall?.fields ?? []).map((f) => [f.id, f]));
+  const floors = new Map((state?.hall?.floors ?? []).map((f) => [f.id, f]));
+  const groups = new Map();
+  for (const service of state?.services ?? []) {
+    const key = `${service.field}|${service.floor}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(service);
+  }
+  const sections = [];
+  for (const [key, services] of groups) {
+    const [fieldId, floorId] = key.split("|");
+    const field = fields.get(fieldId) ?? { name: fieldId };
+    const floor = floors.get(floorId) ?? { label: floorId };
+    const section = el("section", "group");
+    section.append(pair("h2", "", `${field.name} · ${floor.label}`, field.name_alt, lang));
+    const tiles = el("div", "tiles");
+    for (const service of services) tiles.append(tile(service, lang));
+    section.append(tiles);
+    sections.push(section);
+  }
+  $("groups").replaceChildren(...sections);
+  drawPaused();
+}
+
+function tile(service, lang) {
+  const button = el("button", "tile");
+  button.type = "button";
+  button.dataset.service = service.id;
+  button.append(pair("span", "name", service.name, service.name_alt, lang));
+  button.append(el("span", "facts", waitingFacts(service)));
+  if (!service.available) {
+    button.disabled = true;
+    button.append(el("span", "why", service.reason_text));
+  }
+  button.addEventListener("click", () => openConfirm(service.id));
+  return button;
+}
+
+function drawPaused() {
+  const paused = view.state?.paused;
+  $("paused").hidden = !paused;
+  if (!paused) return;
+  $("paused-text").textContent = paused.text;
+  $("paused-hint").textContent = paused.hint;
+  $("paused").dataset.reason = paused.reason;
+}
+
+function drawCard() {
+  const banner = $("card-banner");
+  const card = view.card;
+  banner.hidden = !card;
+  if (!card) return;
+  banner.textContent = card.green
+    ? `${card.name} 您好：您可以取绿色通道号，请选择业务`
+    : `${card.name} 您好：已读取身份证，请选择业务`;
+}
+
+function show(kind, build, extra = {}) {
+  clearTimeout(view.timer);
+  view.screen = { kind, ...extra };
+  const panel = $("panel");
+  panel.replaceChildren(...build());
+  panel.dataset.kind = kind;
+  $("screen").dataset.kind = kind;
+  $("screen").hidden = false;
+  const after = HOME_AFTER_MS[kind];
+  if (after && !view.elderly) view.timer = setTimeout(home, after);
+}
+
+function home() {
+  clearTimeout(view.timer);
+  view.screen = null;
+  $("screen").hidden = true;
+  $("panel").replaceChildren();
+}
+
+function actionButton(text, className, onClick) {
+  const button = el("button", `action ${className}`, text);
+  button.type = "button";
+  button.addEventListener("click", () => {
+    button.disabled = true; // a second tap of the same button does nothing
+    onClick();
+  });
+  return button;
+}
+
+// -- taking a ticket ----------------------------------------------------------------------
+
+function openConfirm(serviceId) {
+  const service = view.state?.services?.find((s) => s.id === serviceId);
+  if (!service || !service.available) return;
+  const touch = touchId();
+  const lang = language();
+  guide("confirm");
+  show("confirm", () => {
+    const buttons = [actionButton("确认取号", "primary", () => take(service, "normal", touch))];
+    if (view.card?.green) {
+      buttons.push(actionButton("绿色通道取号", "green", () => take(service, "green", touch)));
+    }
+    buttons.push(actionButton("返回", "", home));
+    const actions = el("div", "actions");
+    actions.append(...buttons);
+    return [
+      el("h1", "", "请确认您要办理的业务"),
+      pair("div", "service", service.name, service.name_alt, lang),
+      el("div", "facts", waitingFacts(service)),
+      actions,
+    ];
+  }, { service: serviceId });
+}
+
+async function post(path, body) {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  let data = {};
+  try {
+    data = await response.json();
+  } catch {
+    data = { error: { code: "bad_answer", message: "出票机内部错误，请联系工作人员" } };
+  }
+  return { ok: response.ok, status: response.status, data };
+}
+
+async function take(service, priority, touch) {
+  show("printing", () => [el("div", "spinner"), el("h1", "", "正在出票，请稍候…")]);
+  const body = { service: service.id, touch_id: touch };
+  if (priority !== "normal") body.priority = priority;
+  let answer;
+  try {
+    answer = await post("/local/issue", body);
+  } catch {
+    answer = { ok: false, data: { error: { code: "agent_unavailable", message: "出票机未就绪，请稍候再试" } } };
+  }
+  if (answer.ok) showTicket(answer.data, service);
+  else showError(answer.data.error);
+}
+
+function ticketFacts(answer) {
+  const minutes = Math.round(answer.eta_minutes ?? 0);
+  return `前面还有 ${answer.ahead} 人 · ${minutes ? `预计等候约 ${minutes} 分钟` : "即将叫号"}`;
+}
+
+function showTicket(answer, service) {
+  const ticket = answer.ticket;
+  const name = service?.name ?? "";
+  guide("done");
+  show("done", () => {
+    const parts = [
+      el("div", "take", answer.printed ? "请取走您的号票" : "请记下您的号码"),
+      el("div", "number", ticket.number),
+      el("div", "service", name),
+      el("div", "facts", ticketFacts(answer)),
+    ];
+    if (ticket.priority === "green") parts.push(el("div", "facts", "绿色通道"));
+    if (ticket.priority === "appointment") parts.push(el("div", "facts", "预约号：预约时段内优先办理"));
+    if (!answer.printed) {
+      parts.push(el("div", "note", "号票未能打印，打印机恢复后将自动补打。请留意叫号。"));
+    }
+    parts.push(actionButton("完成", "primary", home));
+    return parts;
+  }, { number: ticket.number, printed: answer.printed });
+}
+
+function showError(error) {
+  const message = error?.message ?? "取号失败，请联系工作人员";
+  show("error", () => [
+    el("h1", "", "未能取号"),
+    el("div", "note", message),
+    actionButton("返回", "primary", home),
+  ], { code: error?.code });
+}
+
+// -- appointments -------------------------------------------------------------------------
+
+function openAppointment(typed = "") {
+  guide("appointment");
+  show("appointment", () => {
+    const shown = el("div", "typed", typed || "　");
+    const keypad = el("div", "keypad");
+    for (const key of ["1", "2", "3", "4", "5", "6", "7", "8", "9", "删除", "0", "查询"]) {
+      const button = el("button", "", key);
+      button.type = "button";
+      button.addEventListener("click", () => {
+        if (key === "删除") openAppointment(typed.slice(0, -1));
+        else if (key === "查询") lookUp(typed);
+        else if (typed.length < 32) openAppointment(typed + key);
+      });
+      keypad.append(button);
+    }
+    const actions = el("div", "actions");
+    actions.append(actionButton("返回", "", home));
+    return [el("h1", "", "请将预约码对准扫描口，或输入预约码"), shown, keypad, actions];
+  }, { typed });
+}
+
+async function lookUp(code) {
+  if (code.length < 4) return;
+  try {
+    const response = await fetch(`/local/appointments/${encodeURIComponent(code)}`);
+    const data = await response.json();
+    if (response.ok) showAppointment(code, data.appointment);
+    else showError(data.error);
+  } catch {
+    showError({ message: "出票机未就绪，请稍候再试" });
+  }
+}
+
+function slotText(appointment) {
+  const start = appointment.slot_start.slice(11, 16);
+  const end = appointment.slot_end.slice(11, 16);
+  return `${appointment.slot_start.slice(5, 10).replace("-", "月")}日 ${start}–${end}`;
+}
+
+function showAppointment(code, appointment) {
+  const service = view.state?.services?.find((s) => s.id === appointment.service);
+  const touch = touchId();
+  guide("confirm");
+  show("appointment-found", () => {
+    const actions = el("div", "actions");
+    if (!appointment.checked_in) {
+      actions.append(actionButton("确认签到取号", "primary", () => checkIn(code, touch, service)));
+    }
+    actions.append(actionButton("返回", "", home));
+    return [
+      el("h1", "", appointment.checked_in ? "此预约已取过号" : "找到您的预约"),
+      el("div", "service", service?.name ?? appointment.service),
+      el("div", "facts", `预约时段 ${slotText(appointment)}`),
+      ...(appointment.ticket ? [el("div", "number", appointment.ticket.number)] : []),
+      actions,
+    ];
+  }, { code });
+}
+
+async function checkIn(code, touch, service) {
+  show("printing", () => [el("div", "spinner"), el("h1", "", "正在出票，请稍候…")]);
+  let answer;
+  try {
+    answer = await post("/local/checkin", { code, touch_id: touch });
+  } catch {
+    answer = { ok: false, data: { error: { message: "出票机未就绪，请稍候再试" } } };
+  }
+  if (answer.ok) showTicket(answer.data, service);
+  else showError(answer.data.error);
+}
+
+// -- the agent's messages -----------------------------------------------------------------
+
+function onMessage(message) {
+  if (message.type === "state") {
+    const wasPaused = Boolean(view.state?.paused);
+    view.state = message;
+    drawHome();
+    if (!wasPaused && message.paused) guide("paused");
+  } else if (message.type === "appointment") {
+    if (message.appointment) showAppointment(message.code, message.appointment);
+    else showError(message.error);
+  } else if (message.type === "card") {
+    view.card = message.card;
+    drawCard();
+  }
+}
+
+function connect(delay = 500) {
+  const ws = new WebSocket(`ws://${location.host}/local/ws`);
+  ws.addEventListener("message", (event) => onMessage(JSON.parse(event.data)));
+  ws.addEventListener("open", () => (delay = 500));
+  ws.addEventListener("close", () => {
+    // The agent restarting: say so rather than show stale counts.
+    view.state = { ...(view.state ?? {}), paused: { reason: "agent", text: "出票机正在启动", hint: "请稍候" } };
+    drawPaused();
+    setTimeout(() => connect(Math.min(delay * 2, 5000)), delay);
+  });
+}
+
+function tick() {
+  const now = new Date();
+  const pad = (n) => String(n).padStart(2, "0");
+  $("clock").textContent = `${now.getMonth() + 1}月${now.getDate()}日 ${pad(now.getHours())}:${pad(now.getMinutes())}`;
+}
+
+$("elderly-button").addEventListener("click", () => {
+  view.elderly = !view.elderly;
+  document.body.classList.toggle("elderly", view.elderly);
+  $("elderly-button").setAttribute("aria-pressed", String(view.elderly));
+  if (view.elderly) {
+    clearTimeout(view.timer); // no time-outs in elderly mode
+    guide("home");
+  }
+});
+$("language-button").addEventListener("click", () => {
+  view.alternate = !view.alternate;
+  document.documentElement.lang = view.alternate ? view.state?.hall?.second_language ?? "zh-CN" : "zh-CN";
+  drawHome();
+});
+$("appointment-button").addEventListener("click", () => openAppointment());
+tick();
+setInterval(tick, 10000);
+connect();

@@ -1,0 +1,229 @@
+"""The ticket desk against a real server: the server's tickets and the printed ones match."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import RunningHall
+from printed import printed_ticket_ids
+
+from drivers.printer.base import PrinterCondition
+from drivers.printer.fake import FakePrinter
+from kiosk.agent.desk import TicketDesk, UnprintedPolicy
+from kiosk.agent.errors import IssueRefused
+from kiosk.agent.ledger import Ledger
+from kiosk.agent.link import ServerLink
+from kiosk.ticket.encode import encode_ticket
+from kiosk.ticket.layout import TicketLayout
+
+Start = Callable[..., Awaitable[RunningHall]]
+
+
+class Cutter:
+    """A TCP relay between kiosk and server that can swallow the server's answers.
+
+    Armed, it passes each request on but never the answer: the server acts, the kiosk hears
+    nothing, as when the cable is pulled or the server dies right after journalling.
+    """
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.swallow = False
+        self.server: asyncio.Server | None = None
+        self.writers: list[asyncio.StreamWriter] = []
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+
+    async def close(self) -> None:
+        assert self.server is not None
+        self.server.close()
+        for writer in self.writers:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+        await self.server.wait_closed()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self.writers += [writer, up_writer]
+
+        async def pump(
+            source: asyncio.StreamReader, sink: asyncio.StreamWriter, answers: bool
+        ) -> None:
+            with contextlib.suppress(ConnectionError):
+                while data := await source.read(65536):
+                    if answers and self.swallow:
+                        writer.close()  # the kiosk's connection drops without an answer
+                        return
+                    sink.write(data)
+                    await sink.drain()
+            sink.close()
+
+        await asyncio.gather(pump(reader, up_writer, False), pump(up_reader, writer, True))
+
+
+async def online(link: ServerLink) -> None:
+    for _ in range(200):
+        if link.online:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the kiosk never reached the server")
+
+
+@contextlib.asynccontextmanager
+async def desk_for(
+    hall: RunningHall,
+    printer: FakePrinter,
+    tmp_path: Path,
+    *,
+    policy: UnprintedPolicy = UnprintedPolicy.REPRINT,
+    url: str | None = None,
+) -> AsyncIterator[TicketDesk]:
+    token = await hall.device("kiosk-1", "kiosk")
+    async with ServerLink(url or hall.url, token, attempts=(0.0, 0.05)) as link:
+        running = asyncio.create_task(link.run())
+        await online(link)
+        desk = TicketDesk(
+            link,
+            printer,
+            TicketLayout(),
+            encode_ticket,
+            Ledger(tmp_path / "unprinted.json"),
+            policy=policy,
+        )
+        try:
+            yield desk
+        finally:
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+
+
+async def server_tickets(hall: RunningHall) -> list[dict[str, Any]]:
+    tickets = hall.server.service.hall.tickets.values()
+    return [{"id": t.id, "state": str(t.state)} for t in tickets]
+
+
+async def test_paper_out_before_printing_issues_nothing_and_tells_the_manager(
+    start_hall: Start, tmp_path: Path
+) -> None:
+    hall = await start_hall()
+    printer = FakePrinter()
+    printer.set_condition(PrinterCondition.PAPER_OUT)
+    async with desk_for(hall, printer, tmp_path) as desk:
+        with pytest.raises(IssueRefused) as refused:
+            await desk.issue("social", "normal", "touch-1")
+    assert (refused.value.status, refused.value.code) == (503, "printer_unavailable")
+    assert "缺纸" in refused.value.message
+    assert await server_tickets(hall) == [] and printer.jobs == []
+    manager = await hall.person("li", "manager")
+    _, listed = await hall.call("GET", "/api/v1/devices", manager)
+    assert [(d["component"], d["condition"]) for d in listed["devices"]] == [
+        ("printer", "paper_out")
+    ]
+
+
+async def test_the_same_touch_twice_makes_one_ticket_and_one_printout(
+    start_hall: Start, tmp_path: Path
+) -> None:
+    hall = await start_hall()
+    printer = FakePrinter()
+    async with desk_for(hall, printer, tmp_path) as desk:
+        first, again = await asyncio.gather(
+            desk.issue("social", "normal", "touch-1"), desk.issue("social", "normal", "touch-1")
+        )
+        later = await desk.issue("social", "normal", "touch-1")
+    assert (
+        first.answer["ticket"]["id"] == again.answer["ticket"]["id"] == later.answer["ticket"]["id"]
+    )
+    assert [t["id"] for t in await server_tickets(hall)] == [first.answer["ticket"]["id"]]
+    assert printed_ticket_ids(printer.jobs, tmp_path) == [first.answer["ticket"]["id"]]
+
+
+async def test_unplugged_mid_print_is_reprinted_when_the_printer_is_back(
+    start_hall: Start, tmp_path: Path
+) -> None:
+    hall = await start_hall()
+    printer = FakePrinter()
+    async with desk_for(hall, printer, tmp_path) as desk:
+        printer.unplug_mid_print()
+        issued = await desk.issue("social", "normal", "touch-1")
+        assert issued.printed is False
+        assert len(printer.partial_jobs) == 1 and printer.jobs == []
+        assert [e.ticket_id for e in desk.ledger] == [issued.answer["ticket"]["id"]]
+        with pytest.raises(IssueRefused) as refused:  # the kiosk is paused meanwhile
+            await desk.issue("social", "normal", "touch-2")
+        assert refused.value.code == "printer_unavailable"
+        await desk.recover()  # still unplugged: nothing printed, nothing lost
+        assert printer.jobs == [] and len(desk.ledger) == 1
+        printer.set_condition(PrinterCondition.OK)
+        await desk.recover()
+    assert len(desk.ledger) == 0
+    assert Ledger(tmp_path / "unprinted.json").__len__() == 0
+    ids = [t["id"] for t in await server_tickets(hall)]
+    assert printed_ticket_ids(printer.jobs, tmp_path) == ids == [issued.answer["ticket"]["id"]]
+
+
+async def test_unplugged_mid_print_is_voided_where_the_hall_says_so(
+    start_hall: Start, tmp_path: Path
+) -> None:
+    hall = await start_hall()
+    printer = FakePrinter()
+    async with desk_for(hall, printer, tmp_path, policy=UnprintedPolicy.VOID) as desk:
+        printer.unplug_mid_print()
+        with pytest.raises(IssueRefused) as refused:
+            await desk.issue("social", "normal", "touch-1")
+        assert refused.value.code == "printer_unavailable"
+        assert refused.value.extra["voided"] == "A001"
+        assert len(desk.ledger) == 0
+    assert [t["state"] for t in await server_tickets(hall)] == ["cancelled"]
+    assert printer.jobs == []
+
+
+async def test_an_answer_lost_on_the_way_is_found_again_and_printed_once(
+    start_hall: Start, tmp_path: Path
+) -> None:
+    hall = await start_hall()
+    cutter = Cutter(int(hall.url.rsplit(":", 1)[1]))
+    await cutter.start()
+    printer = FakePrinter()
+    async with desk_for(hall, printer, tmp_path, url=cutter.url) as desk:
+        cutter.swallow = True
+        with pytest.raises(IssueRefused) as refused:
+            await desk.issue("social", "normal", "touch-1")
+        assert refused.value.code == "server_unavailable"
+        issued = await server_tickets(hall)
+        assert len(issued) == 1  # the server took it; the kiosk does not know the number yet
+        assert printer.jobs == [] and len(desk.ledger) == 1
+        cutter.swallow = False
+        await online(desk.link)  # the kiosk's stream went down with the answers; back now
+        await desk.recover()
+    await cutter.close()
+    assert len(desk.ledger) == 0
+    assert [t["id"] for t in await server_tickets(hall)] == [issued[0]["id"]]  # still one
+    assert printed_ticket_ids(printer.jobs, tmp_path) == [issued[0]["id"]]
+
+
+async def test_a_server_gone_before_the_touch_issues_and_prints_nothing(
+    start_hall: Start, tmp_path: Path
+) -> None:
+    hall = await start_hall()
+    printer = FakePrinter()
+    async with desk_for(hall, printer, tmp_path) as desk:
+        await hall.server.stop()
+        with pytest.raises(IssueRefused) as refused:
+            await desk.issue("social", "normal", "touch-1")
+        assert refused.value.code == "server_unavailable"
+        assert len(desk.ledger) == 0  # refused at connect: nothing can have been issued
+    assert printer.jobs == []
