@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 from collections import OrderedDict
@@ -125,9 +126,7 @@ class TicketDesk:
     async def issue(
         self, service: str, priority: str, key: str, id_number: str | None = None
     ) -> Issued:
-        body: dict[str, Any] = {"service": service, "idempotency_key": key}
-        if priority != "normal":
-            body["priority"] = priority
+        body = _issue_body(service, priority, key)
         if id_number is not None:
             body["id_number"] = id_number
         entry = Unprinted(key, service, priority)
@@ -171,7 +170,7 @@ class TicketDesk:
             await self.printer.print_job(self.encode(self._printed(answer), self.layout))
         except PrintFailed as exc:
             log.error("ticket %s issued but not printed: %s", answer["ticket"]["number"], exc)
-            self.ledger.put(Unprinted(**{**entry.__dict__, "answer": answer}))
+            self.ledger.put(dataclasses.replace(entry, answer=answer))
             await self.check_printer()
             if self.policy is UnprintedPolicy.VOID:
                 await self._settle_all()
@@ -255,12 +254,7 @@ class TicketDesk:
                 return await self.link.request(
                     "POST", path, {"idempotency_key": entry.idempotency_key}, retry=False
                 )
-            body: dict[str, Any] = {
-                "service": entry.service,
-                "idempotency_key": entry.idempotency_key,
-            }
-            if entry.priority != "normal":
-                body["priority"] = entry.priority
+            body = _issue_body(entry.service, entry.priority, entry.idempotency_key)
             return await self.link.request("POST", "/api/v1/tickets", body, retry=False)
         except IssueRefused as exc:
             log.info("lost request %s refused when resent (%s)", entry.idempotency_key, exc.code)
@@ -293,3 +287,10 @@ class TicketDesk:
             phone_url=f"{self.phone_url}/t/{ticket['id']}",
             priority=priority,
         )
+
+
+def _issue_body(service: str, priority: str, key: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"service": service, "idempotency_key": key}
+    if priority != "normal":
+        body["priority"] = priority
+    return body

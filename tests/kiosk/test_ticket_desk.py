@@ -170,7 +170,7 @@ async def test_unplugged_mid_print_is_reprinted_when_the_printer_is_back(
         printer.set_condition(PrinterCondition.OK)
         await desk.recover()
     assert len(desk.ledger) == 0
-    assert Ledger(tmp_path / "unprinted.json").__len__() == 0
+    assert len(Ledger(tmp_path / "unprinted.json")) == 0
     ids = [t["id"] for t in await server_tickets(hall)]
     assert printed_ticket_ids(printer.jobs, tmp_path) == ids == [issued.answer["ticket"]["id"]]
 

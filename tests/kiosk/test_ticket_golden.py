@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from escpos_decode import decode
 from helpers import SHANGHAI
 from PIL import Image, ImageChops
+from printed import qr_codes
 
 from kiosk.ticket.encode import encode_image, encode_text, encode_ticket
 from kiosk.ticket.layout import (
@@ -40,18 +39,6 @@ TICKET = PrintedTicket(
 LAYOUT = TicketLayout(header=("欢迎光临",), footer=("请妥善保管此票",))
 
 
-def _zbar(image: Image.Image, tmp_path: Path) -> list[str]:
-    zbarimg = shutil.which("zbarimg")
-    if zbarimg is None:
-        pytest.skip("zbarimg (zbar-tools) is not installed")
-    path = tmp_path / "ticket.png"
-    image.save(path)
-    done = subprocess.run(
-        [zbarimg, "--quiet", "--raw", str(path)], capture_output=True, text=True, check=False
-    )
-    return done.stdout.splitlines()
-
-
 def test_the_raster_job_decodes_to_exactly_the_rendered_image(tmp_path: Path) -> None:
     image = render_ticket(TICKET, LAYOUT)
     job = encode_ticket(TICKET, LAYOUT)
@@ -64,7 +51,7 @@ def test_the_raster_job_decodes_to_exactly_the_rendered_image(tmp_path: Path) ->
     printed = decoded.image()
     assert printed.size == image.size and image.width == 576 and image.mode == "1"
     assert ImageChops.difference(printed.convert("L"), image.convert("L")).getbbox() is None
-    assert _zbar(printed, tmp_path) == [TICKET.phone_url]
+    assert qr_codes(printed, tmp_path) == [TICKET.phone_url]
 
 
 def test_a_tall_ticket_goes_out_in_bands_that_stack_back(tmp_path: Path) -> None:
