@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,12 @@ from aiohttp import web
 from queue_server.accounts import AccountStore
 from queue_server.domain.hall import HallConfig
 from queue_server.hub import Hub
-from queue_server.service import HallService
+from queue_server.ratings.history import JournalRatings
+from queue_server.ratings.protect import RaterVault
+from queue_server.ratings.upstream.cursor import UpstreamCursor
+from queue_server.ratings.upstream.outbox import UpstreamOutbox
+from queue_server.ratings.upstream.provincial import ProvincialAdapter
+from queue_server.service import HallService, Published
 from queue_server.store.database import open_database
 from queue_server.store.sqlite_log import SqliteEventLog
 from queue_server.web.app import create_app
@@ -56,12 +62,20 @@ class HallServer:
             config,
             self.journal,
             clock=self.clock,
-            publish=self.hub.publish,
+            publish=self._published,
             snapshot_every=snapshot_every,
         )
         self._accounts_db: aiosqlite.Connection | None = None
         self._accounts: AccountStore | None = None
         self._runner: web.AppRunner | None = None
+        self.outbox: UpstreamOutbox | None = None  # set when ratings go upstream
+        self._upstream_task: asyncio.Task[None] | None = None
+        self._upstream_adapter: ProvincialAdapter | None = None
+
+    @property
+    def accounts_db(self) -> aiosqlite.Connection:
+        assert self._accounts_db is not None, "the server is not started"
+        return self._accounts_db
 
     @property
     def accounts(self) -> AccountStore:
@@ -91,7 +105,10 @@ class HallServer:
             accounts=self._accounts,
             journal=self.journal,
             id_secret=await self._accounts.secret("id-hash"),
+            rating_secret=await self._accounts.secret("rating-key"),
+            raters=RaterVault(await self._accounts.secret("rater-seal")),
         )
+        self._start_upstream(ctx.raters)
         app = create_app(ctx)
         voice = await asyncio.to_thread(
             load_voice, self.voice_pack, build_missing=self.build_voice_pack
@@ -107,7 +124,35 @@ class HallServer:
             assert server is not None and hasattr(server, "sockets")
             self.port = server.sockets[0].getsockname()[1]
 
+    def _start_upstream(self, raters: RaterVault) -> None:
+        """Report ratings to the province's system when the hall file asks for it."""
+        settings = self.config.ratings.upstream
+        if settings is None:
+            return
+        adapter = ProvincialAdapter(settings, tz=ZoneInfo(self.config.timezone))
+        source = JournalRatings(self.journal, lambda: self.service.hall, raters)
+        self.outbox = UpstreamOutbox(
+            adapter, source, UpstreamCursor(self.accounts_db), batch=settings.batch
+        )
+        self._upstream_task = asyncio.create_task(self.outbox.run(), name="upstream")
+        self._upstream_adapter = adapter
+
+    def _published(self, published: Sequence[Published]) -> None:
+        self.hub.publish(published)
+        if self.outbox is not None and any(
+            p.any_message.get("type") == "rating.recorded" for p in published
+        ):
+            self.outbox.notify()
+
     async def stop(self) -> None:
+        if self._upstream_task is not None:
+            self._upstream_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._upstream_task
+            self._upstream_task = None
+        if self._upstream_adapter is not None:
+            await self._upstream_adapter.close()
+            self._upstream_adapter = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

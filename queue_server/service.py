@@ -34,6 +34,8 @@ MAX_BATCH = 512
 REPLAY_RENDERED = 2_000
 # Calls kept for a board's snapshot.
 RECENT_CALLS = 20
+# How often the hall looks for 差评 case deadlines passed and default ratings due.
+SUPERVISE_SECONDS = 60.0
 
 
 class ServiceUnavailable(Exception):
@@ -114,6 +116,7 @@ class HallService:
         self._tasks = [asyncio.create_task(self._writer(), name="hall-writer")]
         await self._clear_missed_clearings()
         self._tasks.append(asyncio.create_task(self._clearing_timer(), name="hall-clearing"))
+        self._tasks.append(asyncio.create_task(self._supervision_timer(), name="hall-supervise"))
 
     async def stop(self) -> None:
         # Taking the lock first means the writer is between batches: cancelling it can never
@@ -321,6 +324,20 @@ class HallService:
                 await self.execute(c.ClearQueue(), _nothing)
             except (DomainError, ServiceUnavailable):
                 log.exception("clearing at %s failed", moment)
+
+    # -- supervision ------------------------------------------------------------------------
+
+    async def supervise(self) -> None:
+        """One round: default ratings now due, 差评 case deadlines passed (with alerts)."""
+        await self.execute(c.Supervise(), _nothing)
+
+    async def _supervision_timer(self) -> None:
+        while True:
+            try:
+                await self.supervise()
+            except (DomainError, ServiceUnavailable):
+                log.exception("the supervision round failed")
+            await asyncio.sleep(SUPERVISE_SECONDS)
 
 
 def _published(seq: int, messages: dict[str, dict[str, Any]]) -> Published:

@@ -7,9 +7,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from queue_server.domain import events as e
+from queue_server.domain.applying_ratings import rating_record
+from queue_server.domain.cases import STATE_NAMES, Case
 from queue_server.domain.hall import Service
 from queue_server.domain.hours import issuing_opens, issuing_session, issuing_stops
 from queue_server.domain.model import Ticket, WindowState
+from queue_server.domain.ratings import LEVEL_NAMES, TAGS, RatingRecord
+from queue_server.domain.records import Alert, ClerkDay
 from queue_server.domain.state import Hall
 
 # Stream topics: "board" is public and carries no personal data; "console" is for staff.
@@ -23,6 +27,7 @@ _MESSAGE_TYPES = {
     e.WindowPaused.type: "window.changed",
     e.WindowResumed.type: "window.changed",
     e.WindowClosed.type: "window.changed",
+    e.WindowHandedOver.type: "window.changed",
     e.DeviceReported.type: "device.changed",
 }
 
@@ -72,7 +77,120 @@ def window(hall: Hall, window_id: str, *, staff: bool = False) -> dict[str, Any]
         ),
         "pause_reason": status.pause_reason,
         "since": when(status.since, hall),
-        **({"clerk_username": status.clerk} if staff else {}),
+        **(
+            {"clerk_username": status.clerk, "rating": open_rating(hall, window_id)}
+            if staff
+            else {}
+        ),
+    }
+
+
+def open_rating(hall: Hall, window_id: str) -> dict[str, Any] | None:
+    """The rating a window's pad may take now (clients also close it at `touch_until`)."""
+    opened = hall.book.open.get(window_id)
+    if opened is None:
+        return None
+    ticket_ = hall.tickets.get(opened.ticket_id)
+    service = hall.services.get(opened.service)
+    return {
+        "ticket": opened.ticket_id,
+        "number": ticket_.number if ticket_ else None,
+        "service": opened.service,
+        "service_name": service.name if service else opened.service,
+        "opened_at": when(opened.opened_at, hall),
+        "key_until": when(opened.key_until, hall),
+        "touch_until": when(opened.touch_until, hall),
+    }
+
+
+def clerk_today(hall: Hall, clerk: str | None) -> dict[str, Any] | None:
+    """A clerk's own figures for the business day, for their console."""
+    if clerk is None:
+        return None
+    day = hall.clerk_today.get(clerk) or ClerkDay()
+    return {
+        "clerk": clerk,
+        "served": day.served,
+        "missed": day.missed,
+        "transferred": day.transferred,
+        "held": day.held,
+        "mean_service_minutes": (
+            round(day.service_minutes / day.timed_services, 1) if day.timed_services else None
+        ),
+        "mean_wait_minutes": round(day.wait_minutes / day.calls, 1) if day.calls else None,
+        "ratings": day.ratings,
+        "good": day.good,
+        "bad": day.bad,
+    }
+
+
+def clerk_card(name: str | None, staff_no: str | None) -> dict[str, Any] | None:
+    return {"name": name, "staff_no": staff_no} if name or staff_no else None
+
+
+def rating_view(hall: Hall, r: RatingRecord) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "ticket": r.served.ticket_id,
+        "number": r.served.ticket_number,
+        "window": r.served.window,
+        "service": r.served.service,
+        "service_name": r.service_name,
+        "stage": str(r.stage),
+        "clerk": clerk_card(r.served.clerk_name, r.served.staff_no),
+        "level": int(r.level),
+        "level_name": LEVEL_NAMES[r.level],
+        "tags": list(r.tags),
+        "tag_names": [TAGS[r.level].get(t, t) for t in r.tags],
+        "comment": r.comment,
+        "channel": int(r.channel),
+        "served_at": when(r.served.served_at, hall),
+        "rated_at": when(r.rated_at, hall),
+        "follow_up": r.follow_up,
+        "default": r.default,
+        "struck": r.struck,
+        "strike_reason": r.strike_reason,
+    }
+
+
+def case_view(hall: Hall, case: Case) -> dict[str, Any]:
+    rating = hall.book.records[case.rating_id]
+    follow_up = hall.book.records.get(case.follow_up_rating or "")
+    return {
+        "id": case.id,
+        "number": case.id,
+        "state": str(case.state),
+        "state_name": STATE_NAMES[case.state],
+        "rating": rating_view(hall, rating),
+        "window": rating.served.window,
+        "clerk": clerk_card(rating.served.clerk_name, rating.served.staff_no),
+        "clerk_username": rating.served.clerk,
+        "opened_at": when(case.opened_at, hall),
+        "deadlines": {
+            "verify": when(case.verify_by, hall),
+            "rectify": when(case.rectify_by, hall),
+            "callback": when(case.callback_by, hall),
+        },
+        "overdue": list(case.overdue),
+        "history": [
+            {"action": s.action, "by": s.by, "note": s.note, "at": when(s.at, hall)}
+            for s in case.history
+        ],
+        "follow_up": rating_view(hall, follow_up) if follow_up else None,
+        "follow_up_allowed": case.follow_up_allowed,
+        "strike_reason": case.strike_reason,
+    }
+
+
+def alert_view(hall: Hall, alert: Alert) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "kind": alert.kind,
+        "subject": alert.subject,
+        "message": alert.message,
+        "raised_at": when(alert.raised_at, hall),
+        "acknowledged_at": when(alert.acknowledged_at, hall),
+        "acknowledged_by": alert.acknowledged_by,
     }
 
 
@@ -198,24 +316,47 @@ def event_message(hall: Hall, event: e.Event) -> dict[str, dict[str, Any]]:
     if isinstance(event, e.AppointmentBooked):
         body.update(code=event.code, service=event.service)
         return {CONSOLE: body}
+    staff_only = _staff_message(hall, event, body)
+    if staff_only is not None:
+        return {CONSOLE: staff_only}
     window_id = getattr(event, "window", None)
-    if isinstance(event, e.RatingRecorded):
-        # Ratings are staff business: the public board never carries them.
-        body.update(
-            level=event.level,
-            tags=list(event.tags),
-            service=event.service,
-            clerk=event.clerk,
-            channel=event.channel,
-            comment=event.comment,
-        )
-        return {CONSOLE: {**body, "window": window(hall, event.window, staff=True)}}
+    if isinstance(event, e.WindowHandedOver):
+        body["change"] = "handed_over"
+        body["from"] = clerk_card(event.from_clerk_name, event.from_staff_no)
     if not (isinstance(window_id, str) and window_id in hall.windows):
         return {BOARD: body, CONSOLE: body}
     return {
         BOARD: {**body, "window": window(hall, window_id)},
         CONSOLE: {**body, "window": window(hall, window_id, staff=True)},
     }
+
+
+def _staff_message(hall: Hall, event: e.Event, body: dict[str, Any]) -> dict[str, Any] | None:
+    """The console message of an event the public board never carries (ratings, cases)."""
+    if isinstance(event, e.RatingOpened):
+        return {**body, "window": window(hall, event.window, staff=True)}
+    if isinstance(event, e.RatingRecorded):
+        record = rating_record(hall, event)
+        return {
+            **body,
+            "rating": rating_view(hall, record),
+            # Kept for clients of the first API version, which read these at the top level.
+            "level": event.level,
+            "tags": list(event.tags),
+            "service": event.service,
+            "clerk": event.clerk,
+            "channel": event.channel,
+            "comment": event.comment,
+            "window": window(hall, event.window, staff=True),
+        }
+    if isinstance(event, e.CaseOpened | e.CaseAdvanced | e.CaseOverdue):
+        extra = {"action": event.action} if isinstance(event, e.CaseAdvanced) else {}
+        if isinstance(event, e.CaseOverdue):
+            extra = {"stage": event.stage}
+        return {**body, **extra, "case": case_view(hall, hall.book.cases[event.case_id])}
+    if isinstance(event, e.AlertRaised | e.AlertAcknowledged):
+        return {**body, "alert": alert_view(hall, hall.book.alerts[event.alert_id])}
+    return None
 
 
 # Window changes move the expected waits (more or fewer windows serve the queues).
@@ -247,19 +388,24 @@ def fold_for_boards(
     call-next does both at once; boards then get one message per call instead of two, which
     halves the fan-out to every board in the hall. The console topic keeps both messages.
     """
-    for i in range(len(events) - 1):
-        finish, call = events[i], events[i + 1]
+    for i, finish in enumerate(events):
+        if not isinstance(finish, e.TicketFinished):
+            continue
+        # Staff-only events (the rating the finish opens) may sit between the two.
+        j = next((k for k in range(i + 1, len(events)) if BOARD in messages[k]), None)
+        if j is None:
+            continue
+        call = events[j]
         if not (
-            isinstance(finish, e.TicketFinished)
-            and isinstance(call, e.TicketCalled)
+            isinstance(call, e.TicketCalled)
             and finish.window == call.window
             and finish.at == call.at
         ):
             continue
         folded = messages[i].pop(BOARD, None)
-        called = messages[i + 1].get(BOARD)
+        called = messages[j].get(BOARD)
         if folded is not None and called is not None and "ticket" in folded:
-            messages[i + 1][BOARD] = {**called, "finished": folded["ticket"]}
+            messages[j][BOARD] = {**called, "finished": folded["ticket"]}
 
 
 def waiting(hall: Hall) -> dict[str, int]:

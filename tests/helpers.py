@@ -184,7 +184,8 @@ class RunningHall:
             json=body if raw is None else None,
             data=raw,
         ) as response:
-            text = await response.text()
+            # Exports (xlsx) are bytes: they come back as text that is not JSON.
+            text = (await response.read()).decode("utf-8", errors="replace")
             try:
                 return response.status, json.loads(text)
             except ValueError:

@@ -25,14 +25,21 @@ class ConfigError(Exception):
         return "\n".join(self.problems)
 
 
-def parse_hall(text: str, *, source: str = "<string>", open_all_hours: bool = False) -> HallConfig:
-    """Read a hall from TOML text; `open_all_hours` forces hours.open_all_hours on."""
+def parse_hall(
+    text: str,
+    *,
+    source: str = "<string>",
+    open_all_hours: bool = False,
+    base: Path | None = None,
+) -> HallConfig:
+    """Read a hall from TOML text; `open_all_hours` forces hours.open_all_hours on; folders
+    the file names are relative to `base` (the current folder when None)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{source}: not valid TOML: {exc}"]) from exc
     problems = Problems()
-    draft = read_document(Table(data, "", problems), open_all_hours=open_all_hours)
+    draft = read_document(Table(data, "", problems), open_all_hours=open_all_hours, base=base)
     check_draft(draft, problems)
     if problems.items:
         raise ConfigError(problems.items)
@@ -49,7 +56,7 @@ def load_hall(path: str | Path, *, open_all_hours: bool = False) -> HallConfig:
         raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from exc
     except UnicodeDecodeError as exc:
         raise ConfigError([f"{path}: not UTF-8 text (byte {exc.start}): {exc.reason}"]) from exc
-    return parse_hall(text, source=str(path), open_all_hours=open_all_hours)
+    return parse_hall(text, source=str(path), open_all_hours=open_all_hours, base=path.parent)
 
 
 def builtin_hall_path() -> Path:

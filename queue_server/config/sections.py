@@ -8,7 +8,9 @@ import re
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from queue_server.config.ratings import read_ratings
 from queue_server.config.reader import Problems, Table, suggest
 from queue_server.config.voice import read_voice
 from queue_server.domain.hall import (
@@ -43,11 +45,15 @@ class Draft:
     paths: Mapping[str, Sequence[str]]  # "floors", "fields", "services", "windows"
 
 
-def read_document(doc: Table, *, open_all_hours: bool) -> Draft:
-    """Read the whole file; after a problem, stand-in values ("" or a default) fill the gap."""
+def read_document(doc: Table, *, open_all_hours: bool, base: Path | None = None) -> Draft:
+    """Read the whole file; after a problem, stand-in values ("" or a default) fill the gap.
+
+    `base` is the file's folder: folders the file names (photos, holidays) are relative to it.
+    """
     hall = doc.table("hall")
     name, name_alt = hall.text("name"), hall.optional_text("name_alt")
     timezone, language = _timezone(hall), _language(hall)
+    photos = hall.optional_text("staff_photos")
     hall.close()
     hours = _hours(doc.table("hours"), open_all_hours)
     policy = _policy(doc.table("policy"))
@@ -71,6 +77,8 @@ def read_document(doc: Table, *, open_all_hours: bool) -> Draft:
         services=service_list,
         windows=window_list,
         voice=read_voice(doc.table("voice"), floor_list, window_list, _ident),
+        ratings=read_ratings(doc.table("ratings"), base),
+        staff_photos=None if photos is None else str((base or Path.cwd()) / photos),
     )
     doc.close()
     groups = {"floors": floors, "fields": fields, "services": services, "windows": windows}

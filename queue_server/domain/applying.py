@@ -7,8 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 from queue_server.domain import events as e
+from queue_server.domain.applying_ratings import RATING_APPLIERS
 from queue_server.domain.hall_state import HallState
 from queue_server.domain.model import QueueKey, Ticket, TicketState, WindowState
+from queue_server.domain.rating_book import Rateable
+from queue_server.domain.ratings import ServedService
 from queue_server.domain.records import Appointment, DeviceHealth
 
 # How fast the running mean of service times follows recent services.
@@ -83,6 +86,8 @@ class Applier(HallState):
             window.missed = [tid for tid in window.missed if tid in self.tickets]
         for code in [c for c, a in self.appointments.items() if a.slot_end.date() < day]:
             del self.appointments[code]
+        self.clerk_today.clear()
+        self.book.prune(day, self.config.ratings.keep_days, self.tz)
 
     def _on_called(self, ev: e.TicketCalled) -> None:
         ticket = self.tickets[ev.ticket_id]
@@ -100,6 +105,10 @@ class Applier(HallState):
         ticket.recalls = 0
         window.ticket_id = ticket.id
         window.move_to(WindowState.CALLING, ev.at)
+        if window.clerk is not None and not ev.callback:
+            day = self.clerk_day(window.clerk)
+            day.calls += 1
+            day.wait_minutes += (ev.at - ticket.issued_at).total_seconds() / 60
 
     def _on_recalled(self, ev: e.TicketRecalled) -> None:
         self.tickets[ev.ticket_id].recalls = ev.count
@@ -118,7 +127,7 @@ class Applier(HallState):
     def _on_finished(self, ev: e.TicketFinished) -> None:
         ticket = self.tickets[ev.ticket_id]
         self._learn_service_time(ticket, ev.at)
-        ticket.served.append(f"{ticket.service}@{ev.window}")
+        self._record_service(ticket, ev)
         self._release_window(ev.window, ev.at)
         if ev.next_service is not None and ev.key is not None:
             ticket.move_to(TicketState.WAITING)
@@ -129,6 +138,29 @@ class Applier(HallState):
         else:
             ticket.move_to(TicketState.DONE)
             self._finalise(ticket, ev.at)
+
+    def _record_service(self, ticket: Ticket, ev: e.TicketFinished) -> None:
+        """A finished service may be rated, and counts in its clerk's figures."""
+        window = self.windows[ev.window]
+        served = ServedService(
+            ticket_id=ticket.id,
+            ticket_number=ticket.number,
+            service=ticket.service,
+            window=window.id,
+            clerk=window.clerk,
+            staff_no=window.staff_no,
+            clerk_name=window.clerk_name,
+            served_at=ev.at,
+        )
+        ticket.served.append(served.occurrence)
+        self.book.rateable[(ticket.id, served.occurrence)] = Rateable(served)
+        if window.clerk is not None:
+            day = self.clerk_day(window.clerk)
+            day.served += 1
+            began = ticket.started_at or ticket.called_at
+            if began is not None:
+                day.timed_services += 1
+                day.service_minutes += (ev.at - began).total_seconds() / 60
 
     def _learn_service_time(self, ticket: Ticket, at: dt.datetime) -> None:
         began = ticket.started_at or ticket.called_at
@@ -142,6 +174,7 @@ class Applier(HallState):
     def _on_missed(self, ev: e.TicketMissed) -> None:
         ticket = self.tickets[ev.ticket_id]
         ticket.missed_reason = ev.reason
+        self._count_for_clerk(ev.window, "missed")
         self._release_window(ev.window, ev.at)
         if ev.key is not None:
             ticket.move_to(TicketState.WAITING)
@@ -154,8 +187,15 @@ class Applier(HallState):
         window.missed.append(ticket.id)
         del window.missed[: -self.config.policy.callback_window_memory or None]
 
+    def _count_for_clerk(self, window_id: str, figure: str) -> None:
+        clerk = self.windows[window_id].clerk
+        if clerk is not None:
+            day = self.clerk_day(clerk)
+            setattr(day, figure, getattr(day, figure) + 1)
+
     def _on_held(self, ev: e.TicketHeld) -> None:
         self.tickets[ev.ticket_id].move_to(TicketState.HELD)
+        self._count_for_clerk(ev.window, "held")
         self.windows[ev.window].held.append(ev.ticket_id)
         self._release_window(ev.window, ev.at)
 
@@ -169,6 +209,7 @@ class Applier(HallState):
 
     def _on_transferred(self, ev: e.TicketTransferred) -> None:
         ticket = self.tickets[ev.ticket_id]
+        self._count_for_clerk(ev.window, "transferred")
         self._release_window(ev.window, ev.at)
         ticket.move_to(TicketState.WAITING)
         ticket.service = ev.to_service
@@ -199,9 +240,6 @@ class Applier(HallState):
                 self.windows[ticket.window].held.remove(ticket.id)
             ticket.move_to(TicketState.ABANDONED)
             self._finalise(ticket, ev.at)
-
-    def _on_rated(self, ev: e.RatingRecorded) -> None:
-        self.tickets[ev.ticket_id].rated.append(f"{ev.service}@{ev.window}")
 
     def _on_appointment_booked(self, ev: e.AppointmentBooked) -> None:
         self.appointments[ev.code] = Appointment(
@@ -258,7 +296,7 @@ _APPLIERS: dict[type[e.Event], Callable[[Applier, Any], None]] = {
     e.WindowPaused: Applier._on_window_paused,
     e.WindowResumed: Applier._on_window_resumed,
     e.WindowClosed: Applier._on_window_closed,
-    e.RatingRecorded: Applier._on_rated,
     e.AppointmentBooked: Applier._on_appointment_booked,
     e.DeviceReported: Applier._on_device_reported,
+    **RATING_APPLIERS,
 }

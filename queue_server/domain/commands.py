@@ -148,13 +148,57 @@ class ClearQueue(Command):
 
 
 @dataclass(frozen=True)
+class HandOver(WindowCommand):
+    """替岗: a substitute clerk takes over a signed-in window, with the reason recorded."""
+
+    clerk: str
+    clerk_name: str | None
+    staff_no: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class AskRating(WindowCommand):
+    """The clerk asks the citizen to rate the service just finished (opens the pad again)."""
+
+
+@dataclass(frozen=True)
 class RecordRating(Command):
-    """A citizen's 好差评 for the service a window gave on this ticket."""
+    """A citizen's 好差评 for the service a window gave on this ticket.
+
+    Pads (channels 4 and 5) rate only the window's open rating, in its time; the ticket's
+    phone page (3) rates within the hall's phone_days; a 追评 (`follow_up`) rates again the
+    service of a 差评 whose case was put right.
+    """
 
     ticket_id: str
     window: str
     level: Level
+    rating_id: str = ""  # new ids come from outside the pure core
     tags: tuple[str, ...] = ()
     comment: str | None = None
     channel: Channel = Channel.HALL_TABLET
     device: str | None = None
+    follow_up: bool = False
+    rater: str | None = None  # already encrypted
+
+
+@dataclass(frozen=True)
+class AdvanceCase(Command):
+    """A step in a 差评 case: verify, rectify, call-back, close, appeal, uphold/reject-appeal."""
+
+    case_id: str
+    action: str
+    by: str
+    note: str
+
+
+@dataclass(frozen=True)
+class AcknowledgeAlert(Command):
+    alert_id: str
+    by: str
+
+
+@dataclass(frozen=True)
+class Supervise(Command):
+    """The periodic round: give due default ratings and flag case deadlines that passed."""

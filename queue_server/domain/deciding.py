@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from queue_server.domain import commands as c
 from queue_server.domain import events as e
-from queue_server.domain.applying import Applier
+from queue_server.domain.deciding_base import Outcome
+from queue_server.domain.deciding_ratings import RatingDecider
 from queue_server.domain.errors import Conflict, NotFound
 from queue_server.domain.hall import MissedPolicy
 from queue_server.domain.hours import issuing_session
@@ -21,18 +21,11 @@ from queue_server.domain.model import (
     WindowState,
     WindowStatus,
 )
-from queue_server.domain.ratings import check_rating
+
+__all__ = ["Decider", "Outcome"]
 
 
-@dataclass
-class Outcome:
-    """What a command did: its events (already applied) and the ticket it concerns."""
-
-    events: list[e.Event] = field(default_factory=list)
-    ticket_id: str | None = None
-
-
-class Decider(Applier):
+class Decider(RatingDecider):
     """Decides each command and applies its events one by one as it emits them.
 
     A handler checks everything its command needs before it emits the first event, so a
@@ -44,10 +37,6 @@ class Decider(Applier):
         if handler is None:
             raise TypeError(f"no handler for {type(command).__name__}")
         return handler(self, command, now)
-
-    def _emit(self, outcome: Outcome, event: e.Event) -> None:
-        self.apply(event)
-        outcome.events.append(event)
 
     def _issue(
         self, cmd: c.IssueTicket, now: dt.datetime, appointment: str | None = None
@@ -380,65 +369,13 @@ class Decider(Applier):
             self._emit(outcome, e.QueueCleared(at=now, ticket_ids=ids))
         return outcome
 
-    def _rate(self, cmd: c.RecordRating, now: dt.datetime) -> Outcome:
-        check_rating(
-            cmd.level, cmd.tags, bad_requires_tag=self.config.policy.bad_rating_requires_tag
-        )
-        window = self._window(cmd.window)
-        ticket = self._ticket(cmd.ticket_id)
-        occurrence = next((o for o in reversed(ticket.served) if o.endswith(f"@{window.id}")), None)
-        if occurrence is None:
-            raise Conflict("not_served", f"{ticket.number}尚未在{window.id}号窗口办结")
-        if occurrence in ticket.rated:
-            raise Conflict("already_rated", f"{ticket.number}的这次服务已经评价过了")
-        outcome = Outcome(ticket_id=ticket.id)
-        self._emit(
-            outcome,
-            e.RatingRecorded(
-                at=now,
-                ticket_id=ticket.id,
-                window=window.id,
-                service=occurrence.rsplit("@", 1)[0],
-                clerk=window.clerk,
-                level=int(cmd.level),
-                tags=cmd.tags,
-                comment=cmd.comment,
-                channel=int(cmd.channel),
-                device=cmd.device,
-                served_at=ticket.finished_at or ticket.called_at,
-            ),
-        )
-        return outcome
-
     # -- helpers for deciding ------------------------------------------------------------
-
-    def _window(self, window_id: str) -> WindowStatus:
-        window = self.windows.get(window_id)
-        if window is None:
-            raise NotFound("unknown_window", f"没有{window_id}号窗口")
-        return window
-
-    def _open(self, window_id: str) -> WindowStatus:
-        window = self._window(window_id)
-        if not window.is_open:
-            raise Conflict("window_not_open", f"{window_id}号窗口未开放或已暂停")
-        return window
-
-    def _ticket(self, ticket_id: str) -> Ticket:
-        ticket = self.tickets.get(ticket_id)
-        if ticket is None:
-            raise NotFound("unknown_ticket", "没有这个号")
-        return ticket
-
-    def _current(self, window: WindowStatus) -> Ticket:
-        if window.ticket_id is None:
-            raise Conflict("no_current_ticket", f"{window.id}号窗口当前没有号")
-        return self.tickets[window.ticket_id]
 
     def _finish_current(self, outcome: Outcome, window: WindowStatus, now: dt.datetime) -> None:
         if window.ticket_id is None:
             return
         ticket = self.tickets[window.ticket_id]
+        service = ticket.service
         next_service = ticket.route_remaining[0] if ticket.route_remaining else None
         self._emit(
             outcome,
@@ -448,8 +385,13 @@ class Decider(Applier):
                 window=window.id,
                 next_service=next_service,
                 key=self._back_key() if next_service else None,
+                service=service,
+                clerk=window.clerk,
+                staff_no=window.staff_no,
+                clerk_name=window.clerk_name,
             ),
         )
+        self._open_rating(outcome, window.id, ticket.id, service, now, asked=False)
 
     def _back_key(self) -> QueueKey:
         return (self.next_major, 0)
@@ -485,6 +427,11 @@ _HANDLERS: dict[type[c.Command], Callable[[Decider, Any, dt.datetime], Outcome]]
     c.CancelTicket: Decider._cancel,
     c.ClearQueue: Decider._clear,
     c.RecordRating: Decider._rate,
+    c.AskRating: Decider._ask_rating,
+    c.HandOver: Decider._hand_over,
+    c.AdvanceCase: Decider._advance_case,
+    c.AcknowledgeAlert: Decider._acknowledge,
+    c.Supervise: Decider._supervise,
     c.BookAppointment: Decider._book,
     c.CheckIn: Decider._check_in,
     c.ReportDevice: Decider._report_device,

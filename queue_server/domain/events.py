@@ -79,6 +79,11 @@ class TicketFinished(Event):
     window: str
     next_service: str | None = None  # set when the ticket goes on to its route's next step
     key: QueueKey | None = None
+    # Who served what, for reports read straight from the journal (the state knows it too).
+    service: str = ""
+    clerk: str | None = None
+    staff_no: str | None = None
+    clerk_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,34 @@ class WindowClosed(Event):
 
 
 @dataclass(frozen=True)
+class WindowHandedOver(Event):
+    """替岗: another clerk takes over a signed-in window; its current ticket stays."""
+
+    type: ClassVar[str] = "window.handed_over"
+    window: str
+    clerk: str
+    clerk_name: str | None = None
+    staff_no: str | None = None
+    reason: str = ""
+    from_clerk: str | None = None  # who had the window (None: its station opened it)
+    from_clerk_name: str | None = None
+    from_staff_no: str | None = None
+
+
+@dataclass(frozen=True)
+class RatingOpened(Event):
+    """A window's pad may now take a rating for the service it just finished (or asked for)."""
+
+    type: ClassVar[str] = "rating.opened"
+    ticket_id: str
+    window: str
+    service: str
+    key_until: dt.datetime  # a key-pad press counts until then
+    touch_until: dt.datetime  # the touch pad takes a rating until then
+    asked: bool = False  # the clerk asked again, rather than a finish opening it
+
+
+@dataclass(frozen=True)
 class RatingRecorded(Event):
     type: ClassVar[str] = "rating.recorded"
     ticket_id: str
@@ -175,6 +208,60 @@ class RatingRecorded(Event):
     channel: int = 4
     device: str | None = None
     served_at: dt.datetime | None = None
+    rating_id: str = ""
+    ticket_number: str = ""
+    staff_no: str | None = None
+    clerk_name: str | None = None
+    follow_up: bool = False  # 追评 after a 差评 was put right
+    default: bool = False  # given by the system after N days
+    rater: str | None = None  # the rater's identity, encrypted by the web layer
+
+
+@dataclass(frozen=True)
+class CaseOpened(Event):
+    """A 差评 opened a follow-up case (差评工单) with its deadlines."""
+
+    type: ClassVar[str] = "case.opened"
+    case_id: str
+    rating_id: str
+    verify_by: dt.datetime
+    rectify_by: dt.datetime
+
+
+@dataclass(frozen=True)
+class CaseAdvanced(Event):
+    """A step of a case: verify, rectify, call-back, close, appeal, uphold-appeal ..."""
+
+    type: ClassVar[str] = "case.advanced"
+    case_id: str
+    action: str
+    state: str  # the case's state after the step
+    by: str
+    note: str
+    callback_by: dt.datetime | None = None  # set by rectify: when the citizen must be called
+
+
+@dataclass(frozen=True)
+class CaseOverdue(Event):
+    type: ClassVar[str] = "case.overdue"
+    case_id: str
+    stage: str  # "verify", "rectify" or "callback"
+
+
+@dataclass(frozen=True)
+class AlertRaised(Event):
+    type: ClassVar[str] = "alert.raised"
+    alert_id: str
+    kind: str
+    subject: str
+    message: str
+
+
+@dataclass(frozen=True)
+class AlertAcknowledged(Event):
+    type: ClassVar[str] = "alert.acknowledged"
+    alert_id: str
+    by: str
 
 
 @dataclass(frozen=True)
@@ -215,7 +302,14 @@ EVENT_TYPES: Mapping[str, type[Event]] = {
         WindowPaused,
         WindowResumed,
         WindowClosed,
+        WindowHandedOver,
+        RatingOpened,
         RatingRecorded,
+        CaseOpened,
+        CaseAdvanced,
+        CaseOverdue,
+        AlertRaised,
+        AlertAcknowledged,
         AppointmentBooked,
         DeviceReported,
     )

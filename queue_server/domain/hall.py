@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from queue_server.domain.workdays import WorkCalendar
+
 
 class WindowKind(StrEnum):
     GENERAL = "general"  # 无差别综合窗口
@@ -127,6 +129,38 @@ class VoiceSettings:
 
 
 @dataclass(frozen=True)
+class UpstreamSettings:
+    """`[ratings.upstream]`: where ratings are reported (the province's 好差评 system)."""
+
+    adapter: str  # "provincial"
+    url: str
+    token: str
+    batch: int = 50  # records per request
+    timeout: float = 15.0  # seconds for one request, connecting included
+
+
+@dataclass(frozen=True)
+class RatingSettings:
+    """好差评 at this hall: how long pads take a rating, default ratings, 差评 case deadlines."""
+
+    key_pad_seconds: int = 10
+    touch_pad_seconds: int = 60
+    phone_days: int = 7
+    default_after_days: int = 0  # 0: no default ratings
+    default_level: int = 3  # 基本满意; never a 差评
+    verify_days: int = 1  # working days to verify a 差评 (核实), from opening
+    rectify_days: int = 15  # working days to put it right (整改), from opening
+    callback_days: int = 1  # working days to call the citizen back (回访), from 整改
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    upstream: UpstreamSettings | None = None  # None: no upstream (the default)
+
+    @property
+    def keep_days(self) -> int:
+        """How long a served, unrated service may still be rated (by phone or by default)."""
+        return max(self.phone_days, self.default_after_days)
+
+
+@dataclass(frozen=True)
 class HallConfig:
     name: str
     hours: Hours
@@ -139,6 +173,8 @@ class HallConfig:
     name_alt: str | None = None
     second_language: str | None = None  # BCP 47 tag, e.g. "mn-Mong"
     voice: VoiceSettings = field(default_factory=VoiceSettings)
+    ratings: RatingSettings = field(default_factory=RatingSettings)
+    staff_photos: str | None = None  # folder of clerks' photos, <工号>.jpg or .png
 
     def service(self, service_id: str) -> Service | None:
         return next((s for s in self.services if s.id == service_id), None)

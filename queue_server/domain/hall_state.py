@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from queue_server.domain.hall import HallConfig, Window
 from queue_server.domain.model import Ticket, WindowStatus
 from queue_server.domain.queues import Queues
-from queue_server.domain.records import Appointment, DeviceHealth
+from queue_server.domain.rating_book import RatingBook
+from queue_server.domain.records import Appointment, ClerkDay, DeviceHealth
 
 # The mean service time assumed for a service dropped from the config since its tickets
 # were issued (the others start from their configured mean and learn from each service).
@@ -40,6 +41,14 @@ class HallState:
         self._active_by_id_hash: dict[tuple[str, str], str] = {}
         self.appointments: dict[str, Appointment] = {}
         self.devices: dict[tuple[str, str], DeviceHealth] = {}  # (device, component) -> health
+        self.book = RatingBook()
+        self.clerk_today: dict[str, ClerkDay] = {}  # username -> the clerk's figures today
+
+    def clerk_day(self, clerk: str) -> ClerkDay:
+        day = self.clerk_today.get(clerk)
+        if day is None:
+            day = self.clerk_today[clerk] = ClerkDay()
+        return day
 
     def _mean(self, service: str) -> float:
         return self.mean_minutes.get(service, DEFAULT_MEAN_MINUTES)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
-from enum import IntEnum
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
 
 from queue_server.domain.errors import DomainError
 
@@ -28,6 +30,7 @@ LEVEL_NAMES: Mapping[Level, str] = {
 
 
 class Channel(IntEnum):
+    SYSTEM_DEFAULT = 0  # some provinces' "system default": a rating nobody gave
     PC = 1
     MOBILE = 2
     QR_CODE = 3
@@ -122,3 +125,61 @@ def check_rating(level: Level, tags: tuple[str, ...], *, bad_requires_tag: bool)
         raise InvalidRating("invalid_request", "tags: 标签重复", "tags")
     if bad_requires_tag and is_bad(level) and not tags:
         raise InvalidRating("reason_required", "差评须选择至少一个原因标签", "tags")
+
+
+def is_good(level: Level) -> bool:
+    """非常满意, 满意 and 基本满意 count as 好评."""
+    return level >= Level.BASICALLY_SATISFIED
+
+
+class Stage(StrEnum):
+    """Which part of a matter was rated: a case may be rated at acceptance and at completion."""
+
+    ACCEPTANCE = "acceptance"  # 受理
+    COMPLETION = "completion"  # 办结 (pick-up of the result)
+    CONSULTATION = "consultation"  # 咨询
+
+
+@dataclass(frozen=True)
+class ServedService:
+    """One service occurrence: a ticket's service finished at a window by a clerk."""
+
+    ticket_id: str
+    ticket_number: str
+    service: str
+    window: str
+    clerk: str | None  # username
+    staff_no: str | None
+    clerk_name: str | None
+    served_at: dt.datetime
+
+    @property
+    def occurrence(self) -> str:
+        return f"{self.service}@{self.window}"
+
+
+@dataclass(frozen=True)
+class RatingRecord:
+    """A 好差评 record with the fields DOMAIN.md lists; `rater` is ciphertext, never plain."""
+
+    id: str
+    served: ServedService
+    service_name: str
+    stage: Stage
+    level: Level
+    tags: tuple[str, ...]
+    comment: str | None
+    channel: Channel
+    device: str | None
+    rated_at: dt.datetime
+    follow_up: bool = False  # 追评 after a 差评 was put right
+    default: bool = False  # given by the system after N days, not by the citizen
+    struck: bool = False  # struck on appeal (申诉复核)
+    strike_reason: str | None = None
+    rater: str | None = None  # the rater's identity, encrypted (see queue_server.ratings.protect)
+    case_no: str | None = None  # the matter's case number (办件编号) when the clerk gave it
+
+    @property
+    def active(self) -> bool:
+        """Given by the citizen (主动评价), not by default."""
+        return not self.default

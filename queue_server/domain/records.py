@@ -1,4 +1,4 @@
-"""Appointments (预约) booked ahead and device health reports: the hall's non-ticket records."""
+"""Records beside tickets: bookings, device health, open ratings, alerts, clerks' days."""
 
 from __future__ import annotations
 
@@ -69,3 +69,97 @@ class DeviceHealth:
             detail=raw["detail"],
             since=dt.datetime.fromisoformat(raw["since"]),
         )
+
+
+@dataclass(frozen=True)
+class OpenRating:
+    """A window's pad may take a rating for this ticket's service until the times given."""
+
+    ticket_id: str
+    service: str
+    opened_at: dt.datetime
+    key_until: dt.datetime
+    touch_until: dt.datetime
+
+    def open_for(self, channel_is_key_pad: bool, now: dt.datetime) -> bool:
+        return now <= (self.key_until if channel_is_key_pad else self.touch_until)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ticket_id": self.ticket_id,
+            "service": self.service,
+            "opened_at": self.opened_at.isoformat(),
+            "key_until": self.key_until.isoformat(),
+            "touch_until": self.touch_until.isoformat(),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> OpenRating:
+        return cls(
+            ticket_id=raw["ticket_id"],
+            service=raw["service"],
+            opened_at=dt.datetime.fromisoformat(raw["opened_at"]),
+            key_until=dt.datetime.fromisoformat(raw["key_until"]),
+            touch_until=dt.datetime.fromisoformat(raw["touch_until"]),
+        )
+
+
+@dataclass
+class Alert:
+    """Something a supervisor must see (效能监察): kept until acknowledged, then as history."""
+
+    id: str
+    kind: str  # "bad_rating", "case_overdue", ...
+    subject: str  # what it is about: a case id, a window id ...
+    message: str
+    raised_at: dt.datetime
+    acknowledged_at: dt.datetime | None = None
+    acknowledged_by: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "subject": self.subject,
+            "message": self.message,
+            "raised_at": self.raised_at.isoformat(),
+            "acknowledged_at": self.acknowledged_at.isoformat() if self.acknowledged_at else None,
+            "acknowledged_by": self.acknowledged_by,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Alert:
+        acked = raw["acknowledged_at"]
+        return cls(
+            id=raw["id"],
+            kind=raw["kind"],
+            subject=raw["subject"],
+            message=raw["message"],
+            raised_at=dt.datetime.fromisoformat(raw["raised_at"]),
+            acknowledged_at=dt.datetime.fromisoformat(acked) if acked else None,
+            acknowledged_by=raw["acknowledged_by"],
+        )
+
+
+@dataclass
+class ClerkDay:
+    """A clerk's own figures for the business day, as the console shows them."""
+
+    served: int = 0
+    missed: int = 0
+    transferred: int = 0
+    held: int = 0
+    service_minutes: float = 0.0  # summed over `timed_services`
+    timed_services: int = 0
+    wait_minutes: float = 0.0  # summed over `calls`: issue to first call by this clerk
+    calls: int = 0
+    ratings: int = 0
+    good: int = 0
+    bad: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> ClerkDay:
+        return cls(**raw)

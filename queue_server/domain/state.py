@@ -9,7 +9,8 @@ from typing import Any
 from queue_server.domain.deciding import Decider, Outcome
 from queue_server.domain.hall import HallConfig
 from queue_server.domain.model import Ticket, TicketState, WindowStatus
-from queue_server.domain.records import Appointment, DeviceHealth
+from queue_server.domain.rating_book import RatingBook
+from queue_server.domain.records import Appointment, ClerkDay, DeviceHealth
 
 __all__ = ["Hall", "Outcome"]
 
@@ -75,6 +76,8 @@ class Hall(Decider):
             "windows": [w.to_dict() for w in self.windows.values()],
             "appointments": [a.to_dict() for a in self.appointments.values()],
             "devices": [d.to_dict() for d in self.devices.values()],
+            "ratings": self.book.to_dict(),
+            "clerk_today": {k: v.to_dict() for k, v in self.clerk_today.items()},
         }
 
     @classmethod
@@ -107,4 +110,9 @@ class Hall(Decider):
         for raw in data.get("devices", ()):
             health = DeviceHealth.from_dict(raw)
             hall.devices[(health.device, health.component)] = health
+        if "ratings" in data:
+            hall.book = RatingBook.from_dict(data["ratings"])
+        hall.clerk_today = {
+            k: ClerkDay.from_dict(v) for k, v in data.get("clerk_today", {}).items()
+        }
         return hall

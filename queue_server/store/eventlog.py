@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -99,6 +99,13 @@ class EventLog(Protocol):
 
     async def read(self, after_seq: int = 0, limit: int | None = None) -> list[StoredEvent]:
         """Up to `limit` events (all when None) with seq greater than `after_seq`, in order."""
+
+    async def read_kinds(self, types: Collection[str], since: str, until: str) -> list[StoredEvent]:
+        """The events of `types` recorded at or after `since` and before `until` (ISO 8601
+        UTC, as `recorded_at`), in order: what reports read out of the journal."""
+
+    async def read_type(self, type_: str, after_seq: int, limit: int) -> list[StoredEvent]:
+        """Up to `limit` events of one type with seq greater than `after_seq`, in order."""
 
     async def save_snapshot(self, snapshot: Snapshot) -> None:
         """Store a snapshot of an event in the journal, keeping only the newest few."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from queue_server.store.errors import StoreError
 from queue_server.store.eventlog import (
@@ -65,6 +65,21 @@ class MemoryEventLog:
         check_read_args(after_seq, limit)
         end = None if limit is None else after_seq + limit
         return self._stored(after_seq + 1, self._events[after_seq:end])
+
+    async def read_kinds(self, types: Collection[str], since: str, until: str) -> list[StoredEvent]:
+        self._check_open()
+        wanted = set(types)
+        return [
+            event
+            for event in self._stored(1, self._events)
+            if event.type in wanted and since <= event.recorded_at < until
+        ]
+
+    async def read_type(self, type_: str, after_seq: int, limit: int) -> list[StoredEvent]:
+        self._check_open()
+        check_read_args(after_seq, limit)
+        found = [e for e in self._stored(1, self._events) if e.type == type_ and e.seq > after_seq]
+        return found[:limit]
 
     async def save_snapshot(self, snapshot: Snapshot) -> None:
         self._check_open()

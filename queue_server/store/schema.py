@@ -45,6 +45,13 @@ MIGRATIONS: dict[int, str] = {
             value BLOB NOT NULL
         )
     """,
+    # How far each 好差评 upstream adapter has been delivered (queue_server.ratings.upstream).
+    2: """
+        CREATE TABLE upstream_cursor (
+            adapter TEXT PRIMARY KEY,
+            delivered_seq INTEGER NOT NULL
+        )
+    """,
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

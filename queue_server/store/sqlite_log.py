@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import suppress
 from pathlib import Path
 
@@ -118,6 +118,31 @@ class SqliteEventLog:
             )
         return [StoredEvent(seq, type_, from_json(data), at) for seq, type_, data, at in rows]
 
+    async def read_kinds(self, types: Collection[str], since: str, until: str) -> list[StoredEvent]:
+        self._connection()
+        kinds = sorted(set(types))
+        if not kinds:
+            return []
+        marks = ",".join("?" * len(kinds))
+        async with self._lock:
+            rows = await self._fetchall(
+                f"SELECT seq, type, data, recorded_at FROM events WHERE type IN ({marks}) "
+                "AND recorded_at >= ? AND recorded_at < ? ORDER BY seq",
+                (*kinds, since, until),
+            )
+        return [StoredEvent(seq, type_, from_json(data), at) for seq, type_, data, at in rows]
+
+    async def read_type(self, type_: str, after_seq: int, limit: int) -> list[StoredEvent]:
+        self._connection()
+        check_read_args(after_seq, limit)
+        async with self._lock:
+            rows = await self._fetchall(
+                "SELECT seq, type, data, recorded_at FROM events WHERE type = ? AND seq > ? "
+                "ORDER BY seq LIMIT ?",
+                (type_, after_seq, limit),
+            )
+        return [StoredEvent(seq, t, from_json(data), at) for seq, t, data, at in rows]
+
     async def save_snapshot(self, snapshot: Snapshot) -> None:
         self._connection()
         # A day's snapshot is megabytes of JSON: encode it off the event loop so the writer
@@ -157,7 +182,7 @@ class SqliteEventLog:
             self._last_seq = int(rows[0][0])
         return self._last_seq
 
-    async def _fetchall(self, sql: str, parameters: tuple[int, ...]) -> list[sqlite3.Row]:
+    async def _fetchall(self, sql: str, parameters: tuple[int | str, ...]) -> list[sqlite3.Row]:
         try:
             return list(await self._connection().execute_fetchall(sql, parameters))
         except sqlite3.Error as exc:

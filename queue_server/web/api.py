@@ -14,9 +14,7 @@ from queue_server import wire
 from queue_server.accounts import Principal, Role
 from queue_server.domain import commands as c
 from queue_server.domain.errors import NotFound
-from queue_server.domain.events import RatingRecorded
 from queue_server.domain.model import Priority
-from queue_server.domain.ratings import Channel, Level
 from queue_server.domain.state import Hall, Outcome
 from queue_server.web import requests as rq
 from queue_server.web.auth import (
@@ -33,6 +31,7 @@ from queue_server.web.auth import (
     require_role,
 )
 from queue_server.web.context import context
+from queue_server.web.ratings import with_rating_key
 from queue_server.web.replies import reply
 
 routes = web.RouteTableDef()
@@ -133,7 +132,7 @@ async def issue_ticket(request: web.Request) -> web.Response:
         id_hash=id_hash,
     )
     answer = await ctx.service.execute(command, ticket_answer)
-    return reply(answer, status=201)
+    return reply(with_rating_key(ctx, answer), status=201)
 
 
 @routes.get("/api/v1/tickets/{ticket}")
@@ -184,6 +183,18 @@ def _window_answer(window_id: str) -> Callable[[Hall, Outcome, dt.datetime], dic
     return render
 
 
+def _hand_over(window: str, body: dict[str, Any], principal: Principal) -> c.HandOver:
+    if principal.kind != "user":
+        raise Forbidden("替岗 is done by the clerk who takes over, signed in as themselves")
+    return c.HandOver(
+        window,
+        clerk=principal.name,
+        clerk_name=principal.display_name,
+        staff_no=principal.staff_no,
+        reason=body["reason"],
+    )
+
+
 def _open_window(window: str, principal: Principal) -> c.OpenWindow:
     if principal.kind != "user":  # a station opens its window with nobody signed in
         return c.OpenWindow(window)
@@ -214,6 +225,8 @@ _WINDOW_ACTIONS: dict[str, tuple[rq.Shape, WindowAction]] = {
     "pause": (rq.PAUSE, lambda w, b, p: c.PauseWindow(w, reason=b["reason"])),
     "resume": (rq.EMPTY, lambda w, b, p: c.ResumeWindow(w)),
     "close": (rq.EMPTY, lambda w, b, p: c.CloseWindow(w)),
+    "ask-rating": (rq.EMPTY, lambda w, b, p: c.AskRating(w)),
+    "hand-over": (rq.HAND_OVER, _hand_over),
 }
 
 
@@ -225,7 +238,8 @@ async def window_action(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     principal = await require_principal(request, ctx.accounts)
     async with ctx.service.consistent() as hall:
-        check_window_action(principal, window_id, hall, opening=action == "open")
+        # Signing in and taking over (替岗) are how a clerk comes to a window.
+        check_window_action(principal, window_id, hall, opening=action in ("open", "hand-over"))
     body_shape, make = _WINDOW_ACTIONS[action]
     body = body_shape.parse(await request.read())
     if action == "transfer" and ("service" in body) == ("window" in body):
@@ -253,41 +267,6 @@ async def window_detail(request: web.Request) -> web.Response:
                 "held": [wire.ticket(hall, hall.tickets[t]) for t in status.held],
                 "missed": [wire.ticket(hall, hall.tickets[t]) for t in status.missed],
                 "waiting": {s: hall.waiting_count(s) for s in (*config.services, *config.overflow)},
+                "today": wire.clerk_today(hall, status.clerk),
             }
         )
-
-
-@routes.post("/api/v1/ratings")
-async def rate(request: web.Request) -> web.Response:
-    ctx = context(request)
-    principal = await require_principal(request, ctx.accounts)
-    require_role(principal, frozenset({Role.PAD}))
-    body = rq.RATING.parse(await request.read())
-    assert principal.window is not None  # pads are always bound to a window
-    command = c.RecordRating(
-        ticket_id=body["ticket"],
-        window=principal.window,
-        level=Level(body["level"]),
-        tags=tuple(body.get("tags", ())),
-        comment=body.get("comment"),
-        channel=Channel(body.get("channel", Channel.HALL_TABLET)),
-        device=actor(principal),
-    )
-    return reply(await ctx.service.execute(command, _rating_answer), status=201)
-
-
-def _rating_answer(hall: Hall, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
-    rating = outcome.events[-1]
-    assert isinstance(rating, RatingRecorded) and outcome.ticket_id is not None
-    return {
-        "rating": {
-            "ticket": rating.ticket_id,
-            "window": rating.window,
-            "service": rating.service,
-            "level": rating.level,
-            "tags": list(rating.tags),
-            "channel": rating.channel,
-            "recorded_at": wire.when(rating.at, hall),
-        },
-        "ticket": wire.ticket(hall, hall.tickets[outcome.ticket_id]),
-    }

@@ -13,10 +13,13 @@ from queue_server.service import ServiceUnavailable
 from queue_server.web import (
     api,
     appointments,
+    cases,
     devices,
     metrics,
     openapi,
     pages,
+    ratings,
+    reports,
     stream,
     voice_routes,
 )
@@ -96,6 +99,9 @@ def create_app(ctx: Context) -> web.Application:
     app[CONTEXT] = ctx
     app.add_routes(api.routes)
     app.add_routes(appointments.routes)
+    app.add_routes(ratings.routes)
+    app.add_routes(cases.routes)
+    app.add_routes(reports.routes)
     app.add_routes(devices.routes)
     app.add_routes(stream.routes)
     app.add_routes(metrics.routes)

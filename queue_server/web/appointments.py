@@ -16,6 +16,7 @@ from queue_server.web import requests as rq
 from queue_server.web.api import ticket_answer
 from queue_server.web.auth import ISSUERS, SUPERVISORS, actor, require_principal, require_role
 from queue_server.web.context import context
+from queue_server.web.ratings import with_rating_key
 from queue_server.web.replies import reply
 
 routes = web.RouteTableDef()
@@ -89,4 +90,5 @@ async def check_in(request: web.Request) -> web.Response:
         device=actor(principal),
         idempotency_key=body.get("idempotency_key"),
     )
-    return reply(await ctx.service.execute(command, ticket_answer), status=201)
+    answer = await ctx.service.execute(command, ticket_answer)
+    return reply(with_rating_key(ctx, answer), status=201)

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from queue_server.accounts import AccountStore
 from queue_server.hub import Hub
+from queue_server.ratings.protect import RaterVault
 from queue_server.service import HallService
 from queue_server.store.eventlog import EventLog
 
@@ -19,6 +20,8 @@ class Context:
     accounts: AccountStore
     journal: EventLog
     id_secret: bytes  # keys the hash of citizens' ID numbers
+    rating_secret: bytes  # keys the rating key printed in a ticket's QR code
+    raters: RaterVault  # seals the identity of raters before it reaches the journal
 
 
 CONTEXT = web.AppKey("context", Context)

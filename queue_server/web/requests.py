@@ -39,7 +39,14 @@ class TextList:
     max_items: int
 
 
-Kind = Text | Integer | TextList
+@dataclass(frozen=True)
+class Nested:
+    """An object field with fields of its own."""
+
+    shape: Shape
+
+
+Kind = Text | Integer | TextList | Nested
 
 
 @dataclass(frozen=True)
@@ -57,20 +64,23 @@ class Shape:
                 data = json.loads(raw)
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise InvalidRequest("body", f"not valid JSON ({exc})") from exc
+        return self.check(data, "body")
+
+    def check(self, data: Any, where: str, prefix: str = "") -> dict[str, Any]:
         if not isinstance(data, dict):
-            raise InvalidRequest("body", "must be a JSON object")
+            raise InvalidRequest(where, "must be a JSON object")
         for name in data:
             if name not in self.required and name not in self.optional:
-                raise InvalidRequest(name, "unknown field")
+                raise InvalidRequest(prefix + name, "unknown field")
         for name in self.required:
             if name not in data:
-                raise InvalidRequest(name, "is required")
+                raise InvalidRequest(prefix + name, "is required")
         checked: dict[str, Any] = {}
         for name, value in data.items():
             kind = self.required.get(name) or self.optional[name]
             if value is None and name in self.optional:
                 continue
-            checked[name] = _check(name, kind, value)
+            checked[name] = _check(prefix + name, kind, value)
         return checked
 
 
@@ -81,6 +91,8 @@ def shape(required: Mapping[str, Kind] | None = None, **optional: Kind) -> Shape
 def _check(name: str, kind: Kind, value: Any) -> Any:
     if isinstance(kind, Text):
         return _text(name, kind, value)
+    if isinstance(kind, Nested):
+        return kind.shape.check(value, name, f"{name}.")
     if isinstance(kind, Integer):
         if not isinstance(value, int) or isinstance(value, bool):
             raise InvalidRequest(name, "must be a whole number")
@@ -155,12 +167,36 @@ TRANSFER = shape(service=ID, window=ID)
 PAUSE = shape({"reason": Text(max_length=200)})
 TICKET_REF = shape({"ticket": Text(max_length=64)})
 CANCEL = shape({"reason": Text(max_length=200)})
+# Who rated, when the citizen gives it (real-name rating): sealed before it is journalled.
+RATER = shape(
+    name=Text(max_length=64),
+    id_type=Text(max_length=16),
+    id_number=Text(max_length=32, pattern=r"[0-9A-Za-z]+"),
+    credit_code=Text(max_length=18, pattern=r"[0-9A-Z]{18}"),
+    phone=Text(max_length=20, pattern=r"\+?[0-9 -]+"),
+    agent=Text(max_length=64),
+)
 RATING = shape(
     {"ticket": Text(max_length=64), "level": Integer(1, 5)},
     tags=TextList(Text(max_length=3, pattern=r"[0-9]{3}"), max_items=8),
     comment=Text(max_length=500, min_length=0),
     channel=Integer(1, 7),
+    rater=Nested(RATER),
 )
+RATING_KEY = Text(max_length=32, pattern=r"[A-Za-z0-9_=-]+")
+PHONE_RATING = shape(
+    {"key": RATING_KEY, "level": Integer(1, 5)},
+    tags=TextList(Text(max_length=3, pattern=r"[0-9]{3}"), max_items=8),
+    comment=Text(max_length=500, min_length=0),
+)
+CASE_STEP = shape({"note": Text(max_length=500)})
+FOLLOW_UP = shape(
+    {"level": Integer(1, 5)},
+    tags=TextList(Text(max_length=3, pattern=r"[0-9]{3}"), max_items=8),
+    comment=Text(max_length=500, min_length=0),
+    channel=Integer(1, 7),
+)
+HAND_OVER = shape({"reason": Text(max_length=100)})
 CHECK_IN = shape(idempotency_key=Text(max_length=128))
 # A booking system's code: printed as a QR or barcode on the citizen's confirmation.
 APPOINTMENT_CODE = Text(max_length=64, min_length=4, pattern=r"[A-Za-z0-9_-]+")

@@ -112,6 +112,21 @@ async def test_read_returns_events_after_a_seq_up_to_a_limit(
     assert [e.seq for e in await log.read(after_seq, limit)] == expected
 
 
+async def test_reports_read_by_type_and_by_time(log: EventLog) -> None:
+    other = NewEvent("ticket.called", {"n": 0})
+    await log.append([issued(1), other], recorded_at="2026-11-23T01:00:00+00:00")
+    await log.append([issued(2)], recorded_at="2026-11-24T01:00:00+00:00")
+    await log.append([issued(3), other], recorded_at="2026-11-25T01:00:00+00:00")
+
+    found = await log.read_kinds(
+        ["ticket.issued"], "2026-11-23T00:00:00+00:00", "2026-11-25T00:00:00+00:00"
+    )
+    assert [e.seq for e in found] == [1, 3]
+    assert [e.seq for e in await log.read_type("ticket.issued", 1, 10)] == [3, 4]
+    assert [e.seq for e in await log.read_type("ticket.called", 0, 1)] == [2]
+    assert await log.read_kinds([], "", "9") == []
+
+
 @pytest.mark.parametrize(("after_seq", "limit"), [(-1, None), (0, -1)])
 async def test_read_refuses_negative_arguments(
     log: EventLog, after_seq: int, limit: int | None

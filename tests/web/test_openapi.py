@@ -20,8 +20,9 @@ from referencing.jsonschema import DRAFT202012
 
 from queue_server.accounts import Principal, Role
 from queue_server.accounts.principal import PERSON_ROLES, WINDOW_BOUND_ROLES
+from queue_server.domain import cases, deciding, deciding_base, deciding_ratings, ratings
 from queue_server.domain import commands as c
-from queue_server.domain import deciding, ratings
+from queue_server.ratings.protect import RaterVault
 from queue_server.web import openapi
 from queue_server.web import requests as rq
 from queue_server.web.api import _WINDOW_ACTIONS
@@ -64,7 +65,15 @@ async def test_every_route_is_documented_and_every_documented_route_exists(
 ) -> None:
     hall = await start_hall()
     server = hall.server
-    ctx = Context(server.service, server.hub, server.accounts, server.journal, b"secret")
+    ctx = Context(
+        server.service,
+        server.hub,
+        server.accounts,
+        server.journal,
+        b"secret",
+        b"rating secret",
+        RaterVault(bytes(32)),
+    )
     assert app_operations(create_app(ctx)) == documented_operations()
 
 
@@ -138,6 +147,8 @@ def values(kind: rq.Kind) -> st.SearchStrategy[Any]:
         return st.one_of(st.integers(kind.minimum - 2, kind.maximum + 2), _WRONG)
     if isinstance(kind, rq.TextList):
         return st.one_of(st.lists(values(kind.item), max_size=kind.max_items + 2), _WRONG)
+    if isinstance(kind, rq.Nested):
+        return st.one_of(bodies(kind.shape), _WRONG)
     near = [
         _TEXT,
         st.text(min_size=max(kind.min_length - 1, 0), max_size=kind.min_length + 1),
@@ -202,6 +213,10 @@ def test_document_is_valid_openapi_3_1() -> None:
     validate(DOC)
 
 
+def _tree(module: Any) -> ast.Module:
+    return ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+
+
 def _raises(tree: ast.AST, exceptions: set[str]) -> Iterator[tuple[str, str]]:
     """(exception, code) of every `raise X("code", ...)` in the tree."""
     for node in ast.walk(tree):
@@ -217,25 +232,35 @@ def _raises(tree: ast.AST, exceptions: set[str]) -> Iterator[tuple[str, str]]:
 
 
 def _domain_codes() -> dict[str, set[str]]:
-    """Each Decider method's codes, through the helpers it calls (and check_rating)."""
+    """Each decider method's codes, through the helpers it calls (and the rules it checks:
+    check_rating of ratings.py, Case.next_state of cases.py)."""
     kinds = {"NotFound", "Conflict", "InvalidRating"}
-    rating_tree = ast.parse(Path(ratings.__file__).read_text(encoding="utf-8"))
-    rating_codes = {code for _, code in _raises(rating_tree, kinds)}
-    tree = ast.parse(Path(deciding.__file__).read_text(encoding="utf-8"))
-    hall = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Decider")
+    rules = {
+        name: {code for _, code in _raises(_tree(module), kinds)}
+        for name, module in (("check_rating", ratings), ("next_state", cases))
+    }
+    deciders = {"Decider", "RatingDecider", "DeciderBase"}
+    methods = [
+        fn
+        for module in (deciding, deciding_ratings, deciding_base)
+        for node in _tree(module).body
+        if isinstance(node, ast.ClassDef) and node.name in deciders
+        for fn in node.body
+        if isinstance(fn, ast.FunctionDef)
+    ]
     direct: dict[str, set[str]] = {}
     calls: dict[str, set[str]] = {}
-    for fn in hall.body:
-        if not isinstance(fn, ast.FunctionDef):
-            continue
+    for fn in methods:
         direct[fn.name] = {code for _, code in _raises(fn, kinds)}
         calls[fn.name] = set()
         for node in ast.walk(fn):
             func = node.func if isinstance(node, ast.Call) else None
             if isinstance(func, ast.Attribute) and ast.unparse(func.value) == "self":
                 calls[fn.name].add(func.attr)
-            elif isinstance(func, ast.Name) and func.id == "check_rating":
-                direct[fn.name] |= rating_codes
+            elif isinstance(func, ast.Attribute) and func.attr in rules:
+                direct[fn.name] |= rules[func.attr]
+            elif isinstance(func, ast.Name) and func.id in rules:
+                direct[fn.name] |= rules[func.id]
 
     def closure(name: str, seen: frozenset[str] = frozenset()) -> set[str]:
         codes = set(direct.get(name, ()))
@@ -247,9 +272,8 @@ def _domain_codes() -> dict[str, set[str]]:
 
 
 def test_every_code_the_domain_raises_is_listed_with_its_status() -> None:
-    for module in (deciding, ratings):
-        tree = ast.parse(Path(module.__file__ or "").read_text(encoding="utf-8"))
-        for exception, code in _raises(tree, set(STATUS_OF)):
+    for module in (deciding, deciding_base, deciding_ratings, cases, ratings):
+        for exception, code in _raises(_tree(module), set(STATUS_OF)):
             assert code in openapi.ERRORS, code
             if code != "invalid_request":  # a rating's bad tag: 422 like any malformed body
                 assert openapi.ERRORS[code][0] == STATUS_OF[exception], code
@@ -272,14 +296,21 @@ def test_each_command_documents_exactly_the_codes_its_handler_raises() -> None:
         ("post", "/api/v1/tickets/{ticket}/pin"): c.PinTicket,
         ("post", "/api/v1/tickets/{ticket}/cancel"): c.CancelTicket,
         ("post", "/api/v1/ratings"): c.RecordRating,
+        ("post", "/api/v1/tickets/{ticket}/rating"): c.RecordRating,
+        ("post", "/api/v1/cases/{case}/follow-up"): c.RecordRating,
+        ("post", "/api/v1/alerts/{alert}/ack"): c.AcknowledgeAlert,
+        **{("post", f"/api/v1/cases/{{case}}/{a}"): c.AdvanceCase for a in cases.CASE_STEPS},
     }
     for action, (_, make) in _WINDOW_ACTIONS.items():
         command = make("1", {"reason": "r", "ticket": "t", "service": "s"}, clerk)
         commands["post", f"/api/v1/windows/{{window}}/{action}"] = type(command)
     generic = {"unauthenticated", "forbidden", "invalid_request", "unavailable"}
+    # The case routes look the case up before deciding, as its handler does.
+    looked_up = {"unknown_case"}
     for (method, path), command_type in commands.items():
         handler = deciding._HANDLERS[command_type].__name__
-        assert documented_codes(method, path) - generic == handlers[handler] - generic, path
+        extra = looked_up if "/cases/" in path else set()
+        assert documented_codes(method, path) - generic == handlers[handler] - generic | extra, path
 
 
 def test_every_listed_code_is_answered_somewhere() -> None:
@@ -370,7 +401,9 @@ async def test_roles_are_those_the_server_lets_in(start_hall: StartHall) -> None
         operation = DOC["paths"][template][method]
         if "x-roles" not in operation:
             continue
-        path = template.format(ticket=ticket, window="1", code="NOSUCHCODE")
+        path = template.format(
+            ticket=ticket, window="1", code="NOSUCHCODE", case="nope", alert="nope", staff_no="7"
+        )
         if path == "/ws":
             path = "/ws?topics=board,console"
         allowed = {Role(r) for r in operation["x-roles"]}

@@ -83,16 +83,17 @@ async def test_resume_after_seq_replays_what_was_missed(
     missed = await issue_and_call(hall, station, kiosk, 4)
     async with hall.http.ws_connect(f"{hall.url}/ws?after_seq={last}") as ws:
         replay = await until_calls(ws, 4)
-    # issued+called, then issued+finished+called three times; the board topic folds each
-    # finish into the call after it, so its seqs skip the finishes.
-    finishes = {last + 4, last + 7, last + 10}
-    expected = [seq for seq in range(last + 1, last + 12) if seq not in finishes]
+    # issued+called, then issued+finished+rating opened+called three times; the board
+    # topic folds each finish into the call after it and never carries ratings, so its
+    # seqs skip both.
+    skipped = {last + 4, last + 5, last + 8, last + 9, last + 12, last + 13}
+    expected = [seq for seq in range(last + 1, last + 15) if seq not in skipped]
     assert [m["seq"] for m in replay] == expected
     assert [m["ticket"]["number"] for m in replay if m["type"] == "ticket.called"] == missed
     # Nothing missed: nothing sent before the next change.
-    async with hall.http.ws_connect(f"{hall.url}/ws?after_seq={last + 11}") as ws:
+    async with hall.http.ws_connect(f"{hall.url}/ws?after_seq={last + 14}") as ws:
         await issue_and_call(hall, station, kiosk, 1)
-        assert (await receive(ws))["seq"] == last + 12
+        assert (await receive(ws))["seq"] == last + 15
 
 
 async def test_a_client_from_the_future_gets_a_fresh_snapshot(
@@ -119,7 +120,7 @@ async def test_replay_survives_a_restart(
         first = await receive(ws)
     # The stop took a snapshot, so this client gets a snapshot rather than a replay,
     # and the snapshot already holds the calls it missed.
-    assert first["type"] == "snapshot" and first["seq"] == seq + 6
+    assert first["type"] == "snapshot" and first["seq"] == seq + 8
     calls = [c["ticket"]["number"] for c in first["state"]["calls"]]
     assert calls[-4:] == before + after
 
@@ -140,11 +141,11 @@ async def test_replay_after_a_crash_comes_from_the_journal(
     console = f"{again.url}/ws?topics=board,console&after_seq={seq}&token={station_again}"
     async with again.http.ws_connect(console) as ws:
         replay = await until_calls(ws, 3)  # the console topic carries every change
-    assert [m["seq"] for m in replay] == list(range(seq + 1, seq + 9))
+    assert [m["seq"] for m in replay] == list(range(seq + 1, seq + 11))
     assert [m["ticket"]["number"] for m in replay if m["type"] == "ticket.called"] == missed
     async with again.http.ws_connect(f"{again.url}/ws?after_seq={seq}") as ws:
         board = await until_calls(ws, 3)  # boards get each finish folded into its call
-    assert [m["seq"] for m in board] == [seq + n for n in (1, 2, 3, 5, 6, 8)]
+    assert [m["seq"] for m in board] == [seq + n for n in (1, 2, 3, 6, 7, 10)]
     assert [m.get("finished", {}).get("number") for m in board if "window" in m] == [
         None,
         "A001",

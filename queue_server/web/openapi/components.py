@@ -6,6 +6,8 @@ from queue_server import wire
 from queue_server.domain.events import EVENT_TYPES
 from queue_server.domain.hall import MissedPolicy, ServiceKind, WindowKind
 from queue_server.domain.model import Priority, TicketState, WindowState
+from queue_server.web.openapi.rating_components import rating_schemas
+from queue_server.web.openapi.report_components import report_schemas
 from queue_server.web.openapi.schema import (
     Json,
     _array,
@@ -74,16 +76,22 @@ def answer_schemas() -> dict[str, Json]:
                 description="Staff views only (console topic, staff tokens): the username "
                 "signed in, so a console can recognise its own window.",
             ),
+            "rating": _nullable(_ref("OpenRating")),
         },
         contract=["id", "label", "floor", "kind", "services", "state", "ticket"],
-        optional=["clerk_username"],
+        optional=["clerk_username", "rating"],
     )
     ticket_view = _object(
         {
             "ticket": _ref("Ticket"),
             "ahead": {"type": "integer", "minimum": 0},
             "eta_minutes": {"type": "number", "minimum": 0},
+            "rating_key": _string(
+                description="Only to the ticket's issuer: the key its QR carries (`/t/{id}?k=`) "
+                "so that only the holder can rate on the phone."
+            ),
         },
+        optional=["rating_key"],
         description="A ticket and its place in the queue.",
     )
     service = _object(
@@ -167,11 +175,17 @@ def answer_schemas() -> dict[str, Json]:
         "reason": _string(nullable=True),
         "to_service": _string(),
         "to_window": _string(nullable=True),
-        "change": _enum(["opened", "paused", "resumed", "closed"]),
+        "change": _enum(["opened", "paused", "resumed", "closed", "handed_over"]),
+        "from": _nullable(_ref("ClerkCard")),
+        "rating": _ref("RatingView"),
+        "case": _ref("Case"),
+        "alert": _ref("Alert"),
+        "action": _string(),
+        "stage": _string(),
         "level": {"type": "integer"},
         "tags": _array(_string()),
         "service": _string(),
-        "clerk": _string(nullable=True),
+        "clerk": _string(nullable=True, description="rating.recorded: the clerk's username."),
         "channel": {"type": "integer"},
         "comment": _string(nullable=True),
         "device": _string(),
@@ -198,25 +212,22 @@ def answer_schemas() -> dict[str, Json]:
                 "held": _array(_ref("Ticket")),
                 "missed": _array(_ref("Ticket")),
                 "waiting": _map({"type": "integer"}),
-            }
+                "today": _nullable(_ref("ClerkToday")),
+            },
+            optional=["today"],
         ),
         "RatingAnswer": _object(
             {
-                "rating": _object(
-                    {
-                        "ticket": _string(description="The ticket's id."),
-                        "window": _string(),
-                        "service": _string(description="The service rated."),
-                        "level": {"type": "integer", "minimum": 1, "maximum": 5},
-                        "tags": _array(_string()),
-                        "channel": {"type": "integer", "minimum": 1, "maximum": 7},
-                        "recorded_at": _when(),
-                    }
-                ),
+                "rating": _ref("RatingView"),
                 "ticket": _ref("Ticket"),
+                "case": _string(description="The follow-up case a 差评 opened."),
             },
-            description="The rating as recorded, and the ticket rated.",
+            optional=["ticket", "case"],
+            description="The rating as recorded, the ticket rated (while the hall still keeps "
+            "it: the business day) and, for a 差评, its case.",
         ),
+        **rating_schemas(),
+        **report_schemas(),
         "BoardState": _object(
             {
                 "hall": _string(description="The hall's name."),

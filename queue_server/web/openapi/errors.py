@@ -40,6 +40,18 @@ ERRORS: Mapping[str, tuple[int, str]] = {
     "invalid_transfer": (409, "A transfer to the window the ticket is at."),
     "not_served": (409, "The ticket has not been served at the pad's window."),
     "already_rated": (409, "This service of the ticket has been rated already."),
+    "rating_closed": (
+        409,
+        "No rating is open for this service now: the pad's time (key pads about 10 s, touch "
+        "pads about 60 s after the rating opened) or the phone's days have passed.",
+    ),
+    "follow_up_not_allowed": (409, "A 追评 is taken once, only after the 差评 was put right."),
+    "nothing_to_rate": (409, "The window has finished no service that is still unrated."),
+    "already_yours": (409, "The clerk taking over is the one signed in there already."),
+    "unknown_case": (404, "No such 差评 case."),
+    "invalid_case_action": (409, "The case is not in a state that allows this step."),
+    "unknown_alert": (404, "No such alert."),
+    "no_photo": (404, "The hall has no photo of this clerk."),
     "unknown_appointment": (404, "No appointment has this code."),
     "invalid_slot": (409, "The slot ends before it starts."),
     "appointment_exists": (409, "The code is already used by a different appointment."),

@@ -258,25 +258,6 @@ OPERATIONS: Mapping[tuple[str, str], Op] = {
         "The clerk signs out. Closing a closed window changes nothing.",
         "window_busy",
     ),
-    ("post", "/api/v1/ratings"): Op(
-        "Rate a service (好差评)",
-        "Level 5 = 非常满意 … 1 = 非常不满意; `tags` are the national reason codes of that "
-        'level as strings (`"115"`), each at most once; a tag of another level is 422 '
-        "`invalid_request`. The pad's own window is the one rated.",
-        tag="ratings",
-        roles=frozenset({Role.PAD}),
-        body=rq.RATING,
-        answer=_ref("RatingAnswer"),
-        status=201,
-        errors=(
-            "reason_required",
-            "unknown_window",
-            "unknown_ticket",
-            "not_served",
-            "already_rated",
-        ),
-        writes=True,
-    ),
     ("get", "/ws"): Op(
         "The event stream (WebSocket)",
         "Upgrades to a WebSocket. Without `after_seq` the first message is a `StreamSnapshot`; "

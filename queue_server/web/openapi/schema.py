@@ -77,6 +77,8 @@ def kind_schema(kind: rq.Kind) -> Json:
         return {"type": "integer", "minimum": kind.minimum, "maximum": kind.maximum}
     if isinstance(kind, rq.TextList):
         return {"type": "array", "maxItems": kind.max_items, "items": kind_schema(kind.item)}
+    if isinstance(kind, rq.Nested):
+        return shape_schema(kind.shape)
     if kind.choices:
         return {"type": "string", "enum": list(kind.choices)}
     schema: Json = {"type": "string", "minLength": kind.min_length, "maxLength": kind.max_length}

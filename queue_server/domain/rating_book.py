@@ -1,0 +1,180 @@
+"""What the hall keeps about 好差评 between events: open ratings, rateable services, cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any
+
+from queue_server.domain.cases import Case
+from queue_server.domain.ratings import (
+    Channel,
+    Level,
+    RatingRecord,
+    ServedService,
+    Stage,
+)
+from queue_server.domain.records import Alert, OpenRating
+
+ServedKey = tuple[str, str]  # (ticket id, "service@window")
+_RATEABLE_KEYS = (
+    "ticket_id",
+    "ticket_number",
+    "service",
+    "window",
+    "clerk",
+    "staff_no",
+    "clerk_name",
+    "served_at",
+    "rating_id",
+)
+
+
+@dataclass
+class Rateable:
+    """A finished service that may still be rated (by phone or by default), and its rating."""
+
+    served: ServedService
+    rating_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.served
+        return {
+            "ticket_id": s.ticket_id,
+            "ticket_number": s.ticket_number,
+            "service": s.service,
+            "window": s.window,
+            "clerk": s.clerk,
+            "staff_no": s.staff_no,
+            "clerk_name": s.clerk_name,
+            "served_at": s.served_at.isoformat(),
+            "rating_id": self.rating_id,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Rateable:
+        values = dict(raw)
+        rating_id = values.pop("rating_id")
+        values["served_at"] = dt.datetime.fromisoformat(values["served_at"])
+        return cls(ServedService(**values), rating_id)
+
+
+class RatingBook:
+    """Open ratings per window, recently served services, the 差评 and their cases, alerts.
+
+    Served services are kept for `keep_days` so the phone page and default ratings can still
+    find them; 差评 ratings and cases are kept for good (they are rare and must be followed).
+    """
+
+    def __init__(self) -> None:
+        self.open: dict[str, OpenRating] = {}  # window -> its open rating
+        self.rateable: dict[ServedKey, Rateable] = {}
+        self.records: dict[str, RatingRecord] = {}  # 差评 and their 追评, by rating id
+        self.cases: dict[str, Case] = {}
+        self.case_of_rating: dict[str, str] = {}
+        self.alerts: dict[str, Alert] = {}
+
+    def prune(self, today: dt.date, keep_days: int, tz: dt.tzinfo) -> None:
+        """Forget services served more than `keep_days` before `today` and old, seen alerts."""
+        oldest = today - dt.timedelta(days=keep_days)
+        self.rateable = {
+            k: v
+            for k, v in self.rateable.items()
+            if v.served.served_at.astimezone(tz).date() >= oldest
+        }
+        self.alerts = {
+            k: a
+            for k, a in self.alerts.items()
+            if a.acknowledged_at is None or a.acknowledged_at.astimezone(tz).date() >= oldest
+        }
+
+    def latest_unrated(self, window: str) -> Rateable | None:
+        found = [
+            r for r in self.rateable.values() if r.served.window == window and r.rating_id is None
+        ]
+        return max(found, key=lambda r: r.served.served_at, default=None)
+
+    def case_for_ticket(self, ticket_id: str) -> Case | None:
+        """The newest case about a rating of this ticket, if any."""
+        found = [
+            c
+            for c in self.cases.values()
+            if self.records[c.rating_id].served.ticket_id == ticket_id
+        ]
+        return max(found, key=lambda c: c.opened_at, default=None)
+
+    def strike(self, rating_id: str, reason: str) -> None:
+        self.records[rating_id] = replace(
+            self.records[rating_id], struck=True, strike_reason=reason
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "open": {w: r.to_dict() for w, r in self.open.items()},
+            "rateable": [r.to_dict() for r in self.rateable.values()],
+            "records": [record_to_dict(r) for r in self.records.values()],
+            "cases": [c.to_dict() for c in self.cases.values()],
+            "alerts": [a.to_dict() for a in self.alerts.values()],
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> RatingBook:
+        book = cls()
+        book.open = {w: OpenRating.from_dict(r) for w, r in raw["open"].items()}
+        for item in raw["rateable"]:
+            rateable = Rateable.from_dict(item)
+            book.rateable[(rateable.served.ticket_id, rateable.served.occurrence)] = rateable
+        for item in raw["records"]:
+            record = record_from_dict(item)
+            book.records[record.id] = record
+        for item in raw["cases"]:
+            case = Case.from_dict(item)
+            book.cases[case.id] = case
+            book.case_of_rating[case.rating_id] = case.id
+        for item in raw["alerts"]:
+            alert = Alert.from_dict(item)
+            book.alerts[alert.id] = alert
+        return book
+
+
+def record_to_dict(r: RatingRecord) -> dict[str, Any]:
+    return {
+        **Rateable(r.served).to_dict(),
+        "id": r.id,
+        "service_name": r.service_name,
+        "stage": str(r.stage),
+        "level": int(r.level),
+        "tags": list(r.tags),
+        "comment": r.comment,
+        "channel": int(r.channel),
+        "device": r.device,
+        "rated_at": r.rated_at.isoformat(),
+        "follow_up": r.follow_up,
+        "default": r.default,
+        "struck": r.struck,
+        "strike_reason": r.strike_reason,
+        "rater": r.rater,
+        "case_no": r.case_no,
+    }
+
+
+def record_from_dict(raw: dict[str, Any]) -> RatingRecord:
+    served = Rateable.from_dict({k: raw[k] for k in _RATEABLE_KEYS}).served
+    return RatingRecord(
+        id=raw["id"],
+        served=served,
+        service_name=raw["service_name"],
+        stage=Stage(raw["stage"]),
+        level=Level(raw["level"]),
+        tags=tuple(raw["tags"]),
+        comment=raw["comment"],
+        channel=Channel(raw["channel"]),
+        device=raw["device"],
+        rated_at=dt.datetime.fromisoformat(raw["rated_at"]),
+        follow_up=raw["follow_up"],
+        default=raw["default"],
+        struck=raw["struck"],
+        strike_reason=raw["strike_reason"],
+        rater=raw["rater"],
+        case_no=raw["case_no"],
+    )

@@ -1,0 +1,1 @@
+"""The 好差评 back office: holiday calendars, figures, CSV export and the upstream outbox."""

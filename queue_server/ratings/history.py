@@ -1,0 +1,125 @@
+"""Rating records and served services read back out of the journal, for reports and upstream."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from queue_server.domain import events as e
+from queue_server.domain.applying_ratings import rating_record
+from queue_server.domain.cases import CaseState
+from queue_server.domain.ratings import RatingRecord, ServedService
+from queue_server.domain.state import Hall
+from queue_server.ratings.protect import RaterVault
+from queue_server.ratings.upstream.base import UpstreamItem
+from queue_server.store.eventlog import EventLog, StoredEvent
+
+_KINDS = (e.TicketFinished.type, e.RatingRecorded.type, e.CaseOpened.type, e.CaseAdvanced.type)
+
+
+@dataclass(frozen=True)
+class RatingHistory:
+    """What the journal says about the services of some days and their ratings."""
+
+    served: list[ServedService]
+    ratings: list[RatingRecord]
+
+
+def day_bounds(first: dt.date, last: dt.date, tz: dt.tzinfo) -> tuple[str, str]:
+    """The journal's `recorded_at` range (UTC ISO) of the local days `first` to `last`."""
+    start = dt.datetime.combine(first, dt.time(), tz).astimezone(dt.UTC)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tz).astimezone(dt.UTC)
+    return start.isoformat(), end.isoformat()
+
+
+async def read_history(
+    journal: EventLog, hall: Hall, first: dt.date, last: dt.date, *, grace_days: int = 0
+) -> RatingHistory:
+    """Services finished and ratings given on the local days `first` to `last`, and on
+    `grace_days` more (a service may still be rated on the phone for a few days).
+
+    Ratings struck on appeal come back struck, whenever the appeal was decided (up to now).
+    """
+    since, until = day_bounds(first, last + dt.timedelta(days=grace_days), hall.tz)
+    stored = await journal.read_kinds(_KINDS, since, until)
+    history = build_history(hall, stored)
+    later = await journal.read_kinds((e.CaseOpened.type, e.CaseAdvanced.type), until, _FAR_FUTURE)
+    return _with_strikes(history, [*stored, *later])
+
+
+_FAR_FUTURE = "9999-12-31T00:00:00+00:00"
+
+
+def build_history(hall: Hall, stored: Iterable[StoredEvent]) -> RatingHistory:
+    served: list[ServedService] = []
+    ratings: list[RatingRecord] = []
+    for item in stored:
+        event = e.decode_event(item.type, item.data)
+        if isinstance(event, e.TicketFinished):
+            served.append(_served(hall, event))
+        elif isinstance(event, e.RatingRecorded):
+            ratings.append(rating_record(hall, event))
+    return RatingHistory(served, ratings)
+
+
+def rating_records(hall: Hall, stored: Iterable[StoredEvent]) -> list[tuple[int, RatingRecord]]:
+    """The rating events among `stored`, with their journal seq (for the upstream outbox)."""
+    return [
+        (item.seq, rating_record(hall, event))
+        for item in stored
+        if isinstance(event := e.decode_event(item.type, item.data), e.RatingRecorded)
+    ]
+
+
+def _served(hall: Hall, event: e.TicketFinished) -> ServedService:
+    ticket = hall.tickets.get(event.ticket_id)
+    return ServedService(
+        ticket_id=event.ticket_id,
+        ticket_number=ticket.number if ticket else "",
+        service=event.service,
+        window=event.window,
+        clerk=event.clerk,
+        staff_no=event.staff_no,
+        clerk_name=event.clerk_name,
+        served_at=event.at,
+    )
+
+
+def _with_strikes(history: RatingHistory, stored: Iterable[StoredEvent]) -> RatingHistory:
+    rating_of_case: dict[str, str] = {}
+    struck: dict[str, str] = {}
+    for item in stored:
+        if item.type == e.CaseOpened.type:
+            rating_of_case[item.data["case_id"]] = item.data["rating_id"]
+        elif item.type == e.CaseAdvanced.type and item.data["state"] == CaseState.STRUCK:
+            # A case opens with its rating, so a rating in the range has its case there too.
+            case_rating = rating_of_case.get(item.data["case_id"])
+            if case_rating is not None:
+                struck[case_rating] = item.data["note"]
+    ratings = [
+        dataclasses.replace(r, struck=True, strike_reason=struck[r.id]) if r.id in struck else r
+        for r in history.ratings
+    ]
+    return RatingHistory(history.served, ratings)
+
+
+class JournalRatings:
+    """The upstream outbox's source: rating events after a seq, the rater opened for sending."""
+
+    def __init__(self, journal: EventLog, hall: Callable[[], Hall], raters: RaterVault) -> None:
+        self._journal = journal
+        self._hall = hall
+        self._raters = raters
+
+    async def after(self, seq: int, limit: int) -> list[UpstreamItem]:
+        stored = await self._journal.read_type(e.RatingRecorded.type, seq, limit)
+        return [
+            UpstreamItem(
+                record=record,
+                rater=self._raters.open(record.rater) if record.rater else None,
+                seq=at,
+            )
+            for at, record in rating_records(self._hall(), stored)
+        ]

@@ -1,0 +1,94 @@
+"""The monthly clerk assessment sheet (月度考核): volume, handling, ratings, pauses, attendance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from queue_server.reports.facts import Card, Facts
+from queue_server.reports.periods import Period
+from queue_server.reports.tally import RatingCounts, mean, rate, rounded, tally
+
+
+@dataclass(frozen=True)
+class ClerkAssessment:
+    clerk: str  # the user name
+    name: str | None
+    staff_no: str | None
+    days_present: int  # days with a sign-in (a window opened or taken over, 替岗)
+    working_days: int | None  # working days of the month by the hall's calendar
+    served: int
+    missed: int
+    handling_mean: float | None
+    pause_minutes: float
+    ratings: RatingCounts
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return rate(self.days_present, self.working_days or 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "clerk": self.clerk,
+            "name": self.name,
+            "staff_no": self.staff_no,
+            "days_present": self.days_present,
+            "working_days": self.working_days,
+            "attendance_rate": self.attendance_rate,
+            "served": self.served,
+            "missed": self.missed,
+            "handling_minutes": {"mean": self.handling_mean},
+            "pause_minutes": self.pause_minutes,
+            **self.ratings.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class AssessmentSheet:
+    period: Period
+    rows: tuple[ClerkAssessment, ...]  # sorted by 工号, then user name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"period": self.period.to_dict(), "rows": [row.to_dict() for row in self.rows]}
+
+
+def assessment_sheet(
+    facts: Facts,
+    period: Period,
+    *,
+    tz: dt.tzinfo,
+    is_working_day: Callable[[dt.date], bool] | None = None,
+) -> AssessmentSheet:
+    """One row per clerk seen in `facts` (work done at a window opened by its station, with
+    no clerk, is in no row). `is_working_day` (the hall's calendar) gives `working_days`."""
+    days: dict[str, set[dt.date]] = {}
+    for clerk, when in facts.sign_ins:
+        days.setdefault(clerk, set()).add(when.astimezone(tz).date())
+    clerks = set(days) | set(facts.cards)
+    for found in (facts.served, facts.marks, facts.paused, facts.ratings):
+        clerks |= {x.clerk for x in found if x.clerk}
+    working = None
+    if is_working_day is not None:
+        every = (period.first + dt.timedelta(days=n) for n in range(period.days))
+        working = sum(1 for day in every if is_working_day(day))
+
+    def row(clerk: str) -> ClerkAssessment:
+        card = facts.cards.get(clerk, Card(None, None))
+        served = [s for s in facts.served if s.clerk == clerk]
+        return ClerkAssessment(
+            clerk=clerk,
+            name=card.name,
+            staff_no=card.staff_no,
+            days_present=len(days.get(clerk, ())),
+            working_days=working,
+            served=len(served),
+            missed=sum(1 for m in facts.marks if m.clerk == clerk and m.kind == "missed"),
+            handling_mean=mean([m for s in served if (m := s.minutes) is not None]),
+            pause_minutes=rounded(sum(p.minutes for p in facts.paused if p.clerk == clerk)) or 0.0,
+            ratings=tally(r for r in facts.ratings if r.clerk == clerk),
+        )
+
+    rows = sorted((row(c) for c in clerks), key=lambda r: (r.staff_no or "", r.clerk))
+    return AssessmentSheet(period, tuple(rows))

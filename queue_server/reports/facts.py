@@ -1,0 +1,267 @@
+"""What happened in a period, as plain facts walked out of the journal's events (pure)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from queue_server.domain import events as e
+
+
+@dataclass(frozen=True)
+class Issued:
+    service: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Wait:
+    """A ticket's wait from its issue to its first call."""
+
+    service: str  # the service it was issued for
+    window: str  # where it was first called
+    clerk: str | None  # who was signed in there
+    issued_at: dt.datetime
+    called_at: dt.datetime
+
+    @property
+    def minutes(self) -> float:
+        return (self.called_at - self.issued_at).total_seconds() / 60
+
+
+@dataclass(frozen=True)
+class Served:
+    """One service occurrence: a ticket finished at a window (a routed ticket has several)."""
+
+    service: str
+    window: str
+    clerk: str | None
+    began: dt.datetime | None  # its start, else its call; None when before the period
+    at: dt.datetime
+
+    @property
+    def minutes(self) -> float | None:
+        return None if self.began is None else (self.at - self.began).total_seconds() / 60
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A ticket marked missed (过号), held (挂起) or transferred (转办) at a window."""
+
+    kind: str  # "missed", "held" or "transferred"
+    service: str  # the service it was at (before a transfer)
+    window: str
+    clerk: str | None
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A window open (signed in) or paused from `start` to `end`, under one clerk."""
+
+    window: str
+    clerk: str | None
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def minutes(self) -> float:
+        return (self.end - self.start).total_seconds() / 60
+
+
+@dataclass(frozen=True)
+class Rated:
+    """A rating that counts: not struck; counted in the period of the service it rates."""
+
+    service: str
+    window: str
+    clerk: str | None
+    served_at: dt.datetime
+    level: int
+    default: bool
+    follow_up: bool
+
+
+@dataclass(frozen=True)
+class Card:
+    """亮身份: a clerk's display name and 工号, as last seen in the period."""
+
+    name: str | None
+    staff_no: str | None
+
+
+@dataclass
+class Facts:
+    issued: list[Issued] = field(default_factory=list)
+    waits: list[Wait] = field(default_factory=list)
+    served: list[Served] = field(default_factory=list)
+    marks: list[Mark] = field(default_factory=list)
+    opened: list[Segment] = field(default_factory=list)
+    paused: list[Segment] = field(default_factory=list)
+    sign_ins: list[tuple[str, dt.datetime]] = field(default_factory=list)  # (clerk, when)
+    ratings: list[Rated] = field(default_factory=list)
+    cards: dict[str, Card] = field(default_factory=dict)
+
+
+@dataclass
+class _Ticket:
+    service: str
+    issued_at: dt.datetime | None
+    called: bool = False
+    called_at: dt.datetime | None = None
+    started_at: dt.datetime | None = None
+
+
+@dataclass
+class _Window:
+    clerk: str | None = None
+    open_since: dt.datetime | None = None
+    paused_since: dt.datetime | None = None
+
+
+class _Walk:
+    """Replays the events of [start, end) into Facts; the end closes what is still open."""
+
+    def __init__(self, start: dt.datetime, end: dt.datetime) -> None:
+        self.start = start
+        self.end = end
+        self.facts = Facts()
+        self.tickets: dict[str, _Ticket] = {}
+        self.windows: dict[str, _Window] = {}
+
+    def ticket(self, ticket_id: str) -> _Ticket:
+        # A ticket issued before the period (a window open overnight): its issue is unknown.
+        return self.tickets.setdefault(ticket_id, _Ticket(service="", issued_at=None))
+
+    def window(self, window_id: str) -> _Window:
+        found = self.windows.get(window_id)
+        if found is None:
+            # First seen doing something: it was open since before the period began.
+            found = self.windows[window_id] = _Window(open_since=self.start)
+        return found
+
+    def card(self, clerk: str | None, name: str | None, staff_no: str | None) -> None:
+        if clerk is not None:
+            old = self.facts.cards.get(clerk, Card(None, None))
+            self.facts.cards[clerk] = Card(name or old.name, staff_no or old.staff_no)
+
+    def close_pause(self, window_id: str, at: dt.datetime) -> None:
+        window = self.window(window_id)
+        if window.paused_since is not None:
+            self.facts.paused.append(Segment(window_id, window.clerk, window.paused_since, at))
+            window.paused_since = None
+
+    def close_open(self, window_id: str, at: dt.datetime) -> None:
+        window = self.window(window_id)
+        if window.open_since is not None:
+            self.facts.opened.append(Segment(window_id, window.clerk, window.open_since, at))
+            window.open_since = None
+
+    def step(self, ev: e.Event) -> None:
+        facts = self.facts
+        if isinstance(ev, e.TicketIssued):
+            self.tickets[ev.ticket_id] = _Ticket(ev.service, ev.at)
+            facts.issued.append(Issued(ev.service, ev.at))
+        elif isinstance(ev, e.TicketCalled):
+            ticket = self.ticket(ev.ticket_id)
+            if not ticket.called and ticket.issued_at is not None:
+                clerk = self.window(ev.window).clerk
+                facts.waits.append(Wait(ticket.service, ev.window, clerk, ticket.issued_at, ev.at))
+            ticket.called = True
+            ticket.called_at, ticket.started_at = ev.at, None
+        elif isinstance(ev, e.TicketStarted):
+            self.ticket(ev.ticket_id).started_at = ev.at
+        elif isinstance(ev, e.TicketFinished):
+            ticket = self.ticket(ev.ticket_id)
+            clerk = ev.clerk if ev.clerk is not None else self.window(ev.window).clerk
+            self.card(ev.clerk, ev.clerk_name, ev.staff_no)
+            began = ticket.started_at or ticket.called_at
+            service = ev.service or ticket.service
+            facts.served.append(Served(service, ev.window, clerk, began, ev.at))
+            if ev.next_service is not None:
+                ticket.service = ev.next_service
+        elif isinstance(ev, e.TicketMissed | e.TicketHeld | e.TicketTransferred):
+            ticket = self.ticket(ev.ticket_id)
+            kind = {e.TicketMissed: "missed", e.TicketHeld: "held"}.get(type(ev), "transferred")
+            clerk = self.window(ev.window).clerk
+            facts.marks.append(Mark(kind, ticket.service, ev.window, clerk, ev.at))
+            if isinstance(ev, e.TicketTransferred):
+                ticket.service = ev.to_service
+        elif isinstance(ev, e.WindowOpened):
+            if ev.window in self.windows:  # opened again without a close: end what was
+                self.close_pause(ev.window, ev.at)
+                self.close_open(ev.window, ev.at)
+            self.windows[ev.window] = _Window(clerk=ev.clerk, open_since=ev.at)
+            self.card(ev.clerk, ev.clerk_name, ev.staff_no)
+            if ev.clerk is not None:
+                facts.sign_ins.append((ev.clerk, ev.at))
+        elif isinstance(ev, e.WindowHandedOver):
+            window = self.window(ev.window)
+            paused = window.paused_since is not None
+            self.close_pause(ev.window, ev.at)
+            self.close_open(ev.window, ev.at)
+            window.clerk, window.open_since = ev.clerk, ev.at
+            window.paused_since = ev.at if paused else None
+            self.card(ev.clerk, ev.clerk_name, ev.staff_no)
+            self.card(ev.from_clerk, ev.from_clerk_name, ev.from_staff_no)
+            facts.sign_ins.append((ev.clerk, ev.at))
+        elif isinstance(ev, e.WindowPaused):
+            window = self.window(ev.window)
+            window.paused_since = window.paused_since or ev.at
+        elif isinstance(ev, e.WindowResumed):
+            window = self.window(ev.window)
+            if window.paused_since is None:  # paused since before the period began
+                window.paused_since = self.start
+            self.close_pause(ev.window, ev.at)
+        elif isinstance(ev, e.WindowClosed):
+            self.close_pause(ev.window, ev.at)
+            self.close_open(ev.window, ev.at)
+            self.windows[ev.window] = _Window()
+        elif isinstance(ev, e.RatingRecorded):
+            self.card(ev.clerk, ev.clerk_name, ev.staff_no)
+
+    def finish(self) -> Facts:
+        for window_id in sorted(self.windows):
+            self.close_pause(window_id, self.end)
+            self.close_open(window_id, self.end)
+        return self.facts
+
+
+def walk(
+    events: Iterable[e.Event],
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    ratings: Iterable[e.RatingRecorded] = (),
+    struck: frozenset[str] = frozenset(),
+) -> Facts:
+    """The facts of the period [start, end), from its events in journal order.
+
+    `end` is the period's end, or now for a period still running: pauses and windows still
+    open are counted up to it. `ratings` may reach past the period (a phone rating given a
+    few days later): a rating counts when the service it rates was finished in the period,
+    and never when its id is in `struck` (a 差评 struck on appeal).
+    """
+    walker = _Walk(start, end)
+    for ev in events:
+        if start <= ev.at < end:
+            walker.step(ev)
+    facts = walker.finish()
+    for rating in ratings:
+        served_at = rating.served_at or rating.at
+        if rating.rating_id in struck or not start <= served_at < end:
+            continue
+        walker.card(rating.clerk, rating.clerk_name, rating.staff_no)
+        facts.ratings.append(
+            Rated(
+                service=rating.service,
+                window=rating.window,
+                clerk=rating.clerk,
+                served_at=served_at,
+                level=rating.level,
+                default=rating.default,
+                follow_up=rating.follow_up,
+            )
+        )
+    return facts

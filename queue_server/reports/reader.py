@@ -1,0 +1,92 @@
+"""The reports' one reader of the journal: a period's events decoded into Facts."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Iterable
+
+from queue_server.domain import events as e
+from queue_server.domain.cases import CaseState
+from queue_server.ratings.history import day_bounds
+from queue_server.reports.facts import Facts, walk
+from queue_server.reports.periods import Period
+from queue_server.store.eventlog import EventLog, StoredEvent
+
+TICKET_KINDS = (
+    e.TicketIssued.type,
+    e.TicketCalled.type,
+    e.TicketStarted.type,
+    e.TicketFinished.type,
+    e.TicketMissed.type,
+    e.TicketHeld.type,
+    e.TicketTransferred.type,
+    e.WindowOpened.type,
+    e.WindowPaused.type,
+    e.WindowResumed.type,
+    e.WindowClosed.type,
+    e.WindowHandedOver.type,
+)
+_CASE_KINDS = (e.CaseOpened.type, e.CaseAdvanced.type)
+_FAR_FUTURE = "9999-12-31T00:00:00+00:00"
+
+
+async def read_facts(
+    journal: EventLog,
+    period: Period,
+    *,
+    tz: dt.tzinfo,
+    now: dt.datetime | None = None,
+    grace_days: int = 0,
+) -> Facts:
+    """The facts of `period` in the hall's time zone `tz`.
+
+    A period still running ends at `now` (pauses and windows open now count up to now).
+    Ratings are read for `grace_days` more (a phone rating may come days after the service,
+    as the hall's `ratings.keep_days`) and counted with the service they rate; ratings
+    struck on appeal up to now are left out.
+    """
+    since, until = period.bounds(tz)
+    start, end = period.moments(tz)
+    if now is not None:
+        end = max(start, min(end, now))
+    stored = await journal.read_kinds(TICKET_KINDS, since, until)
+    _, rated_until = day_bounds(period.first, period.last + dt.timedelta(days=grace_days), tz)
+    ratings = await journal.read_kinds((e.RatingRecorded.type,), since, rated_until)
+    cases = await journal.read_kinds(_CASE_KINDS, since, _FAR_FUTURE)
+    # A month of a city hall is some hundred thousand events: decode them off the event loop.
+    return await asyncio.to_thread(_walk_stored, stored, ratings, cases, start, end)
+
+
+def _walk_stored(
+    stored: list[StoredEvent],
+    ratings: list[StoredEvent],
+    cases: list[StoredEvent],
+    start: dt.datetime,
+    end: dt.datetime,
+) -> Facts:
+    return walk(
+        _decoded(stored),
+        start,
+        end,
+        ratings=[ev for ev in _decoded(ratings) if isinstance(ev, e.RatingRecorded)],
+        struck=struck_ratings(cases),
+    )
+
+
+def _decoded(stored: Iterable[StoredEvent]) -> list[e.Event]:
+    return [e.decode_event(item.type, item.data) for item in stored]
+
+
+def struck_ratings(stored: Iterable[StoredEvent]) -> frozenset[str]:
+    """The rating ids whose 差评 case ended struck (an upheld appeal) among `stored`."""
+    rating_of_case: dict[str, str] = {}
+    struck: set[str] = set()
+    for item in stored:
+        if item.type == e.CaseOpened.type:
+            rating_of_case[item.data["case_id"]] = item.data["rating_id"]
+        elif item.type == e.CaseAdvanced.type and item.data["state"] == CaseState.STRUCK:
+            found = rating_of_case.get(item.data["case_id"])
+            if found is not None:
+                struck.add(found)
+    return frozenset(struck)

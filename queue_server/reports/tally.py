@@ -1,0 +1,110 @@
+"""Counting helpers shared by the reports: minutes statistics, hours, rating tallies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from queue_server.domain.ratings import Level, is_bad, is_good
+from queue_server.reports.facts import Rated, Segment
+
+LEVELS = (5, 4, 3, 2, 1)  # 非常满意 first, as the sheets show them
+
+
+def rounded(value: float | None, places: int = 2) -> float | None:
+    return None if value is None else round(value, places)
+
+
+def mean(values: Sequence[float]) -> float | None:
+    return rounded(sum(values) / len(values)) if values else None
+
+
+def p90(values: Sequence[float]) -> float | None:
+    """The nearest-rank 90th percentile: the smallest value that at least 90% do not exceed."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return rounded(ordered[math.ceil(0.9 * len(ordered)) - 1])
+
+
+def largest(values: Sequence[float]) -> float | None:
+    return rounded(max(values)) if values else None
+
+
+def rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def local_hour(moment: dt.datetime, tz: dt.tzinfo) -> int:
+    return moment.astimezone(tz).hour
+
+
+def hour_label(hour: int) -> str:
+    return f"{hour:02d}:00-{(hour + 1) % 24:02d}:00"
+
+
+def split_by_hour(segment: Segment, tz: dt.tzinfo) -> Iterator[tuple[int, float]]:
+    """(local hour, minutes) of each clock hour the segment overlaps."""
+    at = segment.start.astimezone(tz)
+    end = segment.end.astimezone(tz)
+    while at < end:
+        next_hour = at.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+        stop = min(next_hour, end)
+        yield at.hour, (stop - at).total_seconds() / 60
+        at = stop
+
+
+@dataclass(frozen=True)
+class RatingCounts:
+    """Ratings that count (never struck): first ratings by level, defaults apart, 追评 apart.
+
+    `ratings` holds first ratings, defaults included (as the hall's 好评率 counts them);
+    `default` says how many of them the system gave; 追评 are in `follow_ups` and no rate.
+    """
+
+    levels: tuple[int, ...] = (0,) * len(LEVELS)  # counts of levels 5, 4, 3, 2, 1
+    default: int = 0
+    follow_ups: int = 0
+
+    @property
+    def ratings(self) -> int:
+        return sum(self.levels)
+
+    @property
+    def good(self) -> int:
+        return sum(n for level, n in zip(LEVELS, self.levels, strict=True) if is_good(Level(level)))
+
+    @property
+    def bad(self) -> int:
+        return sum(n for level, n in zip(LEVELS, self.levels, strict=True) if is_bad(Level(level)))
+
+    @property
+    def good_rate(self) -> float | None:
+        """好评率 = good / ratings, as /api/v1/ratings/figures counts it."""
+        return rate(self.good, self.ratings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ratings": self.ratings,
+            "levels": {str(level): n for level, n in zip(LEVELS, self.levels, strict=True)},
+            "good": self.good,
+            "bad": self.bad,
+            "default": self.default,
+            "follow_ups": self.follow_ups,
+            "good_rate": self.good_rate,
+        }
+
+
+def tally(ratings: Iterable[Rated]) -> RatingCounts:
+    levels = dict.fromkeys(LEVELS, 0)
+    default = follow_ups = 0
+    for rating in ratings:
+        if rating.follow_up:
+            follow_ups += 1
+            continue
+        levels[rating.level] += 1
+        default += rating.default
+    return RatingCounts(tuple(levels[level] for level in LEVELS), default, follow_ups)

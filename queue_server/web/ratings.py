@@ -1,0 +1,269 @@
+"""好差评 on the wire: pads and the phone page rate; supervisors list, count and export."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import uuid
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from queue_server import wire
+from queue_server.accounts import Role
+from queue_server.domain import commands as c
+from queue_server.domain.applying_ratings import rating_record
+from queue_server.domain.deciding_base import Outcome
+from queue_server.domain.errors import Conflict, NotFound
+from queue_server.domain.events import RatingRecorded
+from queue_server.domain.rating_book import Rateable
+from queue_server.domain.ratings import LEVEL_NAMES, TAGS, Channel, Level
+from queue_server.domain.state import Hall
+from queue_server.ratings.export import ratings_csv
+from queue_server.ratings.figures import By, parse_month, rating_figures
+from queue_server.ratings.history import read_history
+from queue_server.web import requests as rq
+from queue_server.web.auth import (
+    STAFF_STREAM,
+    SUPERVISORS,
+    Forbidden,
+    actor,
+    require_principal,
+    require_role,
+)
+from queue_server.web.context import Context, context
+from queue_server.web.replies import reply
+
+routes = web.RouteTableDef()
+
+PAD_CHANNELS = (int(Channel.HALL_TABLET), int(Channel.HALL_TERMINAL))
+# Longest span one listing or export may cover: a year of a city hall's ratings.
+MAX_REPORT_DAYS = 366
+_PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+
+
+def rating_key(ctx: Context, ticket_id: str) -> str:
+    """The key printed in the ticket's QR that lets its holder rate on the phone.
+
+    Ticket ids travel on the public board stream; the key does not, so only the citizen
+    holding the printed ticket can rate its service.
+    """
+    digest = hmac.new(ctx.rating_secret, ticket_id.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:12]).decode("ascii")
+
+
+def with_rating_key(ctx: Context, answer: dict[str, Any]) -> dict[str, Any]:
+    """A ticket answer for its issuer, with the key its QR carries."""
+    ticket = answer.get("ticket")
+    if isinstance(ticket, dict) and isinstance(ticket.get("id"), str):
+        answer = {**answer, "rating_key": rating_key(ctx, ticket["id"])}
+    return answer
+
+
+def rating_answer(hall: Hall, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
+    rating = next(ev for ev in outcome.events if isinstance(ev, RatingRecorded))
+    record = hall.book.records.get(rating.rating_id) or rating_record(hall, rating)
+    answer: dict[str, Any] = {"rating": wire.rating_view(hall, record)}
+    ticket = hall.tickets.get(rating.ticket_id)
+    if ticket is not None:
+        answer["ticket"] = wire.ticket(hall, ticket)
+    case_id = hall.book.case_of_rating.get(rating.rating_id)
+    if case_id is not None and not rating.follow_up:
+        answer["case"] = case_id
+    return answer
+
+
+@routes.post("/api/v1/ratings")
+async def rate_at_pad(request: web.Request) -> web.Response:
+    ctx = context(request)
+    principal = await require_principal(request, ctx.accounts)
+    require_role(principal, frozenset({Role.PAD}))
+    body = rq.RATING.parse(await request.read())
+    channel = body.get("channel", int(Channel.HALL_TABLET))
+    if channel not in PAD_CHANNELS:
+        raise rq.InvalidRequest("channel", "a pad rates as 4 (touch pad) or 5 (key pad)")
+    assert principal.window is not None  # pads are always bound to a window
+    command = c.RecordRating(
+        ticket_id=body["ticket"],
+        window=principal.window,
+        level=Level(body["level"]),
+        rating_id=uuid.uuid4().hex,
+        tags=tuple(body.get("tags", ())),
+        comment=body.get("comment"),
+        channel=Channel(channel),
+        device=actor(principal),
+        rater=ctx.raters.seal(body["rater"]) if body.get("rater") else None,
+    )
+    return reply(await ctx.service.execute(command, rating_answer), status=201)
+
+
+def _phone_target(hall: Hall, ticket_id: str) -> tuple[Rateable | None, bool]:
+    """The service the phone page rates now, and whether that is a 追评."""
+    mine = [r for r in hall.book.rateable.values() if r.served.ticket_id == ticket_id]
+    unrated = [r for r in mine if r.rating_id is None]
+    if unrated:
+        return max(unrated, key=lambda r: r.served.served_at), False
+    for rateable in sorted(mine, key=lambda r: r.served.served_at, reverse=True):
+        case = hall.book.cases.get(hall.book.case_of_rating.get(rateable.rating_id or "", ""))
+        if case is not None and case.follow_up_allowed:
+            return rateable, True
+    return None, False
+
+
+def _check_key(ctx: Context, ticket_id: str, key: str | None) -> None:
+    if key is None or not hmac.compare_digest(key, rating_key(ctx, ticket_id)):
+        raise Forbidden("this ticket's rating needs the key printed in its QR code")
+
+
+@routes.get("/api/v1/tickets/{ticket}/rating")
+async def phone_rating_form(request: web.Request) -> web.Response:
+    """What the ticket's phone page offers: a rating, a 追评, or nothing (and why)."""
+    ctx = context(request)
+    ticket_id = request.match_info["ticket"]
+    _check_key(ctx, ticket_id, request.query.get("key"))
+    async with ctx.service.consistent() as hall:
+        target, follow_up = _phone_target(hall, ticket_id)
+        ticket = hall.tickets.get(ticket_id)
+        if target is None and ticket is None:
+            raise NotFound("unknown_ticket", "没有这个号")
+        reason = None if target else "这个号还没有办结, 或已经评价过了"
+        served = target.served if target else None
+        return reply(
+            {
+                "ticket": ticket_id,
+                "number": served.ticket_number if served else ticket.number if ticket else None,
+                "open": target is not None,
+                "follow_up": follow_up,
+                "reason": reason,
+                "window": served.window if served else None,
+                "service": served.service if served else None,
+                "clerk": wire.clerk_card(served.clerk_name, served.staff_no) if served else None,
+                "levels": [
+                    {"level": int(level), "name": name} for level, name in LEVEL_NAMES.items()
+                ],
+                "tags": {str(int(level)): dict(tags) for level, tags in TAGS.items()},
+            }
+        )
+
+
+@routes.post("/api/v1/tickets/{ticket}/rating")
+async def rate_on_phone(request: web.Request) -> web.Response:
+    ctx = context(request)
+    ticket_id = request.match_info["ticket"]
+    body = rq.PHONE_RATING.parse(await request.read())
+    _check_key(ctx, ticket_id, body["key"])
+    async with ctx.service.consistent() as hall:
+        target, follow_up = _phone_target(hall, ticket_id)
+    if target is None:
+        async with ctx.service.consistent() as hall:
+            known = ticket_id in hall.tickets
+        if not known:
+            raise NotFound("unknown_ticket", "没有这个号")
+        raise Conflict("rating_closed", "这个号还没有办结, 或已经评价过了")
+    command = c.RecordRating(
+        ticket_id=ticket_id,
+        window=target.served.window,
+        level=Level(body["level"]),
+        rating_id=uuid.uuid4().hex,
+        tags=tuple(body.get("tags", ())),
+        comment=body.get("comment"),
+        channel=Channel.QR_CODE,
+        device="phone",
+        follow_up=follow_up,
+    )
+    return reply(await ctx.service.execute(command, rating_answer), status=201)
+
+
+def _date_range(query: Any) -> tuple[dt.date, dt.date]:
+    try:
+        first = dt.date.fromisoformat(query["from"])
+    except (KeyError, ValueError):
+        raise rq.InvalidRequest("from", "must be a date, YYYY-MM-DD") from None
+    try:
+        last = dt.date.fromisoformat(query.get("to", query["from"]))
+    except ValueError:
+        raise rq.InvalidRequest("to", "must be a date, YYYY-MM-DD") from None
+    if last < first:
+        raise rq.InvalidRequest("to", "must not be before from")
+    if (last - first).days >= MAX_REPORT_DAYS:
+        raise rq.InvalidRequest("to", f"at most {MAX_REPORT_DAYS} days at once")
+    return first, last
+
+
+async def _ratings_between(request: web.Request) -> tuple[Hall, list[Any]]:
+    ctx = context(request)
+    principal = await require_principal(request, ctx.accounts)
+    require_role(principal, SUPERVISORS)
+    first, last = _date_range(request.query)
+    async with ctx.service.consistent() as hall:
+        history = await read_history(ctx.journal, hall, first, last)
+    return hall, history.ratings
+
+
+@routes.get("/api/v1/ratings")
+async def list_ratings(request: web.Request) -> web.Response:
+    hall, ratings = await _ratings_between(request)
+    return reply({"ratings": [wire.rating_view(hall, r) for r in ratings]})
+
+
+@routes.get("/api/v1/ratings.csv")
+async def export_ratings(request: web.Request) -> web.Response:
+    hall, ratings = await _ratings_between(request)
+    name = f"ratings-{request.query['from']}.csv"
+    return web.Response(
+        body=ratings_csv(ratings, tz=hall.tz).encode("utf-8"),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@routes.get("/api/v1/ratings/figures")
+async def figures(request: web.Request) -> web.Response:
+    ctx = context(request)
+    principal = await require_principal(request, ctx.accounts)
+    require_role(principal, SUPERVISORS)
+    month = request.query.get("month", "")
+    try:
+        year, number = parse_month(month)
+    except ValueError:
+        raise rq.InvalidRequest("month", "must be YYYY-MM") from None
+    by_name = request.query.get("by", "window")
+    if by_name not in {b.value for b in By}:
+        raise rq.InvalidRequest("by", "must be window, clerk or service")
+    first = dt.date(year, number, 1)
+    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    async with ctx.service.consistent() as hall:
+        grace = hall.config.ratings.keep_days
+        history = await read_history(ctx.journal, hall, first, last, grace_days=grace)
+        labels = (
+            {w.id: w.label for w in hall.config.windows}
+            if by_name == By.WINDOW
+            else {s.id: s.name for s in hall.config.services}
+            if by_name == By.SERVICE
+            else None
+        )
+    result = rating_figures(
+        history.ratings, history.served, month=month, by=by_name, tz=hall.tz, labels=labels
+    )
+    return reply(result.to_dict())
+
+
+@routes.get("/api/v1/staff/{staff_no}/photo")
+async def staff_photo(request: web.Request) -> web.StreamResponse:
+    """A clerk's photo for the pad facing the citizen (亮身份), from the hall's photo folder."""
+    ctx = context(request)
+    principal = await require_principal(request, ctx.accounts)
+    require_role(principal, STAFF_STREAM)
+    staff_no = request.match_info["staff_no"]
+    folder = ctx.service.config.staff_photos
+    if folder is None or not rq.matches(rq.ID, staff_no):
+        raise NotFound("no_photo", "没有这位工作人员的照片")
+    for suffix, media in _PHOTO_TYPES.items():
+        path = Path(folder) / f"{staff_no}{suffix}"
+        if path.is_file():
+            return web.FileResponse(path, headers={"Content-Type": media})
+    raise NotFound("no_photo", "没有这位工作人员的照片")

@@ -1,0 +1,1 @@
+"""Reports: the period report, the hourly load and the clerk assessment sheet."""

@@ -1,0 +1,131 @@
+"""The reports' rules on small event lists: periods, pauses across 替岗, struck ratings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from helpers import SHANGHAI
+
+from queue_server.domain import events as e
+from queue_server.reports import (
+    ReportError,
+    assessment_sheet,
+    build_report,
+    parse_month,
+    period_of,
+    table_csv,
+    walk,
+)
+from queue_server.reports.export import Table
+from queue_server.reports.tally import p90
+
+DAY = dt.date(2026, 11, 25)  # a Wednesday
+PERIOD = period_of("day", DAY)
+
+
+def at(hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(DAY, dt.time(hour, minute), SHANGHAI)
+
+
+def test_weeks_run_monday_to_sunday_and_months_whole() -> None:
+    week = period_of("week", DAY)
+    assert (week.first, week.last, week.label) == (
+        dt.date(2026, 11, 23),
+        dt.date(2026, 11, 29),
+        "2026-W48",
+    )
+    month = period_of("month", dt.date(2026, 2, 14))
+    assert (month.first, month.last, month.label) == (
+        dt.date(2026, 2, 1),
+        dt.date(2026, 2, 28),
+        "2026-02",
+    )
+    assert parse_month("2026-12").last == dt.date(2026, 12, 31)
+    assert PERIOD.bounds(SHANGHAI) == ("2026-11-24T16:00:00+00:00", "2026-11-25T16:00:00+00:00")
+    with pytest.raises(ReportError) as raised:
+        period_of("year", DAY)
+    assert raised.value.field == "period"
+
+
+def test_p90_is_the_nearest_rank() -> None:
+    assert p90([]) is None
+    assert p90([7.0]) == 7.0
+    assert p90([float(n) for n in range(1, 11)]) == 9.0
+    assert p90([float(n) for n in range(1, 12)]) == 10.0
+
+
+def test_a_pause_goes_to_the_clerk_at_the_window_across_a_hand_over() -> None:
+    facts = walk(
+        [
+            e.WindowOpened(at(9), "1", "wang", "王芳", "1001"),
+            e.WindowPaused(at(9, 40), "1", "午休"),
+            e.WindowHandedOver(at(10, 10), "1", "li", "李强", "1002", "替岗", "wang"),
+            e.WindowResumed(at(10, 30), "1"),
+            e.WindowPaused(at(11, 50), "1", "离开"),
+        ],
+        *PERIOD.moments(SHANGHAI)[:1],
+        at(12, 5),  # now: the last pause is still running
+    )
+    by_clerk = build_report(facts, PERIOD, "clerk", tz=SHANGHAI)
+    assert [(r.key, r.pause_minutes) for r in by_clerk.rows] == [("li", 35.0), ("wang", 30.0)]
+    by_hour = build_report(facts, PERIOD, "hour", tz=SHANGHAI)
+    assert [(r.key, r.pause_minutes) for r in by_hour.rows] == [
+        ("09", 20.0),
+        ("10", 30.0),
+        ("11", 10.0),
+        ("12", 5.0),
+    ]
+    sheet = assessment_sheet(facts, PERIOD, tz=SHANGHAI)
+    assert [(r.clerk, r.days_present, r.pause_minutes) for r in sheet.rows] == [
+        ("wang", 1, 30.0),
+        ("li", 1, 35.0),
+    ]
+
+
+def rating(
+    rating_id: str, level: int, *, follow_up: bool = False, default: bool = False
+) -> e.RatingRecorded:
+    return e.RatingRecorded(
+        at(10), "t1", "1", "social", "wang", level, rating_id=rating_id, served_at=at(9),
+        follow_up=follow_up, default=default,
+    )  # fmt: skip
+
+
+def test_struck_ratings_count_nowhere_and_defaults_and_follow_ups_count_apart() -> None:
+    start, end = PERIOD.moments(SHANGHAI)
+    ratings = [
+        rating("r1", 5),
+        rating("r2", 1),  # struck on appeal
+        rating("r3", 2),
+        rating("r4", 5, follow_up=True),  # 追评 of r3
+        rating("r5", 3, default=True),
+        e.RatingRecorded(
+            at(10),
+            "t9",
+            "1",
+            "social",
+            "wang",
+            5,
+            rating_id="r6",
+            served_at=at(8) - dt.timedelta(days=1),
+        ),  # a rating today for yesterday's service
+    ]
+    facts = walk([], start, end, ratings=ratings, struck=frozenset({"r2"}))
+    row = build_report(facts, PERIOD, "clerk", tz=SHANGHAI).rows[0]
+    counts = row.ratings
+    assert counts.levels == (1, 0, 1, 1, 0)
+    assert (counts.ratings, counts.good, counts.bad, counts.default, counts.follow_ups) == (
+        3,
+        2,
+        1,
+        1,
+        1,
+    )
+    assert counts.good_rate == round(2 / 3, 4)
+
+
+def test_csv_cells_are_guarded_against_formulas() -> None:
+    table = Table("t", ("名称", "数"), (("=HYPERLINK(1)", 5.0), ("+1", 0.25), (None, 3)))
+    lines = table_csv(table).splitlines()
+    assert lines == ["\ufeff名称,数", "'=HYPERLINK(1),5", "'+1,0.25", ",3"]
