@@ -1,7 +1,10 @@
-// The console's three questions: why a ticket was missed, why the window pauses, and
-// where a ticket is transferred to. Each answer goes to the `act` callback given to bind.
+// The console's questions: why a ticket was missed, why the window pauses, where a ticket
+// is transferred to, and why a clerk takes over another's window (替岗). Each answer goes to
+// the callback given to bind.
 
 import { NO_SHOW_REASONS, PAUSE_REASONS, WINDOW_STATES, el } from "./words.js";
+
+const HAND_OVER_REASONS = ["临时替班", "轮岗", "其他"];
 
 const $ = (id) => document.getElementById(id);
 
@@ -75,13 +78,30 @@ export function askTransfer(ticket, services, windows, ownWindow) {
   select.focus();
 }
 
-/** Fills in the reasons and sends each confirmed answer to `act(action, body)`. */
-export function bindDialogs(act) {
+/** Asks why the clerk takes over `win`, where someone else is signed in. */
+export function askHandOver(win) {
+  const dialog = $("hand-over-dialog");
+  dialog.dataset.window = win.id;
+  $("hand-over-window").textContent = win.label;
+  const who = win.clerk?.name ?? win.clerk_username;
+  const staffNo = win.clerk?.staff_no ? `（工号 ${win.clerk.staff_no}）` : "";
+  $("hand-over-from").textContent = who ? `现由 ${who}${staffNo}签到。` : "现由工作站签到。";
+  open(dialog);
+  resetChoices(dialog, "hand-over-other");
+}
+
+/**
+ * Fills in the reasons and sends each confirmed answer to `act(action, body)`, or for a
+ * hand-over to `handOver(window, reason)`.
+ */
+export function bindDialogs(act, handOver) {
   buildChoices("no-show-reasons", "no-show-reason", NO_SHOW_REASONS);
   buildChoices("pause-reasons", "pause-reason", PAUSE_REASONS);
+  buildChoices("hand-over-reasons", "hand-over-reason", HAND_OVER_REASONS);
   for (const [dialogId, otherId] of [
     ["no-show-dialog", "no-show-other"],
     ["pause-dialog", "pause-other"],
+    ["hand-over-dialog", "hand-over-other"],
   ]) {
     // Typing another reason means choosing 其他.
     $(otherId).addEventListener("input", () => {
@@ -103,6 +123,10 @@ export function bindDialogs(act) {
   $("pause-dialog").addEventListener("close", (event) => {
     if (event.target.returnValue !== "confirm") return;
     act("pause", { reason: chosenReason(event.target, "pause-other") });
+  });
+  $("hand-over-dialog").addEventListener("close", (event) => {
+    if (event.target.returnValue !== "confirm") return;
+    handOver(event.target.dataset.window, chosenReason(event.target, "hand-over-other"));
   });
   $("transfer-dialog").addEventListener("close", (event) => {
     if (event.target.returnValue !== "confirm") return;

@@ -1,7 +1,8 @@
 // Draws the clerk console from its state; owns no state and sends nothing.
 
 import { serverNow } from "./api.js";
-import { PRIORITIES, ROLES, WINDOW_KINDS, WINDOW_STATES, el, elapsed } from "./words.js";
+import { renderFigures, renderRating } from "./console-figures.js";
+import { PRIORITIES, ROLES, WINDOW_KINDS, WINDOW_STATES, el, elapsed, windowName } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -10,10 +11,50 @@ const TICKET_LINES = {
   serving: "正在办理",
 };
 
+/** The words for an action the server did. */
+export function doneText(state, action, answer, body) {
+  const ticket = answer?.ticket;
+  const number = ticket?.number ?? "";
+  switch (action) {
+    case "call-next":
+      return `已叫号 ${number}`;
+    case "recall":
+      return `已重呼 ${number}（第 ${ticket?.recalls ?? "?"} 次）`;
+    case "start":
+      return `开始办理 ${number}`;
+    case "finish":
+      return ticket?.state === "waiting"
+        ? `${number} 本步办结，已转入下一步：${serviceName(state, ticket.service)}`
+        : `${number} 已办结`;
+    case "no-show":
+      return `${number} 已标记过号（${body.reason}）`;
+    case "hold":
+      return `${number} 已挂起`;
+    case "resume-held":
+      return `已恢复办理 ${number}`;
+    case "call-back":
+      return `已回呼 ${number}`;
+    case "transfer":
+      return `${number} 已转到 ${body.window ? windowName(body.window) : serviceName(state, body.service)}`;
+    case "pause":
+      return `已暂停服务（${body.reason}）`;
+    case "resume":
+      return "已恢复服务";
+    case "close":
+      return "已签退";
+    case "ask-rating":
+      return `已请市民评价 ${answer?.window?.rating?.number ?? ""}`.trim();
+    default:
+      return "已完成";
+  }
+}
+
 /** Why `action` cannot be done at the window now, or null when it can. */
 export function whyNot(action, win) {
+  if (action === "green") return null; // a guide issues without a window of their own
   if (!win || win.state === "closed") return "请先在窗口签到";
-  if (win.state === "paused" && action !== "resume" && action !== "close") {
+  // Asking for a rating of the service just finished is no service: a pause does not stop it.
+  if (win.state === "paused" && !["resume", "close", "ask-rating"].includes(action)) {
     return "窗口暂停服务中，请先恢复服务";
   }
   const ticket = win.ticket;
@@ -86,16 +127,24 @@ function fillChooser(state, list) {
   for (const win of state.windows.values()) {
     const mine = win.state !== "closed" && win.clerk_username === state.me?.name;
     const taken = win.state !== "closed" && !mine;
+    // Only a clerk takes over (替岗); managers sign in nowhere by hand-over.
+    const canTakeOver = taken && state.me?.role === "clerk";
     const item = el("li", `window-card${mine ? " is-mine" : ""}${taken ? " is-taken" : ""}`);
     const head = el("div", "window-card-head");
     head.append(el("span", "window-label", win.label), stateBadge(win.state));
     item.append(head);
     item.append(el("p", "window-services", `${WINDOW_KINDS[win.kind] ?? ""} · ${servicesText(state, win)}`));
     item.append(el("p", "window-clerk", win.state !== "closed" ? `签到人员：${win.clerk?.name ?? win.clerk_username ?? "工作站"}` : "无人签到"));
-    const button = el("button", "button button-primary", mine ? "进入工作台" : taken ? "已有人签到" : "在此签到");
+    const words = mine ? "进入工作台" : canTakeOver ? "替岗" : taken ? "已有人签到" : "在此签到";
+    const button = el("button", `button ${canTakeOver ? "button-takeover" : "button-primary"}`, words);
     button.type = "button";
     button.dataset.window = win.id;
-    button.disabled = taken;
+    if (canTakeOver) {
+      button.dataset.handOver = "1";
+      button.title = "接手该窗口：原签到人员离开，当前的号留在窗口";
+    }
+    button.disabled = taken && !canTakeOver;
+    if (button.disabled) button.title = "只有窗口人员可以替岗";
     button.setAttribute("aria-label", `${win.label}：${button.textContent}`);
     item.append(button);
     list.append(item);
@@ -136,6 +185,7 @@ export function renderStation(state) {
     button.setAttribute("aria-busy", String(state.busy));
   }
   renderWaiting(state, win);
+  renderFigures(state.today);
   renderTicketList(state, "held", state.held, "恢复", "resume-held", paused);
   renderTicketList(state, "missed", state.missed.slice(-3).reverse(), "回呼", "call-back", paused);
   updateTimers(state);
@@ -202,7 +252,10 @@ export function updateTimers(state) {
   const ticket = win.ticket;
   const sinceText = { idle: "已空闲", paused: "已暂停" }[win.state];
   $("window-since").textContent = sinceText && win.since ? `${sinceText} ${since(win.since)}` : "";
+  renderRating(win, state.ratingResult);
   if (ticket) {
+    const waited = ticket.called_at && ticket.issued_at ? Date.parse(ticket.called_at) - Date.parse(ticket.issued_at) : null;
+    $("ticket-waited").textContent = waited === null ? "—" : elapsed(waited);
     $("ticket-called-for").textContent = since(ticket.called_at);
     $("ticket-serving-for").textContent = ticket.state === "serving" ? since(ticket.started_at) : "—";
   }

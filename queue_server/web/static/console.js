@@ -2,8 +2,9 @@
 // by the event stream.
 
 import { Stream, api } from "./api.js";
-import { renderChooser, renderHeader, renderStation, showView, updateTimers, whyNot } from "./console-view.js";
-import { askNoShow, askPause, askTransfer, bindDialogs } from "./console-dialogs.js";
+import { doneText, renderChooser, renderHeader, renderStation, showView, updateTimers, whyNot } from "./console-view.js";
+import { askHandOver, askNoShow, askPause, askTransfer, bindDialogs } from "./console-dialogs.js";
+import { askGreen, bindGreen } from "./console-green.js";
 import { windowName } from "./words.js";
 
 const TOKEN_KEY = "hallq.console.token";
@@ -26,6 +27,8 @@ const state = {
   windowId: null,
   held: [],
   missed: [],
+  today: null, // the clerk's own figures for today (GET /api/v1/windows/{w} `today`)
+  ratingResult: null, // {rating, shownAt}: the rating just given at this window
   busy: false,
   online: true,
   version: 0, // counts stream messages, to tell when an answer may be older than the stream
@@ -47,6 +50,8 @@ const KEYS = {
   KeyH: "hold",
   KeyT: "transfer",
   KeyP: "pause-or-resume",
+  KeyE: "ask-rating",
+  KeyG: "green",
 };
 // Actions that change the held or missed lists, which the stream does not carry.
 const LIST_ACTIONS = new Set(["no-show", "hold", "resume-held", "call-back"]);
@@ -60,12 +65,14 @@ function showError(text) {
   $("error").hidden = false;
 }
 
-function showInfo(text) {
+/** A `sticky` message stays until the next one: for news the clerk must not miss. */
+function showInfo(text, { sticky = false } = {}) {
   $("error").hidden = true;
   const info = $("info");
   info.textContent = text;
   info.hidden = false;
   clearTimeout(infoTimer);
+  if (sticky) return;
   infoTimer = setTimeout(() => {
     info.hidden = true;
   }, INFO_MS);
@@ -89,10 +96,6 @@ function handleError(error) {
 
 // -- state ------------------------------------------------------------------------------
 
-function serviceName(id) {
-  return state.services.get(id)?.name ?? id;
-}
-
 function render() {
   renderHeader(state);
   if (!state.token) {
@@ -115,14 +118,25 @@ function myOpenWindow() {
   return null;
 }
 
-/** Leaves the station when the window was closed, by us or by a manager elsewhere. */
+/**
+ * Leaves the station when the window was closed (by us or by a manager elsewhere) or taken
+ * over by another clerk (替岗), and says which.
+ */
 function checkStillSignedIn() {
   const win = state.windows.get(state.windowId);
   if (!win || (win.state !== "closed" && win.clerk_username === state.me?.name)) return;
-  showInfo(`${windowName(state.windowId)} 已签退`);
-  state.windowId = null;
-  state.held = [];
-  state.missed = [];
+  if (win.state === "closed") {
+    showInfo(`${windowName(state.windowId)} 已签退`);
+  } else {
+    const who = win.clerk?.name ?? win.clerk_username ?? "工作站";
+    const staffNo = win.clerk?.staff_no ? `（工号 ${win.clerk.staff_no}）` : "";
+    showInfo(`${who}${staffNo}已替岗接手 ${windowName(state.windowId)}，您已不在该窗口签到`, { sticky: true });
+  }
+  leaveStation();
+}
+
+function leaveStation() {
+  Object.assign(state, { windowId: null, held: [], missed: [], today: null, ratingResult: null });
 }
 
 async function loadHall() {
@@ -146,6 +160,7 @@ async function refreshDetail() {
     state.windows.set(detail.window.id, detail.window);
     state.held = detail.held;
     state.missed = detail.missed;
+    state.today = detail.today ?? null;
     Object.assign(state.waiting, detail.waiting);
     checkStillSignedIn();
   } catch (error) {
@@ -201,6 +216,9 @@ function onMessage(message) {
     if (message.window) state.windows.set(message.window.id, message.window);
     if (message.waiting) state.waiting = { ...message.waiting };
     const mine = state.windowId;
+    if (mine && message.type === "rating.recorded" && message.window?.id === mine && message.rating) {
+      state.ratingResult = { rating: message.rating, shownAt: Date.now() };
+    }
     if (mine && (message.window?.id === mine || message.ticket?.window === mine || message.type === "queue.cleared")) {
       scheduleDetail();
     }
@@ -215,7 +233,8 @@ function forgetSession() {
   sessionStorage.removeItem(TOKEN_KEY);
   stream?.stop();
   stream = null;
-  Object.assign(state, { token: null, me: null, windowId: null, held: [], missed: [], online: true });
+  leaveStation();
+  Object.assign(state, { token: null, me: null, online: true });
 }
 
 async function resumeSession() {
@@ -300,42 +319,22 @@ async function signIn(id) {
   }
 }
 
-// -- window actions ---------------------------------------------------------------------
-
-function doneText(action, answer, body) {
-  const ticket = answer?.ticket;
-  const number = ticket?.number ?? "";
-  switch (action) {
-    case "call-next":
-      return `已叫号 ${number}`;
-    case "recall":
-      return `已重呼 ${number}（第 ${ticket?.recalls ?? "?"} 次）`;
-    case "start":
-      return `开始办理 ${number}`;
-    case "finish":
-      return ticket?.state === "waiting"
-        ? `${number} 本步办结，已转入下一步：${serviceName(ticket.service)}`
-        : `${number} 已办结`;
-    case "no-show":
-      return `${number} 已标记过号（${body.reason}）`;
-    case "hold":
-      return `${number} 已挂起`;
-    case "resume-held":
-      return `已恢复办理 ${number}`;
-    case "call-back":
-      return `已回呼 ${number}`;
-    case "transfer":
-      return `${number} 已转到 ${body.window ? windowName(body.window) : serviceName(body.service)}`;
-    case "pause":
-      return `已暂停服务（${body.reason}）`;
-    case "resume":
-      return "已恢复服务";
-    case "close":
-      return "已签退";
-    default:
-      return "已完成";
+/** 替岗: takes over a window where another clerk is signed in; its current ticket stays. */
+async function handOver(id, reason) {
+  try {
+    const answer = await api("POST", `/api/v1/windows/${encodeURIComponent(id)}/hand-over`, {
+      token: state.token,
+      body: { reason },
+    });
+    state.windows.set(answer.window.id, answer.window);
+    showInfo(`已替岗接手 ${windowName(id)}（${reason}）`);
+    await enterWindow(id);
+  } catch (error) {
+    handleError(error);
   }
 }
+
+// -- window actions ---------------------------------------------------------------------
 
 async function act(action, body) {
   if (state.busy) return;
@@ -356,7 +355,7 @@ async function act(action, body) {
     }
     if (LIST_ACTIONS.has(action)) scheduleDetail();
     if (action === "close") state.windowId = null;
-    showInfo(doneText(action, answer, body));
+    showInfo(doneText(state, action, answer, body));
   } catch (error) {
     handleError(error);
     scheduleDetail(); // we may have acted on an outdated view
@@ -369,6 +368,10 @@ async function act(action, body) {
 function trigger(action, body) {
   if (state.busy) {
     showInfo("正在处理上一个操作，请稍候再按");
+    return;
+  }
+  if (action === "green") {
+    askGreen();
     return;
   }
   if (action === "pause-or-resume") {
@@ -394,12 +397,18 @@ function trigger(action, body) {
 // -- wiring -----------------------------------------------------------------------------
 
 function onKey(event) {
-  if (!state.windowId || $("station-view").hidden) return;
   if (event.ctrlKey || event.altKey || event.metaKey) return;
   if (document.querySelector("dialog[open]")) return;
   if (event.target.closest?.("input, textarea, select, [contenteditable]")) return;
   const action = KEYS[event.code];
   if (!action) return;
+  // At the window choice only 绿色通道取号 has a key: a guide at the help desk has no window.
+  if (action === "green" && !$("choose-view").hidden) {
+    event.preventDefault();
+    if (!event.repeat) askGreen();
+    return;
+  }
+  if (!state.windowId || $("station-view").hidden) return;
   // Also keeps Space from pressing whichever button has the focus, and F1 from opening help.
   event.preventDefault();
   if (event.repeat) return;
@@ -414,8 +423,14 @@ function bindUi() {
   });
   $("window-list").addEventListener("click", (event) => {
     const button = event.target.closest("button[data-window]");
-    if (button && !button.disabled) signIn(button.dataset.window);
+    if (!button || button.disabled) return;
+    if (button.dataset.handOver) {
+      askHandOver(state.windows.get(button.dataset.window));
+    } else {
+      signIn(button.dataset.window);
+    }
   });
+  $("choose-view").querySelector("[data-action=green]").addEventListener("click", askGreen);
   $("station-view").addEventListener("click", (event) => {
     const button = event.target.closest("button[data-action]");
     if (!button || button.disabled) return;
@@ -430,7 +445,8 @@ function bindUi() {
       event.preventDefault();
     }
   });
-  bindDialogs(act);
+  bindDialogs(act, handOver);
+  bindGreen({ token: () => state.token, services: () => state.services.values(), onError: handleError });
   setInterval(() => updateTimers(state), 1000);
 }
 

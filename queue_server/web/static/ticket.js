@@ -1,7 +1,9 @@
 // The citizen's phone page (/t/{id}): where the ticket stands, kept live by the public
-// board stream. Shows nothing personal: the number, the service and the queue.
+// board stream. Shows nothing personal: the number, the service and the queue. With the
+// QR's key (?k=) it also offers the 好差评 form once the ticket is served.
 
 import { Stream, api } from "./api.js";
+import { bindRating, loadRating } from "./rating-form.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -17,6 +19,7 @@ const MISSED_RULES = {
 
 const match = location.pathname.match(/^\/t\/([^/]+)/);
 const ticketId = match ? decodeURIComponent(match[1]) : "";
+const ratingKey = new URLSearchParams(location.search).get("k");
 
 const state = {
   hall: null,
@@ -128,6 +131,8 @@ async function fetchTicket() {
     showProblem(null);
     render();
     if (FINAL.has(state.view.ticket.state)) stream?.stop();
+    // Served: the rating may be open now (only the server knows; it also knows about 追评).
+    if (ratingKey && state.view.ticket.state === "done") loadRating();
   } catch (error) {
     if (error.status === 404) {
       stream?.stop();
@@ -176,6 +181,7 @@ function onStatus(status) {
 }
 
 async function boot() {
+  bindRating(ticketId, ratingKey, (id) => state.services.get(id)?.name ?? id);
   if (!ticketId) {
     showUnknown();
     return;
