@@ -37,13 +37,14 @@ def speakers_url(server_url: str) -> str:
     return server_url.rstrip("/") + SPEAKERS_PATH
 
 
-def stream_url(server_url: str, after_seq: int | None = None) -> str:
-    """The board stream's ws:// URL for a server's http(s):// (or ws(s)://) base URL."""
+def stream_url(server_url: str, after_seq: int | None = None, *, topics: str = "board") -> str:
+    """The stream's ws:// URL (the board topic unless told) for a server's http(s):// (or
+    ws(s)://) base URL."""
     parts = urllib.parse.urlsplit(server_url)
     scheme = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}.get(parts.scheme)
     if scheme is None or not parts.netloc:
         raise ValueError(f"not a server URL: {server_url!r} (expected http://host:port)")
-    query = {"topics": "board"}
+    query = {"topics": topics}
     if after_seq is not None:
         query["after_seq"] = str(after_seq)
     path = parts.path.rstrip("/") + "/ws"

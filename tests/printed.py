@@ -25,9 +25,11 @@ def qr_codes(image: Image.Image, folder: Path) -> list[str]:
 
 
 def printed_ticket_ids(jobs: list[bytes], folder: Path) -> list[str]:
-    """The ticket id of each job, from the phone URL (…/t/ID) in its QR code."""
+    """The ticket id of each job, from the phone URL (…/t/ID?k=KEY) in its QR code."""
     ids = []
     for job in jobs:
         (url,) = qr_codes(decode(job).image(), folder)
-        ids.append(url.rsplit("/t/", 1)[1])
+        page, _, key = url.rsplit("/t/", 1)[1].partition("?k=")
+        assert key, f"the QR {url} carries no rating key"
+        ids.append(page)
     return ids

@@ -47,7 +47,7 @@ _PHRASES = (
     ("欢迎您", "huanying_nin", "huan1 ying2 nin2"),
     ("重复呼叫", "chongfu_hujiao", "chong2 fu4 hu1 jiao4"),
 )
-# The kiosk's voice guidance: whole sentences, recorded as one segment each so they flow.
+# The kiosk's and the rating pad's voice guidance: whole sentences, one segment each so they flow.
 _GUIDANCE = (
     ("请选择要办理的业务", "guide_choose", "qing3 xuan3 ze2 yao4 ban4 li3 de5 ye4 wu4"),
     ("请确认", "guide_confirm", "qing3 que4 ren4"),
@@ -62,6 +62,12 @@ _GUIDANCE = (
     ),
     ("请稍候", "guide_wait", "qing3 shao1 hou4"),
     ("请联系工作人员", "guide_staff", "qing3 lian2 xi4 gong1 zuo4 ren2 yuan2"),
+    (
+        "请您对我的服务进行评价",
+        "rate_ask",
+        "qing3 nin2 dui4 wo3 de5 fu2 wu4 jin4 xing2 ping2 jia4",
+    ),
+    ("谢谢您的评价", "rate_thanks", "xie4 xie4 nin2 de5 ping2 jia4"),
 )
 
 DEFAULT_SEGMENTS: tuple[SegmentSpec, ...] = (

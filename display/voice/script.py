@@ -15,8 +15,9 @@ TEN = "十"
 LETTERS = tuple(string.ascii_uppercase)
 # Phrases the default pack records for calls; a hall's pack may add more for its templates.
 DEFAULT_PHRASES = ("请", "号", "到", "窗口", "办理", "暂停服务", "欢迎您", "重复呼叫")
-# Whole sentences the default pack records for the kiosk's elderly mode (适老化 voice guidance),
-# served by GET /voice/phrase.wav; a hall's pack may record them in a human voice too.
+# Whole sentences the default pack records for the kiosk's elderly mode (适老化 voice guidance)
+# and the window's rating pad, served by GET /voice/phrase.wav; a hall's pack may record them
+# in a human voice too.
 GUIDANCE_PHRASES = (
     "请选择要办理的业务",
     "请确认",
@@ -27,6 +28,8 @@ GUIDANCE_PHRASES = (
     "请将身份证放在感应区",
     "请稍候",
     "请联系工作人员",
+    "请您对我的服务进行评价",
+    "谢谢您的评价",
 )
 PLACEHOLDERS = ("number", "window")
 # Punctuation and spaces make templates readable; they are not spoken.

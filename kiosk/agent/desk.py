@@ -11,12 +11,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from urllib.parse import quote
 
 from drivers.printer.base import PrinterCondition, PrinterStatus, PrintFailed, TicketPrinter
 from kiosk.agent.availability import PRINTER_WORDS
-from kiosk.agent.errors import IssueRefused, ServerUnavailable
 from kiosk.agent.ledger import Ledger, Unprinted
 from kiosk.agent.link import ServerLink
+from kiosk.agent.link_errors import IssueRefused, ServerUnavailable
 from kiosk.ticket.layout import PrintedTicket, TicketLayout
 from kiosk.ticket.layout import Priority as PrintedPriority
 
@@ -238,7 +239,9 @@ class TicketDesk:
             return
         if not self.can_print:
             return
-        await self.printer.print_job(self.encode(self._printed(current), self.layout))
+        # The place in the queue as it is now; the rating key only the issuer's answer has.
+        reprint = {**current, "rating_key": answer.get("rating_key")}
+        await self.printer.print_job(self.encode(self._printed(reprint), self.layout))
         log.warning("ticket %s reprinted after a printer fault", ticket["number"])
         self.ledger.drop(entry.idempotency_key)
 
@@ -284,9 +287,15 @@ class TicketDesk:
             missed_call_rule=self.missed_rule
             or MISSED_RULES.get(info.get("missed_policy", ""), MISSED_RULES["void"]),
             issued_at=dt.datetime.fromisoformat(ticket["issued_at"]),
-            phone_url=f"{self.phone_url}/t/{ticket['id']}",
+            phone_url=phone_page(self.phone_url, ticket["id"], answer.get("rating_key")),
             priority=priority,
         )
+
+
+def phone_page(base: str, ticket_id: str, rating_key: str | None) -> str:
+    """The address the ticket's QR opens; with its rating key, only its holder may rate."""
+    page = f"{base}/t/{quote(ticket_id, safe='')}"
+    return f"{page}?k={quote(rating_key, safe='')}" if rating_key else page
 
 
 def _issue_body(service: str, priority: str, key: str) -> dict[str, Any]:

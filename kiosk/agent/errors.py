@@ -1,37 +1,10 @@
-"""The kiosk agent's errors: why a ticket cannot be issued now, in words for the citizen."""
+"""The kiosk agent's errors (the server link's own are in kiosk.agent.link_errors)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 
 class KioskError(Exception):
     """Base of every kiosk agent error."""
-
-
-class IssueRefused(KioskError):
-    """Issuing refused, by the server's rules or by the kiosk's state; shown to the citizen.
-
-    `code` is the wire error code (API.md) and `status` the HTTP status the local page gets.
-    """
-
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.extra = extra
-
-    def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, **self.extra}}
-
-
-class ServerUnavailable(KioskError):
-    """The server did not answer; `maybe_done` when the request may have reached it."""
-
-    def __init__(self, message: str, *, maybe_done: bool) -> None:
-        super().__init__(message)
-        self.maybe_done = maybe_done
 
 
 class SettingsError(KioskError):

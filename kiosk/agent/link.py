@@ -14,7 +14,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
 from display.agent import short_backoff, stream_url
-from kiosk.agent.errors import IssueRefused, ServerUnavailable
+from kiosk.agent.link_errors import IssueRefused, ServerUnavailable
 
 log = logging.getLogger(__name__)
 

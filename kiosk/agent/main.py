@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import functools
-import logging
 import os
-import signal
 import sys
 from collections.abc import AsyncIterable
 from pathlib import Path
 from typing import Any
-
-from aiohttp import web
 
 from kiosk.agent.app import make_app
 from kiosk.agent.desk import TicketDesk
@@ -23,8 +17,8 @@ from kiosk.agent.ledger import Ledger
 from kiosk.agent.link import ServerLink
 from kiosk.agent.runtime import DeviceOpener, Kiosk
 from kiosk.agent.settings import KioskSettings
-
-log = logging.getLogger(__name__)
+from kiosk.local_page import serve
+from kiosk.running import run_until, stop_on_signals, watch_hotplug
 
 
 def _token(args: argparse.Namespace) -> str | None:
@@ -116,37 +110,14 @@ async def run(args: argparse.Namespace) -> int:
             open_card_reader=open_reader,
             green_age=settings.green_age,
         )
-        runner = web.AppRunner(make_app(kiosk), access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
+        runner = await serve(make_app(kiosk), port)
         print(f"hallq kiosk: touchscreen page on http://127.0.0.1:{port}/ for {server}", flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        watcher = await _watch_hotplug(kiosk)
-        running = asyncio.create_task(kiosk.run(), name="hallq-kiosk")
+        stop = stop_on_signals()
+        watcher = await watch_hotplug(kiosk.rescan)
         try:
-            await stop.wait()
+            await run_until(stop, kiosk.run(), "hallq-kiosk")
         finally:
-            running.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await running
-            if watcher is not None:
-                await watcher.stop()
+            await watcher.stop()
             await printer.close()
             await runner.cleanup()
     return 0
-
-
-async def _watch_hotplug(kiosk: Kiosk) -> Any:
-    """Rescan at once when a USB device comes or goes (udev, or polling without it)."""
-    from drivers.hotplug.monitor import HotplugMonitor
-
-    async def rescan() -> None:
-        kiosk.rescan()
-
-    monitor = HotplugMonitor(rescan)
-    await monitor.start()
-    log.info("hot-plug watch: %s", monitor.mode)
-    return monitor

@@ -13,8 +13,10 @@ from typing import Any, Protocol
 
 from kiosk.agent import availability
 from kiosk.agent.desk import TicketDesk
-from kiosk.agent.errors import IssueRefused, ServerUnavailable
 from kiosk.agent.link import ServerLink
+from kiosk.agent.link_errors import IssueRefused, ServerUnavailable
+from kiosk.page_feed import PageFeed
+from kiosk.running import run_all
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ def appointment_code(scanned: str) -> str:
     return given[0] if given else parts.path.rstrip("/").rsplit("/", 1)[-1]
 
 
-class Kiosk:
+class Kiosk(PageFeed):
     """Everything the touchscreen shows, kept current, pushed to every page that listens."""
 
     def __init__(
@@ -62,6 +64,7 @@ class Kiosk:
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__()
         self.link = link
         self.desk = desk
         self.open_scanner = open_scanner
@@ -72,7 +75,6 @@ class Kiosk:
         self.devices = {"scanner": False, "card_reader": False}
         self.card: Card | None = None
         self._card_at = 0.0
-        self._listeners: set[asyncio.Queue[dict[str, Any]]] = set()
         self._rescans: list[asyncio.Event] = []  # one per loop that looks for devices
         link.on_change = self.changed
         desk.on_change = self.changed
@@ -100,22 +102,6 @@ class Kiosk:
             "unprinted": len(self.desk.ledger),
             "devices": dict(self.devices),
         }
-
-    def listen(self) -> asyncio.Queue[dict[str, Any]]:
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=100)
-        self._listeners.add(queue)
-        queue.put_nowait(self.state())
-        return queue
-
-    def unlisten(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
-        self._listeners.discard(queue)
-
-    def push(self, message: dict[str, Any]) -> None:
-        for queue in list(self._listeners):
-            try:
-                queue.put_nowait(message)
-            except asyncio.QueueFull:  # a page that stopped reading: it reloads itself
-                self._listeners.discard(queue)
 
     def changed(self) -> None:
         self.push(self.state())
@@ -177,14 +163,7 @@ class Kiosk:
                     self._hold("card_reader", self.open_card_reader, self._card_read)
                 )
             )
-        try:
-            await asyncio.gather(*tasks)
-        finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await run_all(tasks)
 
     async def _watch_printer(self) -> None:
         rescan = self._rescan_event()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from drivers.printer.settings import PrinterSettings
 from kiosk.agent.command import DEFAULT_PORT
 from kiosk.agent.desk import UnprintedPolicy
 from kiosk.agent.errors import SettingsError
+from kiosk.config_file import read_toml
 from kiosk.ticket.layout import LayoutError, TicketLayout
 from queue_server.config.reader import Problems, Table
 
@@ -35,13 +35,7 @@ class KioskSettings:
 
     @classmethod
     def load(cls, path: Path) -> KioskSettings:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SettingsError([f"{path}: cannot read ({exc})"]) from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise SettingsError([f"{path}: not valid TOML ({exc})"]) from exc
-        return cls.from_mapping(data)
+        return cls.from_mapping(read_toml(path, SettingsError))
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> KioskSettings:

@@ -15,9 +15,9 @@ from printed import printed_ticket_ids
 from drivers.printer.base import PrinterCondition
 from drivers.printer.fake import FakePrinter
 from kiosk.agent.desk import TicketDesk, UnprintedPolicy
-from kiosk.agent.errors import IssueRefused
 from kiosk.agent.ledger import Ledger
 from kiosk.agent.link import ServerLink
+from kiosk.agent.link_errors import IssueRefused
 from kiosk.ticket.encode import encode_ticket
 from kiosk.ticket.layout import TicketLayout
 

@@ -1,0 +1,1 @@
+"""The window station agent: caller keypad, rating key pad and the touch rating pad page."""

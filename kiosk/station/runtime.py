@@ -1,0 +1,332 @@
+"""The running station: the window from the stream, the keypad and key pad loops, the pad page."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import time
+from collections.abc import AsyncIterable, Callable
+from typing import Any
+
+from kiosk.agent.link import ServerLink
+from kiosk.agent.link_errors import IssueRefused, ServerUnavailable
+from kiosk.page_feed import PageFeed
+from kiosk.running import run_all
+from kiosk.station.actions import NotPossible, call_back_request, request_for
+from kiosk.station.keypad import Action, Feedback, Intent, KeypadMachine
+from kiosk.station.settings import KeyPadSettings, KeypadSettings
+from kiosk.station.stream import ConsoleStream
+from kiosk.station.window import OpenRating, WindowWatch
+from queue_server.domain.ratings import LEVEL_NAMES, TAGS, Channel, Level
+
+log = logging.getLogger(__name__)
+
+DEVICE_RETRY_SECONDS = 3.0  # how often a missing keypad or key pad is looked for again
+KEYPAD = "keypad"
+KEY_PAD = "key_pad"
+
+KeyOpener = Callable[[], AsyncIterable[int]]
+
+# The wire's refusals of a rating, as the citizen reads them on the pad.
+RATING_REFUSALS = {
+    "rating_closed": "评价时间已过，谢谢您的参与",
+    "already_rated": "本次服务已经评价过了，谢谢您",
+    "reason_required": "请至少选择一个不满意的原因",
+    "not_served": "本次服务尚未办结，暂不能评价",
+    "unknown_ticket": "没有找到本次服务，请联系工作人员",
+    "invalid_request": "评价内容有误，请重新选择",
+}
+
+
+def levels() -> list[dict[str, Any]]:
+    """The five levels best first, with their names and national tags, for the pad page."""
+    return [
+        {
+            "level": int(level),
+            "name": LEVEL_NAMES[level],
+            "bad": level <= Level.DISSATISFIED,
+            "tags": [{"code": code, "text": text} for code, text in TAGS[level].items()],
+        }
+        for level in sorted(Level, reverse=True)
+    ]
+
+
+class Station(PageFeed):
+    """One window's station: keypad actions as the station, ratings as the pad."""
+
+    def __init__(
+        self,
+        window_id: str,
+        *,
+        station_link: ServerLink | None,
+        pad_link: ServerLink | None,
+        keypad: KeypadSettings | None = None,
+        key_pad: KeyPadSettings | None = None,
+        open_keypad: KeyOpener | None = None,
+        open_key_pad: KeyOpener | None = None,
+        voice: bool = True,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        link = station_link or pad_link
+        if link is None:
+            raise ValueError("a station needs its station token, its pad token or both")
+        self.window_id = window_id
+        self.station_link = station_link
+        self.pad_link = pad_link
+        self.keypad = keypad
+        self.key_pad = key_pad
+        self.open_keypad = open_keypad if keypad is not None else None
+        self.open_key_pad = open_key_pad if key_pad is not None else None
+        self.voice = voice
+        self.now = now
+        self.monotonic = monotonic
+        self.watch = WindowWatch(window_id)
+        self.machine = KeypadMachine(
+            keypad.keys if keypad else {},
+            entry_seconds=keypad.entry_seconds if keypad else 5,
+            repeat_guard=(keypad.repeat_guard_ms if keypad else 800) / 1000,
+        )
+        self.stream = ConsoleStream(
+            link.server_url,
+            link.token,
+            self._on_message,
+            lambda: self.watch.last_seq,
+            on_online=self._set_online,
+        )
+        self.server_url = link.server_url
+        self.online = False
+        self.devices: dict[str, bool] = {}
+        self.last_refusal: dict[str, str] | None = None  # the last server refusal, for logs
+        self._key_rated: set[str] = set()  # tickets a key-pad press was sent for
+        self._rescan = asyncio.Event()
+        self._expiry: asyncio.TimerHandle | None = None
+        self._rating_seen: str | None = None
+
+    # -- what the pad page sees -------------------------------------------------------
+
+    def open_rating(self) -> OpenRating | None:
+        """The window's open rating while a touch may still answer it."""
+        rating = self.watch.rating
+        if rating is None or self.now() >= rating.touch_until:
+            return None
+        return rating
+
+    def state(self) -> dict[str, Any]:
+        window = self.watch.window or {}
+        clerk = self.watch.clerk
+        rating = self.open_rating()
+        return {
+            "type": "state",
+            "online": self.online,
+            "window": {
+                "id": self.window_id,
+                "label": window.get("label") or f"{self.window_id}号窗口",
+            },
+            "clerk": (
+                {
+                    "name": clerk.get("name"),
+                    "staff_no": clerk.get("staff_no"),
+                    "photo": f"/local/photo?staff_no={clerk.get('staff_no') or ''}",
+                }
+                if clerk
+                else None
+            ),
+            "rating": (
+                {
+                    "ticket": rating.ticket,
+                    "number": rating.number,
+                    "service_name": rating.service_name,
+                    "seconds_left": max(0, int((rating.touch_until - self.now()).total_seconds())),
+                }
+                if rating
+                else None
+            ),
+            "voice": self.voice,
+            "devices": dict(self.devices),
+        }
+
+    def changed(self) -> None:
+        self._schedule_expiry()
+        self.push(self.state())
+
+    def rescan(self) -> None:
+        """Hot-plug: a device came or went; look again now rather than at the next retry."""
+        self._rescan.set()
+
+    # -- the stream ---------------------------------------------------------------------
+
+    def _on_message(self, message: object) -> None:
+        if self.watch.apply(message):
+            rating = self.watch.rating
+            if rating is not None and rating.ticket != self._rating_seen:
+                self._rating_seen = rating.ticket
+                log.info("rating open for %s until %s", rating.number, rating.touch_until)
+            self.changed()
+
+    def _set_online(self, online: bool) -> None:
+        if online != self.online:
+            self.online = online
+            log.info("server %s", "reachable" if online else "unreachable")
+            self.changed()
+
+    def _schedule_expiry(self) -> None:
+        """Tell the page when the open rating's touch time runs out (nothing else would)."""
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
+        rating = self.open_rating()
+        if rating is not None:
+            delay = (rating.touch_until - self.now()).total_seconds()
+            self._expiry = asyncio.get_running_loop().call_later(
+                max(0.0, delay) + 0.05, self.changed
+            )
+
+    # -- running ------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        tasks = [asyncio.create_task(self.stream.run(), name="hallq-station-stream")]
+        if self.open_keypad is not None and self.station_link is not None:
+            tasks.append(
+                asyncio.create_task(self._hold(KEYPAD, self.open_keypad, self.key_pressed))
+            )
+        if self.open_key_pad is not None and self.pad_link is not None:
+            tasks.append(
+                asyncio.create_task(self._hold(KEY_PAD, self.open_key_pad, self.rating_key))
+            )
+        try:
+            await run_all(tasks)
+        finally:
+            if self._expiry is not None:
+                self._expiry.cancel()
+
+    async def _hold(self, name: str, opener: KeyOpener, handle: Callable[[int], Any]) -> None:
+        """Read a device while it is there; look for it again when it goes; never give up."""
+        while True:
+            detail = None
+            try:
+                device = opener()
+                await self._set_device(name, True, None)
+                try:
+                    async for code in device:
+                        await handle(code)
+                finally:
+                    close = getattr(device, "close", None)
+                    if close is not None:
+                        close()
+            except Exception as exc:  # a device error degrades this device only
+                log.warning("%s unavailable: %s", name, exc)
+                detail = str(exc)[:200]
+            await self._set_device(name, False, detail)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._rescan.wait(), DEVICE_RETRY_SECONDS)
+            self._rescan.clear()
+
+    async def _set_device(self, name: str, present: bool, detail: str | None) -> None:
+        was = self.devices.get(name)
+        self.devices[name] = present
+        if was == present and was is not None:
+            return
+        link = self.station_link if name == KEYPAD else self.pad_link
+        if link is not None:
+            await link.report(name, "ok" if present else "offline", detail)
+        self.changed()
+
+    # -- the caller keypad --------------------------------------------------------------
+
+    async def key_pressed(self, code: int) -> None:
+        for output in self.machine.press(code, self.monotonic()):
+            if isinstance(output, Feedback):
+                log.debug("keypad: %s: %s", output.kind, output.text)
+            else:
+                await self.act(output)
+
+    async def act(self, action: Action) -> bool:
+        """Send one keypad action; a refusal is logged, never raised. True when done."""
+        link = self.station_link
+        assert link is not None, "a keypad needs the station token"
+        assert self.keypad is not None
+        try:
+            request = request_for(action, self.window_id, self.watch.state, self.keypad)
+            if action.intent is Intent.CALL_BACK:
+                assert action.number is not None
+                detail = await link.request(request.method, request.path, retry=False)
+                request = call_back_request(detail, self.window_id, action.number)
+            answer = await link.request(request.method, request.path, request.body, retry=False)
+        except NotPossible as exc:
+            log.warning("keypad %s: %s", action.intent, exc)
+            return False
+        except IssueRefused as exc:
+            self.last_refusal = {"action": str(action.intent), "code": exc.code}
+            log.warning("keypad %s refused: %s %s", action.intent, exc.code, exc.message)
+            return False
+        except ServerUnavailable as exc:
+            log.warning("keypad %s: server unavailable: %s", action.intent, exc)
+            return False
+        log.info("keypad %s%s: done", action.intent, f" {action.number}" if action.number else "")
+        window = answer.get("window")
+        if isinstance(window, dict) and self.watch.replace(window):
+            self.changed()
+        return True
+
+    # -- ratings ------------------------------------------------------------------------
+
+    async def rating_key(self, code: int) -> None:
+        assert self.key_pad is not None
+        level = self.key_pad.levels.get(code)
+        if level is None:
+            log.debug("key pad: key %s is not mapped", code)
+            return
+        rating = self.watch.rating
+        if rating is None or self.now() >= rating.key_until:
+            log.debug("key pad: %s pressed with no rating open; nothing done", level)
+            return
+        if rating.ticket in self._key_rated:
+            log.debug("key pad: %s already rated from the key pad", rating.number)
+            return
+        self._key_rated.add(rating.ticket)  # one press per service
+        try:
+            await self.send_rating(rating.ticket, level, [], None, Channel.HALL_TERMINAL)
+        except IssueRefused as exc:
+            log.info("key pad rating of %s refused: %s", rating.number, exc.code)
+            if exc.code == "reason_required":
+                # A key cannot say why: the touch pad asks for the reason of this 差评, and
+                # since nothing was recorded the key pad may still be pressed again.
+                self._key_rated.discard(rating.ticket)
+                self.push({"type": "reason", "level": level})
+            return
+        except ServerUnavailable as exc:
+            log.warning("key pad rating of %s not sent: %s", rating.number, exc)
+            return
+        self.push({"type": "thanks"})
+
+    async def rate(self, level: int, tags: list[str], comment: str | None) -> dict[str, Any]:
+        """The touch pad's rating of the open service; IssueRefused when it cannot be taken."""
+        rating = self.open_rating()
+        if rating is None:
+            raise IssueRefused(409, "rating_closed", RATING_REFUSALS["rating_closed"])
+        try:
+            return await self.send_rating(rating.ticket, level, tags, comment, Channel.HALL_TABLET)
+        except IssueRefused as exc:
+            message = RATING_REFUSALS.get(exc.code, exc.message)
+            raise IssueRefused(exc.status, exc.code, message) from exc
+
+    async def send_rating(
+        self, ticket: str, level: int, tags: list[str], comment: str | None, channel: Channel
+    ) -> dict[str, Any]:
+        assert self.pad_link is not None, "ratings need the pad token"
+        body: dict[str, Any] = {"ticket": ticket, "level": level, "channel": int(channel)}
+        if tags:
+            body["tags"] = tags
+        if comment:
+            body["comment"] = comment
+        # Retried only while unanswered: a second one that lands is refused as already_rated.
+        answer = await self.pad_link.request("POST", "/api/v1/ratings", body)
+        log.info("rating %s recorded for %s (channel %d)", level, ticket, channel)
+        window = answer.get("window")
+        if isinstance(window, dict) and self.watch.replace(window):
+            self.changed()
+        return answer

@@ -1,0 +1,175 @@
+"""The touch rating pad in chromium against a real station agent (fake keypads) and hall server."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import urllib.parse
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import SHANGHAI, RunningHall
+from playwright.async_api import Page, expect
+
+from .conftest import OpenPage, Screenshot
+from .station_fixtures import PAD_SCREEN, RunningStation, running_station
+
+pytestmark = pytest.mark.browser
+
+StartHall = Callable[..., Awaitable[RunningHall]]
+
+# The test seam of static/voice.js: a player installed before the page's scripts run.
+RECORDING_PLAYER = """
+window.__hallqVoicePlayer = {
+  urls: [],
+  play(url) { this.urls.push(url); return Promise.resolve(); },
+};
+"""
+ASK_URL = "/voice/phrase.wav?" + urllib.parse.urlencode({"text": "请您对我的服务进行评价"})
+THANKS_URL = "/voice/phrase.wav?" + urllib.parse.urlencode({"text": "谢谢您的评价"})
+RATE = """body => fetch("/local/rate", {
+  method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body),
+}).then(r => r.json().then(answer => [r.status, answer.error]))"""
+
+
+async def played(page: Page) -> list[str]:
+    return list(await page.evaluate("window.__hallqVoicePlayer.urls"))
+
+
+async def issue(hall: RunningHall, count: int = 1) -> None:
+    kiosk = await hall.device(f"kiosk-{count}", "kiosk")
+    for _ in range(count):
+        status, answer = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"})
+        assert status == 201, answer
+
+
+async def test_a_citizen_rates_the_clerk_on_the_touch_pad(
+    start_hall: StartHall, open_page: OpenPage, screenshot: Screenshot, tmp_path: Path
+) -> None:
+    hall = await start_hall()
+    await hall.clerk_at("1", "wang", "王芳", "0107")
+    manager = await hall.person("boss", "manager")
+    station_token = await hall.device("w1-station", "station", "1")
+    pad_token = await hall.device("w1-pad", "pad", "1")
+    await issue(hall, 2)
+    async with running_station(hall.url, "1", station_token, pad_token, tmp_path) as station:
+        page = await open_pad(open_page, station)
+
+        # Idle: the clerk's card (亮身份) and a welcome.
+        await expect(page.locator("#idle")).to_contain_text("欢迎您")
+        await expect(page.locator("#clerk-name")).to_have_text("王芳")
+        await expect(page.locator("#clerk-no")).to_have_text("工号 0107")
+        await expect(page.locator("#window-label")).to_have_text("1号窗口")
+        await expect(page.locator("#photo")).to_have_attribute("src", "/local/photo?staff_no=0107")
+        await screenshot(page, "pad-idle")
+
+        # The clerk calls and finishes on the keypad: the pad asks for a rating, aloud.
+        station.keypad("KEY_KPPLUS")
+        await eventually(lambda: window_state(hall, manager), "calling")
+        station.keypad("KEY_KPSLASH")
+        levels = page.locator("#level-list button")
+        await expect(page.locator("#levels")).to_be_visible()
+        await expect(levels).to_have_text(["非常满意", "满意", "基本满意", "不满意", "非常不满意"])
+        await eventually(lambda: contains(played(page), ASK_URL), True)
+        await screenshot(page, "pad-levels")
+
+        # 不满意 needs a reason: the submit button says so until one is chosen.
+        await page.get_by_role("button", name="不满意", exact=True).click()
+        submit = page.locator("#submit")
+        await expect(submit).to_be_disabled()
+        await expect(submit).to_have_text("请先选择原因")
+        await expect(page.locator("#tag-list button")).to_have_count(8)
+        await page.get_by_role("button", name="服务态度生硬").click()
+        await expect(submit).to_be_enabled()
+        await expect(submit).to_have_text("提交评价")
+        await page.locator("#comment").fill("等了很久")
+        await screenshot(page, "pad-bad-tags")
+
+        await submit.click()
+        await expect(page.locator("#thanks")).to_contain_text("谢谢您的评价")
+        await eventually(lambda: contains(played(page), THANKS_URL), True)
+        await screenshot(page, "pad-thanks")
+        [rating] = await ratings(hall, manager)
+        assert (rating["level"], rating["tags"], rating["channel"]) == (2, ["214"], 4)
+        assert rating["window"] == "1" and rating["comment"] == "等了很久"
+        await expect(page.locator("#idle")).to_be_visible(timeout=8_000)
+
+        # The next citizen walks away: at touch_until the pad goes back to idle.
+        station.keypad("KEY_KPPLUS")
+        await eventually(lambda: window_state(hall, manager), "calling")
+        station.keypad("KEY_KPSLASH")
+        await expect(page.locator("#levels")).to_be_visible()
+        station.later(61)
+        await expect(page.locator("#idle")).to_be_visible()
+        assert len(await ratings(hall, manager)) == 1
+
+
+async def test_refusals_come_back_in_plain_chinese_and_the_key_pad_thanks_too(
+    start_hall: StartHall, open_page: OpenPage, tmp_path: Path
+) -> None:
+    hall = await start_hall()
+    await hall.clerk_at("1", "wang", "王芳", "0107")
+    station_token = await hall.device("w1-station", "station", "1")
+    pad_token = await hall.device("w1-pad", "pad", "1")
+    await issue(hall)
+    async with running_station(hall.url, "1", station_token, pad_token, tmp_path) as station:
+        page = await open_pad(open_page, station)
+        assert await page.evaluate(RATE, {"level": 5}) == [
+            409,
+            {"code": "rating_closed", "message": "评价时间已过，谢谢您的参与"},
+        ]
+        station.keypad("KEY_KPPLUS", "KEY_KPSLASH")
+        await expect(page.locator("#levels")).to_be_visible()
+        assert await page.evaluate(RATE, {"level": 1}) == [
+            422,
+            {"code": "reason_required", "message": "请至少选择一个不满意的原因"},
+        ]
+        await page.get_by_role("button", name="满意", exact=True).click()
+        # Meanwhile the citizen pressed the key pad: it counts, and the touch pad thanks.
+        station.key_pad("KEY_1")
+        await expect(page.locator("#thanks")).to_be_visible()
+        status, error = await page.evaluate(RATE, {"level": 4})
+        assert status == 409 and "谢谢" in error["message"]
+
+
+async def eventually(get: Callable[[], Awaitable[Any]], expected: Any) -> None:
+    """Polls `get` until it gives `expected` (5 s at most)."""
+    value = None
+    for _ in range(100):
+        value = await get()
+        if value == expected:
+            return
+        await asyncio.sleep(0.05)
+    assert value == expected
+
+
+async def contains(items: Awaitable[list[str]], item: str) -> bool:
+    return item in await items
+
+
+async def open_pad(open_page: OpenPage, station: RunningStation) -> Page:
+    async def prepare(page: Page) -> None:
+        await page.add_init_script(RECORDING_PLAYER)
+
+    return await open_page(station.url, viewport=PAD_SCREEN, prepare=prepare)
+
+
+async def window_state(hall: RunningHall, token: str) -> str:
+    status, answer = await hall.call("GET", "/api/v1/windows/1", token)
+    assert status == 200, answer
+    return str(answer["window"]["state"])
+
+
+async def ratings(hall: RunningHall, token: str) -> list[dict[str, Any]]:
+    status, answer = await hall.call("GET", rating_days(), token)
+    assert status == 200, answer
+    return list(answer["ratings"])
+
+
+def rating_days() -> str:
+    """The ratings of yesterday to tomorrow in the hall's time zone: all this test made."""
+    today = dt.datetime.now(SHANGHAI).date()
+    days = today - dt.timedelta(days=1), today + dt.timedelta(days=1)
+    return f"/api/v1/ratings?from={days[0]}&to={days[1]}"

@@ -1,0 +1,249 @@
+"""The station agent against a real hall server, its keypad and key pad being fake evdev sources."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import itertools
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from helpers import SHANGHAI, RunningHall
+
+from drivers.input.base import KeyEvent, KeyState
+from drivers.input.fake import FakeSource
+from drivers.input.presses import GrabbedKeys
+from kiosk.agent.link import ServerLink
+from kiosk.station.keys import DEFAULT_KEYPAD, Key, key_code
+from kiosk.station.runtime import Station
+from kiosk.station.settings import KeyPadSettings, KeypadSettings
+
+StartHall = Callable[..., Awaitable[RunningHall]]
+KEYS = {key: key_code(name) for name, key in DEFAULT_KEYPAD.items()}
+WINDOW = "1"
+
+
+def tap(source: FakeSource, *codes: int) -> None:
+    for code in codes:
+        # A key held long enough to auto-repeat is still one press.
+        source.feed(KeyEvent(code, KeyState.DOWN), KeyEvent(code, KeyState.REPEAT))
+        source.feed(KeyEvent(code, KeyState.UP))
+
+
+async def until(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 5.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    assert await check(), what
+
+
+class Desk:
+    """The running station with its fake devices, and the hall to check what it did."""
+
+    def __init__(self, hall: RunningHall, station: Station, manager: str) -> None:
+        self.hall = hall
+        self.station = station
+        self.manager = manager
+        self.keypad = FakeSource()
+        self.key_pad = FakeSource()
+
+    def press(self, *keys: Key) -> None:
+        tap(self.keypad, *(KEYS[key] for key in keys))
+
+    async def window(self) -> dict[str, Any]:
+        status, answer = await self.hall.call("GET", f"/api/v1/windows/{WINDOW}", self.manager)
+        assert status == 200, answer
+        return dict(answer)
+
+    async def ratings(self) -> list[dict[str, Any]]:
+        status, answer = await self.hall.call("GET", rating_days(), self.manager)
+        assert status == 200, answer
+        return list(answer["ratings"])
+
+
+@pytest.fixture
+async def desk(start_hall: StartHall) -> AsyncIterator[Desk]:
+    hall = await start_hall()
+    await hall.clerk_at(WINDOW, "wang", "王芳", "0107")
+    manager = await hall.person("boss", "manager")
+    station_token = await hall.device("w1-station", "station", WINDOW)
+    pad_token = await hall.device("w1-pad", "pad", WINDOW)
+    # Each press a second apart: past the double-tap guard, within the digits' time-out.
+    clock = itertools.count(1000.0, 1.0)
+    async with (
+        ServerLink(hall.url, station_token) as station_link,
+        ServerLink(hall.url, pad_token) as pad_link,
+    ):
+        station = Station(
+            WINDOW,
+            station_link=station_link,
+            pad_link=pad_link,
+            keypad=KeypadSettings(pause_reason="休息"),
+            key_pad=KeyPadSettings(),
+            monotonic=lambda: next(clock),
+        )
+        desk = Desk(hall, station, manager)
+        station.open_keypad = lambda: GrabbedKeys(desk.keypad)
+        station.open_key_pad = lambda: GrabbedKeys(desk.key_pad)
+        running = asyncio.create_task(station.run())
+
+        async def ready() -> bool:
+            return station.online and station.watch.window is not None
+
+        await until(ready, "the station follows its window")
+        try:
+            yield desk
+        finally:
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+
+
+async def issue(hall: RunningHall, count: int) -> list[str]:
+    kiosk = await hall.device(f"kiosk-{count}", "kiosk")
+    numbers = []
+    for _ in range(count):
+        status, answer = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"})
+        assert status == 201, answer
+        numbers.append(answer["ticket"]["number"])
+    return numbers
+
+
+async def test_keys_call_recall_pause_and_call_back_at_this_window(
+    desk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    numbers = await issue(desk.hall, 5)
+    assert desk.keypad.grabbed and desk.key_pad.grabbed
+
+    async def current() -> str | None:
+        ticket = (await desk.window())["window"]["ticket"]
+        return ticket["number"] if ticket else None
+
+    async def state() -> str:
+        return str((await desk.window())["window"]["state"])
+
+    desk.press(Key.CALL)
+    await until(lambda: _eq(current(), numbers[0]), "呼叫 calls the first ticket")
+    desk.press(Key.RECALL)
+
+    async def recalled() -> bool:
+        return bool((await desk.window())["window"]["ticket"]["recalls"] == 1)
+
+    await until(recalled, "重呼 recalls it")
+    # Three tickets missed at this window: numbers[0], [1], [2] (the most recent).
+    for number in numbers[1:3]:
+        desk.press(Key.NO_SHOW)
+        await until(lambda n=number: _eq(current(), None), "过号")  # type: ignore[misc]
+        desk.press(Key.CALL)
+        await until(lambda n=number: _eq(current(), n), f"呼叫 calls {number}")  # type: ignore[misc]
+    desk.press(Key.NO_SHOW)
+    await until(lambda: _eq(current(), None), "过号")
+    assert [t["number"] for t in (await desk.window())["missed"]] == numbers[:3]
+
+    desk.press(Key.D3, Key.CONFIRM)  # the 3rd most recently missed: the first one
+    await until(lambda: _eq(current(), numbers[0]), "3 确认 calls the first missed back")
+
+    desk.press(Key.START)
+    await until(lambda: _eq(state(), "serving"), "开始 starts the service")
+    # Refused by the server (a window serving someone cannot pause): logged, keypad goes on.
+    desk.press(Key.PAUSE)
+    await until(lambda: _contains(caplog, "pause-toggle refused: window_busy"), "refused")
+    desk.press(Key.FINISH)
+    await until(lambda: _eq(state(), "idle"), "办结 finishes the service")
+    desk.press(Key.PAUSE)
+    await until(lambda: _eq(state(), "paused"), "暂停 pauses the window")
+    assert (await desk.window())["window"]["pause_reason"] == "休息"
+
+    async def station_sees_pause() -> bool:
+        return desk.station.watch.state == "paused"
+
+    await until(station_sees_pause, "the station knows the window is paused")
+    desk.press(Key.PAUSE)
+    await until(lambda: _eq(state(), "idle"), "暂停 again resumes it")
+
+    # Not possible here (no default target configured): logged, the keypad goes on.
+    desk.press(Key.CALL)
+    await until(lambda: _eq(current(), numbers[3]), "呼叫 calls the next")
+    desk.press(Key.TRANSFER, Key.CONFIRM)
+    desk.press(Key.TRANSFER, Key.D2, Key.CONFIRM)
+    await until(lambda: _eq(current(), None), "转移 2 确认 sends the ticket to window 2")
+    assert "no default transfer target" in caplog.text
+    assert desk.station.devices == {"keypad": True, "key_pad": True}
+
+
+async def test_rating_key_pad_counts_one_press_while_a_rating_is_open(
+    desk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="kiosk.station.runtime")
+    await issue(desk.hall, 2)
+    five, four, two = key_code("KEY_1"), key_code("KEY_2"), key_code("KEY_4")
+
+    tap(desk.key_pad, five)  # nothing to rate yet
+    desk.press(Key.CALL)
+
+    async def rating_open() -> bool:
+        return desk.station.watch.rating is not None
+
+    async def serving() -> bool:
+        return (await desk.window())["window"]["ticket"] is not None
+
+    await until(serving, "a ticket is called")
+    assert "pressed with no rating open" in caplog.text
+    assert await desk.ratings() == []
+
+    desk.press(Key.FINISH)
+    await until(rating_open, "finishing opens a rating at this window")
+    desk.press(Key.RATE)  # the clerk asks again: re-opens the same service's rating
+    await until(lambda: _contains(caplog, "keypad ask-rating: done"), "评价 asks for a rating")
+
+    # A 差评 needs a reason the keys cannot give: the server refuses it, the touch pad asks.
+    pushed = desk.station.listen()
+    tap(desk.key_pad, two)
+    await until(lambda: _contains(caplog, "refused: reason_required"), "a 差评 key is refused")
+    assert {"type": "reason", "level": 2} in _drain(pushed)
+    assert await desk.ratings() == []
+
+    tap(desk.key_pad, four, five)  # the first press counts, the second is not sent
+
+    async def rated() -> bool:
+        return len(await desk.ratings()) == 1 and desk.station.watch.rating is None
+
+    await until(rated, "the key pad's press is recorded")
+    await asyncio.sleep(0.3)
+    [rating] = await desk.ratings()
+    assert (rating["window"], rating["level"], rating["channel"]) == (WINDOW, 4, 5)
+    # The second press found the rating closed by the first: nothing sent.
+    assert caplog.text.count("5 pressed with no rating open") == 2
+
+    # Ratings are recorded for this window only: the server refuses the pad another window's.
+    status, answer = await desk.hall.call(
+        "POST", "/api/v1/windows/2/ask-rating", await desk.hall.device("w2", "station", "2")
+    )
+    assert status == 409, answer
+
+
+def _drain(queue: asyncio.Queue[dict[str, Any]]) -> list[dict[str, Any]]:
+    items = []
+    while not queue.empty():
+        items.append(queue.get_nowait())
+    return items
+
+
+async def _eq(value: Awaitable[Any], expected: Any) -> bool:
+    return bool(await value == expected)
+
+
+async def _contains(caplog: pytest.LogCaptureFixture, text: str) -> bool:
+    return text in caplog.text
+
+
+def rating_days() -> str:
+    """The ratings of yesterday to tomorrow in the hall's time zone: all this test made."""
+    today = dt.datetime.now(SHANGHAI).date()
+    days = today - dt.timedelta(days=1), today + dt.timedelta(days=1)
+    return f"/api/v1/ratings?from={days[0]}&to={days[1]}"
