@@ -10,7 +10,15 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench import board_latency, call_latency, issue_throughput, memory, startup, ticket_print
+from bench import (
+    board_latency,
+    call_latency,
+    issue_throughput,
+    memory,
+    planner,
+    startup,
+    ticket_print,
+)
 from bench.common import (
     REPO,
     Benchmark,
@@ -29,6 +37,7 @@ BENCHMARKS: tuple[tuple[Benchmark, str], ...] = (
     (startup.run, startup.METHOD),
     (memory.run, memory.METHOD),
     (ticket_print.run, ticket_print.METHOD),
+    (planner.run, planner.METHOD),
 )
 OUTPUT = REPO / "docs" / "benchmarks.md"
 BUSY_LOAD = 0.5  # a 1-minute load average above this means something else is running
@@ -128,10 +137,10 @@ def render(
         "## Running them",
         "",
         "```sh",
-        ".venv/bin/python -m bench.run_all            # all six, rewrites this file (~3 min)",
+        ".venv/bin/python -m bench.run_all            # all seven, rewrites this file (~3 min)",
         ".venv/bin/python -m bench.issue_throughput   # or one: issue_throughput, call_latency,",
         "                                             # board_latency, startup, memory,",
-        "                                             # ticket_print;",
+        "                                             # ticket_print, planner;",
         "                                             # --json, --smoke",
         "```",
         "",

@@ -11,10 +11,12 @@ import sys
 from pathlib import Path
 
 from kiosk.agent import command as kiosk_command
+from kiosk.station import command as station_command
 from queue_server import sd_notify
 from queue_server.accounts.cli import cli_device_add, cli_device_revoke, cli_user_add
 from queue_server.config import ConfigError, check_config_main, load_builtin_hall, load_hall
 from queue_server.domain.hall import HallConfig
+from queue_server.planner import command as plan_command
 from queue_server.server import HallServer
 from queue_server.store.errors import StoreError
 
@@ -77,12 +79,7 @@ async def _display(args: argparse.Namespace) -> int:
     try:
         from display.agent import DisplayAgent, UnknownSpeaker
     except ImportError as missing:
-        print(
-            f"hallq: the display agent needs the websockets package ({missing}); "
-            "install hallq with the devices extra: pip install 'hallq[devices]'",
-            file=sys.stderr,
-        )
-        return 1
+        return _needs_devices("display agent", missing)
     from display.voice.announcer import Announcer
     from display.voice.errors import VoiceError
     from display.voice.pack import VoicePack
@@ -134,16 +131,28 @@ async def _display(args: argparse.Namespace) -> int:
     return 0
 
 
+def _needs_devices(part: str, missing: ImportError) -> int:
+    print(
+        f"hallq: the {part} needs the device packages ({missing}); "
+        "install hallq with the devices extra: pip install 'hallq[devices]'",
+        file=sys.stderr,
+    )
+    return 1
+
+
 async def _kiosk(args: argparse.Namespace) -> int:
     try:
         from kiosk.agent.main import run
     except ImportError as missing:
-        print(
-            f"hallq: the kiosk needs the device packages ({missing}); "
-            "install hallq with the devices extra: pip install 'hallq[devices]'",
-            file=sys.stderr,
-        )
-        return 1
+        return _needs_devices("kiosk", missing)
+    return await run(args)
+
+
+async def _station(args: argparse.Namespace) -> int:
+    try:
+        from kiosk.station.main import run
+    except ImportError as missing:
+        return _needs_devices("station", missing)
     return await run(args)
 
 
@@ -227,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     kiosk_command.add_parser(commands)
+    station_command.add_parser(commands)
+    plan_command.add_parser(commands)
 
     check = commands.add_parser("check-config", help="check a hall config and list every problem")
     check.add_argument("file")
@@ -245,6 +256,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_display(args))
         if args.command == "kiosk":
             return asyncio.run(_kiosk(args))
+        if args.command == "station":
+            return asyncio.run(_station(args))
+        if args.command == "plan":
+            return plan_command.run(args)
         if args.command == "check-config":
             return check_config_main(args.file)
         if args.command == "user":

@@ -19,6 +19,7 @@ BENCHMARKS = [
     "startup",
     "memory",
     "ticket_print",
+    "planner",
 ]
 TIMEOUT = 300  # seconds; a smoke run takes a few
 
