@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from drivers.input.base import DeviceError, DeviceGone
 
 if TYPE_CHECKING:
-    from drivers.idcard.card import IdCard
+    from drivers.idcard.card import IdCard, Misread
 
 
 class IdCardError(DeviceError):
@@ -28,9 +28,10 @@ class IdCardReader(Protocol):
         """A short name for logs, e.g. the device's name or "fake ID card reader"."""
         ...
 
-    def __aiter__(self) -> AsyncIterator[IdCard]:
-        """Cards read, in order, until close(); cards whose number fails its check are skipped
-        (and logged masked); raises IdCardReaderGone if the reader is unplugged."""
+    def __aiter__(self) -> AsyncIterator[IdCard | Misread]:
+        """Cards read, in order, until close(); a card whose number fails its check comes out
+        as a Misread (logged masked) so the citizen can be asked to place it again; raises
+        IdCardReaderGone if the reader is unplugged."""
         ...
 
     def close(self) -> None:

@@ -85,10 +85,19 @@ class IdCard:
         return f"IdCard(name={self.masked_name!r}, id_number={mask_id_number(self.id_number)!r})"
 
 
-def read_card(id_number: str, name: str, reader: str) -> IdCard | None:
-    """The card `reader` reported, or None, logged masked, when its number does not hold up."""
+@dataclass(frozen=True)
+class Misread:
+    """A card was placed but its number did not hold up (a bad read, a damaged chip): the
+    citizen should place it again. Carries no part of the number."""
+
+    reader: str
+
+
+def read_card(id_number: str, name: str, reader: str) -> IdCard | Misread:
+    """The card `reader` reported, or a Misread (logged masked) when its number does not hold
+    up."""
     try:
         return IdCard.from_number(id_number, name)
     except InvalidIdNumber as exc:
-        log.warning("%s: card ignored: %s", reader, exc)
-        return None
+        log.warning("%s: card not read: %s", reader, exc)
+        return Misread(reader)

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from drivers.idcard.base import IdCardError, IdCardReaderGone
-from drivers.idcard.card import IdCard, read_card
+from drivers.idcard.card import IdCard, Misread, read_card
 from drivers.input.base import DeviceError
 from drivers.input.mailbox import Mailbox
 from drivers.input.tail import LineTail
@@ -34,7 +34,7 @@ class FakeIdCardReader:
     def close(self) -> None:
         self._mailbox.close()
 
-    def __aiter__(self) -> AsyncIterator[IdCard]:
+    def __aiter__(self) -> AsyncIterator[IdCard | Misread]:
         return self._mailbox.__aiter__()
 
 
@@ -57,12 +57,10 @@ class FileIdCardReader:
     def close(self) -> None:
         self._tail.close()
 
-    async def __aiter__(self) -> AsyncIterator[IdCard]:
+    async def __aiter__(self) -> AsyncIterator[IdCard | Misread]:
         try:
             async for line in self._tail:
                 name, _, number = line.rpartition(",")
-                card = read_card(number, name, self.name)
-                if card is not None:
-                    yield card
+                yield read_card(number, name, self.name)
         except DeviceError as exc:
             raise IdCardError(str(exc)) from exc

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from drivers.idcard.base import IdCardError, IdCardReaderGone
-from drivers.idcard.card import IdCard, read_card
+from drivers.idcard.card import IdCard, Misread, read_card
 from drivers.input.base import InputSource
 from drivers.input.lines import KeyboardLines, open_source
 
@@ -31,8 +31,6 @@ class KeyboardIdCardReader:
     def close(self) -> None:
         self._lines.close()
 
-    async def __aiter__(self) -> AsyncIterator[IdCard]:
+    async def __aiter__(self) -> AsyncIterator[IdCard | Misread]:
         async for line in self._lines:
-            card = read_card(line, "", self.name)
-            if card is not None:
-                yield card
+            yield read_card(line, "", self.name)

@@ -11,6 +11,7 @@ import urllib.parse
 from collections.abc import AsyncIterable, Callable
 from typing import Any, Protocol
 
+from drivers.idcard.card import Misread
 from kiosk.agent import availability
 from kiosk.agent.desk import TicketDesk
 from kiosk.agent.link import ServerLink
@@ -217,7 +218,12 @@ class Kiosk(PageFeed):
             return
         self.push({"type": "appointment", "code": code, "appointment": found["appointment"]})
 
-    async def _card_read(self, card: Card) -> None:
+    async def _card_read(self, card: Card | Misread) -> None:
+        if isinstance(card, Misread):
+            # Say so, so that the citizen places the card again rather than walk away.
+            self.card = None
+            self.push({"type": "card", "card": None, "misread": True})
+            return
         self.card = card
         self._card_at = self.monotonic()
         age = card.age_on(self.now().date())

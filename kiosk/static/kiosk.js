@@ -17,6 +17,7 @@ const GUIDE = {
   done: "请取走您的号票",
   paused: "暂停取号",
   appointment: "请扫描预约码",
+  card: "请将身份证放在感应区",
 };
 
 const $ = (id) => document.getElementById(id);
@@ -26,6 +27,7 @@ const view = {
   alternate: false, // showing the hall's second language
   screen: null, // {kind, ...} while an overlay is up
   card: null,
+  cardMisread: false, // the last card placed could not be read
   timer: null,
 };
 const voice = new VoiceQueue();
@@ -108,7 +110,12 @@ function drawPaused() {
 function drawCard() {
   const banner = $("card-banner");
   const card = view.card;
-  banner.hidden = !card;
+  banner.classList.toggle("is-misread", view.cardMisread);
+  banner.hidden = !card && !view.cardMisread;
+  if (view.cardMisread) {
+    banner.textContent = "未能读取身份证，请将身份证重新放在感应区，或请工作人员协助";
+    return;
+  }
   if (!card) return;
   banner.textContent = card.green
     ? `${card.name} 您好：您可以取绿色通道号，请选择业务`
@@ -319,7 +326,9 @@ function onMessage(message) {
     else showError(message.error);
   } else if (message.type === "card") {
     view.card = message.card;
+    view.cardMisread = Boolean(message.misread);
     drawCard();
+    if (view.cardMisread) guide("card");
   }
 }
 

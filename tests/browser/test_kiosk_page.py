@@ -383,6 +383,22 @@ ELDER = ("张三丰", "11010519491231002X")  # born 1949
 YOUNG = ("李四", "110101200002290018")  # born 2000
 
 
+async def test_a_card_that_cannot_be_read_asks_to_place_it_again(
+    start_hall: StartHall, start_kiosk: StartKiosk, open_kiosk: OpenKiosk, screenshot: Screenshot
+) -> None:
+    hall = await start_hall()
+    kiosk = await start_kiosk(hall)
+    page = await open_kiosk(kiosk)
+    kiosk.place_card(ELDER[0], ELDER[1][:-1] + "1")  # a bad read: the check character is off
+    banner = page.locator("#card-banner")
+    await expect(banner).to_contain_text("未能读取身份证")
+    await expect(banner).to_have_class(re.compile("is-misread"))
+    await screenshot(page, "kiosk-card-misread")
+    kiosk.place_card(*ELDER)  # placed again, read
+    await expect(banner).to_contain_text("您可以取绿色通道号")
+    await expect(banner).not_to_have_class(re.compile("is-misread"))
+
+
 async def test_an_elders_id_card_offers_a_green_channel_ticket(
     start_hall: StartHall, start_kiosk: StartKiosk, open_kiosk: OpenKiosk, screenshot: Screenshot
 ) -> None:

@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 from drivers.idcard.base import IdCardError, IdCardReader, IdCardReaderGone
-from drivers.idcard.card import IdCard, InvalidIdNumber, mask_id_number, parse_id_number
+from drivers.idcard.card import (
+    IdCard,
+    InvalidIdNumber,
+    Misread,
+    mask_id_number,
+    parse_id_number,
+)
 from drivers.idcard.fake import FakeIdCardReader, FileIdCardReader
 from drivers.idcard.keyboard import KeyboardIdCardReader
 from drivers.input.base import DeviceGone
@@ -181,7 +187,7 @@ def typing_rig(
     reader.close()
 
 
-async def test_a_misread_number_is_skipped_and_logged_masked(
+async def test_a_misread_number_comes_out_as_a_misread_logged_masked(
     typing_rig: tuple[IdCardReader, Callable[[str], None]], caplog: pytest.LogCaptureFixture
 ) -> None:
     reader, type_line = typing_rig
@@ -189,8 +195,9 @@ async def test_a_misread_number_is_skipped_and_logged_masked(
     type_line(bad)
     type_line(PLAIN)
     with caplog.at_level(logging.WARNING):
-        (card,) = await take(aiter(reader), 1)
-    assert card.id_number == PLAIN
+        misread, card = await take(aiter(reader), 2)
+    assert isinstance(misread, Misread) and bad not in repr(misread)
+    assert isinstance(card, IdCard) and card.id_number == PLAIN
     assert "1101**********0021" in caplog.text
     assert "check character does not match" in caplog.text
     assert bad not in caplog.text
