@@ -8,8 +8,10 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import aiosqlite
 from aiohttp import web
 
@@ -29,6 +31,8 @@ from queue_server.web.context import Context
 from queue_server.web.voice_routes import VOICE, load_voice
 
 log = logging.getLogger(__name__)
+
+WEBHOOK_TIMEOUT = aiohttp.ClientTimeout(total=5)
 
 
 class HallServer:
@@ -71,6 +75,7 @@ class HallServer:
         self.outbox: UpstreamOutbox | None = None  # set when ratings go upstream
         self._upstream_task: asyncio.Task[None] | None = None
         self._upstream_adapter: ProvincialAdapter | None = None
+        self._webhook_tasks: set[asyncio.Task[None]] = set()
 
     @property
     def accounts_db(self) -> aiosqlite.Connection:
@@ -139,10 +144,29 @@ class HallServer:
 
     def _published(self, published: Sequence[Published]) -> None:
         self.hub.publish(published)
-        if self.outbox is not None and any(
-            p.any_message.get("type") == "rating.recorded" for p in published
-        ):
+        kinds = [p.any_message.get("type") for p in published]
+        if self.outbox is not None and "rating.recorded" in kinds:
             self.outbox.notify()
+        webhook = self.config.alerts.webhook
+        if webhook is not None:
+            for item in published:
+                if item.any_message.get("type") == "alert.raised":
+                    task = asyncio.create_task(self._tell_webhook(webhook, item.any_message))
+                    self._webhook_tasks.add(task)
+                    task.add_done_callback(self._webhook_tasks.discard)
+
+    async def _tell_webhook(self, url: str, message: dict[str, Any]) -> None:
+        """POST a raised alert to the hall's webhook; a failure is logged, never retried
+        (the alert stays on the manager console and in GET /api/v1/alerts)."""
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=WEBHOOK_TIMEOUT) as session,
+                session.post(url, json=message["alert"]) as answer,
+            ):
+                if answer.status >= 300:
+                    log.warning("alert webhook %s answered %d", url, answer.status)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("alert webhook %s failed: %s", url, exc or type(exc).__name__)
 
     async def stop(self) -> None:
         if self._upstream_task is not None:

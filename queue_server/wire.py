@@ -15,6 +15,7 @@ from queue_server.domain.model import Ticket, WindowState
 from queue_server.domain.ratings import LEVEL_NAMES, TAGS, RatingRecord
 from queue_server.domain.records import Alert, ClerkDay
 from queue_server.domain.state import Hall
+from queue_server.domain.tuning import Change
 
 # Stream topics: "board" is public and carries no personal data; "console" is for staff.
 BOARD = "board"
@@ -64,6 +65,7 @@ def window(hall: Hall, window_id: str, *, staff: bool = False) -> dict[str, Any]
     return {
         "id": config.id,
         "label": config.label,
+        "label_alt": config.label_alt,
         "floor": config.floor,
         "kind": str(config.kind),
         "services": list(config.services),
@@ -191,6 +193,21 @@ def alert_view(hall: Hall, alert: Alert) -> dict[str, Any]:
         "raised_at": when(alert.raised_at, hall),
         "acknowledged_at": when(alert.acknowledged_at, hall),
         "acknowledged_by": alert.acknowledged_by,
+        "cleared_at": when(alert.cleared_at, hall),
+    }
+
+
+def change_view(hall: Hall, change: Change) -> dict[str, Any]:
+    return {
+        "id": change.id,
+        "kind": change.kind,
+        "target": change.target,
+        "before": dict(change.before),
+        "after": dict(change.after),
+        "by": change.by,
+        "at": when(change.at, hall),
+        "undoes": change.undoes,
+        "undone_by": change.undone_by,
     }
 
 
@@ -270,8 +287,10 @@ def hall_info(hall: Hall, now: dt.datetime, *, staff: bool = False) -> dict[str,
                 "waiting": hall.waiting_count(s.id),
                 "eta_minutes": hall.new_ticket_eta(s.id),
                 **service_quota(hall, s, now),
+                "issuing_paused": hall.issuing_paused.get(s.id),
             }
-            for s in config.services
+            # As tuned by the managers: the quotas now in force.
+            for s in (hall.services[c.id] for c in config.services)
         ],
         "windows": [window(hall, w.id, staff=staff) for w in config.windows],
     }
@@ -354,7 +373,9 @@ def _staff_message(hall: Hall, event: e.Event, body: dict[str, Any]) -> dict[str
         if isinstance(event, e.CaseOverdue):
             extra = {"stage": event.stage}
         return {**body, **extra, "case": case_view(hall, hall.book.cases[event.case_id])}
-    if isinstance(event, e.AlertRaised | e.AlertAcknowledged):
+    if isinstance(event, e.TuningChanged):
+        return {**body, "change": change_view(hall, hall.changes[event.change_id])}
+    if isinstance(event, e.AlertRaised | e.AlertAcknowledged | e.AlertCleared):
         return {**body, "alert": alert_view(hall, hall.book.alerts[event.alert_id])}
     return None
 

@@ -251,9 +251,12 @@ def test_second_language_and_alt_names() -> None:
     doc["hall"] |= {"name_alt": "ᠬᠣᠲᠠ", "second_language": "mn-Mong"}
     doc["floors"][0]["label_alt"] = "ᠨᠢᠭᠡ"
     doc["services"][0]["name_alt"] = "ᠲᠠᠲᠠᠪᠤᠷᠢ"
+    doc["windows"][0]["label_alt"] = "ᠴᠣᠩᠬᠣ"
     hall = parse(doc)
     assert (hall.second_language, hall.name_alt) == ("mn-Mong", "ᠬᠣᠲᠠ")
     assert hall.floors[0].label_alt == "ᠨᠢᠭᠡ"
+    assert (hall.windows[0].label_alt, hall.windows[1].label_alt) == ("ᠴᠣᠩᠬᠣ", None)
+    del doc["windows"][0]["label_alt"]
     del doc["hall"]["second_language"]
     assert problems_of(doc) == [
         "hall.name_alt: needs hall.second_language to say which language it is in",
@@ -294,7 +297,7 @@ def test_many_mistakes_are_all_reported_with_their_keys() -> None:
         "services[0].daily_quota: must be an integer, not a boolean (True)",
         "windows[1].kind: 'special' is not one of general, domain",
         "colour: unknown key; known keys: "
-        "hall, hours, policy, floors, fields, services, windows, voice, ratings",
+        "hall, hours, policy, floors, fields, services, windows, voice, ratings, alerts",
         "floors[1].id: '1F' is already the id of floors[0]",
         "services[1].floor: there is no floor '4F'",
         "windows[0].services[1]: there is no service 'txa'; did you mean 'tax'?",

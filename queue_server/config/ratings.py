@@ -1,12 +1,13 @@
-"""The hall file's [ratings] section: pad times, default ratings, 差评 deadlines, upstream."""
+"""The hall file's [ratings] and [alerts] sections: 好差评 settings and 效能监察 thresholds."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from queue_server.config.holiday_files import HolidayFileError, load_calendar
 from queue_server.config.reader import Table
-from queue_server.domain.hall import RatingSettings, UpstreamSettings
+from queue_server.domain.hall import AlertSettings, RatingSettings, UpstreamSettings
 from queue_server.domain.ratings import Level
 
 ADAPTERS = ("provincial",)
@@ -58,6 +59,33 @@ def _upstream(t: Table) -> UpstreamSettings | None:
         token=t.text("token"),
         batch=t.integer("batch", 50, 1, 500),
         timeout=float(t.integer("timeout", 15, 1, 120)),
+    )
+    t.close()
+    return settings
+
+
+def read_alerts(t: Table, windows: Collection[str]) -> AlertSettings:
+    d = AlertSettings()
+    yellow = t.integer("wait_yellow_minutes", d.wait_yellow_minutes, 1, 240)
+    red = t.integer("wait_red_minutes", d.wait_red_minutes, 1, 480)
+    if red <= yellow:
+        t.problem("wait_red_minutes", f"must be more than wait_yellow_minutes ({yellow})")
+    staffed = tuple(t.strings("staffed"))
+    for i, window in enumerate(staffed):
+        if window not in windows:
+            t.problem(f"staffed[{i}]", f"there is no window {window!r}")
+    webhook = t.optional_text("webhook")
+    if webhook is not None and not webhook.startswith(("http://", "https://")):
+        t.problem("webhook", "must be an http:// or https:// address")
+    factor = t.integer("service_factor", int(d.service_factor), 2, 20)
+    settings = AlertSettings(
+        wait_yellow_minutes=yellow,
+        wait_red_minutes=red,
+        queue_length=t.integer("queue_length", d.queue_length, 1, 999),
+        pause_minutes=t.integer("pause_minutes", d.pause_minutes, 1, 480),
+        service_factor=float(factor),
+        staffed=staffed,
+        webhook=webhook,
     )
     t.close()
     return settings

@@ -10,10 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from queue_server.config.ratings import read_ratings
+from queue_server.config.ratings import read_alerts, read_ratings
 from queue_server.config.reader import Problems, Table, suggest
 from queue_server.config.voice import read_voice
 from queue_server.domain.hall import (
+    MAX_QUOTA,
     Field,
     Floor,
     HallConfig,
@@ -32,7 +33,6 @@ _PREFIX = re.compile(r"[A-Z]")
 _CLOCK = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
-MAX_QUOTA = 999  # a number is its prefix and three digits, so A999 is the last of the day
 MAX_SERVICE_MINUTES = 240.0
 MAX_ISSUE_MINUTES = 240
 
@@ -78,6 +78,7 @@ def read_document(doc: Table, *, open_all_hours: bool, base: Path | None = None)
         windows=window_list,
         voice=read_voice(doc.table("voice"), floor_list, window_list, _ident),
         ratings=read_ratings(doc.table("ratings"), base),
+        alerts=read_alerts(doc.table("alerts"), {w.id for w in window_list}),
         staff_photos=None if photos is None else str((base or Path.cwd()) / photos),
     )
     doc.close()
@@ -258,6 +259,7 @@ def _window(t: Table) -> Window:
         kind=t.choice("kind", WindowKind),
         services=_ids(t, "services", required=True),
         overflow=_ids(t, "overflow"),
+        label_alt=t.optional_text("label_alt"),
     )
     t.close()
     return window

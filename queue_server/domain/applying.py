@@ -8,6 +8,7 @@ from typing import Any
 
 from queue_server.domain import events as e
 from queue_server.domain.applying_ratings import RATING_APPLIERS
+from queue_server.domain.applying_tuning import TUNING_APPLIERS
 from queue_server.domain.hall_state import HallState
 from queue_server.domain.model import QueueKey, Ticket, TicketState, WindowState
 from queue_server.domain.rating_book import Rateable
@@ -299,4 +300,5 @@ _APPLIERS: dict[type[e.Event], Callable[[Applier, Any], None]] = {
     e.AppointmentBooked: Applier._on_appointment_booked,
     e.DeviceReported: Applier._on_device_reported,
     **RATING_APPLIERS,
+    **TUNING_APPLIERS,
 }

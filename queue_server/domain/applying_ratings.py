@@ -150,6 +150,10 @@ def on_alert_acknowledged(state: HallState, ev: e.AlertAcknowledged) -> None:
     alert.acknowledged_by = ev.by
 
 
+def on_alert_cleared(state: HallState, ev: e.AlertCleared) -> None:
+    state.book.alerts[ev.alert_id].cleared_at = ev.at
+
+
 RATING_APPLIERS: Mapping[type[e.Event], Callable[[Any, Any], None]] = {
     e.WindowHandedOver: on_handed_over,
     e.RatingOpened: on_rating_opened,
@@ -159,4 +163,5 @@ RATING_APPLIERS: Mapping[type[e.Event], Callable[[Any, Any], None]] = {
     e.CaseOverdue: on_case_overdue,
     e.AlertRaised: on_alert_raised,
     e.AlertAcknowledged: on_alert_acknowledged,
+    e.AlertCleared: on_alert_cleared,
 }

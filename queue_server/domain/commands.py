@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from queue_server.domain.model import Priority
 from queue_server.domain.ratings import Channel, Level
@@ -196,6 +198,24 @@ class AdvanceCase(Command):
 @dataclass(frozen=True)
 class AcknowledgeAlert(Command):
     alert_id: str
+    by: str
+
+
+@dataclass(frozen=True)
+class Tune(Command):
+    """Change a window's services, a service's quotas, or pause issuing for a service."""
+
+    change_id: str  # new ids come from outside the pure core
+    kind: str  # "window_services", "quota" or "issuing"
+    target: str
+    values: Mapping[str, Any]
+    by: str
+
+
+@dataclass(frozen=True)
+class UndoChange(Command):
+    change_id: str  # the id of the new, inverse change
+    undo: str  # the change undone
     by: str
 
 

@@ -10,6 +10,7 @@ from queue_server.domain import commands as c
 from queue_server.domain import events as e
 from queue_server.domain.deciding_base import Outcome
 from queue_server.domain.deciding_ratings import RatingDecider
+from queue_server.domain.deciding_tuning import TuningDecider
 from queue_server.domain.errors import Conflict, NotFound
 from queue_server.domain.hall import MissedPolicy
 from queue_server.domain.hours import issuing_session
@@ -25,7 +26,7 @@ from queue_server.domain.model import (
 __all__ = ["Decider", "Outcome"]
 
 
-class Decider(RatingDecider):
+class Decider(RatingDecider, TuningDecider):
     """Decides each command and applies its events one by one as it emits them.
 
     A handler checks everything its command needs before it emits the first event, so a
@@ -48,6 +49,11 @@ class Decider(RatingDecider):
             earlier = self._by_idempotency.get((cmd.device, cmd.idempotency_key))
             if earlier is not None:
                 return Outcome(ticket_id=earlier)
+        if service.id in self.issuing_paused:
+            reason = self.issuing_paused[service.id]
+            raise Conflict(
+                "service_paused", f"{service.name}暂停取号{f': {reason}' if reason else ''}"
+            )
         local = now.astimezone(self.tz)
         session = issuing_session(self.config.hours, local)
         if session is None:
@@ -432,6 +438,8 @@ _HANDLERS: dict[type[c.Command], Callable[[Decider, Any, dt.datetime], Outcome]]
     c.AdvanceCase: Decider._advance_case,
     c.AcknowledgeAlert: Decider._acknowledge,
     c.Supervise: Decider._supervise,
+    c.Tune: Decider._tune,
+    c.UndoChange: Decider._undo,
     c.BookAppointment: Decider._book,
     c.CheckIn: Decider._check_in,
     c.ReportDevice: Decider._report_device,

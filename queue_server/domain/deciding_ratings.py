@@ -19,6 +19,7 @@ from queue_server.domain.ratings import (
     check_rating,
     is_bad,
 )
+from queue_server.domain.watch import WATCHED, conditions
 
 PAD_CHANNELS = frozenset({Channel.HALL_TABLET, Channel.HALL_TERMINAL})
 STAGE_NAMES = {"verify": "核实", "rectify": "整改", "callback": "回访"}
@@ -267,6 +268,7 @@ class RatingDecider(DeciderBase):
     def _supervise(self, cmd: c.Supervise, now: dt.datetime) -> Outcome:
         outcome = Outcome()
         self._give_default_ratings(outcome, now)
+        self._watch(outcome, now)
         for case in list(self.book.cases.values()):
             for stage in case.due_stages(now):
                 self._emit(outcome, e.CaseOverdue(at=now, case_id=case.id, stage=stage))
@@ -279,6 +281,31 @@ class RatingDecider(DeciderBase):
                     message=f"差评工单{case.id}的{STAGE_NAMES[stage]}已超期",
                 )
         return outcome
+
+    def _watch(self, outcome: Outcome, now: dt.datetime) -> None:
+        """Raise an alert for each condition that began, clear those that ended."""
+        found = {cond.key: cond for cond in conditions(self, now)}
+        live = {
+            a.key: a
+            for a in self.book.alerts.values()
+            if a.kind in WATCHED and a.cleared_at is None
+        }
+        for key, alert in live.items():
+            if key not in found:
+                self._emit(outcome, e.AlertCleared(at=now, alert_id=alert.id))
+        stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S")
+        for key, cond in found.items():
+            if key not in live:
+                self._emit(
+                    outcome,
+                    e.AlertRaised(
+                        at=now,
+                        alert_id=f"{key}@{stamp}",
+                        kind=cond.kind,
+                        subject=cond.subject,
+                        message=cond.message,
+                    ),
+                )
 
     def _give_default_ratings(self, outcome: Outcome, now: dt.datetime) -> None:
         settings = self.config.ratings

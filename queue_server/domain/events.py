@@ -258,6 +258,28 @@ class AlertRaised(Event):
 
 
 @dataclass(frozen=True)
+class AlertCleared(Event):
+    """The condition an alert was raised for no longer holds (the alert stays in history)."""
+
+    type: ClassVar[str] = "alert.cleared"
+    alert_id: str
+
+
+@dataclass(frozen=True)
+class TuningChanged(Event):
+    """A manager tuned the hall: a window's services, a quota, issuing of a service."""
+
+    type: ClassVar[str] = "tuning.changed"
+    change_id: str
+    kind: str
+    target: str
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+    by: str
+    undoes: str | None = None
+
+
+@dataclass(frozen=True)
 class AlertAcknowledged(Event):
     type: ClassVar[str] = "alert.acknowledged"
     alert_id: str
@@ -310,6 +332,8 @@ EVENT_TYPES: Mapping[str, type[Event]] = {
         CaseOverdue,
         AlertRaised,
         AlertAcknowledged,
+        AlertCleared,
+        TuningChanged,
         AppointmentBooked,
         DeviceReported,
     )

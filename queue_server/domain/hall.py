@@ -9,6 +9,8 @@ from enum import StrEnum
 
 from queue_server.domain.workdays import WorkCalendar
 
+MAX_QUOTA = 999  # a number is its prefix and three digits, so A999 is the last of the day
+
 
 class WindowKind(StrEnum):
     GENERAL = "general"  # 无差别综合窗口
@@ -74,6 +76,7 @@ class Window:
     kind: WindowKind
     services: tuple[str, ...]  # primary services, called first
     overflow: tuple[str, ...] = ()  # called only when no primary ticket waits
+    label_alt: str | None = None  # the label in the hall's second language
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,19 @@ class RatingSettings:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    """效能监察: when the hall tells its supervisors (thresholds in minutes)."""
+
+    wait_yellow_minutes: int = 15
+    wait_red_minutes: int = 30
+    queue_length: int = 30  # waiting tickets of one service
+    pause_minutes: int = 30
+    service_factor: float = 3.0  # a service this many times its usual length
+    staffed: tuple[str, ...] = ()  # windows that must be staffed in opening hours
+    webhook: str | None = None  # every alert raised is also POSTed here as JSON
+
+
+@dataclass(frozen=True)
 class HallConfig:
     name: str
     hours: Hours
@@ -174,6 +190,7 @@ class HallConfig:
     second_language: str | None = None  # BCP 47 tag, e.g. "mn-Mong"
     voice: VoiceSettings = field(default_factory=VoiceSettings)
     ratings: RatingSettings = field(default_factory=RatingSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
     staff_photos: str | None = None  # folder of clerks' photos, <工号>.jpg or .png
 
     def service(self, service_id: str) -> Service | None:

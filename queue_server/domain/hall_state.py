@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from queue_server.domain.hall import HallConfig, Window
@@ -10,6 +11,7 @@ from queue_server.domain.model import Ticket, WindowStatus
 from queue_server.domain.queues import Queues
 from queue_server.domain.rating_book import RatingBook
 from queue_server.domain.records import Appointment, ClerkDay, DeviceHealth
+from queue_server.domain.tuning import Change, tuned_service, tuned_window
 
 # The mean service time assumed for a service dropped from the config since its tickets
 # were issued (the others start from their configured mean and learn from each service).
@@ -25,9 +27,8 @@ class HallState:
         self.services = {s.id: s for s in config.services}
         self.window_config = {w.id: w for w in config.windows}
         self.windows = {w.id: WindowStatus(w.id) for w in config.windows}
-        self._servers = {
-            s.id: tuple(w.id for w in config.windows if _serves(w, s.id)) for s in config.services
-        }
+        self._servers: dict[str, tuple[str, ...]] = {}
+        self._route()
         self.tickets: dict[str, Ticket] = {}
         self.queues = Queues()
         self.day: dt.date | None = None
@@ -42,7 +43,31 @@ class HallState:
         self.appointments: dict[str, Appointment] = {}
         self.devices: dict[tuple[str, str], DeviceHealth] = {}  # (device, component) -> health
         self.book = RatingBook()
+        # Tuning by managers (queue_server.domain.tuning): what differs from the hall file.
+        self.tuned_windows: dict[str, dict[str, Any]] = {}
+        self.tuned_quotas: dict[str, dict[str, Any]] = {}
+        self.issuing_paused: dict[str, str] = {}  # service -> why
+        self.changes: dict[str, Change] = {}  # the latest changes, for the audit and undo
         self.clerk_today: dict[str, ClerkDay] = {}  # username -> the clerk's figures today
+
+    def _route(self) -> None:
+        """Which windows serve each service, after any tuning."""
+        self._servers = {
+            s: tuple(w.id for w in self.window_config.values() if _serves(w, s))
+            for s in self.services
+        }
+
+    def retune(self) -> None:
+        """Apply the tuned window services and quotas over the hall file's."""
+        base_windows = {w.id: w for w in self.config.windows}
+        base_services = {s.id: s for s in self.config.services}
+        for window, values in self.tuned_windows.items():
+            if window in base_windows:
+                self.window_config[window] = tuned_window(base_windows[window], values)
+        for service, values in self.tuned_quotas.items():
+            if service in base_services:
+                self.services[service] = tuned_service(base_services[service], values)
+        self._route()
 
     def clerk_day(self, clerk: str) -> ClerkDay:
         day = self.clerk_today.get(clerk)

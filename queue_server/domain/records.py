@@ -115,6 +115,12 @@ class Alert:
     raised_at: dt.datetime
     acknowledged_at: dt.datetime | None = None
     acknowledged_by: str | None = None
+    cleared_at: dt.datetime | None = None  # its condition ended (watched kinds only)
+
+    @property
+    def key(self) -> str:
+        """What it is about, the same for every alert of one condition: "wait_red:social"."""
+        return self.id.split("@", 1)[0]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,19 +131,24 @@ class Alert:
             "raised_at": self.raised_at.isoformat(),
             "acknowledged_at": self.acknowledged_at.isoformat() if self.acknowledged_at else None,
             "acknowledged_by": self.acknowledged_by,
+            "cleared_at": self.cleared_at.isoformat() if self.cleared_at else None,
         }
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Alert:
-        acked = raw["acknowledged_at"]
+        def moment(key: str) -> dt.datetime | None:
+            value = raw.get(key)
+            return dt.datetime.fromisoformat(value) if value else None
+
         return cls(
             id=raw["id"],
             kind=raw["kind"],
             subject=raw["subject"],
             message=raw["message"],
             raised_at=dt.datetime.fromisoformat(raw["raised_at"]),
-            acknowledged_at=dt.datetime.fromisoformat(acked) if acked else None,
+            acknowledged_at=moment("acknowledged_at"),
             acknowledged_by=raw["acknowledged_by"],
+            cleared_at=moment("cleared_at"),
         )
 
 

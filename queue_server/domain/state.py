@@ -11,6 +11,7 @@ from queue_server.domain.hall import HallConfig
 from queue_server.domain.model import Ticket, TicketState, WindowStatus
 from queue_server.domain.rating_book import RatingBook
 from queue_server.domain.records import Appointment, ClerkDay, DeviceHealth
+from queue_server.domain.tuning import Change
 
 __all__ = ["Hall", "Outcome"]
 
@@ -78,6 +79,12 @@ class Hall(Decider):
             "devices": [d.to_dict() for d in self.devices.values()],
             "ratings": self.book.to_dict(),
             "clerk_today": {k: v.to_dict() for k, v in self.clerk_today.items()},
+            "tuning": {
+                "windows": self.tuned_windows,
+                "quotas": self.tuned_quotas,
+                "paused": self.issuing_paused,
+                "changes": [change.to_dict() for change in self.changes.values()],
+            },
         }
 
     @classmethod
@@ -115,4 +122,10 @@ class Hall(Decider):
         hall.clerk_today = {
             k: ClerkDay.from_dict(v) for k, v in data.get("clerk_today", {}).items()
         }
+        tuning = data.get("tuning", {})
+        hall.tuned_windows = dict(tuning.get("windows", {}))
+        hall.tuned_quotas = dict(tuning.get("quotas", {}))
+        hall.issuing_paused = dict(tuning.get("paused", {}))
+        hall.changes = {c["id"]: Change.from_dict(c) for c in tuning.get("changes", ())}
+        hall.retune()
         return hall

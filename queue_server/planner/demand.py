@@ -94,8 +94,8 @@ def demand_from_profile(profile: Profile, hall: HallConfig) -> Demand:
         present = [s for s in entry.services if s in known]
         if not present:
             notes.append(
-                f"{entry.name} ({entry.share:.0%} of tickets): none of "
-                f"{', '.join(entry.services)} is a service of this hall; left out"
+                f"{entry.name}(占{entry.share:.0%}): 本大厅没有 "
+                f"{'、'.join(entry.services)} 这些业务, 未计入"
             )
             continue
         weight = entry.share / len(present)

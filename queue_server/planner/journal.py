@@ -94,9 +94,7 @@ async def demand_from_journal(
         no_show_minutes=base.no_show_minutes,
     )
     dropped = sorted(arrivals.keys() - known.keys())
-    notes = tuple(
-        f"{s}: in the journal, no longer a service of this hall; left out" for s in dropped
-    )
+    notes = tuple(f"{s}: 历史记录中有, 但已不是本大厅的业务, 未计入" for s in dropped)
     return Demand(
         source=f"journal {first} to {last}",
         services=tuple(services),

@@ -18,9 +18,11 @@ from queue_server.web import (
     metrics,
     openapi,
     pages,
+    planner_routes,
     ratings,
     reports,
     stream,
+    tuning,
     voice_routes,
 )
 from queue_server.web.auth import Forbidden, Unauthenticated
@@ -102,11 +104,13 @@ def create_app(ctx: Context) -> web.Application:
     app.add_routes(ratings.routes)
     app.add_routes(cases.routes)
     app.add_routes(reports.routes)
+    app.add_routes(tuning.routes)
     app.add_routes(devices.routes)
     app.add_routes(stream.routes)
     app.add_routes(metrics.routes)
     app.add_routes(openapi.routes)
     app.add_routes(pages.routes)
     app.add_routes(voice_routes.routes)
+    planner_routes.setup(app)
     app.router.add_static("/static/", pages.STATIC, append_version=True)
     return app

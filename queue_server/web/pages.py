@@ -1,5 +1,5 @@
-"""Pages the server serves itself: the start page, the clerk console, the phone page, the
-lobby board and the window screens."""
+"""Pages the server serves itself: the start page, the clerk console, the manager console, the
+phone page, the lobby board and the window screens."""
 
 from __future__ import annotations
 
@@ -42,3 +42,9 @@ async def board_page(request: web.Request) -> web.FileResponse:
 async def window_screen_page(request: web.Request) -> web.FileResponse:
     """The screen above one window (窗口屏); `?mode=led&cols=8|12` is read by the page."""
     return _page("window-screen.html")
+
+
+@routes.get("/manager")
+async def manager_page(request: web.Request) -> web.FileResponse:
+    """The manager console (大厅管理): live hall, tuning, alerts, cases, reports, planner."""
+    return _page("manager.html")

@@ -34,6 +34,11 @@ class Integer:
 
 
 @dataclass(frozen=True)
+class Boolean:
+    pass
+
+
+@dataclass(frozen=True)
 class TextList:
     item: Text
     max_items: int
@@ -46,7 +51,7 @@ class Nested:
     shape: Shape
 
 
-Kind = Text | Integer | TextList | Nested
+Kind = Text | Integer | Boolean | TextList | Nested
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,10 @@ def _check(name: str, kind: Kind, value: Any) -> Any:
         return _text(name, kind, value)
     if isinstance(kind, Nested):
         return kind.shape.check(value, name, f"{name}.")
+    if isinstance(kind, Boolean):
+        if not isinstance(value, bool):
+            raise InvalidRequest(name, "must be true or false")
+        return value
     if isinstance(kind, Integer):
         if not isinstance(value, int) or isinstance(value, bool):
             raise InvalidRequest(name, "must be a whole number")
@@ -197,6 +206,17 @@ FOLLOW_UP = shape(
     channel=Integer(1, 7),
 )
 HAND_OVER = shape({"reason": Text(max_length=100)})
+TUNING = shape(
+    {"kind": Text(choices=("window_services", "quota", "issuing"))},
+    window=ID,
+    service=ID,
+    services=TextList(ID, max_items=50),
+    overflow=TextList(ID, max_items=50),
+    daily_quota=Integer(0, 999),
+    session_quota=Integer(0, 999),
+    paused=Boolean(),
+    reason=Text(max_length=100, min_length=0),
+)
 CHECK_IN = shape(idempotency_key=Text(max_length=128))
 # A booking system's code: printed as a QR or barcode on the citizen's confirmation.
 APPOINTMENT_CODE = Text(max_length=64, min_length=4, pattern=r"[A-Za-z0-9_-]+")

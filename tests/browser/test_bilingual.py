@@ -198,6 +198,14 @@ async def test_mongolian_board_vertical_first_equal_size_real_font(
         await expect(row.locator(".bi-alt")).to_have_text(str(service.name_alt))
         await expect(row.locator(".bi-zh")).to_have_text(service.name)
         await assert_mongolian_first_vertical(row)
+    # The window's own label_alt beside its label; the date in Mongolian too.
+    label = page.locator('#windows [data-window="3"] .board-window-label')
+    await expect(label.locator(".bi-alt")).to_have_text(str(config.windows[2].label_alt))
+    await expect(label.locator(".bi-zh")).to_have_text("3号 社保医保")
+    await assert_mongolian_first_vertical(label)
+    await expect(page.locator("#date .bi-alt")).to_contain_text("ᠭᠠᠷᠠᠭ\u202fᠤᠨ")
+    await expect(page.locator("#date .bi-zh")).to_contain_text("星期")
+    await assert_mongolian_first_vertical(page.locator("#date"))
     state = page.locator('#windows [data-window="2"] .board-window-state')
     await expect(state.locator(".bi-zh")).to_have_text("未开放")
     await assert_mongolian_first_vertical(state)
@@ -247,6 +255,13 @@ async def test_mongolian_window_screen(
     assert MONGOLIAN_FONT in await rendered_fonts(page, "#message .bi-alt")
     await screenshot(page, "board-mongolian-window")
 
+    labelled = await open_page(f"{hall.url}/window/3")
+    label = labelled.locator("#window-label")
+    await expect(label.locator(".bi-zh")).to_have_text("3号 社保医保")
+    await expect(label.locator(".bi-alt")).to_have_text(str(mongolian_hall().windows[2].label_alt))
+    await assert_mongolian_first_vertical(label)
+    await assert_mongolian_first_vertical(labelled.locator("#window-name"))
+
     idle = await open_page(f"{hall.url}/window/2")
     await expect(idle.locator("#message .bi-zh")).to_have_text("未开放")
     await expect(idle.locator("#message .bi-alt")).to_have_text("ᠨᠡᠭᠡᠭᠡᠭᠦᠢ")
@@ -268,6 +283,7 @@ async def test_uyghur_board_and_window_screen_right_to_left(
     await expect(page.locator("#now-window .bi-alt")).to_have_text("1-كۆزنەك")
     row = page.locator('#waiting [data-service="social"] .board-service')
     await expect(row.locator(".bi-alt")).to_have_text("ئىجتىمائىي سۇغۇرتا")
+    await expect(page.locator("#date .bi-alt")).to_contain_text("-يىلى")
     alts = page.locator(".bi-alt")
     assert await alts.count() > 10
     for i in range(await alts.count()):

@@ -20,7 +20,14 @@ from referencing.jsonschema import DRAFT202012
 
 from queue_server.accounts import Principal, Role
 from queue_server.accounts.principal import PERSON_ROLES, WINDOW_BOUND_ROLES
-from queue_server.domain import cases, deciding, deciding_base, deciding_ratings, ratings
+from queue_server.domain import (
+    cases,
+    deciding,
+    deciding_base,
+    deciding_ratings,
+    deciding_tuning,
+    ratings,
+)
 from queue_server.domain import commands as c
 from queue_server.ratings.protect import RaterVault
 from queue_server.web import openapi
@@ -149,6 +156,8 @@ def values(kind: rq.Kind) -> st.SearchStrategy[Any]:
         return st.one_of(st.lists(values(kind.item), max_size=kind.max_items + 2), _WRONG)
     if isinstance(kind, rq.Nested):
         return st.one_of(bodies(kind.shape), _WRONG)
+    if isinstance(kind, rq.Boolean):
+        return st.one_of(st.booleans(), _WRONG)
     near = [
         _TEXT,
         st.text(min_size=max(kind.min_length - 1, 0), max_size=kind.min_length + 1),
@@ -239,10 +248,10 @@ def _domain_codes() -> dict[str, set[str]]:
         name: {code for _, code in _raises(_tree(module), kinds)}
         for name, module in (("check_rating", ratings), ("next_state", cases))
     }
-    deciders = {"Decider", "RatingDecider", "DeciderBase"}
+    deciders = {"Decider", "RatingDecider", "TuningDecider", "DeciderBase"}
     methods = [
         fn
-        for module in (deciding, deciding_ratings, deciding_base)
+        for module in (deciding, deciding_ratings, deciding_tuning, deciding_base)
         for node in _tree(module).body
         if isinstance(node, ast.ClassDef) and node.name in deciders
         for fn in node.body
@@ -272,7 +281,7 @@ def _domain_codes() -> dict[str, set[str]]:
 
 
 def test_every_code_the_domain_raises_is_listed_with_its_status() -> None:
-    for module in (deciding, deciding_base, deciding_ratings, cases, ratings):
+    for module in (deciding, deciding_base, deciding_ratings, deciding_tuning, cases, ratings):
         for exception, code in _raises(_tree(module), set(STATUS_OF)):
             assert code in openapi.ERRORS, code
             if code != "invalid_request":  # a rating's bad tag: 422 like any malformed body
@@ -299,6 +308,8 @@ def test_each_command_documents_exactly_the_codes_its_handler_raises() -> None:
         ("post", "/api/v1/tickets/{ticket}/rating"): c.RecordRating,
         ("post", "/api/v1/cases/{case}/follow-up"): c.RecordRating,
         ("post", "/api/v1/alerts/{alert}/ack"): c.AcknowledgeAlert,
+        ("post", "/api/v1/tuning"): c.Tune,
+        ("post", "/api/v1/tuning/{change}/undo"): c.UndoChange,
         **{("post", f"/api/v1/cases/{{case}}/{a}"): c.AdvanceCase for a in cases.CASE_STEPS},
     }
     for action, (_, make) in _WINDOW_ACTIONS.items():
@@ -402,7 +413,14 @@ async def test_roles_are_those_the_server_lets_in(start_hall: StartHall) -> None
         if "x-roles" not in operation:
             continue
         path = template.format(
-            ticket=ticket, window="1", code="NOSUCHCODE", case="nope", alert="nope", staff_no="7"
+            ticket=ticket,
+            window="1",
+            code="NOSUCHCODE",
+            case="nope",
+            alert="nope",
+            staff_no="7",
+            change="nope",
+            job="nope",
         )
         if path == "/ws":
             path = "/ws?topics=board,console"

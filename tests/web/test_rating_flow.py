@@ -333,9 +333,7 @@ async def test_an_unrated_service_gets_the_default_rating_after_n_days(
     unrated = await served_ticket(hall, clerk)
     clock.advance(days=1)
     await hall.server.service.supervise()
-    _, listed = await hall.call(
-        "GET", "/api/v1/ratings?from=2026-11-23&to=2026-11-25", manager
-    )
+    _, listed = await hall.call("GET", "/api/v1/ratings?from=2026-11-23&to=2026-11-25", manager)
     assert [r["ticket"] for r in listed["ratings"]] == [rated]
     clock.advance(days=1)
     await hall.server.service.supervise()

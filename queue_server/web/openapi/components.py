@@ -57,6 +57,7 @@ def answer_schemas() -> dict[str, Json]:
         {
             "id": _string(),
             "label": _string(),
+            "label_alt": _string(nullable=True),
             "floor": _string(),
             "kind": _enum(WindowKind),
             "services": _array(_string()),
@@ -115,6 +116,10 @@ def answer_schemas() -> dict[str, Json]:
             "issued_today": {"type": "integer", "minimum": 0},
             "left_today": _nullable({"type": "integer", "minimum": 0}),
             "left_in_session": _nullable({"type": "integer", "minimum": 0}),
+            "issuing_paused": _string(
+                nullable=True,
+                description="Why a manager paused issuing for it (kiosks refuse it), or null.",
+            ),
         },
         contract=["id", "name", "prefix", "route"],
     )
@@ -175,7 +180,13 @@ def answer_schemas() -> dict[str, Json]:
         "reason": _string(nullable=True),
         "to_service": _string(),
         "to_window": _string(nullable=True),
-        "change": _enum(["opened", "paused", "resumed", "closed", "handed_over"]),
+        "change": {
+            "description": "window.changed: which change; tuning.changed: the Change.",
+            "anyOf": [
+                _enum(["opened", "paused", "resumed", "closed", "handed_over"]),
+                _ref("Change"),
+            ],
+        },
         "from": _nullable(_ref("ClerkCard")),
         "rating": _ref("RatingView"),
         "case": _ref("Case"),

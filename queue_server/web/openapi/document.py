@@ -13,22 +13,33 @@ from queue_server.web.openapi.components import answer_schemas
 from queue_server.web.openapi.errors import ERRORS, error_response
 from queue_server.web.openapi.operations import ANY_ROLE, PATH, WINDOW_ACTION_PREFIX, Op
 from queue_server.web.openapi.operations import OPERATIONS as CORE_OPERATIONS
+from queue_server.web.openapi.planner_operations import PLANNER_OPERATIONS
 from queue_server.web.openapi.rating_operations import RATING_OPERATIONS
 from queue_server.web.openapi.record_operations import RECORD_OPERATIONS
 from queue_server.web.openapi.report_operations import REPORT_OPERATIONS
 from queue_server.web.openapi.schema import Json, _ref, shape_names, shape_ref, shape_schema
+from queue_server.web.openapi.tuning_operations import TUNING_OPERATIONS
 from queue_server.web.replies import reply
 
 routes = web.RouteTableDef()
 
 CONTRACT = "API.md, version 1"
 
-OPERATIONS = {**CORE_OPERATIONS, **RECORD_OPERATIONS, **RATING_OPERATIONS, **REPORT_OPERATIONS}
+OPERATIONS = {
+    **CORE_OPERATIONS,
+    **RECORD_OPERATIONS,
+    **RATING_OPERATIONS,
+    **REPORT_OPERATIONS,
+    **TUNING_OPERATIONS,
+    **PLANNER_OPERATIONS,
+}
 
 PATH_PARAMETERS = {
     "alert": "The alert's id (as in `Alert.id`).",
     "case": "The 差评 case's id, e.g. 20261123-001.",
+    "change": "The tuning change's id (as in `Change.id`).",
     "code": "The appointment's code, as its QR or barcode carries it.",
+    "job": "The planner job's id (as `POST /api/v1/planner/run` answered).",
     "staff_no": "The clerk's 工号.",
     "ticket": "The ticket's id (as in `Ticket.id`; not the printed number).",
     "window": "The window's id (as in `Window.id`).",

@@ -127,7 +127,13 @@ OPERATIONS: Mapping[tuple[str, str], Op] = {
         body=rq.ISSUE,
         answer=_ref("TicketView"),
         status=201,
-        errors=("unknown_service", "hall_closed", "quota_exhausted", "already_waiting"),
+        errors=(
+            "unknown_service",
+            "hall_closed",
+            "quota_exhausted",
+            "already_waiting",
+            "service_paused",
+        ),
         writes=True,
     ),
     ("get", "/api/v1/tickets/{ticket}"): Op(

@@ -122,7 +122,22 @@ def rating_schemas() -> dict[str, Json]:
                 "raised_at": _when(),
                 "acknowledged_at": _when(nullable=True),
                 "acknowledged_by": _string(nullable=True),
+                "cleared_at": _when(nullable=True),
             }
+        ),
+        "Change": _object(
+            {
+                "id": _string(),
+                "kind": _enum(["window_services", "quota", "issuing"]),
+                "target": _string(description="The window or the service."),
+                "before": {"type": "object"},
+                "after": {"type": "object"},
+                "by": _string(),
+                "at": _when(),
+                "undoes": _string(nullable=True),
+                "undone_by": _string(nullable=True),
+            },
+            description="A manager's tuning change, with what it replaced.",
         ),
         "ClerkToday": _object(
             {

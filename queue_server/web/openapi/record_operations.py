@@ -51,6 +51,7 @@ RECORD_OPERATIONS: Mapping[tuple[str, str], Op] = {
             "already_checked_in",
             "appointment_not_today",
             "hall_closed",
+            "service_paused",
         ),
         writes=True,
         extension=True,

@@ -79,6 +79,8 @@ def kind_schema(kind: rq.Kind) -> Json:
         return {"type": "array", "maxItems": kind.max_items, "items": kind_schema(kind.item)}
     if isinstance(kind, rq.Nested):
         return shape_schema(kind.shape)
+    if isinstance(kind, rq.Boolean):
+        return {"type": "boolean"}
     if kind.choices:
         return {"type": "string", "enum": list(kind.choices)}
     schema: Json = {"type": "string", "minLength": kind.min_length, "maxLength": kind.max_length}

@@ -63,3 +63,15 @@ export function pair(tag, className, zh, alt, language) {
 export function fillWord(node, zh, key, language, n = "") {
   return fill(node, zh, word(language, key, n), language);
 }
+
+/**
+ * The date in the second language ("2025 ᠣᠨ ᠤ 3 ᠰᠠᠷ᠎ᠠ ᠶᠢᠨ 5 ᠭᠠᠷᠠᠭ ᠤᠨ ᠭᠤᠷᠪᠠᠨ"): `day` is
+ * {year, month, day, weekday} with weekday 0 = Sunday; "" when the language has no words.
+ */
+export function dateWords(language, day) {
+  const date = language?.words?.date;
+  if (!date) return "";
+  const text = date.replaceAll("{y}", day.year).replaceAll("{m}", day.month).replaceAll("{d}", day.day);
+  const weekday = language.words.weekdays?.[day.weekday];
+  return weekday ? `${text} ${weekday}` : text;
+}

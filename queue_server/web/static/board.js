@@ -2,12 +2,14 @@
 // with the longest wait, every window's state. Public: the board topic, no token.
 // Query: ?floor=2F (one floor's windows, calls and services), ?layout=portrait,
 // ?notice=text (the scrolling line), ?notice_alt=text (its second-language version),
-// ?speaker=ID (speak that speaker group's calls) or ?speak=1 (speak this board's floor's).
+// ?speaker=ID (speak that speaker group's calls) or ?speak=1 (speak this board's floor's),
+// ?page_seconds=N (how long each page of a window list or waiting list too long for its panel
+// stays up; 8 by default).
 // A hall with a second_language shows every text in Chinese and that language (bilingual.js).
 
 import { Stream, api, serverNow } from "./api.js";
 import { boardVoice } from "./voice.js";
-import { fill, fillWord, pair, secondLanguage } from "./bilingual.js";
+import { dateWords, fill, fillWord, pair, secondLanguage } from "./bilingual.js";
 import { WINDOW_STATES, el } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
@@ -21,6 +23,7 @@ const DEFAULT_NOTICE =
 const params = new URLSearchParams(location.search);
 const floor = params.get("floor") || null;
 const portrait = params.get("layout") === "portrait";
+const PAGE_MS = Math.max(2, Number(params.get("page_seconds")) || 8) * 1000;
 
 const state = {
   timezone: undefined,
@@ -36,6 +39,7 @@ const state = {
 let stream = null;
 let resyncTimer = null;
 let voice = null; // {hear(message)} on a speaking board
+const pagers = {}; // windows, waiting: a Pager each, once the page is set up
 
 function onFloor(windowId) {
   if (!floor) return true;
@@ -46,9 +50,17 @@ function windowTitle(id) {
   return `${id}号窗口`;
 }
 
-/** Fills `node` with "3号窗口" and the second language's window name. */
+/** Fills `node` with "3号窗口" and the second language's window name: the hall's own
+ * label_alt when the window's label is just that name, else the fixed words'. */
 function fillWindow(node, id) {
+  const w = state.windows.get(id);
+  if (w?.label_alt && w.label === windowTitle(id)) return fill(node, w.label, w.label_alt, state.language);
   return fillWord(node, windowTitle(id), "window", state.language, id);
+}
+
+/** The window's label when it says more than its name ("5号 出件窗口"), else null. */
+function labelOf(w) {
+  return w.label && w.label !== windowTitle(w.id) ? w.label : null;
 }
 
 // --- the longest wait -------------------------------------------------------------------
@@ -154,6 +166,8 @@ function windowLine(w) {
     fillWord(el("span", "board-window-state"), WINDOW_STATES[w.state] ?? w.state, w.state, state.language),
   );
   item.append(head);
+  const label = labelOf(w);
+  if (label) item.append(pair("p", "board-window-label", label, w.label_alt, state.language));
   const busy = (w.state === "calling" || w.state === "serving") && w.ticket;
   item.append(el("p", "board-window-ticket", busy ? w.ticket.number : ""));
   const line = el("p", "board-window-clerk");
@@ -171,6 +185,7 @@ function windowLine(w) {
 function renderWindows() {
   const shown = [...state.windows.values()].filter((w) => !floor || w.floor === floor);
   $("windows").replaceChildren(...shown.map(windowLine));
+  pagers.windows?.layout();
 }
 
 /** A table cell holding `node` (a table cell itself cannot be the flex box of a pair). */
@@ -199,6 +214,90 @@ function renderWaiting() {
     return row;
   });
   $("waiting").replaceChildren(...rows);
+  pagers.waiting?.layout();
+}
+
+// --- pages ------------------------------------------------------------------------------
+
+/**
+ * Shows a list too long for its panel one page at a time, each page as many whole items as
+ * fit, turning every PAGE_MS: a large hall's board (32 windows, a second language) never
+ * clips a window or a service, it shows them all in turn. Laid out again after every render,
+ * so a page always fits what it holds now; `mark` shows "2 / 3" while there is more than one.
+ */
+class Pager {
+  constructor(list, panel, mark) {
+    Object.assign(this, { list, panel, mark, page: 0, pages: [] });
+  }
+
+  layout() {
+    const items = [...this.list.children];
+    for (const item of items) item.hidden = false;
+    this.mark.hidden = true;
+    this.panel.style.height = "";
+    const style = getComputedStyle(this.panel);
+    const box = this.panel.getBoundingClientRect();
+    const bottom = box.bottom - parseFloat(style.borderBottomWidth) - parseFloat(style.paddingBottom);
+    const room = bottom - this.list.getBoundingClientRect().top;
+    this.pages = split(items, room);
+    if (this.pages.length > 1) {
+      // Room for the page mark under the last item; the panel keeps its height on every page.
+      this.mark.hidden = false;
+      this.pages = split(items, room - this.mark.getBoundingClientRect().height);
+      this.panel.style.height = `${box.height}px`;
+    }
+    this.page %= Math.max(1, this.pages.length);
+    this.show();
+  }
+
+  next() {
+    if (this.pages.length < 2) return;
+    this.page = (this.page + 1) % this.pages.length;
+    this.show();
+  }
+
+  show() {
+    const shown = new Set(this.pages[this.page] ?? []);
+    for (const item of this.list.children) item.hidden = this.pages.length > 1 && !shown.has(item);
+    this.mark.textContent = `${this.page + 1} / ${this.pages.length}`;
+    this.list.dataset.page = String(this.page + 1);
+    this.list.dataset.pages = String(this.pages.length);
+  }
+}
+
+/** `items` (all shown) cut into runs whose boxes fit `room` px from each run's first top.
+ * Items side by side (a grid row) share their top and bottom, so a run starts a row. */
+function split(items, room) {
+  const pages = [];
+  let page = [];
+  let top = 0;
+  for (const item of items) {
+    const box = item.getBoundingClientRect();
+    if (page.length && box.bottom - top > room + 0.5) {
+      pages.push(page);
+      page = [];
+    }
+    if (!page.length) top = box.top;
+    page.push(item);
+  }
+  if (page.length) pages.push(page);
+  return pages;
+}
+
+function setUpPages() {
+  for (const name of ["windows", "waiting"]) {
+    const panel = document.querySelector(`.board-${name}`);
+    const mark = el("p", "board-page");
+    mark.setAttribute("aria-hidden", "true");
+    panel.append(mark);
+    pagers[name] = new Pager($(name), panel, mark);
+  }
+  const relayout = () => Object.values(pagers).forEach((p) => p.layout());
+  // Fonts change every height (the Mongolian one loads when first used); so does the screen.
+  document.fonts.addEventListener("loadingdone", relayout);
+  document.fonts.ready.then(relayout);
+  addEventListener("resize", relayout);
+  setInterval(() => Object.values(pagers).forEach((p) => p.next()), PAGE_MS);
 }
 
 function tick() {
@@ -206,7 +305,19 @@ function tick() {
   const zone = { timeZone: state.timezone };
   $("clock").textContent = now.toLocaleTimeString("zh-CN", { ...zone, hour: "2-digit", minute: "2-digit", hour12: false });
   $("clock").dateTime = now.toISOString();
-  $("date").textContent = now.toLocaleDateString("zh-CN", { ...zone, year: "numeric", month: "long", day: "numeric", weekday: "long" });
+  const zh = now.toLocaleDateString("zh-CN", { ...zone, year: "numeric", month: "long", day: "numeric", weekday: "long" });
+  const alt = state.language ? dateWords(state.language, hallDay(now)) : "";
+  if ($("date").dataset.text === zh + alt) return; // rebuilt once a day, not every second
+  $("date").dataset.text = zh + alt;
+  fill($("date"), zh, alt, state.language);
+}
+
+/** {year, month, day, weekday (0 = Sunday)} of `now` in the hall's time zone. */
+function hallDay(now) {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone: state.timezone, year: "numeric", month: "numeric", day: "numeric", weekday: "short" }).formatToParts(now);
+  const part = (type) => parts.find((p) => p.type === type)?.value ?? "";
+  const weekday = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].indexOf(part("weekday"));
+  return { year: part("year"), month: part("month"), day: part("day"), weekday };
 }
 
 /** The fixed texts of the page in Chinese and the hall's second language. */
@@ -251,6 +362,7 @@ async function load(path) {
 
 async function main() {
   document.body.classList.toggle("is-portrait", portrait);
+  setUpPages();
   $("notice").textContent = params.get("notice") || DEFAULT_NOTICE;
   tick();
   setInterval(tick, 1000);

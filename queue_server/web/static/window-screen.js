@@ -5,8 +5,8 @@
 // screenLines() and ledLayout() are pure: an LED controller agent fed by the same
 // stream can import them and send the lines to its strip.
 //
-// A hall with a second_language shows the window and the message in Chinese and that
-// language at the same size (bilingual.js); the LED text mode stays Chinese.
+// A hall with a second_language shows the window, its label and the message in Chinese and
+// that language at the same size (bilingual.js); the LED text mode stays Chinese.
 
 import { Stream, api } from "./api.js";
 import { fill, fillWord, secondLanguage, word } from "./bilingual.js";
@@ -126,8 +126,11 @@ function page() {
     }
     const alt = language ? screenLinesAlt(w, language) : ["", ""];
     fill($("window-name"), lines[0], alt[0], language);
+    // The label when it says more than the name ("3号 社保医保"), with its label_alt; a
+    // label_alt of a label that is just the name stands in for the fixed words' name.
     const label = w.label && w.label !== lines[0] ? w.label : "";
-    $("window-label").textContent = label;
+    if (!label && w.label_alt && language) fill($("window-name"), lines[0], w.label_alt, language);
+    fill($("window-label"), label, w.label_alt ?? "", language);
     $("window-label").hidden = !label;
     fill($("message"), lines[1], lines[1] ? alt[1] : "", language);
     const clerk = w.state !== "closed" && w.clerk ? [w.clerk.name, w.clerk.staff_no ? `工号 ${w.clerk.staff_no}` : ""] : [];

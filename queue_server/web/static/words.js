@@ -64,10 +64,11 @@ export function el(tag, className = "", text = "") {
 
 /**
  * The fixed board and window-screen words in a hall's second language, by BCP 47 tag.
- * "{n}" stands for a ticket number or a window number. Names of halls, services and floors
- * are not here: they come from the hall config (name_alt, label_alt). Traditional Mongolian
- * uses U+202F (narrow no-break space) before case suffixes and U+180E before a final a/e,
- * as Mongolian orthography requires; the shaping font needs them.
+ * "{n}" stands for a ticket number or a window number; `date` has {y}, {m} and {d}, and
+ * `weekdays` runs from Sunday, as Date.getDay() counts. Names of halls, services, floors
+ * and windows are not here: they come from the hall config (name_alt, label_alt).
+ * Traditional Mongolian uses U+202F (narrow no-break space) before case suffixes and U+180E
+ * before a final a/e, as Mongolian orthography requires; the shaping font needs them.
  */
 export const SECOND_LANGUAGE_WORDS = {
   "mn-Mong": {
@@ -91,6 +92,9 @@ export const SECOND_LANGUAGE_WORDS = {
     staffNo: "ᠳ᠋ᠤᠭᠠᠷ {n}", // 工号 {n}
     offline: "ᠰᠦᠯᠵᠢᠶ᠎ᠡ ᠲᠠᠰᠤᠷᠠᠪᠠ", // 离线
     notice: "ᠳᠠᠭᠤᠳᠠᠭᠰᠠᠨ ᠳ᠋ᠤᠭᠠᠷ ᠢᠶᠠᠨ ᠠᠩᠬᠠᠷᠤᠭᠠᠷᠠᠢ᠃", // 请留意叫号信息
+    date: "{y} ᠣᠨ ᠤ {m} ᠰᠠᠷ᠎ᠠ ᠶᠢᠨ {d}", // {y}年{m}月{d}日
+    // 星期日 … 星期六, in the order of Date.getDay()
+    weekdays: ["ᠭᠠᠷᠠᠭ ᠤᠨ ᠡᠳᠦᠷ", "ᠭᠠᠷᠠᠭ ᠤᠨ ᠨᠢᠭᠡᠨ", "ᠭᠠᠷᠠᠭ ᠤᠨ ᠬᠣᠶᠠᠷ", "ᠭᠠᠷᠠᠭ ᠤᠨ ᠭᠤᠷᠪᠠᠨ", "ᠭᠠᠷᠠᠭ ᠤᠨ ᠳᠥᠷᠪᠡᠨ", "ᠭᠠᠷᠠᠭ ᠤᠨ ᠲᠠᠪᠤᠨ", "ᠭᠠᠷᠠᠭ ᠤᠨ ᠵᠢᠷᠭᠤᠭᠠᠨ"],
   },
   "ug-Arab": {
     now: "نۆۋەتتىكى چاقىرىق", // 正在叫号
@@ -113,5 +117,8 @@ export const SECOND_LANGUAGE_WORDS = {
     staffNo: "خىزمەت نومۇرى {n}", // 工号 {n}
     offline: "تورسىز", // 离线
     notice: "چاقىرىق ئۇچۇرىغا دىققەت قىلىڭ.", // 请留意叫号信息
+    date: "{y}-يىلى {m}-ئاينىڭ {d}-كۈنى", // {y}年{m}月{d}日
+    // 星期日 … 星期六, in the order of Date.getDay()
+    weekdays: ["يەكشەنبە", "دۈشەنبە", "سەيشەنبە", "چارشەنبە", "پەيشەنبە", "جۈمە", "شەنبە"],
   },
 };

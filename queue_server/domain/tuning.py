@@ -1,0 +1,73 @@
+"""Tuning the hall while it runs: a window's services, quotas, issuing paused; undoable."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from queue_server.domain.hall import Service, Window
+
+# What a change may set, per kind, and the target it names.
+KINDS = {"window_services": "window", "quota": "service", "issuing": "service"}
+# Changes kept in memory for the audit page; the journal keeps every one for good.
+KEEP_CHANGES = 200
+
+
+@dataclass(frozen=True)
+class Change:
+    """One tuning change with what it replaced, so that it can be undone."""
+
+    id: str
+    kind: str  # "window_services", "quota" or "issuing"
+    target: str  # the window or the service
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+    by: str
+    at: dt.datetime
+    undoes: str | None = None
+    undone_by: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "target": self.target,
+            "before": dict(self.before),
+            "after": dict(self.after),
+            "by": self.by,
+            "at": self.at.isoformat(),
+            "undoes": self.undoes,
+            "undone_by": self.undone_by,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Change:
+        return cls(**{**raw, "at": dt.datetime.fromisoformat(raw["at"])})
+
+
+def window_settings(window: Window) -> dict[str, Any]:
+    return {"services": list(window.services), "overflow": list(window.overflow)}
+
+
+def quota_settings(service: Service) -> dict[str, Any]:
+    return {"daily_quota": service.daily_quota, "session_quota": service.session_quota}
+
+
+def issuing_settings(paused: Mapping[str, str], service: str) -> dict[str, Any]:
+    reason = paused.get(service)
+    return {"paused": reason is not None, "reason": reason}
+
+
+def tuned_window(window: Window, values: Mapping[str, Any]) -> Window:
+    return dataclasses.replace(
+        window, services=tuple(values["services"]), overflow=tuple(values["overflow"])
+    )
+
+
+def tuned_service(service: Service, values: Mapping[str, Any]) -> Service:
+    return dataclasses.replace(
+        service, daily_quota=values["daily_quota"], session_quota=values["session_quota"]
+    )

@@ -1,0 +1,66 @@
+"""Operations of the managers' tuning of the hall, with its audit and undo."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from queue_server.web import requests as rq
+from queue_server.web.auth import SUPERVISORS
+from queue_server.web.openapi.operations import Op
+from queue_server.web.openapi.schema import _array, _map, _object, _ref
+
+_CHANGE = _object({"change": _ref("Change")})
+
+TUNING_OPERATIONS: Mapping[tuple[str, str], Op] = {
+    ("post", "/api/v1/tuning"): Op(
+        "Tune the hall",
+        "`kind` = `window_services` (`window`, `services`, `overflow`: takes effect at the "
+        "window's next call), `quota` (`service`, `daily_quota`, `session_quota`; leave one "
+        "out for no quota) or `issuing` (`service`, `paused`, `reason`: kiosks then refuse "
+        "the service with `service_paused`). Journalled with who and when; 201 with the "
+        "change, or 200 with `change` null when nothing would change.",
+        tag="tuning",
+        roles=SUPERVISORS,
+        body=rq.TUNING,
+        answer=_object({"change": {"anyOf": [_ref("Change"), {"type": "null"}]}}),
+        status=201,
+        errors=("invalid_tuning", "unknown_window", "unknown_service"),
+        writes=True,
+        extension=True,
+    ),
+    ("post", "/api/v1/tuning/{change}/undo"): Op(
+        "Undo a change",
+        "Puts back what the change replaced, as a new change (`undoes`); once only.",
+        tag="tuning",
+        roles=SUPERVISORS,
+        body=rq.EMPTY,
+        answer=_CHANGE,
+        status=201,
+        errors=("unknown_change", "already_undone", "unknown_window", "unknown_service"),
+        writes=True,
+        extension=True,
+    ),
+    ("get", "/api/v1/tuning"): Op(
+        "The tuning history",
+        "The latest changes (up to 200), newest first; the journal keeps all of them.",
+        tag="tuning",
+        roles=SUPERVISORS,
+        answer=_object({"changes": _array(_ref("Change"))}),
+        extension=True,
+    ),
+    ("get", "/api/v1/hall/today"): Op(
+        "Today's headline figures",
+        "Tickets issued and served today, waiting now, and each service's longest wait in minutes.",
+        tag="hall",
+        roles=SUPERVISORS,
+        answer=_object(
+            {
+                "issued": {"type": "integer"},
+                "served": {"type": "integer"},
+                "waiting": {"type": "integer"},
+                "longest_wait": _map({"type": "number"}),
+            }
+        ),
+        extension=True,
+    ),
+}

@@ -1,0 +1,89 @@
+// Small charts drawn as inline SVG by our own code (the pages' CSP allows no outside script):
+// grouped bars, one group per label, each series on its own scale when asked.
+
+const SVG = "http://www.w3.org/2000/svg";
+const HEIGHT = 240;
+const PAD = { top: 16, right: 48, bottom: 40, left: 44 };
+
+function node(tag, attributes = {}, text = "") {
+  const element = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
+  if (text) element.textContent = text;
+  return element;
+}
+
+function niceMax(value) {
+  if (!(value > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 2.5, 5, 10]) {
+    if (value <= step * power) return step * power;
+  }
+  return 10 * power;
+}
+
+/**
+ * Draws a grouped bar chart into `container` (replacing what was there).
+ * `series`: [{name, values, className, axis: "left"|"right"}]; a right-axis series gets its
+ * own scale on the right (e.g. windows against tickets). `labels` name the groups.
+ */
+export function barChart(container, { labels, series, title = "" }) {
+  container.replaceChildren();
+  const width = Math.max(container.clientWidth || 640, 320);
+  const svg = node("svg", {
+    viewBox: `0 0 ${width} ${HEIGHT}`,
+    width: "100%",
+    height: HEIGHT,
+    role: "img",
+    "aria-label": title,
+    class: "bar-chart",
+  });
+  const plotW = width - PAD.left - PAD.right;
+  const plotH = HEIGHT - PAD.top - PAD.bottom;
+  const scales = {};
+  for (const axis of ["left", "right"]) {
+    const values = series.filter((s) => (s.axis ?? "left") === axis).flatMap((s) => s.values);
+    scales[axis] = niceMax(Math.max(0, ...values.filter((v) => Number.isFinite(v))));
+  }
+  for (let i = 0; i <= 4; i += 1) {
+    const y = PAD.top + plotH - (plotH * i) / 4;
+    svg.append(node("line", { x1: PAD.left, x2: PAD.left + plotW, y1: y, y2: y, class: "grid-line" }));
+    svg.append(node("text", { x: PAD.left - 6, y: y + 4, class: "axis-text", "text-anchor": "end" }, fmt((scales.left * i) / 4)));
+    if (series.some((s) => s.axis === "right")) {
+      svg.append(node("text", { x: PAD.left + plotW + 6, y: y + 4, class: "axis-text" }, fmt((scales.right * i) / 4)));
+    }
+  }
+  const group = plotW / Math.max(labels.length, 1);
+  const bar = Math.max(2, (group * 0.8) / Math.max(series.length, 1));
+  labels.forEach((label, index) => {
+    const x0 = PAD.left + group * index + group * 0.1;
+    series.forEach((s, k) => {
+      const value = s.values[index];
+      if (!Number.isFinite(value)) return;
+      const h = (plotH * value) / scales[s.axis ?? "left"];
+      const rect = node("rect", {
+        x: x0 + bar * k,
+        y: PAD.top + plotH - h,
+        width: Math.max(bar - 1, 1),
+        height: Math.max(h, 0),
+        class: `bar ${s.className ?? ""}`,
+      });
+      rect.append(node("title", {}, `${label} ${s.name}: ${fmt(value)}`));
+      svg.append(rect);
+    });
+    svg.append(node("text", { x: x0 + group * 0.4, y: HEIGHT - PAD.bottom + 16, class: "axis-text", "text-anchor": "middle" }, label));
+  });
+  const legend = document.createElement("p");
+  legend.className = "chart-legend";
+  for (const s of series) {
+    const key = document.createElement("span");
+    key.className = `legend-key ${s.className ?? ""}`;
+    const name = document.createElement("span");
+    name.textContent = `${s.name}${s.axis === "right" ? "（右轴）" : ""}`;
+    legend.append(key, name);
+  }
+  container.append(svg, legend);
+}
+
+function fmt(value) {
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}

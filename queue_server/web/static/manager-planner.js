@@ -1,0 +1,168 @@
+// The staffing planner on the manager console: start a run, follow its progress, show the
+// windows to open hour by hour (or a what-if against another hall config).
+
+import { barChart } from "./chart.js";
+import { el } from "./words.js";
+
+const $ = (id) => document.getElementById(id);
+const POLL_MS = 400;
+const KINDS = { general: "综合", domain: "专业" };
+
+let polling = null;
+
+function number(id) {
+  return Number($(id).value);
+}
+
+async function body() {
+  const source = document.querySelector('input[name="plan-source"]:checked').value;
+  const out = {
+    target_minutes: number("plan-minutes"),
+    target_share: number("plan-share") / 100,
+    replications: number("plan-replications"),
+    seed: number("plan-seed"),
+  };
+  if (source === "profile") out.profile = $("plan-profile").value;
+  else Object.assign(out, { from: $("plan-from").value || null, to: $("plan-to").value || null });
+  const file = $("plan-compare").files?.[0];
+  if (file) out.compare = await file.text();
+  return out;
+}
+
+function poolName(app, pool) {
+  const first = pool.windows[0];
+  const last = pool.windows.at(-1);
+  const windows = pool.windows.length > 1 ? `${first}-${last}号` : `${first}号`;
+  return `${KINDS[pool.kind] ?? pool.kind} ${windows}`;
+}
+
+function serviceNames(app, ids) {
+  return ids.map((id) => app.state.services.get(id)?.name ?? id).join("、");
+}
+
+function percent(share) {
+  return `${Math.round(share * 100)}%`;
+}
+
+function showRecommendation(app, result) {
+  const pools = result.pools;
+  const head = el("tr");
+  head.append(el("th", "", "时段"), ...pools.map((p) => el("th", "", poolName(app, p))), el("th", "", "平均等候"), el("th", "", "P90等候"), el("th", "", `${result.target.minutes}分钟内`), el("th", "", "达标"));
+  $("plan-table").tHead.replaceChildren(head);
+  $("plan-table").tBodies[0].replaceChildren(
+    ...result.hours.map((h) => {
+      const row = el("tr", h.met ? "" : "unmet");
+      row.dataset.hour = String(h.hour);
+      row.append(
+        el("td", "", `${String(h.hour).padStart(2, "0")}:00`),
+        ...pools.map((p) => el("td", "", `${h.windows[p.id]} / ${p.windows.length}`)),
+        el("td", "", h.waits.mean.toFixed(1)),
+        el("td", "", h.waits.p90.toFixed(1)),
+        el("td", "", percent(h.waits.within)),
+        el("td", h.met ? "met" : "not-met", h.met ? "是" : "否"),
+      );
+      return row;
+    }),
+  );
+  const overall = result.result.overall;
+  const short = result.unmet.length ? `；全部窗口开放仍不达标：${result.unmet.map((u) => `${u.hour}时 ${poolName(app, pools.find((p) => p.id === u.pool))}`).join("、")}` : "";
+  $("plan-summary").textContent =
+    `目标：${percent(result.target.share)} 的办事群众等候不超过 ${result.target.minutes} 分钟。` +
+    `建议共 ${result.window_hours} 窗口·小时（Erlang C 初估 ${result.erlang_window_hours}），` +
+    `模拟平均等候 ${overall.mean.toFixed(1)} 分钟，P90 ${overall.p90.toFixed(1)} 分钟，` +
+    `${percent(overall.within)} 在目标内；共模拟 ${result.simulations} 次${short}。`;
+  $("plan-pools").textContent = pools
+    .map((p) => `${poolName(app, p)}：${serviceNames(app, p.services)}${p.overflow.length ? `；空闲时兼办 ${serviceNames(app, p.overflow)}` : ""}`)
+    .join("　");
+  barChart($("plan-chart"), {
+    title: "建议窗口数与等候",
+    labels: result.hours.map((h) => `${h.hour}时`),
+    series: [
+      { name: "建议开放窗口", values: result.hours.map((h) => pools.reduce((n, p) => n + h.windows[p.id], 0)), className: "series-c" },
+      { name: "P90等候(分钟)", values: result.hours.map((h) => h.waits.p90), className: "series-a", axis: "right" },
+    ],
+  });
+}
+
+function showComparison(result) {
+  const sides = [result.first, result.second];
+  const lines = [
+    ["窗口数", (s) => s.windows],
+    ["日均取号", (s) => s.result.issued_per_day.toFixed(0)],
+    ["平均等候(分钟)", (s) => s.result.overall.mean.toFixed(1)],
+    ["P90等候(分钟)", (s) => s.result.overall.p90.toFixed(1)],
+    [`${result.first.result.target_minutes}分钟内`, (s) => percent(s.result.overall.within)],
+    ["日均未办完", (s) => s.result.unserved_per_day.toFixed(1)],
+    ["延时(分钟)", (s) => s.result.overtime_minutes.toFixed(0)],
+  ];
+  const head = el("tr");
+  head.append(el("th", "", "方案对比"), ...sides.map((s) => el("th", "", s.name)));
+  $("plan-table").tHead.replaceChildren(head);
+  $("plan-table").tBodies[0].replaceChildren(
+    ...lines.map(([name, get]) => {
+      const row = el("tr");
+      row.append(el("td", "", name), ...sides.map((s) => el("td", "", String(get(s)))));
+      return row;
+    }),
+  );
+  $("plan-summary").textContent = "两种配置在同样的办事群众下、所有窗口开放时的模拟结果。";
+  $("plan-pools").textContent = "";
+  const services = [...new Set(sides.flatMap((s) => Object.keys(s.result.by_service)))];
+  barChart($("plan-chart"), {
+    title: "各业务平均等候",
+    labels: services,
+    series: sides.map((s, i) => ({ name: `${s.name} 平均等候(分钟)`, values: services.map((id) => s.result.by_service[id]?.mean), className: i ? "series-b" : "series-a" })),
+  });
+}
+
+function showJob(app, job) {
+  $("plan-bar").value = job.progress;
+  const label = { running: "正在测算", done: "测算完成", failed: "测算失败" }[job.state];
+  $("plan-progress-text").textContent = `${label} ${Math.round(job.progress * 100)}%`;
+  $("plan-progress").dataset.state = job.state;
+  if (job.notes?.length) {
+    $("plan-notes").textContent = `需求说明（${job.demand ?? ""}）：${job.notes.join("；")}`;
+    $("plan-notes").hidden = false;
+  }
+  if (job.state === "failed") app.showError(`测算失败：${job.error}`);
+  if (job.state !== "done") return;
+  $("plan-result").hidden = false;
+  if (job.kind === "compare") showComparison(job.result);
+  else showRecommendation(app, job.result);
+}
+
+async function poll(app, id) {
+  let job;
+  try {
+    job = await app.call("GET", `/api/v1/planner/jobs/${encodeURIComponent(id)}`);
+  } catch {
+    $("plan-run").disabled = false;
+    return;
+  }
+  showJob(app, job);
+  if (job.state === "running") {
+    polling = setTimeout(() => poll(app, id), POLL_MS);
+  } else {
+    $("plan-run").disabled = false;
+  }
+}
+
+async function run(app, event) {
+  event.preventDefault();
+  clearTimeout(polling);
+  $("plan-run").disabled = true;
+  $("plan-result").hidden = true;
+  $("plan-notes").hidden = true;
+  try {
+    const answer = await app.call("POST", "/api/v1/planner/run", await body());
+    $("plan-progress").hidden = false;
+    showJob(app, { state: "running", progress: 0 });
+    poll(app, answer.job);
+  } catch {
+    $("plan-run").disabled = false;
+  }
+}
+
+export function bindPlanner(app) {
+  $("plan-form").addEventListener("submit", (event) => run(app, event));
+}

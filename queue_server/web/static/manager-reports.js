@@ -1,0 +1,135 @@
+// Reports on the manager console: a period's table by service, window, clerk or hour, the
+// hourly load against windows open, and the CSV and Excel files.
+
+import { ApiError, serverNow } from "./api.js";
+import { barChart } from "./chart.js";
+import { el } from "./words.js";
+
+const $ = (id) => document.getElementById(id);
+
+const KEY_HEADERS = { service: "业务", window: "窗口", clerk: "人员", hour: "时段" };
+const COLUMNS = [
+  ["取号", (r) => r.issued],
+  ["首次叫号", (r) => r.called],
+  ["办结", (r) => r.served],
+  ["过号", (r) => r.missed],
+  ["挂起", (r) => r.held],
+  ["转办", (r) => r.transferred],
+  ["平均等候(分)", (r) => r.wait_minutes?.mean],
+  ["P90等候(分)", (r) => r.wait_minutes?.p90],
+  ["最长等候(分)", (r) => r.wait_minutes?.max],
+  ["平均办理(分)", (r) => r.handling_minutes?.mean],
+  ["暂停(分)", (r) => r.pause_minutes],
+  ["评价", (r) => r.ratings],
+  ["好评", (r) => r.good],
+  ["差评", (r) => r.bad],
+  ["好评率", (r) => (r.good_rate == null ? null : `${(r.good_rate * 100).toFixed(1)}%`)],
+];
+
+function shown(value) {
+  if (value == null) return "—";
+  return typeof value === "number" && !Number.isInteger(value) ? value.toFixed(1) : String(value);
+}
+
+function today(app) {
+  const zone = app.state.hall?.timezone;
+  // en-CA writes dates as YYYY-MM-DD.
+  return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(serverNow());
+}
+
+function query() {
+  return new URLSearchParams({ period: $("report-period").value, date: $("report-date").value, by: $("report-by").value });
+}
+
+function renderTable(report) {
+  const head = el("tr");
+  head.append(el("th", "", KEY_HEADERS[report.by]), ...COLUMNS.map(([name]) => el("th", "", name)));
+  $("report").tHead.replaceChildren(head);
+  const row = (r, total = false) => {
+    const tr = el("tr", total ? "total-row" : "");
+    tr.dataset.key = total ? "total" : r.key;
+    tr.append(el("td", "", total ? "合计" : r.label), ...COLUMNS.map(([, get]) => el("td", "", shown(get(r)))));
+    return tr;
+  };
+  $("report").tBodies[0].replaceChildren(...report.rows.map((r) => row(r)), row(report.total, true));
+  const p = report.period;
+  $("report-period-label").textContent = p.first === p.last ? `统计日期：${p.first}` : `统计期间：${p.first} 至 ${p.last}`;
+}
+
+function renderLoad(load) {
+  $("load-date").textContent = load.period.first;
+  const rows = load.rows;
+  if (!rows.length) {
+    $("load-chart").replaceChildren(el("p", "muted", "这一天没有业务"));
+    return;
+  }
+  barChart($("load-chart"), {
+    title: "时段负荷",
+    labels: rows.map((r) => `${r.hour}时`),
+    series: [
+      { name: "取号数", values: rows.map((r) => r.issued), className: "series-a" },
+      { name: "办结数", values: rows.map((r) => r.served), className: "series-b" },
+      { name: "平均开放窗口", values: rows.map((r) => r.open_windows), className: "series-c", axis: "right" },
+    ],
+  });
+}
+
+export async function loadReports(app) {
+  if (!$("report-date").value) $("report-date").value = today(app);
+  try {
+    const q = query();
+    const [report, load] = await Promise.all([
+      app.call("GET", `/api/v1/reports?${q}`),
+      app.call("GET", `/api/v1/reports/load?date=${q.get("date")}`),
+    ]);
+    renderTable(report);
+    renderLoad(load);
+  } catch {
+    // shown by call()
+  }
+}
+
+/** Fetches a file with the manager's token and hands it to the browser as a download. */
+async function download(app, path) {
+  let response;
+  try {
+    response = await fetch(path, { headers: { Authorization: `Bearer ${app.state.token}` }, cache: "no-store" });
+  } catch {
+    app.showError("无法连接服务器，请检查网络后重试");
+    return;
+  }
+  if (!response.ok) {
+    let message = `导出失败（${response.status}）`;
+    try {
+      message = (await response.json()).error.message;
+    } catch {
+      // not JSON
+    }
+    app.handleError(new ApiError(response.status, "export", message));
+    return;
+  }
+  const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? "report";
+  const url = URL.createObjectURL(await response.blob());
+  const link = el("a");
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+  app.showInfo(`已导出 ${name}`);
+}
+
+export function bindReports(app) {
+  $("report-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    loadReports(app);
+  });
+  for (const id of ["export-csv", "export-xlsx"]) {
+    $(id).addEventListener("click", () => download(app, `/api/v1/reports.${$(id).dataset.format}?${query()}`));
+  }
+  $("export-assessment").addEventListener("click", () => {
+    const month = ($("report-date").value || today(app)).slice(0, 7);
+    download(app, `/api/v1/reports/assessment.xlsx?month=${month}`);
+  });
+}

@@ -1,0 +1,226 @@
+// Tuning on the manager console: open and close windows, the services a window takes,
+// quotas, issuing paused, pinning a waiting ticket, and the change history with undo.
+
+import { clock, staffName } from "./manager-live.js";
+import { WINDOW_STATES, el } from "./words.js";
+
+const $ = (id) => document.getElementById(id);
+let editing = null; // the window whose services the dialog edits
+
+function names(state, ids) {
+  return ids?.length ? ids.map((id) => state.services.get(id)?.name ?? id).join("、") : "—";
+}
+
+function button(text, data, className = "button button-small") {
+  const b = el("button", className, text);
+  b.type = "button";
+  Object.assign(b.dataset, data);
+  return b;
+}
+
+function windowRow(state, win) {
+  const row = el("tr");
+  row.dataset.window = win.id;
+  const actions = el("td", "row-actions");
+  if (win.state === "closed") actions.append(button("开窗", { tune: "open", window: win.id }));
+  else actions.append(button("关窗", { tune: "close", window: win.id }));
+  actions.append(button("调整业务", { tune: "services", window: win.id }));
+  row.append(
+    el("td", "", win.label ?? win.id),
+    el("td", "", WINDOW_STATES[win.state] ?? win.state),
+    el("td", "primary-services", names(state, win.services)),
+    el("td", "overflow-services", names(state, win.overflow)),
+    actions,
+  );
+  return row;
+}
+
+function quotaInput(service, field, label) {
+  const input = el("input", "quota-input");
+  input.type = "number";
+  input.min = "0";
+  input.max = "999";
+  input.placeholder = "不限";
+  input.value = service[field] == null ? "" : String(service[field]);
+  input.dataset.field = field;
+  input.setAttribute("aria-label", `${service.name}${label}`);
+  return input;
+}
+
+function serviceRow(service) {
+  const row = el("tr");
+  row.dataset.service = service.id;
+  const daily = el("td");
+  daily.append(quotaInput(service, "daily_quota", "每日限号"));
+  const session = el("td");
+  session.append(quotaInput(service, "session_quota", "每场限号"));
+  const issuing = el("td");
+  const actions = el("td", "row-actions");
+  actions.append(button("保存限号", { tune: "quota", service: service.id }));
+  if (service.issuing_paused) {
+    issuing.append(el("span", "tag tag-warn", `已暂停：${service.issuing_paused}`));
+    actions.append(button("恢复取号", { tune: "resume-issuing", service: service.id }));
+  } else {
+    const reason = el("input", "reason-input");
+    reason.maxLength = 100;
+    reason.placeholder = "暂停原因";
+    reason.setAttribute("aria-label", `${service.name}暂停原因`);
+    issuing.append(el("span", "", "正常 "), reason);
+    actions.append(button("暂停取号", { tune: "pause-issuing", service: service.id }));
+  }
+  row.append(el("td", "", service.name), el("td", "", String(service.issued_today ?? "—")), daily, session, issuing, actions);
+  return row;
+}
+
+function describe(state, change, side) {
+  const values = change[side] ?? {};
+  if (change.kind === "window_services") {
+    const overflow = values.overflow?.length ? `；兼办 ${names(state, values.overflow)}` : "";
+    return `${names(state, values.services)}${overflow}`;
+  }
+  if (change.kind === "quota") {
+    const show = (n) => (n == null ? "不限" : String(n));
+    return `每日 ${show(values.daily_quota)}，每场 ${show(values.session_quota)}`;
+  }
+  if (change.kind === "issuing") return values.paused ? `暂停（${values.reason ?? ""}）` : "正常取号";
+  return JSON.stringify(values);
+}
+
+function subject(state, change) {
+  const what = { window_services: "受理业务", quota: "限号", issuing: "取号" }[change.kind] ?? change.kind;
+  const target = change.kind === "window_services" ? state.windows.get(change.target)?.label ?? `${change.target}号窗口` : state.services.get(change.target)?.name ?? change.target;
+  return `${target} ${what}${change.undoes ? "（撤销）" : ""}`;
+}
+
+function historyRow(state, change) {
+  const row = el("tr");
+  row.dataset.change = change.id;
+  const cell = el("td");
+  if (change.undone_by) cell.append(el("span", "muted", "已撤销"));
+  else if (!change.undoes) cell.append(button("撤销", { undo: change.id }));
+  row.append(
+    el("td", "", `${change.at?.slice(5, 10) ?? ""} ${clock(change.at)}`),
+    el("td", "", staffName(change.by)),
+    el("td", "", subject(state, change)),
+    el("td", "", describe(state, change, "before")),
+    el("td", "", describe(state, change, "after")),
+    cell,
+  );
+  return row;
+}
+
+function pinItem(state, ticket) {
+  const item = el("li", "pin-item");
+  item.dataset.ticket = ticket.id;
+  item.append(el("span", "pin-number", ticket.number), el("span", "", state.services.get(ticket.service)?.name ?? ticket.service), el("span", "muted", `${clock(ticket.issued_at)} 取号`));
+  if (ticket.pinned) item.append(el("span", "tag", "已置顶"));
+  else item.append(button("置顶", { pin: ticket.id }));
+  return item;
+}
+
+export function renderTuning(app) {
+  const { state } = app;
+  if (document.querySelector("#tuning-view input:focus")) return; // never under the typing hand
+  $("tune-windows").tBodies[0].replaceChildren(...[...state.windows.values()].map((w) => windowRow(state, w)));
+  $("tune-services").tBodies[0].replaceChildren(...[...state.services.values()].map((s) => serviceRow(s)));
+  const waiting = [...state.tickets.values()].filter((t) => t.state === "waiting");
+  $("pin-list").replaceChildren(...waiting.map((t) => pinItem(state, t)));
+  $("pin-empty").hidden = waiting.length > 0;
+  $("history").tBodies[0].replaceChildren(...state.changes.map((c) => historyRow(state, c)));
+  $("history-empty").hidden = state.changes.length > 0;
+}
+
+async function tune(app, body, done) {
+  try {
+    await app.call("POST", "/api/v1/tuning", body);
+    app.showInfo(done);
+    app.reloadHall();
+  } catch {
+    // shown by call()
+  }
+}
+
+function quotaValue(row, field) {
+  const text = row.querySelector(`input[data-field="${field}"]`).value.trim();
+  return text === "" ? null : Number.parseInt(text, 10);
+}
+
+async function onClick(app, event) {
+  const { state } = app;
+  const target = event.target.closest("button[data-tune], button[data-undo], button[data-pin]");
+  if (!target) return;
+  const { tune: action, window: windowId, service } = target.dataset;
+  const name = state.services.get(service)?.name ?? service;
+  try {
+    if (target.dataset.undo) {
+      await app.call("POST", `/api/v1/tuning/${encodeURIComponent(target.dataset.undo)}/undo`);
+      app.showInfo("已撤销该调整");
+      app.reloadHall();
+    } else if (target.dataset.pin) {
+      const answer = await app.call("POST", `/api/v1/tickets/${encodeURIComponent(target.dataset.pin)}/pin`);
+      state.tickets.set(answer.ticket.id, answer.ticket);
+      app.showInfo(`${answer.ticket.number} 已置顶`);
+    } else if (action === "open" || action === "close") {
+      const answer = await app.call("POST", `/api/v1/windows/${encodeURIComponent(windowId)}/${action}`);
+      state.windows.set(answer.window.id, answer.window);
+      app.showInfo(`${answer.window.label ?? windowId} 已${action === "open" ? "开放" : "关闭"}`);
+    } else if (action === "services") {
+      openServices(state, windowId);
+    } else if (action === "quota") {
+      const row = target.closest("tr");
+      const body = { kind: "quota", service, daily_quota: quotaValue(row, "daily_quota"), session_quota: quotaValue(row, "session_quota") };
+      await tune(app, body, `${name} 限号已保存`);
+    } else if (action === "pause-issuing") {
+      const reason = target.closest("tr").querySelector(".reason-input").value.trim() || "暂停取号";
+      await tune(app, { kind: "issuing", service, paused: true, reason }, `${name} 已暂停取号`);
+    } else if (action === "resume-issuing") {
+      await tune(app, { kind: "issuing", service, paused: false }, `${name} 已恢复取号`);
+    }
+  } catch {
+    // shown by call()
+  }
+  app.draw();
+}
+
+function checkboxes(state, container, chosen, group) {
+  container.replaceChildren(
+    ...[...state.services.values()].map((s) => {
+      const label = el("label", "choice");
+      const box = el("input");
+      box.type = "checkbox";
+      box.name = group;
+      box.value = s.id;
+      box.checked = chosen.includes(s.id);
+      label.append(box, document.createTextNode(s.name));
+      return label;
+    }),
+  );
+}
+
+function openServices(state, windowId) {
+  const win = state.windows.get(windowId);
+  editing = windowId;
+  $("services-window").textContent = win.label ?? windowId;
+  checkboxes(state, $("services-primary"), win.services ?? [], "primary");
+  checkboxes(state, $("services-overflow"), win.overflow ?? [], "overflow");
+  $("services-dialog").showModal();
+}
+
+async function saveServices(app) {
+  const chosen = (group) => [...document.querySelectorAll(`#services-dialog input[name="${group}"]:checked`)].map((b) => b.value);
+  const services = chosen("primary");
+  if (!services.length) {
+    app.showError("至少要选一项主办业务");
+    return;
+  }
+  const overflow = chosen("overflow").filter((s) => !services.includes(s));
+  const label = app.state.windows.get(editing)?.label ?? editing;
+  await tune(app, { kind: "window_services", window: editing, services, overflow }, `${label} 受理业务已调整，下一次叫号时生效`);
+}
+
+export function bindTuning(app) {
+  $("tuning-view").addEventListener("click", (event) => onClick(app, event));
+  $("services-dialog").addEventListener("close", () => {
+    if ($("services-dialog").returnValue === "confirm") saveServices(app);
+  });
+}

@@ -1,0 +1,367 @@
+// The manager console: log in (manager or admin), then the live hall, tuning, alerts and
+// cases, reports and the planner, kept live by the event stream.
+
+import { Stream, api } from "./api.js";
+import { renderLive } from "./manager-live.js";
+import { bindTuning, renderTuning } from "./manager-tuning.js";
+import { bindCases, loadAlertHistory, loadCases } from "./manager-cases.js";
+import { bindReports, loadReports } from "./manager-reports.js";
+import { bindPlanner } from "./manager-planner.js";
+import { ROLES } from "./words.js";
+
+const TOKEN_KEY = "hallq.manager.token";
+const INFO_MS = 6000;
+const RETRY_MS = 3000;
+const TODAY_DELAY_MS = 300;
+const TODAY_EVERY_MS = 30000;
+const HALL_DELAY_MS = 200;
+const SUPERVISORS = new Set(["manager", "admin"]);
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  token: sessionStorage.getItem(TOKEN_KEY),
+  me: null,
+  hall: null, // GET /api/v1/hall `hall`
+  services: new Map(),
+  windows: new Map(),
+  waiting: {},
+  eta: {},
+  today: null, // GET /api/v1/hall/today, with `fetchedAt`
+  devices: new Map(), // "device|component" -> health
+  alerts: new Map(), // open (unacknowledged) alerts by id
+  tickets: new Map(), // waiting tickets seen on the stream since the page opened
+  changes: [], // tuning changes, newest first
+  tab: "live",
+  online: true,
+};
+
+let stream = null;
+let infoTimer = null;
+let todayTimer = null;
+let hallTimer = null;
+let drawPending = false;
+
+// -- messages ---------------------------------------------------------------------------
+
+function showError(text) {
+  clearTimeout(infoTimer);
+  $("info").hidden = true;
+  $("error-text").textContent = text;
+  $("error").hidden = false;
+}
+
+function showInfo(text) {
+  $("error").hidden = true;
+  $("info").textContent = text;
+  $("info").hidden = false;
+  clearTimeout(infoTimer);
+  infoTimer = setTimeout(() => {
+    $("info").hidden = true;
+  }, INFO_MS);
+}
+
+function handleError(error) {
+  if (error.status === 401) {
+    forgetSession();
+    render();
+    showError("登录已失效，请重新登录");
+    return;
+  }
+  showError(error.message);
+}
+
+/** Calls the API with the manager's token; failures are shown and rethrown. */
+async function call(method, path, body) {
+  try {
+    return await api(method, path, { token: state.token, body });
+  } catch (error) {
+    handleError(error);
+    throw error;
+  }
+}
+
+const app = { state, call, showInfo, showError, handleError, draw: () => draw(), reloadHall: () => scheduleHall() };
+
+// -- drawing ------------------------------------------------------------------------------
+
+function showView(id) {
+  for (const view of ["loading", "login-view", "live-view", "tuning-view", "cases-view", "reports-view", "planner-view"]) {
+    $(view).hidden = view !== id;
+  }
+}
+
+function renderHeader() {
+  $("offline").hidden = state.online || !state.me;
+  $("logout").hidden = !state.token;
+  $("tabs").hidden = !state.me;
+  $("who").textContent = state.me ? `${state.me.display_name ?? state.me.name}（${ROLES[state.me.role] ?? state.me.role}）` : "";
+  if (state.hall) $("hall-name").textContent = state.hall.name;
+  for (const tab of document.querySelectorAll("#tabs [data-tab]")) {
+    if (tab.dataset.tab === state.tab) tab.setAttribute("aria-current", "page");
+    else tab.removeAttribute("aria-current");
+  }
+  const open = state.alerts.size;
+  $("alert-badge").hidden = open === 0;
+  $("alert-badge").textContent = String(open);
+}
+
+function render() {
+  renderHeader();
+  if (!state.token) return showView("login-view");
+  if (!state.me || !state.hall) return showView("loading");
+  showView(`${state.tab}-view`);
+  if (state.tab === "live") renderLive(state);
+  if (state.tab === "tuning") renderTuning(app);
+}
+
+/** Draws on the next frame: a burst of stream messages costs one drawing. */
+function draw() {
+  if (drawPending) return;
+  drawPending = true;
+  requestAnimationFrame(() => {
+    drawPending = false;
+    render();
+  });
+}
+
+function openTab(tab) {
+  state.tab = tab;
+  render();
+  if (tab === "cases") {
+    loadCases(app);
+    loadAlertHistory(app);
+  }
+  if (tab === "reports") loadReports(app);
+}
+
+// -- loading ------------------------------------------------------------------------------
+
+async function loadHall() {
+  const info = await api("GET", "/api/v1/hall", { token: state.token });
+  state.hall = info.hall;
+  state.services = new Map(info.services.map((s) => [s.id, s]));
+  state.windows = new Map(info.windows.map((w) => [w.id, w]));
+  state.waiting = Object.fromEntries(info.services.map((s) => [s.id, s.waiting]));
+  state.eta = Object.fromEntries(info.services.map((s) => [s.id, s.eta_minutes]));
+  document.title = `大厅管理 · ${info.hall.name}`;
+}
+
+function scheduleHall() {
+  clearTimeout(hallTimer);
+  hallTimer = setTimeout(async () => {
+    try {
+      await loadHall();
+      draw();
+    } catch (error) {
+      handleError(error);
+    }
+  }, HALL_DELAY_MS);
+}
+
+async function loadToday() {
+  try {
+    state.today = { ...(await api("GET", "/api/v1/hall/today", { token: state.token })), fetchedAt: Date.now() };
+    draw();
+  } catch (error) {
+    if (error.status === 401) handleError(error);
+  }
+}
+
+function scheduleToday() {
+  clearTimeout(todayTimer);
+  todayTimer = setTimeout(loadToday, TODAY_DELAY_MS);
+}
+
+async function loadSupervision() {
+  const [devices, alerts, changes] = await Promise.all([
+    api("GET", "/api/v1/devices", { token: state.token }),
+    api("GET", "/api/v1/alerts?open=1", { token: state.token }),
+    api("GET", "/api/v1/tuning", { token: state.token }).catch(() => ({ changes: [] })),
+  ]);
+  state.devices = new Map(devices.devices.map((d) => [`${d.device}|${d.component}`, d]));
+  state.alerts = new Map(alerts.alerts.map((a) => [a.id, a]));
+  state.changes = changes.changes;
+}
+
+// -- the stream ---------------------------------------------------------------------------
+
+function startStream() {
+  stream?.stop();
+  stream = new Stream({ topics: ["board", "console"], token: state.token, onMessage, onStatus });
+  stream.start();
+}
+
+function onStatus(status) {
+  state.online = status === "online";
+  draw();
+}
+
+function noteTicket(ticket) {
+  if (ticket.state === "waiting") state.tickets.set(ticket.id, ticket);
+  else state.tickets.delete(ticket.id);
+}
+
+function onMessage(message) {
+  if (message.type === "snapshot") {
+    const snapshot = message.state;
+    state.windows = new Map(snapshot.windows.map((w) => [w.id, w]));
+    state.waiting = { ...snapshot.waiting };
+    state.eta = { ...snapshot.eta };
+    scheduleToday();
+    loadSupervision().then(draw, handleError);
+    draw();
+    return;
+  }
+  if (message.window) state.windows.set(message.window.id, message.window);
+  if (message.waiting) state.waiting = { ...message.waiting };
+  if (message.eta) state.eta = { ...message.eta };
+  if (message.ticket) noteTicket(message.ticket);
+  if (message.finished) noteTicket(message.finished);
+  if (message.type.startsWith("ticket.") || message.type === "queue.cleared") scheduleToday();
+  if (message.type === "device.changed") {
+    const { device, component, condition, detail, at } = message;
+    state.devices.set(`${device}|${component}`, { device, component, condition, detail, since: at });
+  }
+  if (message.alert) {
+    const alert = message.alert;
+    if (alert.acknowledged_at) state.alerts.delete(alert.id);
+    else state.alerts.set(alert.id, alert);
+    if (state.tab === "cases") loadAlertHistory(app);
+  }
+  if (message.type === "tuning.changed" && message.change) {
+    state.changes = [message.change, ...state.changes.filter((c) => c.id !== message.change.id)];
+    const undone = message.change.undoes && state.changes.find((c) => c.id === message.change.undoes);
+    if (undone) undone.undone_by = message.change.id;
+    scheduleHall();
+  }
+  if (message.case && state.tab === "cases") loadCases(app);
+  draw();
+}
+
+// -- session ------------------------------------------------------------------------------
+
+function forgetSession() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  stream?.stop();
+  stream = null;
+  Object.assign(state, { token: null, me: null, online: true });
+}
+
+async function resumeSession() {
+  render();
+  let who;
+  try {
+    who = await api("GET", "/api/v1/session", { token: state.token });
+  } catch (error) {
+    if (error.status === 401) {
+      forgetSession();
+      render();
+      return;
+    }
+    showError(error.message);
+    setTimeout(resumeSession, RETRY_MS);
+    return;
+  }
+  if (!SUPERVISORS.has(who.role)) {
+    forgetSession();
+    render();
+    showError("大厅管理只对大厅管理员和系统管理员开放；窗口人员请使用窗口工作台（/console）");
+    return;
+  }
+  state.me = who;
+  try {
+    await loadHall();
+    await loadSupervision();
+  } catch (error) {
+    handleError(error);
+  }
+  startStream();
+  loadToday();
+  render();
+}
+
+async function login(event) {
+  event.preventDefault();
+  const button = event.target.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const answer = await api("POST", "/api/v1/session", {
+      body: { username: $("username").value.trim(), password: $("password").value },
+    });
+    state.token = answer.token;
+    sessionStorage.setItem(TOKEN_KEY, answer.token);
+    $("password").value = "";
+    $("error").hidden = true;
+    await resumeSession();
+  } catch (error) {
+    showError(error.message);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function logout() {
+  try {
+    await api("DELETE", "/api/v1/session", { token: state.token });
+  } catch (error) {
+    if (error.status !== 401) {
+      showError(error.message);
+      return;
+    }
+  }
+  forgetSession();
+  render();
+  showInfo("已退出登录");
+}
+
+async function acknowledge(id) {
+  try {
+    const answer = await call("POST", `/api/v1/alerts/${encodeURIComponent(id)}/ack`);
+    state.alerts.delete(id);
+    showInfo(`已确认告警：${answer.alert.message}`);
+    if (state.tab === "cases") loadAlertHistory(app);
+    draw();
+  } catch {
+    // shown by call()
+  }
+}
+
+function bindUi() {
+  $("login-form").addEventListener("submit", login);
+  $("logout").addEventListener("click", logout);
+  $("error-close").addEventListener("click", () => {
+    $("error").hidden = true;
+  });
+  $("tabs").addEventListener("click", (event) => {
+    const tab = event.target.closest("[data-tab]");
+    if (tab) openTab(tab.dataset.tab);
+  });
+  document.addEventListener("click", (event) => {
+    const ack = event.target.closest("button[data-ack]");
+    if (ack) acknowledge(ack.dataset.ack);
+  });
+  bindTuning(app);
+  bindCases(app);
+  bindReports(app);
+  bindPlanner(app);
+  // The time each window has been in its state, and the longest waits, move on their own.
+  setInterval(() => {
+    if (state.tab === "live" && state.me) renderLive(state);
+  }, 1000);
+  setInterval(() => {
+    if (state.me) loadToday();
+  }, TODAY_EVERY_MS);
+}
+
+async function boot() {
+  if (state.token) {
+    await resumeSession();
+  } else {
+    render();
+    $("username").focus();
+  }
+}
+
+bindUi();
+boot();

@@ -1,0 +1,105 @@
+"""Tuning the hall on the wire: window services, quotas, issuing paused; the audit; undo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from queue_server import wire
+from queue_server.domain import commands as c
+from queue_server.domain.deciding_base import Outcome
+from queue_server.domain.events import TuningChanged
+from queue_server.domain.state import Hall
+from queue_server.web import requests as rq
+from queue_server.web.auth import SUPERVISORS, actor, require_principal, require_role
+from queue_server.web.context import context
+from queue_server.web.replies import reply
+
+routes = web.RouteTableDef()
+
+# The body fields each kind takes, besides `kind`; the first is the target.
+_FIELDS = {
+    "window_services": ("window", "services", "overflow"),
+    "quota": ("service", "daily_quota", "session_quota"),
+    "issuing": ("service", "paused", "reason"),
+}
+_REQUIRED = {
+    "window_services": ("window", "services"),
+    "quota": ("service",),
+    "issuing": ("service", "paused"),
+}
+
+
+def _change_answer(hall: Hall, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
+    change = next((ev for ev in outcome.events if isinstance(ev, TuningChanged)), None)
+    return {"change": wire.change_view(hall, hall.changes[change.change_id]) if change else None}
+
+
+@routes.post("/api/v1/tuning")
+async def tune(request: web.Request) -> web.Response:
+    ctx = context(request)
+    principal = await require_principal(request, ctx.accounts)
+    require_role(principal, SUPERVISORS)
+    body = rq.TUNING.parse(await request.read())
+    kind = body["kind"]
+    fields = _FIELDS[kind]
+    for name in body:
+        if name != "kind" and name not in fields:
+            raise rq.InvalidRequest(name, f"not used by a {kind} change")
+    for name in _REQUIRED[kind]:
+        if name not in body:
+            raise rq.InvalidRequest(name, f"is required for a {kind} change")
+    target = body[fields[0]]
+    values = {name: body.get(name) for name in fields[1:]}
+    command = c.Tune(uuid.uuid4().hex, kind, target, values, by=actor(principal))
+    answer = await ctx.service.execute(command, _change_answer)
+    return reply(answer, status=201 if answer["change"] else 200)
+
+
+@routes.post("/api/v1/tuning/{change}/undo")
+async def undo(request: web.Request) -> web.Response:
+    ctx = context(request)
+    principal = await require_principal(request, ctx.accounts)
+    require_role(principal, SUPERVISORS)
+    rq.EMPTY.parse(await request.read())
+    command = c.UndoChange(uuid.uuid4().hex, request.match_info["change"], by=actor(principal))
+    return reply(await ctx.service.execute(command, _change_answer), status=201)
+
+
+@routes.get("/api/v1/tuning")
+async def changes(request: web.Request) -> web.Response:
+    ctx = context(request)
+    principal = await require_principal(request, ctx.accounts)
+    require_role(principal, SUPERVISORS)
+    async with ctx.service.consistent() as hall:
+        newest = sorted(hall.changes.values(), key=lambda change: change.at, reverse=True)
+        return reply({"changes": [wire.change_view(hall, change) for change in newest]})
+
+
+@routes.get("/api/v1/hall/today")
+async def today(request: web.Request) -> web.Response:
+    """The manager's headline figures: issued, served and waiting today, longest waits."""
+    ctx = context(request)
+    principal = await require_principal(request, ctx.accounts)
+    require_role(principal, SUPERVISORS)
+    async with ctx.service.consistent() as hall:
+        now = ctx.service.clock().astimezone(hall.tz)
+        longest: dict[str, float] = {}
+        for ticket in hall.waiting_tickets():
+            waited = round((now - ticket.issued_at).total_seconds() / 60, 1)
+            longest[ticket.service] = max(longest.get(ticket.service, 0.0), waited)
+        return reply(
+            {
+                "issued": sum(hall.issued_today.values()),
+                "served": sum(
+                    1
+                    for r in hall.book.rateable.values()
+                    if r.served.served_at.astimezone(hall.tz).date() == now.date()
+                ),
+                "waiting": sum(1 for _ in hall.waiting_tickets()),
+                "longest_wait": longest,
+            }
+        )

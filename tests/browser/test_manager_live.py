@@ -1,0 +1,199 @@
+"""The manager console in chromium: the live hall, alerts acknowledged, the planner page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from helpers import RunningHall
+from playwright.async_api import Page, expect
+
+from queue_server.config import load_hall
+
+from .conftest import PASSWORD, Issue, OpenConsole, OpenPage, Screenshot
+
+pytestmark = pytest.mark.browser
+
+JIANGBEI = Path(__file__).parents[2] / "config" / "hall.example.toml"
+StartHall = Callable[..., Awaitable[RunningHall]]
+OpenManager = Callable[[RunningHall], Awaitable[Page]]
+
+
+@pytest.fixture
+def open_manager(open_page: OpenPage) -> OpenManager:
+    """Factory: a manager logged in on /manager, the live hall showing."""
+
+    async def open_(hall: RunningHall) -> Page:
+        await hall.person("zhao", "manager", display_name="赵主任")
+        page = await open_page(f"{hall.url}/manager")
+        await page.get_by_label("用户名").fill("zhao")
+        await page.get_by_label("密码").fill(PASSWORD)
+        await page.get_by_role("button", name="登录").click()
+        await expect(page.locator("#who")).to_have_text("赵主任（大厅管理员）")
+        await expect(page.locator("#live-view")).to_be_visible()
+        return page
+
+    return open_
+
+
+async def test_a_pause_on_a_console_shows_on_the_managers_page_at_once(
+    start_hall: StartHall,
+    open_manager: OpenManager,
+    open_console: OpenConsole,
+    issue: Issue,
+    screenshot: Screenshot,
+) -> None:
+    hall = await start_hall()
+    page = await open_manager(hall)
+    card = page.locator('#floors [data-window="1"]')
+    await expect(card.locator(".window-state")).to_have_text("未开放")
+
+    console = await open_console(hall, "wang", window="1")
+    await expect(card.locator(".window-state")).to_have_text("空闲")
+    await expect(card.locator(".window-clerk")).to_contain_text("wang")
+    for service in ("social", "social", "estate"):
+        await issue(hall, service)
+    await expect(page.locator('#queues [data-service="social"] .waiting')).to_have_text("2")
+    await expect(page.locator("#today-issued")).to_have_text("3")
+
+    await console.locator('.actions [data-action="call-next"]').click()
+    await expect(card.locator(".window-state")).to_have_text("叫号中")
+    await expect(card.locator(".window-ticket")).to_contain_text("A001")
+
+    await console.locator('.actions [data-action="finish"]').click()
+    await expect(card.locator(".window-state")).to_have_text("空闲")
+    await console.locator('.actions [data-action="pause"]').click()
+    await console.locator("#pause-dialog").get_by_label("休息").check()
+    await console.locator("#pause-dialog").get_by_role("button", name="确认暂停").click()
+    await expect(card.locator(".window-state")).to_have_text("暂停服务")
+    await expect(card.locator(".window-ticket")).to_have_text("休息")
+    status, answer = await hall.call(
+        "POST", "/api/v1/windows/2/open", await hall.person("li", "clerk", display_name="李四")
+    )
+    assert status == 200, answer
+    await expect(page.locator('#floors [data-window="2"] .window-state')).to_have_text("空闲")
+    await expect(page.locator('#floors [data-window="2"] .window-clerk')).to_contain_text("李四")
+    await expect(page.locator("#today-open")).to_have_text("2 / 3")
+    await expect(page.locator('#queues [data-service="social"] .longest')).to_have_class(
+        re.compile("wait-green")
+    )
+    await screenshot(page, "manager-live")
+
+
+async def test_a_paused_window_shows_paused(
+    start_hall: StartHall, open_manager: OpenManager
+) -> None:
+    hall = await start_hall()
+    page = await open_manager(hall)
+    clerk = await hall.clerk_at("3", "sun", "孙敏", "0307")
+    status, answer = await hall.call("POST", "/api/v1/windows/3/pause", clerk, {"reason": "休息"})
+    assert status == 200, answer
+    card = page.locator('#floors [data-window="3"]')
+    await expect(card.locator(".window-state")).to_have_text("暂停服务")
+    await expect(card.locator(".window-ticket")).to_have_text("休息")
+    await expect(card.locator(".window-clerk")).to_have_text("孙敏 工号 0307")
+    await expect(card.locator(".window-since")).to_have_text(re.compile(r"^本状态 00:0\d$"))
+
+
+async def test_device_faults_show_live(start_hall: StartHall, open_manager: OpenManager) -> None:
+    hall = await start_hall()
+    page = await open_manager(hall)
+    kiosk = await hall.device("kiosk-2", "kiosk")
+    report = {"component": "printer", "condition": "paper_out", "detail": "纸卷用完"}
+    status, answer = await hall.call("POST", "/api/v1/devices/self/status", kiosk, report)
+    assert status == 200, answer
+    item = page.locator('#devices [data-device="device:kiosk-2|printer"]')
+    await expect(item).to_contain_text("缺纸（纸卷用完）")
+    await expect(item).to_have_class(re.compile("device-fault"))
+
+
+async def bad_rating(hall: RunningHall, issue: Issue) -> None:
+    """A 差评 at window 1: it opens a case and raises an alert."""
+    clerk = await hall.clerk_at("1", "wang", "王芳", "0101")
+    pad = await hall.device("pad-1", "pad", window="1")
+    ticket = await issue(hall, "social")
+    for action in ("call-next", "start", "finish"):
+        status, answer = await hall.call("POST", f"/api/v1/windows/1/{action}", clerk)
+        assert status == 200, answer
+    rating = {"ticket": ticket["id"], "level": 1, "tags": ["115"], "comment": "等了很久"}
+    status, answer = await hall.call("POST", "/api/v1/ratings", pad, rating)
+    assert status == 201, answer
+
+
+async def test_an_alert_acknowledged_on_the_page_is_acknowledged_on_the_server(
+    start_hall: StartHall, open_manager: OpenManager, issue: Issue, screenshot: Screenshot
+) -> None:
+    hall = await start_hall()
+    page = await open_manager(hall)
+    await bad_rating(hall, issue)
+    alert = page.locator("#alerts .alert-bad_rating")
+    await expect(alert).to_be_visible()
+    await expect(page.locator("#alert-badge")).to_have_text("1")
+    await expect(page.locator("#today-alerts")).to_have_text("1")
+    alert_id = await alert.get_attribute("data-alert")
+
+    await page.locator("#tabs [data-tab=cases]").click()
+    row = page.locator("#cases tbody tr").first
+    await expect(row.locator(".case-state")).to_have_text("待核实")
+    await screenshot(page, "manager-cases")
+
+    await page.locator("#tabs [data-tab=live]").click()
+    await alert.get_by_role("button", name="确认").click()
+    await expect(page.locator("#alerts-empty")).to_be_visible()
+    await expect(page.locator("#alert-badge")).to_be_hidden()
+    manager = await hall.person("qian", "manager")
+    status, answer = await hall.call("GET", "/api/v1/alerts", manager)
+    assert status == 200
+    (acknowledged,) = [a for a in answer["alerts"] if a["id"] == alert_id]
+    assert acknowledged["acknowledged_at"] is not None
+    assert acknowledged["acknowledged_by"].endswith("zhao")
+
+
+async def test_a_case_is_verified_from_the_page(
+    start_hall: StartHall, open_manager: OpenManager, issue: Issue
+) -> None:
+    hall = await start_hall()
+    page = await open_manager(hall)
+    await bad_rating(hall, issue)
+    await page.locator("#tabs [data-tab=cases]").click()
+    row = page.locator("#cases tbody tr").first
+    await row.get_by_role("button", name="核实").click()
+    await page.locator("#note-text").fill("已调取录像，情况属实")
+    await page.locator("#note-dialog").get_by_role("button", name="提交").click()
+    await expect(row.locator(".case-state")).to_have_text("已核实")
+    manager = await hall.person("qian", "manager")
+    status, answer = await hall.call("GET", "/api/v1/cases?state=all", manager)
+    assert status == 200
+    assert answer["cases"][0]["history"][-1]["note"] == "已调取录像，情况属实"
+
+
+async def test_the_planner_page_runs_a_small_job_to_the_end(
+    start_hall: StartHall, open_manager: OpenManager, screenshot: Screenshot
+) -> None:
+    # The Jiangbei example hall, whose services the county profile names.
+    hall = await start_hall(load_hall(JIANGBEI, open_all_hours=True))
+    page = await open_manager(hall)
+    await page.locator("#tabs [data-tab=planner]").click()
+    await page.get_by_label("模拟天数").fill("1")
+    await page.get_by_role("button", name="开始测算").click()
+    await expect(page.locator("#plan-progress-text")).to_have_text("测算完成 100%", timeout=90_000)
+    await expect(page.locator("#plan-result")).to_be_visible()
+    await expect(page.locator('#plan-table tbody tr[data-hour="9"] td').nth(0)).to_have_text(
+        "09:00"
+    )
+    await expect(page.locator("#plan-summary")).to_contain_text("窗口·小时")
+    await expect(page.locator("#plan-chart svg rect.bar").first).to_be_visible()
+    await screenshot(page, "manager-planner")
+
+
+async def test_a_clerk_is_sent_to_the_console(start_hall: StartHall, open_page: OpenPage) -> None:
+    hall = await start_hall()
+    await hall.person("wang", "clerk")
+    page = await open_page(f"{hall.url}/manager")
+    await page.get_by_label("用户名").fill("wang")
+    await page.get_by_label("密码").fill(PASSWORD)
+    await page.get_by_role("button", name="登录").click()
+    await expect(page.locator("#error-text")).to_contain_text("窗口工作台")
+    await expect(page.locator("#login-view")).to_be_visible()

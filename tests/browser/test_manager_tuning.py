@@ -1,0 +1,119 @@
+"""Tuning on the manager console: a service moved to another window, undo, issuing paused,
+a ticket pinned; each one changes what the hall does next."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+from helpers import RunningHall
+from playwright.async_api import Page, expect
+
+from .conftest import PASSWORD, Issue, OpenPage, Screenshot
+
+pytestmark = pytest.mark.browser
+
+StartHall = Callable[..., Awaitable[RunningHall]]
+
+
+async def tuning_page(hall: RunningHall, open_page: OpenPage) -> Page:
+    await hall.person("zhao", "manager", display_name="赵主任")
+    page = await open_page(f"{hall.url}/manager")
+    await page.get_by_label("用户名").fill("zhao")
+    await page.get_by_label("密码").fill(PASSWORD)
+    await page.get_by_role("button", name="登录").click()
+    await expect(page.locator("#live-view")).to_be_visible()
+    await page.locator("#tabs [data-tab=tuning]").click()
+    await expect(page.locator("#tuning-view")).to_be_visible()
+    return page
+
+
+async def test_a_service_moved_to_another_window_changes_who_calls_it_next(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue, screenshot: Screenshot
+) -> None:
+    hall = await start_hall()
+    clerk = await hall.clerk_at("1", "wang", "王芳", "0101")
+    await issue(hall, "company")
+    # Company registration is window 3's: window 1 has nothing it may call.
+    status, answer = await hall.call("POST", "/api/v1/windows/1/call-next", clerk)
+    assert status == 404, answer
+
+    page = await tuning_page(hall, open_page)
+    row = page.locator('#tune-windows tr[data-window="1"]')
+    await row.get_by_role("button", name="调整业务").click()
+    dialog = page.locator("#services-dialog")
+    await dialog.locator("#services-primary").get_by_label("企业开办").check()
+    await dialog.get_by_role("button", name="保存").click()
+    await expect(row.locator(".primary-services")).to_contain_text("企业开办")
+    history = page.locator("#history tbody tr").first
+    await expect(history).to_contain_text("1号窗口 受理业务")
+    await expect(history).to_contain_text("zhao")
+
+    status, answer = await hall.call("POST", "/api/v1/windows/1/call-next", clerk)
+    assert status == 200, answer
+    assert answer["window"]["ticket"]["number"] == "C001"
+    await screenshot(page, "manager-tuning")
+
+    # Undone: window 1 no longer takes company registration.
+    await issue(hall, "company")
+    await history.get_by_role("button", name="撤销").click()
+    await expect(page.locator("#history tbody tr").nth(1)).to_contain_text("已撤销")
+    await expect(row.locator(".primary-services")).not_to_contain_text("企业开办")
+    status, answer = await hall.call("POST", "/api/v1/windows/1/finish", clerk)
+    assert status == 200, answer
+    status, answer = await hall.call("POST", "/api/v1/windows/1/call-next", clerk)
+    assert status == 404, answer
+    manager = await hall.person("qian", "manager")
+    status, answer = await hall.call("GET", "/api/v1/tuning", manager)
+    assert status == 200
+    undo, change = answer["changes"][:2]
+    assert undo["undoes"] == change["id"]
+    assert change["undone_by"] == undo["id"]
+
+
+async def test_issuing_paused_for_a_service_and_resumed(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    page = await tuning_page(hall, open_page)
+    row = page.locator('#tune-services tr[data-service="estate"]')
+    await row.get_by_label("不动产登记暂停原因").fill("系统维护")
+    await row.get_by_role("button", name="暂停取号").click()
+    await expect(row).to_contain_text("已暂停：系统维护")
+    kiosk = await hall.device("kiosk-9", "kiosk")
+    status, answer = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "estate"})
+    assert status == 409, answer
+    assert answer["error"]["code"] == "service_paused"
+    await page.locator("#tabs [data-tab=live]").click()
+    await expect(page.locator('#queues [data-service="estate"]')).to_contain_text("暂停取号")
+
+    await page.locator("#tabs [data-tab=tuning]").click()
+    await row.get_by_role("button", name="恢复取号").click()
+    await expect(row.get_by_role("button", name="暂停取号")).to_be_visible()
+    await issue(hall, "estate")
+
+
+async def test_a_quota_is_set_and_a_pinned_ticket_is_called_first(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    clerk = await hall.clerk_at("2", "li", "李四", "0202")
+    page = await tuning_page(hall, open_page)
+    await issue(hall, "social")
+    second = await issue(hall, "social")
+    pin = page.locator(f'#pin-list [data-ticket="{second["id"]}"]')
+    await pin.get_by_role("button", name="置顶").click()
+    await expect(pin).to_contain_text("已置顶")
+    status, answer = await hall.call("POST", "/api/v1/windows/2/call-next", clerk)
+    assert status == 200, answer
+    assert answer["window"]["ticket"]["number"] == "A002"
+
+    row = page.locator('#tune-services tr[data-service="social"]')
+    await row.get_by_label("社保医保每日限号").fill("3")
+    await row.get_by_role("button", name="保存限号").click()
+    await expect(page.locator("#history tbody tr").first).to_contain_text("每日 3")
+    await issue(hall, "social")
+    kiosk = await hall.device("kiosk-9", "kiosk")
+    status, answer = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"})
+    assert status == 409, answer
+    assert answer["error"]["code"] == "quota_exhausted"
