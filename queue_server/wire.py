@@ -138,6 +138,7 @@ def rating_view(hall: Hall, r: RatingRecord) -> dict[str, Any]:
         "window": r.served.window,
         "service": r.served.service,
         "service_name": r.service_name,
+        "case_no": r.case_no,
         "stage": str(r.stage),
         "clerk": clerk_card(r.served.clerk_name, r.served.staff_no),
         "level": int(r.level),
@@ -208,6 +209,20 @@ def change_view(hall: Hall, change: Change) -> dict[str, Any]:
         "at": when(change.at, hall),
         "undoes": change.undoes,
         "undone_by": change.undone_by,
+    }
+
+
+def waiting_ticket(hall: Hall, t: Ticket, now: dt.datetime) -> dict[str, Any]:
+    """A waiting ticket in the manager's pin list."""
+    return {
+        "id": t.id,
+        "number": t.number,
+        "service": t.service,
+        "priority": str(t.priority),
+        "pinned": t.pinned,
+        "transferred": t.transferred,
+        "issued_at": when(t.issued_at, hall),
+        "wait_minutes": round(max(0.0, (now - t.issued_at).total_seconds()) / 60, 1),
     }
 
 
@@ -293,6 +308,17 @@ def hall_info(hall: Hall, now: dt.datetime, *, staff: bool = False) -> dict[str,
             for s in (hall.services[c.id] for c in config.services)
         ],
         "windows": [window(hall, w.id, staff=staff) for w in config.windows],
+        # The thresholds the manager's page colours waits by: the hall's, not the page's.
+        **(
+            {
+                "alerts": {
+                    "wait_yellow_minutes": config.alerts.wait_yellow_minutes,
+                    "wait_red_minutes": config.alerts.wait_red_minutes,
+                }
+            }
+            if staff
+            else {}
+        ),
     }
 
 
@@ -395,6 +421,7 @@ _CHANGES_WAITING = frozenset(
         e.TicketCancelled.type,
         e.QueueCleared.type,
         e.TicketPinned.type,
+        e.TicketUnpinned.type,
         e.TicketHeld.type,
     }
 )

@@ -152,6 +152,7 @@ class Applier(HallState):
             staff_no=window.staff_no,
             clerk_name=window.clerk_name,
             served_at=ev.at,
+            case_no=ev.case_no,
         )
         ticket.served.append(served.occurrence)
         self.book.rateable[(ticket.id, served.occurrence)] = Rateable(served)
@@ -226,6 +227,15 @@ class Applier(HallState):
         ticket.pinned = True
         self._enqueue(ticket, key)
 
+    def _on_unpinned(self, ev: e.TicketUnpinned) -> None:
+        # The key was never changed by the pin: the ticket goes back to its own place.
+        ticket = self.tickets[ev.ticket_id]
+        assert ticket.key is not None
+        key = ticket.key
+        self._dequeue(ticket)
+        ticket.pinned = False
+        self._enqueue(ticket, key)
+
     def _on_cancelled(self, ev: e.TicketCancelled) -> None:
         ticket = self.tickets[ev.ticket_id]
         self._dequeue(ticket)
@@ -291,6 +301,7 @@ _APPLIERS: dict[type[e.Event], Callable[[Applier, Any], None]] = {
     e.TicketResumed: Applier._on_resumed,
     e.TicketTransferred: Applier._on_transferred,
     e.TicketPinned: Applier._on_pinned,
+    e.TicketUnpinned: Applier._on_unpinned,
     e.TicketCancelled: Applier._on_cancelled,
     e.QueueCleared: Applier._on_cleared,
     e.WindowOpened: Applier._on_window_opened,

@@ -95,6 +95,7 @@ def rating_record(state: HallState, ev: e.RatingRecorded) -> RatingRecord:
             staff_no=ev.staff_no,
             clerk_name=ev.clerk_name,
             served_at=ev.served_at or ev.at,
+            case_no=ev.case_no,
         ),
         service_name=service.name if service else ev.service,
         stage=_STAGES[service.kind] if service else Stage.ACCEPTANCE,

@@ -17,10 +17,12 @@ def on_tuned(state: HallState, ev: e.TuningChanged) -> None:
         state.tuned_windows[ev.target] = after
     elif ev.kind == "quota":
         state.tuned_quotas[ev.target] = after
-    elif after["paused"]:
+    elif ev.kind == "issuing" and after["paused"]:
         state.issuing_paused[ev.target] = after["reason"] or ""
-    else:
+    elif ev.kind == "issuing":
         state.issuing_paused.pop(ev.target, None)
+    # window_open and pin: the WindowOpened/WindowClosed/TicketPinned/TicketUnpinned events
+    # that come with the record changed the hall already; the record is only the audit.
     state.retune()
     state.changes[ev.change_id] = Change(
         id=ev.change_id,

@@ -73,7 +73,7 @@ class OpenWindow(WindowCommand):
 
 @dataclass(frozen=True)
 class CallNext(WindowCommand):
-    pass
+    case_no: str | None = None  # the 办件编号 of the ticket this finishes, when the clerk has it
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class StartService(WindowCommand):
 
 @dataclass(frozen=True)
 class FinishService(WindowCommand):
-    pass
+    case_no: str | None = None  # the matter's case number (办件编号) in the approval system
 
 
 @dataclass(frozen=True)
@@ -203,10 +203,11 @@ class AcknowledgeAlert(Command):
 
 @dataclass(frozen=True)
 class Tune(Command):
-    """Change a window's services, a service's quotas, or pause issuing for a service."""
+    """Change a window's services, a service's quotas, pause issuing for a service, open or
+    close a window, pin or unpin a ticket."""
 
     change_id: str  # new ids come from outside the pure core
-    kind: str  # "window_services", "quota" or "issuing"
+    kind: str  # one of tuning.KINDS
     target: str
     values: Mapping[str, Any]
     by: str

@@ -204,7 +204,7 @@ class Decider(RatingDecider, TuningDecider):
         if chosen is None:
             raise NotFound("queue_empty", "没有等候的号")
         outcome = Outcome(ticket_id=chosen.id)
-        self._finish_current(outcome, window, now)
+        self._finish_current(outcome, window, now, cmd.case_no)
         self._emit(outcome, e.TicketCalled(at=now, ticket_id=chosen.id, window=window.id))
         return outcome
 
@@ -249,7 +249,7 @@ class Decider(RatingDecider, TuningDecider):
         window = self._open(cmd.window)
         ticket = self._current(window)
         outcome = Outcome(ticket_id=ticket.id)
-        self._finish_current(outcome, window, now)
+        self._finish_current(outcome, window, now, cmd.case_no)
         return outcome
 
     def _no_show(self, cmd: c.MarkNoShow, now: dt.datetime) -> Outcome:
@@ -377,7 +377,9 @@ class Decider(RatingDecider, TuningDecider):
 
     # -- helpers for deciding ------------------------------------------------------------
 
-    def _finish_current(self, outcome: Outcome, window: WindowStatus, now: dt.datetime) -> None:
+    def _finish_current(
+        self, outcome: Outcome, window: WindowStatus, now: dt.datetime, case_no: str | None = None
+    ) -> None:
         if window.ticket_id is None:
             return
         ticket = self.tickets[window.ticket_id]
@@ -395,6 +397,7 @@ class Decider(RatingDecider, TuningDecider):
                 clerk=window.clerk,
                 staff_no=window.staff_no,
                 clerk_name=window.clerk_name,
+                case_no=case_no,
             ),
         )
         self._open_rating(outcome, window.id, ticket.id, service, now, asked=False)

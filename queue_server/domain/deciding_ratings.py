@@ -172,6 +172,7 @@ class RatingDecider(DeciderBase):
             follow_up=cmd.follow_up,
             default=cmd.channel is Channel.SYSTEM_DEFAULT,
             rater=cmd.rater,
+            case_no=served.case_no,
         )
         self._emit(outcome, rating)
         if is_bad(cmd.level) and not cmd.follow_up:

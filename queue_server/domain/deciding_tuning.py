@@ -1,9 +1,13 @@
-"""Deciding a manager's tuning: what may change, checked before it does; and its undo."""
+"""Deciding a manager's tuning: what may change, checked before it does; and its undo.
+
+Opening or closing a window and pinning a ticket are real hall events as well as audited
+changes: they go through the same handlers (and checks) as the window actions and the pin.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from queue_server.domain import commands as c
@@ -11,9 +15,13 @@ from queue_server.domain import events as e
 from queue_server.domain.deciding_base import DeciderBase, Outcome
 from queue_server.domain.errors import Conflict, NotFound
 from queue_server.domain.hall import MAX_QUOTA
+from queue_server.domain.model import TicketState
 from queue_server.domain.tuning import (
+    ACTING_KINDS,
     KINDS,
     issuing_settings,
+    open_settings,
+    pin_settings,
     quota_settings,
     window_settings,
 )
@@ -22,6 +30,12 @@ from queue_server.domain.tuning import (
 class TuningDecider(DeciderBase):
     """The tuning part of the decider."""
 
+    # The window actions and the pin of the Decider: tuning calls them, so that a manager's
+    # change is refused exactly when the action itself would be.
+    _open_window: Callable[[c.OpenWindow, dt.datetime], Outcome]
+    _close: Callable[[c.CloseWindow, dt.datetime], Outcome]
+    _pin: Callable[[c.PinTicket, dt.datetime], Outcome]
+
     def _tune(self, cmd: c.Tune, now: dt.datetime) -> Outcome:
         if cmd.kind not in KINDS:
             raise Conflict("invalid_tuning", f"没有这种调整: {cmd.kind}")
@@ -29,10 +43,46 @@ class TuningDecider(DeciderBase):
         after = self._checked(cmd.kind, cmd.target, cmd.values)
         outcome = Outcome()
         if after != before:
+            self._act(outcome, cmd.kind, cmd.target, after, cmd.by, now)
             self._emit(
                 outcome,
                 self._change(cmd.change_id, cmd.kind, cmd.target, before, after, cmd.by, now),
             )
+        return outcome
+
+    def _act(
+        self,
+        outcome: Outcome,
+        kind: str,
+        target: str,
+        after: Mapping[str, Any],
+        by: str,
+        now: dt.datetime,
+    ) -> None:
+        """The real events of a change that is more than a setting; none for the others."""
+        if kind not in ACTING_KINDS:
+            return
+        if kind == "window_open":
+            # A manager opening a window signs nobody in: a clerk signs in there later.
+            done = (
+                self._open_window(c.OpenWindow(target), now)
+                if after["open"]
+                else self._close(c.CloseWindow(target), now)
+            )
+        elif after["pinned"]:
+            done = self._pin(c.PinTicket(target, by), now)
+        else:
+            done = self._unpin(target, by, now)
+        outcome.events.extend(done.events)  # emitted, so applied, by the handler already
+        outcome.ticket_id = done.ticket_id
+
+    def _unpin(self, ticket_id: str, by: str, now: dt.datetime) -> Outcome:
+        ticket = self._ticket(ticket_id)
+        if ticket.state is not TicketState.WAITING:
+            raise Conflict("not_waiting", f"{ticket.number}不在等候中")
+        outcome = Outcome(ticket_id=ticket.id)
+        if ticket.pinned:
+            self._emit(outcome, e.TicketUnpinned(at=now, ticket_id=ticket.id, by=by))
         return outcome
 
     def _undo(self, cmd: c.UndoChange, now: dt.datetime) -> Outcome:
@@ -43,6 +93,7 @@ class TuningDecider(DeciderBase):
             raise Conflict("already_undone", "这项调整已经撤销过了, 或它本身就是撤销")
         outcome = Outcome()
         current = self._current_settings(change.kind, change.target)
+        self._act(outcome, change.kind, change.target, change.before, cmd.by, now)
         self._emit(
             outcome,
             self._change(
@@ -84,6 +135,10 @@ class TuningDecider(DeciderBase):
     def _current_settings(self, kind: str, target: str) -> dict[str, Any]:
         if kind == "window_services":
             return window_settings(self._window_config(target))
+        if kind == "window_open":
+            return open_settings(self._window(target))
+        if kind == "pin":
+            return pin_settings(self._ticket(target))
         service = self.services.get(target)
         if service is None:
             raise NotFound("unknown_service", f"没有这项业务: {target}")
@@ -113,5 +168,9 @@ class TuningDecider(DeciderBase):
                 if quota is not None and not 0 <= quota <= MAX_QUOTA:
                     raise Conflict("invalid_tuning", f"{name}须在0到{MAX_QUOTA}之间")
             return quotas
+        if kind == "window_open":
+            return {"open": bool(values.get("open"))}
+        if kind == "pin":
+            return pin_settings(self._ticket(target), bool(values.get("pinned")))
         paused = bool(values.get("paused"))
         return {"paused": paused, "reason": (values.get("reason") or "") if paused else None}

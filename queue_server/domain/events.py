@@ -84,6 +84,7 @@ class TicketFinished(Event):
     clerk: str | None = None
     staff_no: str | None = None
     clerk_name: str | None = None
+    case_no: str | None = None  # the matter's case number (办件编号), when the clerk gave it
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,15 @@ class TicketTransferred(Event):
 @dataclass(frozen=True)
 class TicketPinned(Event):
     type: ClassVar[str] = "ticket.pinned"
+    ticket_id: str
+    by: str
+
+
+@dataclass(frozen=True)
+class TicketUnpinned(Event):
+    """A manager took a pin back: the ticket waits at its own place again."""
+
+    type: ClassVar[str] = "ticket.unpinned"
     ticket_id: str
     by: str
 
@@ -215,6 +225,7 @@ class RatingRecorded(Event):
     follow_up: bool = False  # 追评 after a 差评 was put right
     default: bool = False  # given by the system after N days
     rater: str | None = None  # the rater's identity, encrypted by the web layer
+    case_no: str | None = None  # the 办件编号 of the service rated
 
 
 @dataclass(frozen=True)
@@ -267,7 +278,8 @@ class AlertCleared(Event):
 
 @dataclass(frozen=True)
 class TuningChanged(Event):
-    """A manager tuned the hall: a window's services, a quota, issuing of a service."""
+    """A manager tuned the hall: a window's services, a quota, issuing of a service, a
+    window opened or closed, a ticket pinned. The last two come with the real events."""
 
     type: ClassVar[str] = "tuning.changed"
     change_id: str
@@ -318,6 +330,7 @@ EVENT_TYPES: Mapping[str, type[Event]] = {
         TicketResumed,
         TicketTransferred,
         TicketPinned,
+        TicketUnpinned,
         TicketCancelled,
         QueueCleared,
         WindowOpened,

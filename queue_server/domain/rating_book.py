@@ -27,6 +27,7 @@ _RATEABLE_KEYS = (
     "clerk_name",
     "served_at",
     "rating_id",
+    "case_no",
 )
 
 
@@ -49,11 +50,12 @@ class Rateable:
             "clerk_name": s.clerk_name,
             "served_at": s.served_at.isoformat(),
             "rating_id": self.rating_id,
+            "case_no": s.case_no,
         }
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Rateable:
-        values = dict(raw)
+        values = {"case_no": None, **raw}  # snapshots from before case numbers lack it
         rating_id = values.pop("rating_id")
         values["served_at"] = dt.datetime.fromisoformat(values["served_at"])
         return cls(ServedService(**values), rating_id)
@@ -154,12 +156,11 @@ def record_to_dict(r: RatingRecord) -> dict[str, Any]:
         "struck": r.struck,
         "strike_reason": r.strike_reason,
         "rater": r.rater,
-        "case_no": r.case_no,
     }
 
 
 def record_from_dict(raw: dict[str, Any]) -> RatingRecord:
-    served = Rateable.from_dict({k: raw[k] for k in _RATEABLE_KEYS}).served
+    served = Rateable.from_dict({k: raw[k] for k in _RATEABLE_KEYS if k in raw}).served
     return RatingRecord(
         id=raw["id"],
         served=served,
@@ -176,5 +177,4 @@ def record_from_dict(raw: dict[str, Any]) -> RatingRecord:
         struck=raw["struck"],
         strike_reason=raw["strike_reason"],
         rater=raw["rater"],
-        case_no=raw["case_no"],
     )

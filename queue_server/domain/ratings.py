@@ -152,6 +152,7 @@ class ServedService:
     staff_no: str | None
     clerk_name: str | None
     served_at: dt.datetime
+    case_no: str | None = None  # the matter's case number (办件编号), when the clerk gave it
 
     @property
     def occurrence(self) -> str:
@@ -177,7 +178,11 @@ class RatingRecord:
     struck: bool = False  # struck on appeal (申诉复核)
     strike_reason: str | None = None
     rater: str | None = None  # the rater's identity, encrypted (see queue_server.ratings.protect)
-    case_no: str | None = None  # the matter's case number (办件编号) when the clerk gave it
+
+    @property
+    def case_no(self) -> str | None:
+        """The matter's case number (办件编号) of the service rated, when the clerk gave it."""
+        return self.served.case_no
 
     @property
     def active(self) -> bool:

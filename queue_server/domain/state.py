@@ -9,6 +9,7 @@ from typing import Any
 from queue_server.domain.deciding import Decider, Outcome
 from queue_server.domain.hall import HallConfig
 from queue_server.domain.model import Ticket, TicketState, WindowStatus
+from queue_server.domain.queues import rank_at
 from queue_server.domain.rating_book import RatingBook
 from queue_server.domain.records import Appointment, ClerkDay, DeviceHealth
 from queue_server.domain.tuning import Change
@@ -51,6 +52,10 @@ class Hall(Decider):
 
     def waiting_tickets(self) -> Iterator[Ticket]:
         return (t for t in self.tickets.values() if t.state is TicketState.WAITING)
+
+    def waiting_in_order(self, now: dt.datetime) -> list[Ticket]:
+        """Every waiting ticket in the order a window taking every service would call them."""
+        return sorted(self.waiting_tickets(), key=lambda t: (rank_at(t, now), t.key or (0, 0)))
 
     def waiting_count(self, service: str) -> int:
         return self.queues.waiting(service)

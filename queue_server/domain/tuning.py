@@ -1,4 +1,5 @@
-"""Tuning the hall while it runs: a window's services, quotas, issuing paused; undoable."""
+"""Tuning the hall while it runs: a window's services, quotas, issuing paused, windows opened
+and closed, tickets pinned; every change undoable."""
 
 from __future__ import annotations
 
@@ -9,9 +10,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from queue_server.domain.hall import Service, Window
+from queue_server.domain.model import Ticket, WindowState, WindowStatus
 
 # What a change may set, per kind, and the target it names.
-KINDS = {"window_services": "window", "quota": "service", "issuing": "service"}
+KINDS = {
+    "window_services": "window",
+    "quota": "service",
+    "issuing": "service",
+    "window_open": "window",
+    "pin": "ticket",
+}
+# Kinds that are real hall events (a window opened, a ticket pinned) besides the audit record:
+# their state changes through those events, never through the record.
+ACTING_KINDS = frozenset({"window_open", "pin"})
 # Changes kept in memory for the audit page; the journal keeps every one for good.
 KEEP_CHANGES = 200
 
@@ -21,8 +32,8 @@ class Change:
     """One tuning change with what it replaced, so that it can be undone."""
 
     id: str
-    kind: str  # "window_services", "quota" or "issuing"
-    target: str  # the window or the service
+    kind: str  # one of KINDS
+    target: str  # the window, the service or the ticket
     before: Mapping[str, Any]
     after: Mapping[str, Any]
     by: str
@@ -59,6 +70,15 @@ def quota_settings(service: Service) -> dict[str, Any]:
 def issuing_settings(paused: Mapping[str, str], service: str) -> dict[str, Any]:
     reason = paused.get(service)
     return {"paused": reason is not None, "reason": reason}
+
+
+def open_settings(window: WindowStatus) -> dict[str, Any]:
+    return {"open": window.state is not WindowState.CLOSED}
+
+
+def pin_settings(ticket: Ticket, pinned: bool | None = None) -> dict[str, Any]:
+    # The number too, so that the audit names the ticket the citizen holds.
+    return {"pinned": ticket.pinned if pinned is None else pinned, "number": ticket.number}
 
 
 def tuned_window(window: Window, values: Mapping[str, Any]) -> Window:

@@ -84,6 +84,7 @@ def _served(hall: Hall, event: e.TicketFinished) -> ServedService:
         staff_no=event.staff_no,
         clerk_name=event.clerk_name,
         served_at=event.at,
+        case_no=event.case_no,
     )
 
 

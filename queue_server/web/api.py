@@ -210,10 +210,10 @@ WindowAction = Callable[[str, dict[str, Any], Principal], c.Command]
 
 _WINDOW_ACTIONS: dict[str, tuple[rq.Shape, WindowAction]] = {
     "open": (rq.EMPTY, lambda w, b, p: _open_window(w, p)),
-    "call-next": (rq.EMPTY, lambda w, b, p: c.CallNext(w)),
+    "call-next": (rq.FINISH, lambda w, b, p: c.CallNext(w, case_no=b.get("case_no"))),
     "recall": (rq.EMPTY, lambda w, b, p: c.Recall(w)),
     "start": (rq.EMPTY, lambda w, b, p: c.StartService(w)),
-    "finish": (rq.EMPTY, lambda w, b, p: c.FinishService(w)),
+    "finish": (rq.FINISH, lambda w, b, p: c.FinishService(w, case_no=b.get("case_no"))),
     "no-show": (rq.NO_SHOW, lambda w, b, p: c.MarkNoShow(w, reason=b.get("reason"))),
     "transfer": (
         rq.TRANSFER,

@@ -171,6 +171,8 @@ ISSUE = shape(
     # Used only to key "one waiting ticket per ID"; never stored or shown.
     id_number=Text(max_length=18, min_length=15, pattern=r"[0-9]{15}|[0-9]{17}[0-9Xx]"),
 )
+# The matter's case number (办件编号) in the approval system, as the clerk types or scans it.
+FINISH = shape(case_no=Text(max_length=40, pattern=r"[A-Za-z0-9_-]+"))
 NO_SHOW = shape(reason=Text(max_length=200))
 TRANSFER = shape(service=ID, window=ID)
 PAUSE = shape({"reason": Text(max_length=200)})
@@ -207,9 +209,12 @@ FOLLOW_UP = shape(
 )
 HAND_OVER = shape({"reason": Text(max_length=100)})
 TUNING = shape(
-    {"kind": Text(choices=("window_services", "quota", "issuing"))},
+    {"kind": Text(choices=("window_services", "quota", "issuing", "window_open", "pin"))},
     window=ID,
     service=ID,
+    ticket=Text(max_length=64),
+    open=Boolean(),
+    pinned=Boolean(),
     services=TextList(ID, max_items=50),
     overflow=TextList(ID, max_items=50),
     daily_quota=Integer(0, 999),

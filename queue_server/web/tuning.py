@@ -1,4 +1,5 @@
-"""Tuning the hall on the wire: window services, quotas, issuing paused; the audit; undo."""
+"""Tuning the hall on the wire: window services, quotas, issuing paused, windows opened and
+closed, tickets pinned; the audit; undo; the waiting tickets a manager may pin."""
 
 from __future__ import annotations
 
@@ -25,12 +26,18 @@ _FIELDS = {
     "window_services": ("window", "services", "overflow"),
     "quota": ("service", "daily_quota", "session_quota"),
     "issuing": ("service", "paused", "reason"),
+    "window_open": ("window", "open"),
+    "pin": ("ticket", "pinned"),
 }
 _REQUIRED = {
     "window_services": ("window", "services"),
     "quota": ("service",),
     "issuing": ("service", "paused"),
+    "window_open": ("window", "open"),
+    "pin": ("ticket", "pinned"),
 }
+# The ticket lists GET /api/v1/tickets gives; only the waiting one so far (the pin list).
+TICKET_LISTS = ("waiting",)
 
 
 def _change_answer(hall: Hall, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
@@ -102,4 +109,20 @@ async def today(request: web.Request) -> web.Response:
                 "waiting": sum(1 for _ in hall.waiting_tickets()),
                 "longest_wait": longest,
             }
+        )
+
+
+@routes.get("/api/v1/tickets")
+async def tickets(request: web.Request) -> web.Response:
+    """The waiting tickets in the order the hall calls them, for the manager's pin list."""
+    ctx = context(request)
+    principal = await require_principal(request, ctx.accounts)
+    require_role(principal, SUPERVISORS)
+    which = request.query.get("state", "waiting")
+    if which not in TICKET_LISTS:
+        raise rq.InvalidRequest("state", f"must be one of {', '.join(TICKET_LISTS)}")
+    async with ctx.service.consistent() as hall:
+        now = ctx.service.clock()
+        return reply(
+            {"tickets": [wire.waiting_ticket(hall, t, now) for t in hall.waiting_in_order(now)]}
         )

@@ -147,3 +147,26 @@ async def test_todays_figures_are_what_the_server_counted(
     )
     assert size[0] <= 1366 and size[1] <= 768, size
     await screenshot(page, "console-figures")
+
+
+async def test_the_case_number_typed_goes_with_the_finish(
+    start_hall: StartHall, open_console: OpenConsole, issue: Issue
+) -> None:
+    hall = await start_hall()
+    pad = await hall.device("pad-case", "pad", window="1")
+    ticket = await issue(hall)
+    page = await open_console(hall)
+    await page.keyboard.press("F1")
+    await done(page, f"已叫号 {ticket['number']}")
+    finish = page.locator('.actions [data-action="finish"]')
+    await page.locator("#case-no").fill("bad number!")
+    await finish.click()
+    await expect(page.locator("#error")).to_contain_text("办件编号只能由字母")
+    await page.locator("#case-no").fill("500101-2026-000042")
+    await finish.click()
+    await done(page, f"{ticket['number']} 已办结")
+    await expect(page.locator("#case-no")).to_have_value("")
+    status, rated = await hall.call(
+        "POST", "/api/v1/ratings", pad, {"ticket": ticket["id"], "level": 5}
+    )
+    assert status == 201 and rated["rating"]["case_no"] == "500101-2026-000042"

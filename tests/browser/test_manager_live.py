@@ -197,3 +197,29 @@ async def test_a_clerk_is_sent_to_the_console(start_hall: StartHall, open_page: 
     await page.get_by_role("button", name="登录").click()
     await expect(page.locator("#error-text")).to_contain_text("窗口工作台")
     await expect(page.locator("#login-view")).to_be_visible()
+
+
+async def test_the_planners_what_if_shows_both_halls_side_by_side_with_a_chart(
+    start_hall: StartHall, open_manager: OpenManager, screenshot: Screenshot
+) -> None:
+    hall = await start_hall(load_hall(JIANGBEI, open_all_hours=True))
+    page = await open_manager(hall)
+    await page.set_viewport_size({"width": 1920, "height": 1080})
+    await page.locator("#tabs [data-tab=planner]").click()
+    await page.get_by_label("模拟天数").fill("1")
+    await page.locator("#plan-compare").set_input_files(str(JIANGBEI))
+    await page.get_by_role("button", name="开始测算").click()
+    await expect(page.locator("#plan-progress-text")).to_have_text("测算完成 100%", timeout=90_000)
+    await expect(page.locator("#plan-result-title")).to_have_text("方案对比（同样的办事群众）")
+    head = page.locator("#plan-table thead th")
+    await expect(head).to_have_count(3)
+    await expect(page.locator("#plan-table tbody tr").first).to_contain_text("窗口数")
+    bars = page.locator("#plan-chart svg rect.bar")
+    await expect(bars.first).to_be_visible()
+    # The two halls side by side in the table, the chart beside it on a full HD screen.
+    table = await page.locator("#plan-table").bounding_box()
+    chart = await page.locator("#plan-chart").bounding_box()
+    assert table and chart and chart["x"] >= table["x"] + table["width"]
+    assert await page.locator("#plan-chart .bar.series-a").count() > 0
+    assert await page.locator("#plan-chart .bar.series-b").count() > 0
+    await screenshot(page, "manager-planner-compare")

@@ -1,5 +1,6 @@
 """Tuning on the manager console: a service moved to another window, undo, issuing paused,
-a ticket pinned; each one changes what the hall does next."""
+a ticket pinned and unpinned, a window closed and opened; each one changes what the hall does
+next, and each is in the history, undoable."""
 
 from __future__ import annotations
 
@@ -16,9 +17,14 @@ pytestmark = pytest.mark.browser
 StartHall = Callable[..., Awaitable[RunningHall]]
 
 
-async def tuning_page(hall: RunningHall, open_page: OpenPage) -> Page:
+FULL_HD = {"width": 1920, "height": 1080}
+
+
+async def tuning_page(
+    hall: RunningHall, open_page: OpenPage, viewport: dict[str, int] | None = None
+) -> Page:
     await hall.person("zhao", "manager", display_name="赵主任")
-    page = await open_page(f"{hall.url}/manager")
+    page = await open_page(f"{hall.url}/manager", **({"viewport": viewport} if viewport else {}))
     await page.get_by_label("用户名").fill("zhao")
     await page.get_by_label("密码").fill(PASSWORD)
     await page.get_by_role("button", name="登录").click()
@@ -117,3 +123,86 @@ async def test_a_quota_is_set_and_a_pinned_ticket_is_called_first(
     status, answer = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"})
     assert status == 409, answer
     assert answer["error"]["code"] == "quota_exhausted"
+
+
+async def test_a_window_closed_and_reopened_from_the_page_is_in_the_history_and_undone(
+    start_hall: StartHall, open_page: OpenPage
+) -> None:
+    hall = await start_hall()
+    page = await tuning_page(hall, open_page)
+    row = page.locator('#tune-windows tr[data-window="2"]')
+    await row.get_by_role("button", name="开窗").click()
+    await expect(row).to_contain_text("空闲")
+    await expect(row.get_by_role("button", name="关窗")).to_be_visible()
+    history = page.locator("#history tbody tr")
+    await expect(history.first).to_contain_text("2号窗口 开窗/关窗")
+    await expect(history.first).to_contain_text("开放")
+    manager = await hall.person("qian", "manager")
+    _, answer = await hall.call("GET", "/api/v1/windows/2", manager)
+    assert (answer["window"]["state"], answer["window"]["clerk_username"]) == ("idle", None)
+
+    await row.get_by_role("button", name="关窗").click()
+    await expect(row).to_contain_text("未开放")
+    await expect(history).to_have_count(2)
+    # Undoing the close opens the window again, and is itself in the history.
+    await history.first.get_by_role("button", name="撤销").click()
+    await expect(history).to_have_count(3)
+    await expect(history.first).to_contain_text("（撤销）")
+    await expect(history.nth(1)).to_contain_text("已撤销")
+    await expect(row).to_contain_text("空闲")
+    _, answer = await hall.call("GET", "/api/v1/tuning", manager)
+    assert [c["after"] for c in answer["changes"]] == [
+        {"open": True},
+        {"open": False},
+        {"open": True},
+    ]
+
+
+async def test_the_pin_list_follows_the_call_order_and_pins_and_unpins(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue, screenshot: Screenshot
+) -> None:
+    hall = await start_hall()
+    clerk = await hall.clerk_at("2", "li", "李四", "0202")
+    for service in ("social", "social", "estate", "social"):
+        await issue(hall, service)
+    page = await tuning_page(hall, open_page, FULL_HD)
+    numbers = page.locator("#pin-list .pin-number")
+    await expect(numbers).to_have_text(["A001", "A002", "B001", "A003"])
+    third = page.locator("#pin-list li").nth(3)
+    await third.get_by_role("button", name="置顶").click()
+    await expect(numbers).to_have_text(["A003", "A001", "A002", "B001"])
+    await expect(page.locator("#pin-list li").first).to_contain_text("已置顶")
+    await expect(page.locator("#history tbody tr").first).to_contain_text("A003号 置顶")
+    await screenshot(page, "manager-tuning-pin")
+    # Pinned then unpinned: A002 is back at its own place, and is not called first.
+    await page.locator("#pin-list li").nth(2).get_by_role("button", name="置顶").click()
+    # Pinned tickets keep their own order among themselves: A002 was taken before A003.
+    await expect(numbers).to_have_text(["A002", "A003", "A001", "B001"])
+    await page.locator("#pin-list li").first.get_by_role("button", name="取消置顶").click()
+    await expect(numbers).to_have_text(["A003", "A001", "A002", "B001"])
+    await expect(page.locator("#history tbody tr").first).to_contain_text("未置顶")
+    status, answer = await hall.call("POST", "/api/v1/windows/2/call-next", clerk)
+    assert (status, answer["window"]["ticket"]["number"]) == (200, "A003")
+    await expect(numbers).to_have_text(["A001", "A002", "B001"])
+    status, answer = await hall.call("POST", "/api/v1/windows/2/call-next", clerk)
+    assert answer["window"]["ticket"]["number"] == "A001"
+
+
+async def test_the_tuning_page_fits_a_full_hd_screen(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    await issue(hall, "social")
+    page = await tuning_page(hall, open_page, FULL_HD)
+    await expect(page.locator("#pin-list li")).to_have_count(1)
+    for tab in ("live", "tuning", "cases", "reports", "planner"):
+        await page.locator(f"#tabs [data-tab={tab}]").click()
+        await expect(page.locator(f"#{tab}-view")).to_be_visible()
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= FULL_HD["width"], f"{tab}: the page is {width}px wide"
+    await page.locator("#tabs [data-tab=tuning]").click()
+    # Both columns of the tuning grid are used: the panels sit side by side.
+    boxes = [
+        await page.locator(f"#{name}").bounding_box() for name in ("tune-windows", "tune-services")
+    ]
+    assert boxes[0] and boxes[1] and boxes[1]["x"] > boxes[0]["x"] + boxes[0]["width"]

@@ -26,7 +26,7 @@ SERVED = ServedService(
 
 BAD = RatingRecord(
     id="r1",
-    served=SERVED,
+    served=dataclasses.replace(SERVED, case_no="330100-2026-000123"),
     service_name="不动产登记",
     stage=Stage.COMPLETION,
     level=Level.VERY_DISSATISFIED,
@@ -38,7 +38,6 @@ BAD = RatingRecord(
     struck=True,
     strike_reason="-经核实为误评",
     rater="gAAAAAB-ciphertext-of-张三-110101199001011234",
-    case_no="330100-2026-000123",
 )
 
 FOLLOW_UP = RatingRecord(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -138,7 +139,7 @@ def item(seq: int, level: Level = Level.VERY_SATISFIED, **changes: Any) -> Upstr
     )
     record = RatingRecord(
         id=f"r{seq}",
-        served=served,
+        served=dataclasses.replace(served, case_no="330100-2026-000123"),
         service_name="不动产登记",
         stage=Stage.ACCEPTANCE,
         level=level,
@@ -147,7 +148,6 @@ def item(seq: int, level: Level = Level.VERY_SATISFIED, **changes: Any) -> Upstr
         channel=changes.pop("channel", Channel.HALL_TABLET),
         device="pad-7",
         rated_at=dt.datetime(2026, 3, 2, 9, 31, 5, tzinfo=SHANGHAI),
-        case_no="330100-2026-000123",
         **changes,
     )
     return UpstreamItem(record, rater, seq)

@@ -347,3 +347,28 @@ async def test_an_unrated_service_gets_the_default_rating_after_n_days(
     # Two served, two rated (one by default), one actively: 主动评价 counts only the citizen's.
     assert (total["served"], total["ratings"], total["active"], total["default"]) == (2, 2, 1, 1)
     assert total["unrated_rate"] == 0.5
+
+
+async def test_the_case_number_given_at_finish_travels_with_the_rating(
+    start_hall: StartHall, clock: FakeClock
+) -> None:
+    hall = await start_hall(rating_hall(), clock=clock)
+    clerk = await hall.clerk_at("1", "wang")
+    pad = await hall.device("pad-1", "pad", window="1")
+    manager = await hall.person("li", "manager")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    _, issued = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"})
+    await hall.call("POST", "/api/v1/windows/1/call-next", clerk)
+    status, answer = await hall.call(
+        "POST", "/api/v1/windows/1/finish", clerk, {"case_no": "bad number!"}
+    )
+    assert (status, answer["error"]["code"]) == (422, "invalid_request")
+    status, _ = await hall.call(
+        "POST", "/api/v1/windows/1/finish", clerk, {"case_no": "500101-2026-000042"}
+    )
+    assert status == 200
+    body = {"ticket": issued["ticket"]["id"], "level": 5}
+    _, rated = await hall.call("POST", "/api/v1/ratings", pad, body)
+    assert rated["rating"]["case_no"] == "500101-2026-000042"
+    _, text = await hall.call("GET", "/api/v1/ratings.csv?from=2026-11-23", manager)
+    assert "500101-2026-000042" in text

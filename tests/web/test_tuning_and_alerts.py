@@ -188,3 +188,154 @@ async def test_every_alert_raised_is_posted_to_the_webhook(start_hall: StartHall
     finally:
         await runner.cleanup()
     assert (alert["kind"], alert["subject"]) == ("device_fault", "device:kiosk-1")
+
+
+async def tune(hall: RunningHall, token: str, **body: Any) -> tuple[int, Any]:
+    return await hall.call("POST", "/api/v1/tuning", token, body)
+
+
+async def test_a_manager_closes_and_reopens_a_window_through_tuning(
+    start_hall: StartHall, tmp_path: Path
+) -> None:
+    db = tmp_path / "windows.db"
+    hall = await start_hall(db_path=db)
+    manager = await hall.person("li", "manager")
+    clerk = await hall.clerk_at("1", "wang")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    await issue(hall, kiosk, "social")
+    await hall.call("POST", "/api/v1/windows/1/call-next", clerk)
+    # Closing refuses a window with a current ticket, exactly like the close action.
+    status, answer = await tune(hall, manager, kind="window_open", window="1", open=False)
+    assert (status, answer["error"]["code"]) == (409, "window_busy")
+    await hall.call("POST", "/api/v1/windows/1/finish", clerk)
+    status, closed = await tune(hall, manager, kind="window_open", window="1", open=False)
+    assert status == 201, closed
+    change = closed["change"]
+    assert (change["kind"], change["target"], change["by"]) == ("window_open", "1", "user:li")
+    assert (change["before"], change["after"]) == ({"open": True}, {"open": False})
+    _, window = await hall.call("GET", "/api/v1/windows/1", manager)
+    assert (window["window"]["state"], window["window"]["clerk"]) == ("closed", None)
+    status, answer = await hall.call("POST", "/api/v1/windows/1/call-next", manager)
+    assert (status, answer["error"]["code"]) == (409, "window_not_open")
+    # Opened by the manager: open, with nobody signed in.
+    status, opened = await tune(hall, manager, kind="window_open", window="2", open=True)
+    assert status == 201 and opened["change"]["after"] == {"open": True}
+    _, window = await hall.call("GET", "/api/v1/windows/2", manager)
+    assert (window["window"]["state"], window["window"]["clerk_username"]) == ("idle", None)
+    status, answer = await tune(hall, manager, kind="window_open", window="2", open=True)
+    assert (status, answer) == (200, {"change": None})
+    status, answer = await tune(hall, manager, kind="window_open", window="9", open=True)
+    assert (status, answer["error"]["code"]) == (404, "unknown_window")
+    # Both in the history, after a restart too; undoing the close opens window 1 again.
+    await hall.server.stop()
+    hall = await start_hall(db_path=db)
+    manager = (await hall.call("POST", "/api/v1/session", None, _login("li")))[1]["token"]
+    _, history = await hall.call("GET", "/api/v1/tuning", manager)
+    assert [c["id"] for c in history["changes"]] == [opened["change"]["id"], change["id"]]
+    _, window = await hall.call("GET", "/api/v1/windows/1", manager)
+    assert window["window"]["state"] == "closed"
+    status, undone = await hall.call("POST", f"/api/v1/tuning/{change['id']}/undo", manager)
+    assert status == 201, undone
+    assert (undone["change"]["undoes"], undone["change"]["after"]) == (change["id"], {"open": True})
+    _, window = await hall.call("GET", "/api/v1/windows/1", manager)
+    assert window["window"]["state"] == "idle"
+    status, answer = await hall.call("POST", f"/api/v1/tuning/{change['id']}/undo", manager)
+    assert (status, answer["error"]["code"]) == (409, "already_undone")
+    # Undoing the opening of window 2 is refused while a clerk there has a current ticket.
+    clerk = await hall.person("zhou", "clerk")
+    status, answer = await hall.call("POST", "/api/v1/windows/2/open", clerk)
+    assert (status, answer["error"]["code"]) == (409, "window_occupied")
+    kiosk = await hall.device("kiosk-2", "kiosk")
+    await issue(hall, kiosk, "social")
+    status, answer = await hall.call("POST", "/api/v1/windows/2/call-next", manager)
+    assert status == 200, answer
+    status, answer = await hall.call(
+        "POST", f"/api/v1/tuning/{opened['change']['id']}/undo", manager
+    )
+    assert (status, answer["error"]["code"]) == (409, "window_busy")
+
+
+async def test_pin_and_unpin_change_who_is_called_next(start_hall: StartHall) -> None:
+    hall = await start_hall()
+    manager = await hall.person("li", "manager")
+    clerk = await hall.clerk_at("1", "wang")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    numbers = {}
+    for _ in range(3):
+        _, answer = await issue(hall, kiosk, "social")
+        numbers[answer["ticket"]["number"]] = answer["ticket"]["id"]
+    third = numbers["A003"]
+    status, pinned = await tune(hall, manager, kind="pin", ticket=third, pinned=True)
+    assert status == 201, pinned
+    assert pinned["change"]["after"] == {"pinned": True, "number": "A003"}
+    second = numbers["A002"]
+    await tune(hall, manager, kind="pin", ticket=second, pinned=True)
+    async with hall.http.ws_connect(f"{hall.url}/ws?topics=board") as board:
+        assert (await board.receive_json(timeout=5))["type"] == "snapshot"
+        status, unpinned = await tune(hall, manager, kind="pin", ticket=second, pinned=False)
+        message = await board.receive_json(timeout=5)
+    assert status == 201 and unpinned["change"]["after"] == {"pinned": False, "number": "A002"}
+    assert message["type"] == "ticket.unpinned"
+    assert (message["ticket"]["number"], message["ticket"]["pinned"]) == ("A002", False)
+    _, listed = await hall.call("GET", "/api/v1/tickets?state=waiting", manager)
+    assert [t["number"] for t in listed["tickets"]] == ["A003", "A001", "A002"]
+    # Undoing the pin puts A003 back at its own place: A001 is called first.
+    status, undone = await hall.call(
+        "POST", f"/api/v1/tuning/{pinned['change']['id']}/undo", manager
+    )
+    assert status == 201 and undone["change"]["after"] == {"pinned": False, "number": "A003"}
+    _, answer = await hall.call("POST", "/api/v1/windows/1/call-next", clerk)
+    assert answer["ticket"]["number"] == "A001"
+    status, answer = await tune(hall, manager, kind="pin", ticket=numbers["A001"], pinned=True)
+    assert (status, answer["error"]["code"]) == (409, "not_waiting")
+    status, answer = await tune(hall, manager, kind="pin", ticket="nope", pinned=True)
+    assert (status, answer["error"]["code"]) == (404, "unknown_ticket")
+    status, answer = await tune(hall, manager, kind="pin", ticket=third, open=True)
+    assert (status, answer["error"]["code"]) == (422, "invalid_request")
+    assert "open" in answer["error"]["message"]
+
+
+async def test_the_waiting_list_is_in_dispatch_order_for_supervisors_only(
+    start_hall: StartHall, clock: FakeClock
+) -> None:
+    hall = await start_hall(clock=clock)
+    manager = await hall.person("li", "manager")
+    clerk = await hall.clerk_at("1", "wang")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    await issue(hall, kiosk, "social")
+    clock.advance(minutes=4)
+    await issue(hall, kiosk, "company")
+    clock.advance(minutes=2)
+    _, green = await hall.call(
+        "POST", "/api/v1/tickets", kiosk, {"service": "estate", "priority": "green"}
+    )
+    clock.advance(minutes=3)
+    _, listed = await hall.call("GET", "/api/v1/tickets?state=waiting", manager)
+    tickets = listed["tickets"]
+    assert [t["number"] for t in tickets] == [green["ticket"]["number"], "A001", "C001"]
+    assert [t["wait_minutes"] for t in tickets] == [3.0, 9.0, 5.0]
+    assert (tickets[0]["priority"], tickets[1]["pinned"]) == ("green", False)
+    assert set(tickets[1]) == {
+        "id", "number", "service", "priority", "pinned", "transferred", "issued_at",
+        "wait_minutes",
+    }  # fmt: skip
+    _, default = await hall.call("GET", "/api/v1/tickets", manager)
+    assert default == listed
+    status, answer = await hall.call("GET", "/api/v1/tickets?state=done", manager)
+    assert (status, answer["error"]["code"]) == (422, "invalid_request")
+    assert "state" in answer["error"]["message"]
+    status, answer = await hall.call("GET", "/api/v1/tickets?state=waiting", clerk)
+    assert (status, answer["error"]["code"]) == (403, "forbidden")
+    status, answer = await tune(hall, clerk, kind="window_open", window="2", open=True)
+    assert (status, answer["error"]["code"]) == (403, "forbidden")
+    status, _ = await hall.call("GET", "/api/v1/tickets?state=waiting")
+    assert status == 401
+
+
+async def test_staff_see_the_halls_alert_thresholds(start_hall: StartHall) -> None:
+    hall = await start_hall(alert_hall(wait_yellow_minutes=10, wait_red_minutes=20))
+    manager = await hall.person("li", "manager")
+    _, staff = await hall.call("GET", "/api/v1/hall", manager)
+    assert staff["alerts"] == {"wait_yellow_minutes": 10, "wait_red_minutes": 20}
+    _, public = await hall.call("GET", "/api/v1/hall")
+    assert "alerts" not in public

@@ -155,7 +155,16 @@ def answer_schemas() -> dict[str, Json]:
             ),
             "services": _array(_ref("Service")),
             "windows": _array(_ref("Window")),
-        }
+            "alerts": _object(
+                {
+                    "wait_yellow_minutes": {"type": "integer"},
+                    "wait_red_minutes": {"type": "integer"},
+                },
+                description="Staff only: the waits (minutes) the hall's alerts start at; "
+                "the manager's page colours waits by them.",
+            ),
+        },
+        optional=["alerts"],
     )
     error = _object(
         {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from queue_server.domain.cases import CaseState
 from queue_server.domain.ratings import Stage
+from queue_server.domain.tuning import KINDS
 from queue_server.web.openapi.schema import (
     Json,
     _array,
@@ -70,6 +71,9 @@ def rating_schemas() -> dict[str, Json]:
                 "window": _string(),
                 "service": _string(),
                 "service_name": _string(),
+                "case_no": _string(
+                    nullable=True, description="The matter's 办件编号, as given at the finish."
+                ),
                 "stage": _enum(Stage),
                 "clerk": _nullable(_ref("ClerkCard")),
                 "level": {"type": "integer", "minimum": 1, "maximum": 5},
@@ -128,10 +132,15 @@ def rating_schemas() -> dict[str, Json]:
         "Change": _object(
             {
                 "id": _string(),
-                "kind": _enum(["window_services", "quota", "issuing"]),
-                "target": _string(description="The window or the service."),
-                "before": {"type": "object"},
-                "after": {"type": "object"},
+                "kind": _enum(KINDS),
+                "target": _string(description="The window, the service or (pin) the ticket id."),
+                "before": {
+                    "type": "object",
+                    "description": "What the change replaced: `services`/`overflow`, "
+                    "`daily_quota`/`session_quota`, `paused`/`reason`, `open`, or "
+                    "`pinned`/`number` (the ticket's printed number), by kind.",
+                },
+                "after": {"type": "object", "description": "What it set, as `before`."},
                 "by": _string(),
                 "at": _when(),
                 "undoes": _string(nullable=True),

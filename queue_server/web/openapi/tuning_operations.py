@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from queue_server.domain.model import Priority
 from queue_server.web import requests as rq
 from queue_server.web.auth import SUPERVISORS
 from queue_server.web.openapi.operations import Op
-from queue_server.web.openapi.schema import _array, _map, _object, _ref
+from queue_server.web.openapi.schema import _array, _enum, _map, _object, _ref, _string, _when
 
 _CHANGE = _object({"change": _ref("Change")})
 
@@ -17,26 +18,52 @@ TUNING_OPERATIONS: Mapping[tuple[str, str], Op] = {
         "`kind` = `window_services` (`window`, `services`, `overflow`: takes effect at the "
         "window's next call), `quota` (`service`, `daily_quota`, `session_quota`; leave one "
         "out for no quota) or `issuing` (`service`, `paused`, `reason`: kiosks then refuse "
-        "the service with `service_paused`). Journalled with who and when; 201 with the "
-        "change, or 200 with `change` null when nothing would change.",
+        "the service with `service_paused`), `window_open` (`window`, `open`: opens the "
+        "window with nobody signed in, or closes it, exactly as the window's open and close "
+        "actions do, refused as they are; a `window.changed` message follows) or `pin` "
+        "(`ticket`, `pinned`: pins a waiting ticket to the front of its queue, or takes the "
+        "pin back so that it waits at its own place again; `ticket.pinned` / "
+        "`ticket.unpinned`). Journalled with who and when; 201 with the change, or 200 with "
+        "`change` null when nothing would change.",
         tag="tuning",
         roles=SUPERVISORS,
         body=rq.TUNING,
         answer=_object({"change": {"anyOf": [_ref("Change"), {"type": "null"}]}}),
         status=201,
-        errors=("invalid_tuning", "unknown_window", "unknown_service"),
+        errors=(
+            "invalid_tuning",
+            "unknown_window",
+            "unknown_service",
+            "unknown_ticket",
+            "window_occupied",
+            "clerk_elsewhere",
+            "window_busy",
+            "not_waiting",
+        ),
         writes=True,
         extension=True,
     ),
     ("post", "/api/v1/tuning/{change}/undo"): Op(
         "Undo a change",
-        "Puts back what the change replaced, as a new change (`undoes`); once only.",
+        "Puts back what the change replaced, as a new change (`undoes`); once only. Undoing "
+        "a `window_open` or `pin` closes or opens the window, unpins or pins the ticket, and "
+        "is refused as those would be now (e.g. `window_busy`, `not_waiting`).",
         tag="tuning",
         roles=SUPERVISORS,
         body=rq.EMPTY,
         answer=_CHANGE,
         status=201,
-        errors=("unknown_change", "already_undone", "unknown_window", "unknown_service"),
+        errors=(
+            "unknown_change",
+            "already_undone",
+            "unknown_window",
+            "unknown_service",
+            "unknown_ticket",
+            "window_occupied",
+            "clerk_elsewhere",
+            "window_busy",
+            "not_waiting",
+        ),
         writes=True,
         extension=True,
     ),
@@ -46,6 +73,36 @@ TUNING_OPERATIONS: Mapping[tuple[str, str], Op] = {
         tag="tuning",
         roles=SUPERVISORS,
         answer=_object({"changes": _array(_ref("Change"))}),
+        extension=True,
+    ),
+    ("get", "/api/v1/tickets"): Op(
+        "The waiting tickets",
+        "For the manager's pin list: every waiting ticket in the order the hall calls them "
+        "(绿色通道, pinned, transferred, appointments in their slot, then first come first "
+        "served), with how long each has waited. `state` = waiting (the only list so far).",
+        tag="tuning",
+        roles=SUPERVISORS,
+        answer=_object(
+            {
+                "tickets": _array(
+                    _object(
+                        {
+                            "id": _string(),
+                            "number": _string(),
+                            "service": _string(),
+                            "priority": _enum(Priority),
+                            "pinned": {"type": "boolean"},
+                            "transferred": {"type": "boolean"},
+                            "issued_at": _when(),
+                            "wait_minutes": {"type": "number", "minimum": 0},
+                        }
+                    )
+                )
+            }
+        ),
+        parameters=(
+            {"name": "state", "in": "query", "schema": {"type": "string", "enum": ["waiting"]}},
+        ),
         extension=True,
     ),
     ("get", "/api/v1/hall/today"): Op(

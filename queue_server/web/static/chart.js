@@ -2,8 +2,11 @@
 // grouped bars, one group per label, each series on its own scale when asked.
 
 const SVG = "http://www.w3.org/2000/svg";
-const HEIGHT = 240;
+const PLOT_HEIGHT = 184;
 const PAD = { top: 16, right: 48, bottom: 40, left: 44 };
+// About how wide one character of a label is drawn (CJK at 12px), to tell when labels crowd.
+const CHAR_WIDTH = 12;
+const MAX_SLANTED_CHARS = 10;
 
 function node(tag, attributes = {}, text = "") {
   const element = document.createElementNS(SVG, tag);
@@ -29,16 +32,22 @@ function niceMax(value) {
 export function barChart(container, { labels, series, title = "" }) {
   container.replaceChildren();
   const width = Math.max(container.clientWidth || 640, 320);
+  const group = (width - PAD.left - PAD.right) / Math.max(labels.length, 1);
+  // Long labels in narrow groups would run into each other: slant them, and make room below.
+  const longest = Math.min(Math.max(0, ...labels.map((l) => String(l).length)), MAX_SLANTED_CHARS);
+  const slanted = longest * CHAR_WIDTH > group;
+  const bottom = slanted ? PAD.bottom + longest * CHAR_WIDTH * 0.6 : PAD.bottom;
+  const height = PAD.top + PLOT_HEIGHT + bottom;
   const svg = node("svg", {
-    viewBox: `0 0 ${width} ${HEIGHT}`,
+    viewBox: `0 0 ${width} ${height}`,
     width: "100%",
-    height: HEIGHT,
+    height,
     role: "img",
     "aria-label": title,
     class: "bar-chart",
   });
   const plotW = width - PAD.left - PAD.right;
-  const plotH = HEIGHT - PAD.top - PAD.bottom;
+  const plotH = PLOT_HEIGHT;
   const scales = {};
   for (const axis of ["left", "right"]) {
     const values = series.filter((s) => (s.axis ?? "left") === axis).flatMap((s) => s.values);
@@ -52,7 +61,6 @@ export function barChart(container, { labels, series, title = "" }) {
       svg.append(node("text", { x: PAD.left + plotW + 6, y: y + 4, class: "axis-text" }, fmt((scales.right * i) / 4)));
     }
   }
-  const group = plotW / Math.max(labels.length, 1);
   const bar = Math.max(2, (group * 0.8) / Math.max(series.length, 1));
   labels.forEach((label, index) => {
     const x0 = PAD.left + group * index + group * 0.1;
@@ -70,7 +78,14 @@ export function barChart(container, { labels, series, title = "" }) {
       rect.append(node("title", {}, `${label} ${s.name}: ${fmt(value)}`));
       svg.append(rect);
     });
-    svg.append(node("text", { x: x0 + group * 0.4, y: HEIGHT - PAD.bottom + 16, class: "axis-text", "text-anchor": "middle" }, label));
+    const x = x0 + group * 0.4;
+    const y = PAD.top + plotH + 16;
+    const shown = slanted && String(label).length > MAX_SLANTED_CHARS ? `${String(label).slice(0, MAX_SLANTED_CHARS - 1)}…` : label;
+    const text = slanted
+      ? node("text", { x, y, class: "axis-text", "text-anchor": "end", transform: `rotate(-35 ${x} ${y})` }, shown)
+      : node("text", { x, y, class: "axis-text", "text-anchor": "middle" }, label);
+    if (shown !== label) text.append(node("title", {}, label));
+    svg.append(text);
   });
   const legend = document.createElement("p");
   legend.className = "chart-legend";

@@ -336,8 +336,24 @@ async function handOver(id, reason) {
 
 // -- window actions ---------------------------------------------------------------------
 
+/** The 办件编号 typed for the current ticket goes with the actions that finish it;
+ * null when it is typed wrong (the clerk corrects it, nothing is sent). */
+function withCaseNo(action, body) {
+  const input = $("case-no");
+  const caseNo = input.value.trim();
+  const finishing = ["finish", "call-next"].includes(action);
+  if (!finishing || !caseNo || !state.windows.get(state.windowId)?.ticket) return body;
+  if (!input.checkValidity()) return null;
+  return { ...body, case_no: caseNo };
+}
+
 async function act(action, body) {
   if (state.busy) return;
+  body = withCaseNo(action, body);
+  if (body === null) {
+    showError("办件编号只能由字母、数字和“-”组成，请更正后再办结");
+    return;
+  }
   const id = state.windowId;
   const version = state.version;
   state.busy = true;
@@ -355,6 +371,7 @@ async function act(action, body) {
     }
     if (LIST_ACTIONS.has(action)) scheduleDetail();
     if (action === "close") state.windowId = null;
+    if (body?.case_no) $("case-no").value = ""; // it went with the ticket it belongs to
     showInfo(doneText(state, action, answer, body));
   } catch (error) {
     handleError(error);

@@ -4,8 +4,14 @@
 import { serverNow } from "./api.js";
 import { WINDOW_STATES, el, elapsed } from "./words.js";
 
-export const WAIT_YELLOW_MINUTES = 15;
-export const WAIT_RED_MINUTES = 30;
+// Used until the hall's own thresholds (GET /api/v1/hall `alerts`, staff view) are known.
+export const DEFAULT_WAIT_LEVELS = { yellow: 15, red: 30 };
+
+/** The hall's wait thresholds from the staff view of GET /api/v1/hall. */
+export function waitLevels(alerts) {
+  if (!alerts) return DEFAULT_WAIT_LEVELS;
+  return { yellow: alerts.wait_yellow_minutes, red: alerts.wait_red_minutes };
+}
 
 export const ALERT_KINDS = {
   bad_rating: "差评",
@@ -24,10 +30,10 @@ const COMPONENTS = { printer: "打印机", scanner: "扫描器", id_reader: "身
 
 const $ = (id) => document.getElementById(id);
 
-/** "green", "yellow" or "red" for a wait in minutes. */
-export function waitLevel(minutes) {
-  if (minutes >= WAIT_RED_MINUTES) return "red";
-  if (minutes >= WAIT_YELLOW_MINUTES) return "yellow";
+/** "green", "yellow" or "red" for a wait in minutes, by the hall's thresholds. */
+export function waitLevel(minutes, levels = DEFAULT_WAIT_LEVELS) {
+  if (minutes >= levels.red) return "red";
+  if (minutes >= levels.yellow) return "yellow";
   return "green";
 }
 
@@ -97,7 +103,7 @@ function renderQueues(state) {
     if (service.issuing_paused) name.append(el("span", "tag tag-warn", "暂停取号"));
     const minutes = longestWait(state, service.id);
     const longest = el("td", "longest", minutes == null ? "—" : `${Math.floor(minutes)} 分钟`);
-    if (minutes != null) longest.classList.add(`wait-${waitLevel(minutes)}`);
+    if (minutes != null) longest.classList.add(`wait-${waitLevel(minutes, state.alertLevels)}`);
     const eta = state.eta[service.id];
     row.append(
       name,
@@ -153,8 +159,15 @@ function renderDevices(state) {
   $("devices-empty").hidden = devices.length > 0;
 }
 
+function renderLegend(levels) {
+  $("legend-green").textContent = `${levels.yellow}分钟内`;
+  $("legend-yellow").textContent = `${levels.yellow}-${levels.red}分钟`;
+  $("legend-red").textContent = `超过${levels.red}分钟`;
+}
+
 export function renderLive(state) {
   if (!state.hall) return;
+  renderLegend(state.alertLevels);
   const today = state.today;
   $("today-issued").textContent = today ? String(today.issued) : "—";
   $("today-served").textContent = today ? String(today.served) : "—";

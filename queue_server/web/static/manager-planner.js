@@ -84,7 +84,7 @@ function showRecommendation(app, result) {
   });
 }
 
-function showComparison(result) {
+function showComparison(app, result) {
   const sides = [result.first, result.second];
   const lines = [
     ["窗口数", (s) => s.windows],
@@ -96,12 +96,14 @@ function showComparison(result) {
     ["延时(分钟)", (s) => s.result.overtime_minutes.toFixed(0)],
   ];
   const head = el("tr");
-  head.append(el("th", "", "方案对比"), ...sides.map((s) => el("th", "", s.name)));
+  // Two configs of one hall often share its name: number them as well.
+  const title = (s, i) => `方案${i ? "二" : "一"}：${s.name}`;
+  head.append(el("th", "", "方案对比"), ...sides.map((s, i) => el("th", `side-${i ? "b" : "a"}`, title(s, i))));
   $("plan-table").tHead.replaceChildren(head);
   $("plan-table").tBodies[0].replaceChildren(
     ...lines.map(([name, get]) => {
       const row = el("tr");
-      row.append(el("td", "", name), ...sides.map((s) => el("td", "", String(get(s)))));
+      row.append(el("td", "", name), ...sides.map((s, i) => el("td", `side-${i ? "b" : "a"}`, String(get(s)))));
       return row;
     }),
   );
@@ -110,8 +112,8 @@ function showComparison(result) {
   const services = [...new Set(sides.flatMap((s) => Object.keys(s.result.by_service)))];
   barChart($("plan-chart"), {
     title: "各业务平均等候",
-    labels: services,
-    series: sides.map((s, i) => ({ name: `${s.name} 平均等候(分钟)`, values: services.map((id) => s.result.by_service[id]?.mean), className: i ? "series-b" : "series-a" })),
+    labels: services.map((id) => app.state.services.get(id)?.name ?? id),
+    series: sides.map((s, i) => ({ name: `${title(s, i)} 平均等候(分钟)`, values: services.map((id) => s.result.by_service[id]?.mean), className: i ? "series-b" : "series-a" })),
   });
 }
 
@@ -127,7 +129,9 @@ function showJob(app, job) {
   if (job.state === "failed") app.showError(`测算失败：${job.error}`);
   if (job.state !== "done") return;
   $("plan-result").hidden = false;
-  if (job.kind === "compare") showComparison(job.result);
+  $("plan-result").dataset.kind = job.kind;
+  $("plan-result-title").textContent = job.kind === "compare" ? "方案对比（同样的办事群众）" : "建议开放窗口（按小时）";
+  if (job.kind === "compare") showComparison(app, job.result);
   else showRecommendation(app, job.result);
 }
 

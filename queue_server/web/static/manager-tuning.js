@@ -1,8 +1,8 @@
 // Tuning on the manager console: open and close windows, the services a window takes,
 // quotas, issuing paused, pinning a waiting ticket, and the change history with undo.
 
-import { clock, staffName } from "./manager-live.js";
-import { WINDOW_STATES, el } from "./words.js";
+import { clock, staffName, waitLevel } from "./manager-live.js";
+import { PRIORITIES, WINDOW_STATES, el } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 let editing = null; // the window whose services the dialog edits
@@ -83,13 +83,22 @@ function describe(state, change, side) {
     return `每日 ${show(values.daily_quota)}，每场 ${show(values.session_quota)}`;
   }
   if (change.kind === "issuing") return values.paused ? `暂停（${values.reason ?? ""}）` : "正常取号";
+  if (change.kind === "window_open") return values.open ? "开放" : "关闭";
+  if (change.kind === "pin") return values.pinned ? "置顶" : "未置顶";
   return JSON.stringify(values);
 }
 
+const SUBJECTS = { window_services: "受理业务", quota: "限号", issuing: "取号", window_open: "开窗/关窗", pin: "置顶" };
+
+function target(state, change) {
+  if (change.kind === "window_services" || change.kind === "window_open") return state.windows.get(change.target)?.label ?? `${change.target}号窗口`;
+  // A pin names the ticket by the number the citizen holds (kept in the change itself).
+  if (change.kind === "pin") return `${change.after?.number ?? change.before?.number ?? ""}号`;
+  return state.services.get(change.target)?.name ?? change.target;
+}
+
 function subject(state, change) {
-  const what = { window_services: "受理业务", quota: "限号", issuing: "取号" }[change.kind] ?? change.kind;
-  const target = change.kind === "window_services" ? state.windows.get(change.target)?.label ?? `${change.target}号窗口` : state.services.get(change.target)?.name ?? change.target;
-  return `${target} ${what}${change.undoes ? "（撤销）" : ""}`;
+  return `${target(state, change)} ${SUBJECTS[change.kind] ?? change.kind}${change.undoes ? "（撤销）" : ""}`;
 }
 
 function historyRow(state, change) {
@@ -109,13 +118,36 @@ function historyRow(state, change) {
   return row;
 }
 
-function pinItem(state, ticket) {
-  const item = el("li", "pin-item");
+function pinItem(state, ticket, place) {
+  const item = el("li", `pin-item${ticket.pinned ? " pinned" : ""}`);
   item.dataset.ticket = ticket.id;
-  item.append(el("span", "pin-number", ticket.number), el("span", "", state.services.get(ticket.service)?.name ?? ticket.service), el("span", "muted", `${clock(ticket.issued_at)} 取号`));
-  if (ticket.pinned) item.append(el("span", "tag", "已置顶"));
-  else item.append(button("置顶", { pin: ticket.id }));
+  const tags = el("span", "pin-tags");
+  if (ticket.pinned) tags.append(el("span", "tag", "已置顶"));
+  if (PRIORITIES[ticket.priority]) tags.append(el("span", "tag tag-info", PRIORITIES[ticket.priority]));
+  if (ticket.transferred) tags.append(el("span", "tag tag-info", "转办"));
+  const wait = el("span", `pin-wait wait-${waitLevel(ticket.wait_minutes, state.alertLevels)}`, `已等 ${Math.floor(ticket.wait_minutes)} 分钟`);
+  item.append(
+    el("span", "pin-place muted", String(place)),
+    el("span", "pin-number", ticket.number),
+    el("span", "pin-service", state.services.get(ticket.service)?.name ?? ticket.service),
+    el("span", "muted pin-issued", `${clock(ticket.issued_at)} 取号`),
+    wait,
+    tags,
+  );
+  if (ticket.pinned) item.append(button("取消置顶", { pin: ticket.id, pinned: "false" }));
+  else item.append(button("置顶", { pin: ticket.id, pinned: "true" }));
   return item;
+}
+
+/** The waiting tickets in call order, from the server (GET /api/v1/tickets?state=waiting). */
+export async function loadWaiting(app) {
+  try {
+    const answer = await app.call("GET", "/api/v1/tickets?state=waiting");
+    app.state.waitingTickets = answer.tickets;
+    app.draw();
+  } catch {
+    // shown by call()
+  }
 }
 
 export function renderTuning(app) {
@@ -123,8 +155,8 @@ export function renderTuning(app) {
   if (document.querySelector("#tuning-view input:focus")) return; // never under the typing hand
   $("tune-windows").tBodies[0].replaceChildren(...[...state.windows.values()].map((w) => windowRow(state, w)));
   $("tune-services").tBodies[0].replaceChildren(...[...state.services.values()].map((s) => serviceRow(s)));
-  const waiting = [...state.tickets.values()].filter((t) => t.state === "waiting");
-  $("pin-list").replaceChildren(...waiting.map((t) => pinItem(state, t)));
+  const waiting = state.waitingTickets;
+  $("pin-list").replaceChildren(...waiting.map((t, i) => pinItem(state, t, i + 1)));
   $("pin-empty").hidden = waiting.length > 0;
   $("history").tBodies[0].replaceChildren(...state.changes.map((c) => historyRow(state, c)));
   $("history-empty").hidden = state.changes.length > 0;
@@ -157,13 +189,14 @@ async function onClick(app, event) {
       app.showInfo("已撤销该调整");
       app.reloadHall();
     } else if (target.dataset.pin) {
-      const answer = await app.call("POST", `/api/v1/tickets/${encodeURIComponent(target.dataset.pin)}/pin`);
-      state.tickets.set(answer.ticket.id, answer.ticket);
-      app.showInfo(`${answer.ticket.number} 已置顶`);
+      // Through tuning, so that the pin is in the history and can be undone.
+      const pinned = target.dataset.pinned === "true";
+      const number = state.waitingTickets.find((t) => t.id === target.dataset.pin)?.number ?? "";
+      await tune(app, { kind: "pin", ticket: target.dataset.pin, pinned }, `${number} ${pinned ? "已置顶" : "已取消置顶"}`);
+      loadWaiting(app);
     } else if (action === "open" || action === "close") {
-      const answer = await app.call("POST", `/api/v1/windows/${encodeURIComponent(windowId)}/${action}`);
-      state.windows.set(answer.window.id, answer.window);
-      app.showInfo(`${answer.window.label ?? windowId} 已${action === "open" ? "开放" : "关闭"}`);
+      const label = state.windows.get(windowId)?.label ?? `${windowId}号窗口`;
+      await tune(app, { kind: "window_open", window: windowId, open: action === "open" }, `${label} 已${action === "open" ? "开放" : "关闭"}`);
     } else if (action === "services") {
       openServices(state, windowId);
     } else if (action === "quota") {

@@ -2,8 +2,8 @@
 // cases, reports and the planner, kept live by the event stream.
 
 import { Stream, api } from "./api.js";
-import { renderLive } from "./manager-live.js";
-import { bindTuning, renderTuning } from "./manager-tuning.js";
+import { DEFAULT_WAIT_LEVELS, renderLive, waitLevels } from "./manager-live.js";
+import { bindTuning, loadWaiting, renderTuning } from "./manager-tuning.js";
 import { bindCases, loadAlertHistory, loadCases } from "./manager-cases.js";
 import { bindReports, loadReports } from "./manager-reports.js";
 import { bindPlanner } from "./manager-planner.js";
@@ -15,6 +15,7 @@ const RETRY_MS = 3000;
 const TODAY_DELAY_MS = 300;
 const TODAY_EVERY_MS = 30000;
 const HALL_DELAY_MS = 200;
+const WAITING_DELAY_MS = 300;
 const SUPERVISORS = new Set(["manager", "admin"]);
 
 const $ = (id) => document.getElementById(id);
@@ -23,6 +24,7 @@ const state = {
   token: sessionStorage.getItem(TOKEN_KEY),
   me: null,
   hall: null, // GET /api/v1/hall `hall`
+  alertLevels: DEFAULT_WAIT_LEVELS, // the hall's wait thresholds (minutes) for the colours
   services: new Map(),
   windows: new Map(),
   waiting: {},
@@ -30,7 +32,7 @@ const state = {
   today: null, // GET /api/v1/hall/today, with `fetchedAt`
   devices: new Map(), // "device|component" -> health
   alerts: new Map(), // open (unacknowledged) alerts by id
-  tickets: new Map(), // waiting tickets seen on the stream since the page opened
+  waitingTickets: [], // GET /api/v1/tickets?state=waiting: every waiting ticket, in call order
   changes: [], // tuning changes, newest first
   tab: "live",
   online: true,
@@ -40,6 +42,7 @@ let stream = null;
 let infoTimer = null;
 let todayTimer = null;
 let hallTimer = null;
+let waitingTimer = null;
 let drawPending = false;
 
 // -- messages ---------------------------------------------------------------------------
@@ -133,6 +136,14 @@ function openTab(tab) {
     loadAlertHistory(app);
   }
   if (tab === "reports") loadReports(app);
+  if (tab === "tuning") loadWaiting(app);
+}
+
+/** The pin list follows the queues while the tuning tab shows it; a burst costs one load. */
+function scheduleWaiting() {
+  if (state.tab !== "tuning") return;
+  clearTimeout(waitingTimer);
+  waitingTimer = setTimeout(() => loadWaiting(app), WAITING_DELAY_MS);
 }
 
 // -- loading ------------------------------------------------------------------------------
@@ -140,6 +151,7 @@ function openTab(tab) {
 async function loadHall() {
   const info = await api("GET", "/api/v1/hall", { token: state.token });
   state.hall = info.hall;
+  state.alertLevels = waitLevels(info.alerts);
   state.services = new Map(info.services.map((s) => [s.id, s]));
   state.windows = new Map(info.windows.map((w) => [w.id, w]));
   state.waiting = Object.fromEntries(info.services.map((s) => [s.id, s.waiting]));
@@ -197,11 +209,6 @@ function onStatus(status) {
   draw();
 }
 
-function noteTicket(ticket) {
-  if (ticket.state === "waiting") state.tickets.set(ticket.id, ticket);
-  else state.tickets.delete(ticket.id);
-}
-
 function onMessage(message) {
   if (message.type === "snapshot") {
     const snapshot = message.state;
@@ -210,15 +217,17 @@ function onMessage(message) {
     state.eta = { ...snapshot.eta };
     scheduleToday();
     loadSupervision().then(draw, handleError);
+    scheduleWaiting();
     draw();
     return;
   }
   if (message.window) state.windows.set(message.window.id, message.window);
   if (message.waiting) state.waiting = { ...message.waiting };
   if (message.eta) state.eta = { ...message.eta };
-  if (message.ticket) noteTicket(message.ticket);
-  if (message.finished) noteTicket(message.finished);
-  if (message.type.startsWith("ticket.") || message.type === "queue.cleared") scheduleToday();
+  if (message.type.startsWith("ticket.") || message.type === "queue.cleared") {
+    scheduleToday();
+    scheduleWaiting();
+  }
   if (message.type === "device.changed") {
     const { device, component, condition, detail, at } = message;
     state.devices.set(`${device}|${component}`, { device, component, condition, detail, since: at });
