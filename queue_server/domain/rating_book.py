@@ -60,6 +60,38 @@ class Rateable:
         values["served_at"] = dt.datetime.fromisoformat(values["served_at"])
         return cls(ServedService(**values), rating_id)
 
+    def to_row(self) -> list[Any]:
+        """The compact form snapshots keep: a day's tens of thousands load fast at start."""
+        s = self.served
+        return [
+            s.ticket_id,
+            s.ticket_number,
+            s.service,
+            s.window,
+            s.clerk,
+            s.staff_no,
+            s.clerk_name,
+            s.served_at.isoformat(),
+            self.rating_id,
+            s.case_no,
+        ]
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> Rateable:
+        ticket_id, number, service, window, clerk, staff_no, name, at, rating_id, case_no = row
+        served = ServedService(
+            ticket_id,
+            number,
+            service,
+            window,
+            clerk,
+            staff_no,
+            name,
+            dt.datetime.fromisoformat(at),
+            case_no,
+        )
+        return cls(served, rating_id)
+
 
 class RatingBook:
     """Open ratings per window, recently served services, the 差评 and their cases, alerts.
@@ -113,7 +145,7 @@ class RatingBook:
     def to_dict(self) -> dict[str, Any]:
         return {
             "open": {w: r.to_dict() for w, r in self.open.items()},
-            "rateable": [r.to_dict() for r in self.rateable.values()],
+            "rateable": [r.to_row() for r in self.rateable.values()],
             "records": [record_to_dict(r) for r in self.records.values()],
             "cases": [c.to_dict() for c in self.cases.values()],
             "alerts": [a.to_dict() for a in self.alerts.values()],
@@ -124,7 +156,10 @@ class RatingBook:
         book = cls()
         book.open = {w: OpenRating.from_dict(r) for w, r in raw["open"].items()}
         for item in raw["rateable"]:
-            rateable = Rateable.from_dict(item)
+            # Rows since the compact form; objects in snapshots from before it.
+            rateable = (
+                Rateable.from_row(item) if isinstance(item, list) else Rateable.from_dict(item)
+            )
             book.rateable[(rateable.served.ticket_id, rateable.served.occurrence)] = rateable
         for item in raw["records"]:
             record = record_from_dict(item)

@@ -9,10 +9,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from queue_server.domain.ratings import LEVEL_NAMES, Level
 from queue_server.ratings.export import BOM
 from queue_server.ratings.export import guard_cell as guarded
@@ -191,6 +187,11 @@ def table_csv(table: Table) -> str:
 
 def tables_xlsx(tables: Sequence[Table]) -> bytes:
     """A workbook with one sheet per table: a bold header row, numbers as numbers."""
+    # openpyxl takes a tenth of a second to import: only exports pay for it, not start-up.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     first = book.active
     if first is not None:
