@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from queue_server import wire
+from queue_server import wire, wire_records
 from queue_server.accounts import Principal, Role
 from queue_server.domain import commands as c
 from queue_server.domain.errors import NotFound
@@ -267,6 +267,6 @@ async def window_detail(request: web.Request) -> web.Response:
                 "held": [wire.ticket(hall, hall.tickets[t]) for t in status.held],
                 "missed": [wire.ticket(hall, hall.tickets[t]) for t in status.missed],
                 "waiting": {s: hall.waiting_count(s) for s in (*config.services, *config.overflow)},
-                "today": wire.clerk_today(hall, status.clerk),
+                "today": wire_records.clerk_today(hall, status.clerk),
             }
         )

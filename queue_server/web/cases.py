@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from queue_server import wire
+from queue_server import wire_records
 from queue_server.accounts import Principal, Role
 from queue_server.domain import commands as c
 from queue_server.domain.cases import CASE_STEPS
@@ -32,7 +32,7 @@ _CLERK_STEPS = frozenset({"appeal"})
 
 def _case_answer(case_id: str) -> Any:
     def render(hall: Hall, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
-        return {"case": wire.case_view(hall, hall.book.cases[case_id])}
+        return {"case": wire_records.case_view(hall, hall.book.cases[case_id])}
 
     return render
 
@@ -55,7 +55,7 @@ async def list_cases(request: web.Request) -> web.Response:
             or (which == "closed" and case.is_final)
             or (which == "overdue" and not case.is_final and case.overdue)
         ]
-        return reply({"cases": [wire.case_view(hall, case) for case in chosen]})
+        return reply({"cases": [wire_records.case_view(hall, case) for case in chosen]})
 
 
 @routes.get("/api/v1/cases/{case}")
@@ -68,7 +68,7 @@ async def get_case(request: web.Request) -> web.Response:
         if case is None:
             raise NotFound("unknown_case", "没有这个工单")
         _check_case_reader(principal, hall.book.records[case.rating_id].served.clerk)
-        return reply({"case": wire.case_view(hall, case)})
+        return reply({"case": wire_records.case_view(hall, case)})
 
 
 def _check_case_reader(principal: Principal, clerk: str | None, *, action: str = "") -> None:
@@ -138,7 +138,7 @@ async def list_alerts(request: web.Request) -> web.Response:
         return reply(
             {
                 "alerts": [
-                    wire.alert_view(hall, a)
+                    wire_records.alert_view(hall, a)
                     for a in alerts
                     if not only_open or a.acknowledged_at is None
                 ]
@@ -156,6 +156,6 @@ async def acknowledge_alert(request: web.Request) -> web.Response:
     command = c.AcknowledgeAlert(alert_id, by=actor(principal))
 
     def render(hall: Hall, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
-        return {"alert": wire.alert_view(hall, hall.book.alerts[alert_id])}
+        return {"alert": wire_records.alert_view(hall, hall.book.alerts[alert_id])}
 
     return reply(await ctx.service.execute(command, render))

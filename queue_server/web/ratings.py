@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from queue_server import wire
+from queue_server import wire, wire_records
 from queue_server.accounts import Role
 from queue_server.domain import commands as c
 from queue_server.domain.applying_ratings import rating_record
@@ -66,7 +66,7 @@ def with_rating_key(ctx: Context, answer: dict[str, Any]) -> dict[str, Any]:
 def rating_answer(hall: Hall, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
     rating = next(ev for ev in outcome.events if isinstance(ev, RatingRecorded))
     record = hall.book.records.get(rating.rating_id) or rating_record(hall, rating)
-    answer: dict[str, Any] = {"rating": wire.rating_view(hall, record)}
+    answer: dict[str, Any] = {"rating": wire_records.rating_view(hall, record)}
     ticket = hall.tickets.get(rating.ticket_id)
     if ticket is not None:
         answer["ticket"] = wire.ticket(hall, ticket)
@@ -140,7 +140,9 @@ async def phone_rating_form(request: web.Request) -> web.Response:
                 "reason": reason,
                 "window": served.window if served else None,
                 "service": served.service if served else None,
-                "clerk": wire.clerk_card(served.clerk_name, served.staff_no) if served else None,
+                "clerk": wire_records.clerk_card(served.clerk_name, served.staff_no)
+                if served
+                else None,
                 "levels": [
                     {"level": int(level), "name": name} for level, name in LEVEL_NAMES.items()
                 ],
@@ -206,7 +208,7 @@ async def _ratings_between(request: web.Request) -> tuple[Hall, list[Any]]:
 @routes.get("/api/v1/ratings")
 async def list_ratings(request: web.Request) -> web.Response:
     hall, ratings = await _ratings_between(request)
-    return reply({"ratings": [wire.rating_view(hall, r) for r in ratings]})
+    return reply({"ratings": [wire_records.rating_view(hall, r) for r in ratings]})
 
 
 @routes.get("/api/v1/ratings.csv")

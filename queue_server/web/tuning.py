@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from queue_server import wire
+from queue_server import wire, wire_records
 from queue_server.domain import commands as c
 from queue_server.domain.deciding_base import Outcome
 from queue_server.domain.events import TuningChanged
@@ -42,7 +42,9 @@ TICKET_LISTS = ("waiting",)
 
 def _change_answer(hall: Hall, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
     change = next((ev for ev in outcome.events if isinstance(ev, TuningChanged)), None)
-    return {"change": wire.change_view(hall, hall.changes[change.change_id]) if change else None}
+    return {
+        "change": wire_records.change_view(hall, hall.changes[change.change_id]) if change else None
+    }
 
 
 @routes.post("/api/v1/tuning")
@@ -83,7 +85,7 @@ async def changes(request: web.Request) -> web.Response:
     require_role(principal, SUPERVISORS)
     async with ctx.service.consistent() as hall:
         newest = sorted(hall.changes.values(), key=lambda change: change.at, reverse=True)
-        return reply({"changes": [wire.change_view(hall, change) for change in newest]})
+        return reply({"changes": [wire_records.change_view(hall, change) for change in newest]})
 
 
 @routes.get("/api/v1/hall/today")
