@@ -5,10 +5,10 @@ import { Stream, api } from "./api.js";
 import { doneText, renderChooser, renderHeader, renderStation, showView, updateTimers, whyNot } from "./console-view.js";
 import { askHandOver, askNoShow, askPause, askTransfer, bindDialogs } from "./console-dialogs.js";
 import { askGreen, bindGreen } from "./console-green.js";
+import { clearMessages, logIn, logOut, showError, showInfo } from "./staff-page.js";
 import { windowName } from "./words.js";
 
 const TOKEN_KEY = "hallq.console.token";
-const INFO_MS = 6000;
 const DETAIL_DELAY_MS = 150;
 const SESSION_CHECK_MS = 10000;
 const RETRY_MS = 3000;
@@ -35,7 +35,6 @@ const state = {
 };
 
 let stream = null;
-let infoTimer = null;
 let detailTimer = null;
 let lastSessionCheck = 0;
 
@@ -57,32 +56,6 @@ const KEYS = {
 const LIST_ACTIONS = new Set(["no-show", "hold", "resume-held", "call-back"]);
 
 // -- messages ---------------------------------------------------------------------------
-
-function showError(text) {
-  clearTimeout(infoTimer);
-  $("info").hidden = true;
-  $("error-text").textContent = text;
-  $("error").hidden = false;
-}
-
-/** A `sticky` message stays until the next one: for news the clerk must not miss. */
-function showInfo(text, { sticky = false } = {}) {
-  $("error").hidden = true;
-  const info = $("info");
-  info.textContent = text;
-  info.hidden = false;
-  clearTimeout(infoTimer);
-  if (sticky) return;
-  infoTimer = setTimeout(() => {
-    info.hidden = true;
-  }, INFO_MS);
-}
-
-function clearMessages() {
-  clearTimeout(infoTimer);
-  $("error").hidden = true;
-  $("info").hidden = true;
-}
 
 function handleError(error) {
   if (error.status === 401) {
@@ -263,34 +236,22 @@ async function resumeSession() {
 }
 
 async function login(event) {
-  event.preventDefault();
-  const button = event.target.querySelector("button[type=submit]");
-  button.disabled = true;
   try {
-    const answer = await api("POST", "/api/v1/session", {
-      body: { username: $("username").value.trim(), password: $("password").value },
-    });
-    state.token = answer.token;
-    sessionStorage.setItem(TOKEN_KEY, answer.token);
-    $("password").value = "";
-    clearMessages();
-    await resumeSession();
+    state.token = await logIn(event, TOKEN_KEY);
   } catch (error) {
     showError(error.message);
-  } finally {
-    button.disabled = false;
+    return;
   }
+  await resumeSession();
 }
 
 async function logout() {
   const leftOpen = state.windowId;
   try {
-    await api("DELETE", "/api/v1/session", { token: state.token });
+    await logOut(state.token);
   } catch (error) {
-    if (error.status !== 401) {
-      showError(error.message);
-      return;
-    }
+    showError(error.message);
+    return;
   }
   forgetSession();
   render();

@@ -7,10 +7,10 @@ import { bindTuning, loadWaiting, renderTuning } from "./manager-tuning.js";
 import { bindCases, loadAlertHistory, loadCases } from "./manager-cases.js";
 import { bindReports, loadReports } from "./manager-reports.js";
 import { bindPlanner } from "./manager-planner.js";
+import { logIn, logOut, showError, showInfo } from "./staff-page.js";
 import { ROLES } from "./words.js";
 
 const TOKEN_KEY = "hallq.manager.token";
-const INFO_MS = 6000;
 const RETRY_MS = 3000;
 const TODAY_DELAY_MS = 300;
 const TODAY_EVERY_MS = 30000;
@@ -39,30 +39,12 @@ const state = {
 };
 
 let stream = null;
-let infoTimer = null;
 let todayTimer = null;
 let hallTimer = null;
 let waitingTimer = null;
 let drawPending = false;
 
 // -- messages ---------------------------------------------------------------------------
-
-function showError(text) {
-  clearTimeout(infoTimer);
-  $("info").hidden = true;
-  $("error-text").textContent = text;
-  $("error").hidden = false;
-}
-
-function showInfo(text) {
-  $("error").hidden = true;
-  $("info").textContent = text;
-  $("info").hidden = false;
-  clearTimeout(infoTimer);
-  infoTimer = setTimeout(() => {
-    $("info").hidden = true;
-  }, INFO_MS);
-}
 
 function handleError(error) {
   if (error.status === 401) {
@@ -291,33 +273,21 @@ async function resumeSession() {
 }
 
 async function login(event) {
-  event.preventDefault();
-  const button = event.target.querySelector("button[type=submit]");
-  button.disabled = true;
   try {
-    const answer = await api("POST", "/api/v1/session", {
-      body: { username: $("username").value.trim(), password: $("password").value },
-    });
-    state.token = answer.token;
-    sessionStorage.setItem(TOKEN_KEY, answer.token);
-    $("password").value = "";
-    $("error").hidden = true;
-    await resumeSession();
+    state.token = await logIn(event, TOKEN_KEY);
   } catch (error) {
     showError(error.message);
-  } finally {
-    button.disabled = false;
+    return;
   }
+  await resumeSession();
 }
 
 async function logout() {
   try {
-    await api("DELETE", "/api/v1/session", { token: state.token });
+    await logOut(state.token);
   } catch (error) {
-    if (error.status !== 401) {
-      showError(error.message);
-      return;
-    }
+    showError(error.message);
+    return;
   }
   forgetSession();
   render();

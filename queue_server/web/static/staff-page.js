@@ -1,0 +1,66 @@
+// What the staff pages share (the clerk console and the manager console): the message bar
+// (#info, #error with #error-text) and logging in and out with the login form
+// (#username, #password); each page keeps its own session state.
+
+import { api } from "./api.js";
+
+const $ = (id) => document.getElementById(id);
+const INFO_MS = 6000;
+
+let infoTimer = null;
+
+export function showError(text) {
+  clearTimeout(infoTimer);
+  $("info").hidden = true;
+  $("error-text").textContent = text;
+  $("error").hidden = false;
+}
+
+/** A `sticky` message stays until the next one: for news the clerk must not miss. */
+export function showInfo(text, { sticky = false } = {}) {
+  $("error").hidden = true;
+  const info = $("info");
+  info.textContent = text;
+  info.hidden = false;
+  clearTimeout(infoTimer);
+  if (sticky) return;
+  infoTimer = setTimeout(() => {
+    info.hidden = true;
+  }, INFO_MS);
+}
+
+export function clearMessages() {
+  clearTimeout(infoTimer);
+  $("error").hidden = true;
+  $("info").hidden = true;
+}
+
+/**
+ * The login form's submit: a new session, its token kept for this browser tab under
+ * `tokenKey`. Returns the token; a refusal is thrown (the button is usable again either way).
+ */
+export async function logIn(event, tokenKey) {
+  event.preventDefault();
+  const button = event.target.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const answer = await api("POST", "/api/v1/session", {
+      body: { username: $("username").value.trim(), password: $("password").value },
+    });
+    sessionStorage.setItem(tokenKey, answer.token);
+    $("password").value = "";
+    clearMessages();
+    return answer.token;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** Ends the session on the server; one that had expired already counts as ended. */
+export async function logOut(token) {
+  try {
+    await api("DELETE", "/api/v1/session", { token });
+  } catch (error) {
+    if (error.status !== 401) throw error;
+  }
+}
