@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 
@@ -15,6 +15,9 @@ from queue_server.web.context import Context, context
 from queue_server.web.replies import reply
 
 routes = web.RouteTableDef()
+
+Answer = Callable[[web.Request, str], Awaitable[web.Response]]
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 REPORTS = "/api/v1/reports"
 LOAD = "/api/v1/reports/load"
@@ -84,21 +87,6 @@ async def _report(request: web.Request, fmt: str) -> web.Response:
     return _tables([r.report_table(x) for x in found], fmt, f"report-{period.label}-{by}")
 
 
-@routes.get(REPORTS)
-async def report(request: web.Request) -> web.Response:
-    return await _report(request, "json")
-
-
-@routes.get(REPORTS + ".csv")
-async def report_csv(request: web.Request) -> web.Response:
-    return await _report(request, "csv")
-
-
-@routes.get(REPORTS + ".xlsx")
-async def report_xlsx(request: web.Request) -> web.Response:
-    return await _report(request, "xlsx")
-
-
 # -- the hourly load of a day ---------------------------------------------------------------------
 
 
@@ -112,21 +100,6 @@ async def _load(request: web.Request, fmt: str) -> web.Response:
     if fmt == "json":
         return reply(found.to_dict())
     return _tables([r.load_table(found)], fmt, f"load-{day.isoformat()}")
-
-
-@routes.get(LOAD)
-async def load(request: web.Request) -> web.Response:
-    return await _load(request, "json")
-
-
-@routes.get(LOAD + ".csv")
-async def load_csv(request: web.Request) -> web.Response:
-    return await _load(request, "csv")
-
-
-@routes.get(LOAD + ".xlsx")
-async def load_xlsx(request: web.Request) -> web.Response:
-    return await _load(request, "xlsx")
 
 
 # -- the monthly clerk assessment sheet ---------------------------------------------------------
@@ -144,16 +117,14 @@ async def _assessment(request: web.Request, fmt: str) -> web.Response:
     return _tables([r.assessment_table(found)], fmt, f"assessment-{month.label}")
 
 
-@routes.get(ASSESSMENT)
-async def assessment(request: web.Request) -> web.Response:
-    return await _assessment(request, "json")
+def _handler(answer: Answer, fmt: str) -> Handler:
+    async def handle(request: web.Request) -> web.Response:
+        return await answer(request, fmt)
+
+    return handle
 
 
-@routes.get(ASSESSMENT + ".csv")
-async def assessment_csv(request: web.Request) -> web.Response:
-    return await _assessment(request, "csv")
-
-
-@routes.get(ASSESSMENT + ".xlsx")
-async def assessment_xlsx(request: web.Request) -> web.Response:
-    return await _assessment(request, "xlsx")
+# Each report as JSON at its path, and the same table as a file at path.csv and path.xlsx.
+for _path, _answer in ((REPORTS, _report), (LOAD, _load), (ASSESSMENT, _assessment)):
+    for _suffix, _fmt in (("", "json"), (".csv", "csv"), (".xlsx", "xlsx")):
+        routes.get(_path + _suffix)(_handler(_answer, _fmt))
