@@ -5,7 +5,7 @@ import { Stream, api } from "./api.js";
 import { doneText, renderChooser, renderHeader, renderStation, showView, updateTimers, whyNot } from "./console-view.js";
 import { askHandOver, askNoShow, askPause, askTransfer, bindDialogs } from "./console-dialogs.js";
 import { askGreen, bindGreen } from "./console-green.js";
-import { clearMessages, logIn, logOut, showError, showInfo } from "./staff-page.js";
+import { clearMessages, logIn, logOut, showError, showInfo, whoAmI } from "./staff-page.js";
 import { windowName } from "./words.js";
 
 const TOKEN_KEY = "hallq.console.token";
@@ -214,15 +214,15 @@ async function resumeSession() {
   render();
   let who;
   try {
-    who = await api("GET", "/api/v1/session", { token: state.token });
+    who = await whoAmI(state.token);
   } catch (error) {
-    if (error.status === 401) {
-      forgetSession();
-      render();
-      return;
-    }
     showError(error.message);
     setTimeout(resumeSession, RETRY_MS);
+    return;
+  }
+  if (who === null) {
+    forgetSession();
+    render();
     return;
   }
   state.me = who;

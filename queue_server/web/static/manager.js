@@ -7,7 +7,7 @@ import { bindTuning, loadWaiting, renderTuning } from "./manager-tuning.js";
 import { bindCases, loadAlertHistory, loadCases } from "./manager-cases.js";
 import { bindReports, loadReports } from "./manager-reports.js";
 import { bindPlanner } from "./manager-planner.js";
-import { logIn, logOut, showError, showInfo } from "./staff-page.js";
+import { logIn, logOut, showError, showInfo, whoAmI } from "./staff-page.js";
 import { ROLES } from "./words.js";
 
 const TOKEN_KEY = "hallq.manager.token";
@@ -243,15 +243,15 @@ async function resumeSession() {
   render();
   let who;
   try {
-    who = await api("GET", "/api/v1/session", { token: state.token });
+    who = await whoAmI(state.token);
   } catch (error) {
-    if (error.status === 401) {
-      forgetSession();
-      render();
-      return;
-    }
     showError(error.message);
     setTimeout(resumeSession, RETRY_MS);
+    return;
+  }
+  if (who === null) {
+    forgetSession();
+    render();
     return;
   }
   if (!SUPERVISORS.has(who.role)) {

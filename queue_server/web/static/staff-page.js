@@ -64,3 +64,13 @@ export async function logOut(token) {
     if (error.status !== 401) throw error;
   }
 }
+
+/** Who `token` belongs to, or null when the session has expired; other failures thrown. */
+export async function whoAmI(token) {
+  try {
+    return await api("GET", "/api/v1/session", { token });
+  } catch (error) {
+    if (error.status === 401) return null;
+    throw error;
+  }
+}
