@@ -155,7 +155,7 @@ class Applier(HallState):
             case_no=ev.case_no,
         )
         ticket.served.append(served.occurrence)
-        self.book.rateable[(ticket.id, served.occurrence)] = Rateable(served)
+        self.book.add(Rateable(served))
         if window.clerk is not None:
             day = self.clerk_day(window.clerk)
             day.served += 1

@@ -60,6 +60,9 @@ def on_rated(state: HallState, ev: e.RatingRecorded) -> None:
         day.ratings += 1
         day.good += is_good(Level(ev.level))
         day.bad += is_bad(Level(ev.level))
+    # Only 差评 and their 追评 are kept whole: their cases show them.
+    if not ev.follow_up and (ev.default or not is_bad(Level(ev.level))):
+        return
     record = rating_record(state, ev)
     if ev.follow_up:
         case = next(
@@ -70,9 +73,7 @@ def on_rated(state: HallState, ev: e.RatingRecorded) -> None:
             and state.book.records[c.rating_id].served.occurrence == occurrence
         )
         case.follow_up_rating = record.id
-        state.book.records[record.id] = record
-    elif is_bad(record.level) and not record.default:
-        state.book.records[record.id] = record
+    state.book.records[record.id] = record
 
 
 def rating_id(ev: e.RatingRecorded) -> str:

@@ -109,20 +109,15 @@ class RatingDecider(DeciderBase):
 
     def _rated_service(self, ticket_id: str, window: WindowStatus) -> Rateable:
         """The ticket's latest service at `window` that may still be rated."""
-        found = [
-            r
-            for r in self.book.rateable.values()
-            if r.served.ticket_id == ticket_id and r.served.window == window.id
-        ]
+        served = self.book.of_ticket(ticket_id)
+        found = [r for r in served if r.served.window == window.id]
         if not found:
             ticket = self.tickets.get(ticket_id)
-            if ticket is None and not any(
-                r.served.ticket_id == ticket_id for r in self.book.rateable.values()
-            ):
+            if ticket is None and not served:
                 raise NotFound("unknown_ticket", "没有这个号")
             number = ticket.number if ticket else ""
             raise Conflict("not_served", f"{number}尚未在{window.id}号窗口办结")
-        return max(found, key=lambda r: r.served.served_at)
+        return found[-1]  # the latest: they are kept in the order served
 
     def _check_open(self, cmd: c.RecordRating, rateable: Rateable, now: dt.datetime) -> None:
         served = rateable.served

@@ -103,6 +103,10 @@ class RatingBook:
     def __init__(self) -> None:
         self.open: dict[str, OpenRating] = {}  # window -> its open rating
         self.rateable: dict[ServedKey, Rateable] = {}
+        # The same services by ticket and by window, in the order served: rating looks them
+        # up on the writer's path, where scanning a day's thousands each time would tell.
+        self._by_ticket: dict[str, list[Rateable]] = {}
+        self._by_window: dict[str, list[Rateable]] = {}
         self.records: dict[str, RatingRecord] = {}  # 差评 and their 追评, by rating id
         self.cases: dict[str, Case] = {}
         self.case_of_rating: dict[str, str] = {}
@@ -111,31 +115,39 @@ class RatingBook:
     def prune(self, today: dt.date, keep_days: int, tz: dt.tzinfo) -> None:
         """Forget services served more than `keep_days` before `today` and old, seen alerts."""
         oldest = today - dt.timedelta(days=keep_days)
-        self.rateable = {
-            k: v
-            for k, v in self.rateable.items()
-            if v.served.served_at.astimezone(tz).date() >= oldest
-        }
+        kept = [
+            r for r in self.rateable.values() if r.served.served_at.astimezone(tz).date() >= oldest
+        ]
+        self.rateable.clear()
+        self._by_ticket.clear()
+        self._by_window.clear()
+        for rateable in kept:
+            self.add(rateable)
         self.alerts = {
             k: a
             for k, a in self.alerts.items()
             if a.acknowledged_at is None or a.acknowledged_at.astimezone(tz).date() >= oldest
         }
 
-    def latest_unrated(self, window: str) -> Rateable | None:
-        found = [
-            r for r in self.rateable.values() if r.served.window == window and r.rating_id is None
-        ]
-        return max(found, key=lambda r: r.served.served_at, default=None)
+    def add(self, rateable: Rateable) -> None:
+        served = rateable.served
+        key = (served.ticket_id, served.occurrence)
+        earlier = self.rateable.get(key)
+        if earlier is not None:  # served again at the same window: the new one replaces it
+            self._by_ticket[served.ticket_id].remove(earlier)
+            self._by_window[served.window].remove(earlier)
+        self.rateable[key] = rateable
+        self._by_ticket.setdefault(served.ticket_id, []).append(rateable)
+        self._by_window.setdefault(served.window, []).append(rateable)
 
-    def case_for_ticket(self, ticket_id: str) -> Case | None:
-        """The newest case about a rating of this ticket, if any."""
-        found = [
-            c
-            for c in self.cases.values()
-            if self.records[c.rating_id].served.ticket_id == ticket_id
-        ]
-        return max(found, key=lambda c: c.opened_at, default=None)
+    def of_ticket(self, ticket_id: str) -> list[Rateable]:
+        """The ticket's services still kept, in the order served."""
+        return list(self._by_ticket.get(ticket_id, ()))
+
+    def latest_unrated(self, window: str) -> Rateable | None:
+        return next(
+            (r for r in reversed(self._by_window.get(window, ())) if r.rating_id is None), None
+        )
 
     def strike(self, rating_id: str, reason: str) -> None:
         self.records[rating_id] = replace(
@@ -160,7 +172,7 @@ class RatingBook:
             rateable = (
                 Rateable.from_row(item) if isinstance(item, list) else Rateable.from_dict(item)
             )
-            book.rateable[(rateable.served.ticket_id, rateable.served.occurrence)] = rateable
+            book.add(rateable)
         for item in raw["records"]:
             record = record_from_dict(item)
             book.records[record.id] = record

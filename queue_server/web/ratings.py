@@ -102,7 +102,7 @@ async def rate_at_pad(request: web.Request) -> web.Response:
 
 def _phone_target(hall: Hall, ticket_id: str) -> tuple[Rateable | None, bool]:
     """The service the phone page rates now, and whether that is a 追评."""
-    mine = [r for r in hall.book.rateable.values() if r.served.ticket_id == ticket_id]
+    mine = hall.book.of_ticket(ticket_id)
     unrated = [r for r in mine if r.rating_id is None]
     if unrated:
         return max(unrated, key=lambda r: r.served.served_at), False
