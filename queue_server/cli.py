@@ -6,16 +6,24 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
 
 from kiosk.agent import command as kiosk_command
 from kiosk.station import command as station_command
-from queue_server import sd_notify
-from queue_server.accounts.cli import cli_device_add, cli_device_revoke, cli_user_add
+from queue_server import logs, sd_notify
+from queue_server.accounts.cli import (
+    cli_device_add,
+    cli_device_revoke,
+    cli_user_add,
+    cli_user_unlock,
+)
 from queue_server.config import ConfigError, check_config_main, load_builtin_hall, load_hall
 from queue_server.domain.hall import HallConfig
+from queue_server.ops import commands as ops_commands
+from queue_server.ops import doctor
 from queue_server.planner import command as plan_command
 from queue_server.server import HallServer
 from queue_server.store.errors import StoreError
@@ -179,6 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--open-all-hours", action="store_true", help="ignore opening sessions and clearing"
     )
+    serve.add_argument(
+        "--log-format",
+        choices=logs.FORMATS,
+        default=os.environ.get(logs.FORMAT_ENV, "text"),
+        help="text, or json: one object a line with access and journal lines "
+        f"(default: ${logs.FORMAT_ENV} or text)",
+    )
 
     user = commands.add_parser("user", help="people who sign in").add_subparsers(
         dest="action", required=True
@@ -187,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     user_add.add_argument("name")
     user_add.add_argument("--role", required=True, choices=["clerk", "manager", "admin"])
     user_add.add_argument("--password-stdin", action="store_true", required=True)
-    for p in (user_add,):
+    user_unlock = user.add_parser("unlock", help="lift a lock-out after failed logins")
+    user_unlock.add_argument("name")
+    for p in (user_add, user_unlock):
         p.add_argument("--config")
         p.add_argument("--db", default=str(DEFAULT_DB))
 
@@ -241,14 +258,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check-config", help="check a hall config and list every problem")
     check.add_argument("file")
+    doctor.add_parser(commands)
+    ops_commands.add_parsers(commands, str(DEFAULT_DB))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    try:
+        logs.setup(getattr(args, "log_format", "text"))
+    except ValueError as bad:
+        print(f"hallq: {bad} (check {logs.FORMAT_ENV})", file=sys.stderr)
+        return 2
     try:
         if args.command == "serve":
             return asyncio.run(_serve(args))
@@ -260,8 +281,14 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_station(args))
         if args.command == "plan":
             return plan_command.run(args)
+        if args.command == "doctor":
+            return doctor.run(args)
+        if args.command in ("backup", "restore"):
+            return ops_commands.run(args)
         if args.command == "check-config":
             return check_config_main(args.file)
+        if args.command == "user" and args.action == "unlock":
+            return asyncio.run(cli_user_unlock(args.db, args.name))
         if args.command == "user":
             return asyncio.run(cli_user_add(args.db, args.name, args.role, sys.stdin.read()))
         if args.action == "add":

@@ -32,10 +32,12 @@ class Subscriber:
 
     topics: frozenset[str]
     queue: asyncio.Queue[bytes | None]
+    credential: str | None = None  # the hash of the token it connected with, if any
     write: Callable[[bytes], None] | None = None  # never waits
     ready: Callable[[], bool] = _never
     busy: bool = True  # its sender is at work (at first: sending the snapshot or replay)
     cut_off: bool = False
+    revoked: bool = False  # cut off because its token was revoked or its session ended
 
     def takes_directly(self) -> bool:
         return self.write is not None and not self.busy and self.queue.empty() and self.ready()
@@ -125,8 +127,22 @@ class Hub:
     def cut_off(self, subscriber: Subscriber) -> None:
         if subscriber.cut_off:
             return
-        subscriber.cut_off = True
         self.cut_offs += 1
+        self._stop(subscriber)
+
+    def end_streams(self, credential: str) -> int:
+        """Close every stream opened with this token (revoked, or its session ended) at
+        once; returns how many there were."""
+        ended = 0
+        for subscriber in self._subscribers:
+            if subscriber.credential == credential and not subscriber.cut_off:
+                subscriber.revoked = True
+                self._stop(subscriber)
+                ended += 1
+        return ended
+
+    def _stop(self, subscriber: Subscriber) -> None:
+        subscriber.cut_off = True
         while not subscriber.queue.empty():
             subscriber.queue.get_nowait()
         subscriber.queue.put_nowait(None)
@@ -136,6 +152,8 @@ class Hub:
         topics: frozenset[str],
         after_seq: int | None,
         snapshot: Callable[[], dict[str, Any]],
+        *,
+        credential: str | None = None,
     ) -> tuple[Subscriber, list[bytes]]:
         """Register a client; returns it with what it must be sent first.
 
@@ -143,7 +161,7 @@ class Hub:
         describe the same moment. Without `after_seq`, or when the client asks for more than
         the buffer still holds, the first message is a fresh snapshot.
         """
-        subscriber = Subscriber(topics, asyncio.Queue(maxsize=self.queue_size))
+        subscriber = Subscriber(topics, asyncio.Queue(maxsize=self.queue_size), credential)
         self._subscribers.add(subscriber)
         replay = self._replay(topics, after_seq)
         if replay is not None:

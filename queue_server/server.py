@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +15,9 @@ import aiohttp
 import aiosqlite
 from aiohttp import web
 
+from queue_server import logs
 from queue_server.accounts import AccountStore
+from queue_server.clock import WallClock, system_clock
 from queue_server.domain.hall import HallConfig
 from queue_server.hub import Hub
 from queue_server.ratings.history import JournalRatings
@@ -23,9 +25,10 @@ from queue_server.ratings.protect import RaterVault
 from queue_server.ratings.upstream.cursor import UpstreamCursor
 from queue_server.ratings.upstream.outbox import UpstreamOutbox
 from queue_server.ratings.upstream.provincial import ProvincialAdapter
-from queue_server.service import HallService, Published
+from queue_server.service import SUPERVISE_SECONDS, HallService, Published
 from queue_server.store.database import open_database
 from queue_server.store.sqlite_log import SqliteEventLog
+from queue_server.web import limits
 from queue_server.web.app import create_app
 from queue_server.web.context import Context
 from queue_server.web.voice_routes import VOICE, load_voice
@@ -45,17 +48,16 @@ class HallServer:
         *,
         host: str = "127.0.0.1",
         port: int = 8080,
-        clock: Callable[[], dt.datetime] | None = None,
+        clock: WallClock | None = None,
         snapshot_every: int = 5_000,
         voice_pack: str | Path | None = None,
         build_voice_pack: bool = False,
+        supervise_every: float | None = SUPERVISE_SECONDS,
     ) -> None:
         self.config = config
         self.db_path = Path(db_path)
         self.host = host
         self.port = port
-        zone = ZoneInfo(config.timezone)
-        self.clock = clock or (lambda: dt.datetime.now(zone))
         self.snapshot_every = snapshot_every
         # The boards' voice (docs/voice.md): None, or a pack that cannot load, serves none.
         self.voice_pack = Path(voice_pack) if voice_pack is not None else None
@@ -65,10 +67,12 @@ class HallServer:
         self.service = HallService(
             config,
             self.journal,
-            clock=self.clock,
+            clock=clock or system_clock(ZoneInfo(config.timezone)),
             publish=self._published,
             snapshot_every=snapshot_every,
+            supervise_every=supervise_every,
         )
+        self.clock = self.service.clock  # the hall's time: never goes backwards
         self._accounts_db: aiosqlite.Connection | None = None
         self._accounts: AccountStore | None = None
         self._runner: web.AppRunner | None = None
@@ -120,7 +124,14 @@ class HallServer:
         )
         if voice is not None:
             app[VOICE] = voice
-        self._runner = web.AppRunner(app, shutdown_timeout=5, access_log=None)
+        self._runner = web.AppRunner(
+            app,
+            shutdown_timeout=5,
+            access_log_class=logs.AccessLogger,
+            access_log=logs.ACCESS,
+            max_line_size=limits.MAX_URL_BYTES,
+            max_field_size=limits.MAX_HEADER_BYTES,
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
@@ -144,6 +155,7 @@ class HallServer:
 
     def _published(self, published: Sequence[Published]) -> None:
         self.hub.publish(published)
+        logs.journal_written((p.seq, str(p.any_message.get("type"))) for p in published)
         kinds = [p.any_message.get("type") for p in published]
         if self.outbox is not None and "rating.recorded" in kinds:
             self.outbox.notify()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from queue_server import wire
+from queue_server.clock import NeverBackwards, WallClock
 from queue_server.domain import commands as c
 from queue_server.domain import events as e
 from queue_server.domain.errors import DomainError
@@ -37,6 +38,9 @@ REPLAY_RENDERED = 2_000
 RECENT_CALLS = 20
 # How often the hall looks for 差评 case deadlines passed and default ratings due.
 SUPERVISE_SECONDS = 60.0
+# The longest the clearing timer sleeps before reading the wall clock again, so that a clock
+# stepped forward past a clearing time clears within this long.
+CLOCK_CHECK_SECONDS = 30.0
 
 
 class ServiceUnavailable(Exception):
@@ -81,19 +85,22 @@ class HallService:
         config: HallConfig,
         journal: EventLog,
         *,
-        clock: Callable[[], dt.datetime],
+        clock: WallClock,
         publish: Callable[[Sequence[Published]], None] = lambda _: None,
         snapshot_every: int = 5_000,
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
         replay_rendered: int = REPLAY_RENDERED,
+        supervise_every: float | None = SUPERVISE_SECONDS,
     ) -> None:
         self.config = config
         self.journal = journal
-        self.clock = clock
+        # Journalled times never go backwards, whatever the wall clock does.
+        self.clock = NeverBackwards(clock)
         self.publish = publish
         self.snapshot_every = snapshot_every
         self.new_ticket_id = new_id
         self.replay_rendered = replay_rendered
+        self.supervise_every = supervise_every  # None: only when `supervise()` is called
         self.hall = Hall(config)
         self.last_seq = 0
         self.started_at: dt.datetime | None = None
@@ -107,6 +114,7 @@ class HallService:
         self._lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._replayed_messages: list[Published] = []
+        self._unreadable = False  # set when the hall could not be rebuilt after a failure
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -117,7 +125,9 @@ class HallService:
         self._tasks = [asyncio.create_task(self._writer(), name="hall-writer")]
         await self._clear_missed_clearings()
         self._tasks.append(asyncio.create_task(self._clearing_timer(), name="hall-clearing"))
-        self._tasks.append(asyncio.create_task(self._supervision_timer(), name="hall-supervise"))
+        if self.supervise_every is not None:
+            supervising = self._supervision_timer(self.supervise_every)
+            self._tasks.append(asyncio.create_task(supervising, name="hall-supervise"))
 
     async def stop(self) -> None:
         # Taking the lock first means the writer is between batches: cancelling it can never
@@ -201,7 +211,7 @@ class HallService:
         Raises DomainError when the hall's rules refuse it (nothing changed), and
         ServiceUnavailable when it could not be journalled (nothing changed either).
         """
-        if not self._tasks:
+        if not self.running:
             raise ServiceUnavailable("the hall is not running")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Pending(command, view, future))
@@ -214,19 +224,26 @@ class HallService:
             yield self.hall
 
     async def _writer(self) -> None:
-        while True:
-            batch = [await self._queue.get()]
-            while len(batch) < MAX_BATCH and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            async with self._lock:
-                try:
-                    await self._run_batch(batch)
-                except Exception:
-                    # A bug, not a rule: the state may be half-changed, so nothing of this
-                    # batch is kept or acknowledged, and the hall is rebuilt from the journal.
-                    log.exception("a batch of %d commands failed; reloading the hall", len(batch))
-                    _fail(batch, ServiceUnavailable("内部错误, 请稍后再试 (internal error)"))
-                    await self._reload_after_failure()
+        try:
+            while not self._unreadable:
+                batch = [await self._queue.get()]
+                while len(batch) < MAX_BATCH and not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                async with self._lock:
+                    try:
+                        await self._run_batch(batch)
+                    except Exception:
+                        # A bug, not a rule: the state may be half-changed, so nothing of this
+                        # batch is kept or acknowledged, and the hall is rebuilt from the journal.
+                        log.exception(
+                            "a batch of %d commands failed; reloading the hall", len(batch)
+                        )
+                        _fail(batch, ServiceUnavailable("内部错误, 请稍后再试 (internal error)"))
+                        await self._reload_after_failure()
+        finally:
+            # The writer is gone (stopping, or a hall it could not rebuild): nobody waits on.
+            while not self._queue.empty():
+                _fail([self._queue.get_nowait()], ServiceUnavailable("the hall is not running"))
 
     @property
     def running(self) -> bool:
@@ -297,7 +314,13 @@ class HallService:
         try:
             await self._load()
         except StoreError:
-            log.exception("cannot reload the hall from the journal")
+            # The hall in memory may hold changes the journal refused: serving from it would
+            # acknowledge what is not on disk. Stop taking commands; the health check then
+            # fails, and the watchdog restarts the server, which rebuilds from the journal.
+            log.critical(
+                "cannot reload the hall from the journal; no more commands taken", exc_info=True
+            )
+            self._unreadable = True
 
     async def _save_snapshot(self) -> None:
         try:
@@ -319,9 +342,10 @@ class HallService:
             await self.execute(c.ClearQueue(), _nothing)
 
     async def _sleep_until(self, moment: dt.datetime) -> None:
-        # Sleeping can end a little early against the wall clock; clear only once it is time.
+        # The sleep runs on the monotonic clock, the clearing time is on the wall clock: wake
+        # now and then to see whether the wall clock was stepped, and clear once it is time.
         while (remaining := (moment - self.clock()).total_seconds()) > 0:  # noqa: ASYNC110
-            await asyncio.sleep(remaining)
+            await asyncio.sleep(min(remaining, CLOCK_CHECK_SECONDS))
 
     async def _clearing_timer(self) -> None:
         while True:
@@ -341,13 +365,13 @@ class HallService:
         """One round: default ratings now due, 差评 case deadlines passed (with alerts)."""
         await self.execute(c.Supervise(), _nothing)
 
-    async def _supervision_timer(self) -> None:
+    async def _supervision_timer(self, every: float) -> None:
         while True:
             try:
                 await self.supervise()
             except (DomainError, ServiceUnavailable):
                 log.exception("the supervision round failed")
-            await asyncio.sleep(SUPERVISE_SECONDS)
+            await asyncio.sleep(every)
 
 
 def _published(seq: int, messages: dict[str, dict[str, Any]]) -> Published:

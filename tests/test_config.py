@@ -297,7 +297,7 @@ def test_many_mistakes_are_all_reported_with_their_keys() -> None:
         "services[0].daily_quota: must be an integer, not a boolean (True)",
         "windows[1].kind: 'special' is not one of general, domain",
         "colour: unknown key; known keys: "
-        "hall, hours, policy, floors, fields, services, windows, voice, ratings, alerts",
+        "hall, hours, policy, floors, fields, services, windows, voice, ratings, alerts, limits",
         "floors[1].id: '1F' is already the id of floors[0]",
         "services[1].floor: there is no floor '4F'",
         "windows[0].services[1]: there is no service 'txa'; did you mean 'tax'?",

@@ -90,6 +90,11 @@ class KeypadMachine:
             return self._clear("timed out")
         return []
 
+    def unplugged(self) -> list[Output]:
+        """The keypad went away: a half-typed entry is forgotten, never finished by the first
+        key of the keypad plugged in next."""
+        return self._clear("lost with the keypad") if self.pending else []
+
     def press(self, code: int, now: float) -> list[Output]:
         key = self.keys.get(code)
         if key is None:

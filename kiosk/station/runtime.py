@@ -220,6 +220,9 @@ class Station(PageFeed):
             except Exception as exc:  # a device error degrades this device only
                 log.warning("%s unavailable: %s", name, exc)
                 detail = str(exc)[:200]
+            if name == KEYPAD:
+                for output in self.machine.unplugged():
+                    log.info("keypad: %s", output)
             await self._set_device(name, False, detail)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._rescan.wait(), DEVICE_RETRY_SECONDS)

@@ -1,4 +1,4 @@
-"""The `hallq user add` and `hallq device add` commands, as functions the argparse CLI calls."""
+"""The `hallq user` and `hallq device` commands, as functions the argparse CLI calls."""
 
 from __future__ import annotations
 
@@ -64,7 +64,8 @@ async def cli_device_add(
 
 
 async def cli_device_revoke(db_path: str | Path, name: str) -> int:
-    """Withdraw a device's token; the server refuses it within its cache time (seconds)."""
+    """Withdraw a device's token; a running server refuses it and closes its streams within
+    a couple of seconds."""
     try:
         conn = await open_database(db_path)
         try:
@@ -74,6 +75,20 @@ async def cli_device_revoke(db_path: str | Path, name: str) -> int:
     except (AccountError, StoreError, sqlite3.Error) as exc:
         return _fail(exc)
     print(f"revoked device {name!r}")
+    return 0
+
+
+async def cli_user_unlock(db_path: str | Path, name: str) -> int:
+    """Lift a person's lock-out after failed logins (the server sees it at the next login)."""
+    try:
+        conn = await open_database(db_path)
+        try:
+            await AccountStore(conn, clock=_clock).unlock_user(name)
+        finally:
+            await conn.close()
+    except (AccountError, StoreError, sqlite3.Error) as exc:
+        return _fail(exc)
+    print(f"unlocked user {name!r}")
     return 0
 
 

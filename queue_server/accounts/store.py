@@ -6,12 +6,14 @@ import asyncio
 import re
 import secrets
 import sqlite3
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import aiosqlite
 
+from queue_server.accounts.audit import AuditTrail
 from queue_server.accounts.passwords import PasswordHasher, hash_token, new_token
 from queue_server.accounts.principal import (
     DEVICE_ROLES,
@@ -20,6 +22,12 @@ from queue_server.accounts.principal import (
     AccountError,
     Principal,
     Role,
+)
+from queue_server.accounts.throttle import (
+    DEFAULT_POLICY,
+    LoginRefused,
+    LoginThrottle,
+    ThrottlePolicy,
 )
 
 DEFAULT_SESSION_TTL = timedelta(hours=12)
@@ -84,6 +92,7 @@ class AccountStore:
         session_ttl: timedelta = DEFAULT_SESSION_TTL,
         cache_ttl: timedelta = DEFAULT_CACHE_TTL,
         hasher: PasswordHasher = DEFAULT_HASHER,
+        throttle: ThrottlePolicy = DEFAULT_POLICY,
     ) -> None:
         self._conn = conn
         self._clock = clock
@@ -91,6 +100,12 @@ class AccountStore:
         self._cache_ttl = cache_ttl
         self._hasher = hasher
         self._cache: dict[str, _Cached] = {}
+        self.throttle = LoginThrottle(conn, clock=self._now, policy=throttle)
+        self.audit = AuditTrail(conn, clock=self._now)
+        # One login at a time per username, so parallel guesses cannot outrun the counter.
+        self._login_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     async def add_user(
         self,
@@ -112,6 +127,7 @@ class AccountStore:
             )
         except sqlite3.IntegrityError as exc:
             raise AccountError(f"user {username!r} already exists") from exc
+        await self.audit.record("user.added", "cli", subject=f"user:{username}")
 
     async def add_device(self, name: str, role: Role | str, *, window: str | None = None) -> str:
         """Create a device and return its token: the only time the token is ever seen.
@@ -137,10 +153,14 @@ class AccountStore:
                 raise AccountError(
                     f"device {name!r} already exists; revoke it first to issue a new token"
                 )
+        await self.audit.record("device.added", "cli", subject=f"device:{name}")
         return token
 
-    async def revoke_device(self, name: str) -> None:
-        """Refuse the device's token from now on (within the cache TTL in other processes)."""
+    async def revoke_device(self, name: str, *, by: str = "cli") -> str:
+        """Refuse the device's token from now on; returns the token's hash.
+
+        A server that did not revoke it itself learns of it by `revoked_since`.
+        """
         async with self._conn.execute(
             "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?) WHERE name = ?"
             " RETURNING token_hash",
@@ -149,10 +169,63 @@ class AccountStore:
             row = await cur.fetchone()
         if row is None:
             raise AccountError(f"no device named {name!r}")
-        self._cache.pop(row[0], None)
+        self.forget(row[0])
+        await self.audit.record("device.revoked", by, subject=f"device:{name}")
+        return str(row[0])
 
-    async def login(self, username: str, password: str) -> tuple[str, Principal] | None:
-        """Open a session: its token and the person, or None for any bad credentials."""
+    async def revoked_since(self, mark: str) -> tuple[list[str], str]:
+        """Token hashes of devices revoked after `mark` (a stored time, "" for all), and the
+        mark to ask with next time."""
+        async with self._conn.execute(
+            "SELECT token_hash, revoked_at FROM devices WHERE revoked_at > ? ORDER BY revoked_at",
+            (mark,),
+        ) as cur:
+            rows = list(await cur.fetchall())
+        return [str(r[0]) for r in rows], str(rows[-1][1]) if rows else mark
+
+    def forget(self, token_hash: str) -> None:
+        """Drop a token from the cache, so that its next request asks the database."""
+        self._cache.pop(token_hash, None)
+
+    async def user_exists(self, username: str) -> bool:
+        async with self._conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)) as cur:
+            return await cur.fetchone() is not None
+
+    async def unlock_user(self, username: str, *, by: str = "cli") -> None:
+        """Forget a person's failed logins and lock-out."""
+        if not await self.user_exists(username):
+            raise AccountError(f"no user named {username!r}")
+        await self.throttle.forget(username)
+        await self.audit.record("user.unlocked", by, subject=f"user:{username}")
+
+    async def login(
+        self, username: str, password: str, *, client: str = "local"
+    ) -> tuple[str, Principal] | None:
+        """Open a session: its token and the person, or None for any bad credentials.
+
+        Raises LoginRefused while the username or the client must wait, or the account is
+        locked; a locked account's right password is refused like a wrong one, after the
+        same work.
+        """
+        lock = self._login_locks.setdefault(username, asyncio.Lock())
+        async with lock:
+            await self.throttle.check(username, client)
+            found = await self._check_password(username, password)
+            locked_for = await self.throttle.lock_remaining(username)
+            if locked_for is not None:
+                await self.audit.record("login.refused", username, client=client)
+                raise LoginRefused(locked_for, locked=True)
+            if found is None:
+                locked = await self.throttle.failed(username, client)
+                kind = "login.locked" if locked else "login.failed"
+                await self.audit.record(kind, username, client=client)
+                return None
+            await self.throttle.forget(username)
+            token = await self._open_session(username)
+            await self.audit.record("login.succeeded", username, client=client)
+            return token, found
+
+    async def _check_password(self, username: str, password: str) -> Principal | None:
         async with self._conn.execute(
             "SELECT role, password_hash, display_name, staff_no, disabled FROM users"
             " WHERE username = ?",
@@ -172,6 +245,9 @@ class AccountStore:
             await self._conn.execute(
                 "UPDATE users SET password_hash = ? WHERE username = ?", (upgraded, username)
             )
+        return Principal("user", username, Role(row[0]), None, row[2], row[3])
+
+    async def _open_session(self, username: str) -> str:
         now = self._now()
         token = new_token()
         await self._conn.execute("DELETE FROM sessions WHERE expires_at <= ?", (_iso(now),))
@@ -180,12 +256,19 @@ class AccountStore:
             " VALUES (?, ?, ?, ?)",
             (hash_token(token), username, _iso(now), _iso(now + self._session_ttl)),
         )
-        return token, Principal("user", username, Role(row[0]), None, row[2], row[3])
+        return token
 
-    async def logout(self, token: str) -> None:
+    async def logout(self, token: str, *, client: str | None = None) -> str:
+        """End a session; returns its token's hash (its open streams are closed by it)."""
         key = hash_token(token)
-        await self._conn.execute("DELETE FROM sessions WHERE token_hash = ?", (key,))
-        self._cache.pop(key, None)
+        async with self._conn.execute(
+            "DELETE FROM sessions WHERE token_hash = ? RETURNING username", (key,)
+        ) as cur:
+            row = await cur.fetchone()
+        self.forget(key)
+        if row is not None:
+            await self.audit.record("logout", str(row[0]), client=client)
+        return key
 
     async def authenticate(self, token: str) -> Principal | None:
         """Who holds this session or device token, or None if nobody (any more)."""

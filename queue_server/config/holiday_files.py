@@ -81,9 +81,12 @@ def load_calendar(folder: Path | None = None) -> WorkCalendar:
     folder = BUILT_IN if folder is None else folder
     problems: list[str] = []
     years: list[_YearFile] = []
-    if not folder.is_dir():
-        raise HolidayFileError(folder, ["no such folder"])
-    paths = sorted(folder.glob("*.toml"))
+    try:
+        if not folder.is_dir():
+            raise HolidayFileError(folder, ["no such folder"])
+        paths = sorted(folder.glob("*.toml"))
+    except OSError as exc:  # a name too long for the file system, a folder it may not read
+        raise HolidayFileError(folder, [f"cannot read the folder: {exc.strerror or exc}"]) from None
     for path in paths:
         if not _YEAR_FILE.fullmatch(path.stem):
             problems.append(f"{path.name}: the name must be the year, such as 2026.toml")

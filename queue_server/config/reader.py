@@ -61,6 +61,9 @@ class Table:
         self.problems = problems
         self._known: list[str] = []
 
+    def __contains__(self, key: str) -> bool:
+        return key in self._data
+
     def key_path(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
 

@@ -15,12 +15,14 @@ from queue_server.config.reader import Problems, Table, suggest
 from queue_server.config.voice import read_voice
 from queue_server.domain.hall import (
     MAX_QUOTA,
+    MIN_REQUESTS_PER_SECOND,
     Field,
     Floor,
     HallConfig,
     Hours,
     MissedPolicy,
     Policy,
+    RequestLimits,
     Service,
     ServiceKind,
     Session,
@@ -35,6 +37,7 @@ _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
 MAX_SERVICE_MINUTES = 240.0
 MAX_ISSUE_MINUTES = 240
+MAX_RATE = 100_000  # requests a second from one client: far beyond what a hall could use
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ def read_document(doc: Table, *, open_all_hours: bool, base: Path | None = None)
         voice=read_voice(doc.table("voice"), floor_list, window_list, _ident),
         ratings=read_ratings(doc.table("ratings"), base),
         alerts=read_alerts(doc.table("alerts"), {w.id for w in window_list}),
+        limits=_limits(doc.table("limits")),
         staff_photos=None if photos is None else str((base or Path.cwd()) / photos),
     )
     doc.close()
@@ -212,6 +216,17 @@ def _policy(t: Table) -> Policy:
     )
     t.close()
     return policy
+
+
+def _limits(t: Table) -> RequestLimits:
+    rate = t.optional_integer("requests_per_second", MIN_REQUESTS_PER_SECOND, MAX_RATE)
+    burst = t.optional_integer("burst", MIN_REQUESTS_PER_SECOND, MAX_RATE * 10)
+    if burst is not None and "requests_per_second" not in t:
+        t.problem("burst", "needs requests_per_second too")
+    elif burst is not None and rate is not None and burst < rate:
+        t.problem("burst", f"must be at least requests_per_second ({rate}), not {burst}")
+    t.close()
+    return RequestLimits(requests_per_second=rate, burst=burst)
 
 
 def _floor(t: Table) -> Floor:

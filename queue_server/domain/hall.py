@@ -176,6 +176,18 @@ class AlertSettings:
     webhook: str | None = None  # every alert raised is also POSTed here as JSON
 
 
+MIN_REQUESTS_PER_SECOND = 50  # API.md: a device's legitimate burst of 50 a second passes
+
+
+@dataclass(frozen=True)
+class RequestLimits:
+    """`[limits]`: how fast one client (a token, else an address) may send requests: `burst`
+    at once, then `requests_per_second`. No rate: no limit (the demo hall)."""
+
+    requests_per_second: int | None = None
+    burst: int | None = None  # None: as many as requests_per_second
+
+
 @dataclass(frozen=True)
 class HallConfig:
     name: str
@@ -191,6 +203,7 @@ class HallConfig:
     voice: VoiceSettings = field(default_factory=VoiceSettings)
     ratings: RatingSettings = field(default_factory=RatingSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    limits: RequestLimits = field(default_factory=RequestLimits)
     staff_photos: str | None = None  # folder of clerks' photos, <工号>.jpg or .png
 
     def service(self, service_id: str) -> Service | None:

@@ -52,6 +52,30 @@ MIGRATIONS: dict[int, str] = {
             delivered_seq INTEGER NOT NULL
         )
     """,
+    # Login throttling and lock-out, the append-only access log (logins, logouts, device
+    # revocations, unlocks), and an index the server polls for devices revoked by the CLI.
+    3: """
+        CREATE TABLE login_failures (
+            subject TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            first_at TEXT NOT NULL,
+            blocked_until TEXT,
+            locked_until TEXT
+        );
+        CREATE TABLE access_log (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            subject TEXT,
+            client TEXT
+        );
+        CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log
+        BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+        CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log
+        BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+        CREATE INDEX devices_revoked_at ON devices (revoked_at) WHERE revoked_at IS NOT NULL
+    """,
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -32,6 +32,13 @@ _INSERT_SNAPSHOT = (
     "INSERT OR REPLACE INTO snapshots (seq, state, taken_at) "
     "SELECT seq, ?, recorded_at FROM events WHERE seq = ?"
 )
+# What an operator should look at when SQLite could not write the file.
+_DISK_ERRORS = {
+    "SQLITE_FULL": "the disk is full; free some space",
+    "SQLITE_IOERR_WRITE": "the disk refused the write; is it full, read-only or failing?",
+    "SQLITE_IOERR_FSYNC": "the disk could not flush its cache; is it failing?",
+    "SQLITE_IOERR_TRUNCATE": "the disk refused the write; is it full or failing?",
+}
 _PRUNE_SNAPSHOTS = (
     "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)"
 )
@@ -94,7 +101,7 @@ class SqliteEventLog:
                 self._last_seq = None
                 await _rollback(conn)
                 if isinstance(exc, sqlite3.Error):
-                    raise StoreError(f"cannot append to the journal: {exc}") from exc
+                    raise StoreError(f"cannot append to the journal: {_explained(exc)}") from exc
                 raise
             self._last_seq = rows[-1][0]
             self.commit_seconds.observe(elapsed)
@@ -159,7 +166,7 @@ class SqliteEventLog:
             except BaseException as exc:
                 await _rollback(conn)
                 if isinstance(exc, sqlite3.Error):
-                    raise StoreError(f"cannot save a snapshot: {exc}") from exc
+                    raise StoreError(f"cannot save a snapshot: {_explained(exc)}") from exc
                 raise
             if cursor.rowcount != 1:
                 raise snapshot_beyond_journal(snapshot.seq, await self._known_last_seq())
@@ -187,6 +194,14 @@ class SqliteEventLog:
             return list(await self._connection().execute_fetchall(sql, parameters))
         except sqlite3.Error as exc:
             raise StoreError(f"cannot read the journal: {exc}") from exc
+
+
+def _explained(exc: sqlite3.Error) -> str:
+    """SQLite's message, with what to check when the disk refused the write."""
+    name = getattr(exc, "sqlite_errorname", None)
+    if name in _DISK_ERRORS:
+        return f"{exc} ({name}: {_DISK_ERRORS[name]})"
+    return str(exc) if name is None else f"{exc} ({name})"
 
 
 async def _rollback(conn: aiosqlite.Connection) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from queue_server import wire, wire_records
-from queue_server.accounts import Principal, Role
+from queue_server.accounts import LoginRefused, Principal, Role
 from queue_server.domain import commands as c
 from queue_server.domain.errors import NotFound
 from queue_server.domain.model import Priority
@@ -55,8 +55,20 @@ class BadCredentials(Exception):
 
 @routes.post("/api/v1/session")
 async def login(request: web.Request) -> web.Response:
+    """Failed logins are throttled per username and per client address; see docs/security.md."""
     body = rq.LOGIN.parse(await request.read())
-    found = await context(request).accounts.login(body["username"], body["password"])
+    accounts = context(request).accounts
+    try:
+        found = await accounts.login(body["username"], body["password"], client=_client(request))
+    except LoginRefused as refused:
+        message = (
+            "登录失败次数过多, 账户已锁定; 请稍后再试或联系管理员解锁"
+            if refused.locked
+            else "登录失败次数过多, 请稍后再试"
+        )
+        answer = reply({"error": {"code": "too_many_attempts", "message": message}}, status=429)
+        answer.headers["Retry-After"] = str(refused.retry_after)
+        return answer
     if found is None:
         raise BadCredentials()
     token, principal = found
@@ -80,8 +92,13 @@ async def logout(request: web.Request) -> web.Response:
     require_role(principal, PEOPLE)
     token = bearer_token(request)
     assert token is not None
-    await ctx.accounts.logout(token)
+    ctx.hub.end_streams(await ctx.accounts.logout(token, client=_client(request)))
     return reply({"status": "logged_out"})
+
+
+def _client(request: web.Request) -> str:
+    """The address a login came from (behind a reverse proxy: the proxy's)."""
+    return request.remote or "unknown"
 
 
 @routes.get("/api/v1/session")
@@ -184,8 +201,6 @@ def _window_answer(window_id: str) -> Callable[[Hall, Outcome, dt.datetime], dic
 
 
 def _hand_over(window: str, body: dict[str, Any], principal: Principal) -> c.HandOver:
-    if principal.kind != "user":
-        raise Forbidden("替岗 is done by the clerk who takes over, signed in as themselves")
     return c.HandOver(
         window,
         clerk=principal.name,
@@ -240,6 +255,8 @@ async def window_action(request: web.Request) -> web.Response:
     async with ctx.service.consistent() as hall:
         # Signing in and taking over (替岗) are how a clerk comes to a window.
         check_window_action(principal, window_id, hall, opening=action in ("open", "hand-over"))
+    if action == "hand-over" and principal.kind != "user":
+        raise Forbidden("替岗 is done by the clerk who takes over, signed in as themselves")
     body_shape, make = _WINDOW_ACTIONS[action]
     body = body_shape.parse(await request.read())
     if action == "transfer" and ("service" in body) == ("window" in body):

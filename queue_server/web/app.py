@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 
 from aiohttp import web
 
@@ -11,10 +11,12 @@ from queue_server.domain.errors import Conflict, DomainError, NotFound
 from queue_server.domain.ratings import InvalidRating
 from queue_server.service import ServiceUnavailable
 from queue_server.web import (
+    access,
     api,
     appointments,
     cases,
     devices,
+    limits,
     metrics,
     openapi,
     pages,
@@ -76,29 +78,44 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return error(exc.status, _HTTP_CODES.get(exc.status, "http_error"), exc.reason)
 
 
-@web.middleware
-async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    response = await handler(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    if response.content_type == "text/html":
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
-            "style-src 'self'; script-src 'self'; frame-ancestors 'none'",
-        )
+# One policy for every answer: pages load only their own scripts, styles and images, talk
+# only to this server, and may not be framed; on JSON, scripts and files it is harmless, and
+# it also covers HTML the static handler serves, whose type is known only when it is sent.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+    "style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'"
+)
+
+
+def _harden(request: web.Request, headers: MutableMapping[str, str]) -> None:
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     if request.path.startswith("/api/"):
-        response.headers.setdefault("Cache-Control", "no-store")
+        headers.setdefault("Cache-Control", "no-store")
     elif request.path.startswith("/static/"):
         # Pages name their scripts without versions: revalidate so an upgrade reaches them.
-        response.headers.setdefault("Cache-Control", "no-cache")
+        headers.setdefault("Cache-Control", "no-cache")
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Browser hardening headers on every answer, errors and redirects included."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:  # e.g. a redirect, which `errors` lets through
+        _harden(request, exc.headers)
+        raise
+    _harden(request, response.headers)
     return response
 
 
 def create_app(ctx: Context) -> web.Application:
     app = web.Application(middlewares=[security_headers, errors], client_max_size=MAX_BODY)
     app[CONTEXT] = ctx
+    limits.setup(app, MAX_BODY)  # first of the added middlewares: floods go no further
     app.add_routes(api.routes)
     app.add_routes(appointments.routes)
     app.add_routes(ratings.routes)
@@ -112,5 +129,6 @@ def create_app(ctx: Context) -> web.Application:
     app.add_routes(pages.routes)
     app.add_routes(voice_routes.routes)
     planner_routes.setup(app)
+    access.setup(app)
     app.router.add_static("/static/", pages.STATIC, append_version=True)
     return app

@@ -88,10 +88,12 @@ async def advance_case(request: web.Request) -> web.Response:
     action = request.path.rsplit("/", 1)[1]
     async with ctx.service.consistent() as hall:
         case = hall.book.cases.get(case_id)
-        if case is None:
-            raise NotFound("unknown_case", "没有这个工单")
-        _check_case_reader(principal, hall.book.records[case.rating_id].served.clerk, action=action)
-    body = rq.CASE_STEP.parse(await request.read())
+        if case is not None:
+            served = hall.book.records[case.rating_id].served
+            _check_case_reader(principal, served.clerk, action=action)
+    body = rq.CASE_STEP.parse(await request.read())  # a bad body is 422 before an unknown case
+    if case is None:
+        raise NotFound("unknown_case", "没有这个工单")
     command = c.AdvanceCase(case_id, action, by=actor(principal), note=body["note"])
     return reply(await ctx.service.execute(command, _case_answer(case_id)))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import logging
 import math
 import uuid
@@ -192,10 +191,7 @@ class RunRequest:
 
 def parse_run(raw: bytes) -> RunRequest:
     """The body of POST /api/v1/planner/run, refused (422) naming the field at fault."""
-    try:
-        data = json.loads(raw) if raw.strip() else {}
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise rq.InvalidRequest("body", f"not valid JSON ({exc})") from exc
+    data = rq.load_json(raw) if raw.strip() else {}
     if not isinstance(data, dict):
         raise rq.InvalidRequest("body", "must be a JSON object")
     decimals = {name: _decimal(name, data.pop(name, None)) for name in _DECIMALS}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import json
 import re
@@ -62,21 +63,16 @@ class Shape:
     optional: Mapping[str, Kind]
 
     def parse(self, raw: bytes) -> dict[str, Any]:
-        if not raw.strip():
-            data: Any = {}
-        else:
-            try:
-                data = json.loads(raw)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise InvalidRequest("body", f"not valid JSON ({exc})") from exc
-        return self.check(data, "body")
+        return self.check(load_json(raw) if raw.strip() else {}, "body")
 
     def check(self, data: Any, where: str, prefix: str = "") -> dict[str, Any]:
         if not isinstance(data, dict):
             raise InvalidRequest(where, "must be a JSON object")
+        if isinstance(data, _Twice):
+            raise InvalidRequest(prefix + _label(data.key), "given more than once")
         for name in data:
             if name not in self.required and name not in self.optional:
-                raise InvalidRequest(prefix + name, "unknown field")
+                raise InvalidRequest(prefix + _label(name), "unknown field")
         for name in self.required:
             if name not in data:
                 raise InvalidRequest(prefix + name, "is required")
@@ -87,6 +83,41 @@ class Shape:
                 continue
             checked[name] = _check(prefix + name, kind, value)
         return checked
+
+
+class _Twice(dict[str, Any]):
+    """A JSON object that gave `key` more than once: ambiguous, so refused whatever its values."""
+
+    def __init__(self, pairs: list[tuple[str, Any]], key: str) -> None:
+        super().__init__(pairs)
+        self.key = key
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) == len(pairs):
+        return found
+    counts = collections.Counter(key for key, _ in pairs)
+    return _Twice(pairs, next(key for key, count in counts.items() if count > 1))
+
+
+def load_json(raw: bytes) -> Any:
+    """A body as JSON: UTF-8 text, not nested too deeply, no key given twice in an object."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest("body", f"not UTF-8 text (byte {exc.start})") from None
+    try:
+        return json.loads(text, object_pairs_hook=_object)
+    except RecursionError:
+        raise InvalidRequest("body", "nested too deeply") from None
+    except ValueError as exc:  # bad JSON, or an integer too long to convert
+        raise InvalidRequest("body", f"not valid JSON ({exc})") from None
+
+
+def _label(name: str) -> str:
+    """A field name from the body as a message shows it: printable and short."""
+    return name if name.isprintable() and len(name) <= 64 else repr(name[:64])
 
 
 def shape(required: Mapping[str, Kind] | None = None, **optional: Kind) -> Shape:
@@ -124,11 +155,21 @@ def _text(name: str, kind: Text, value: Any) -> str:
         )
     if "\x00" in value:
         raise InvalidRequest(name, "must not contain NUL characters")
+    if not value.isprintable() and not _encodable(value):
+        raise InvalidRequest(name, "must be Unicode text (it holds a lone surrogate)")
     if kind.choices and value not in kind.choices:
         raise InvalidRequest(name, f"must be one of {', '.join(kind.choices)}")
     if kind.pattern and not re.fullmatch(kind.pattern, value):
         raise InvalidRequest(name, "has the wrong format")
     return value
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def matches(kind: Text, value: str) -> bool:
@@ -147,6 +188,21 @@ def query_int(query: Mapping[str, str], name: str, minimum: int = 0) -> int | No
     if not re.fullmatch(r"[0-9]{1,18}", raw) or int(raw) < minimum:
         raise InvalidRequest(name, f"must be a whole number >= {minimum}")
     return int(raw)
+
+
+# Days a hall may ask about: far years would overflow the date arithmetic of day bounds.
+FIRST_YEAR, LAST_YEAR = 2000, 2999
+
+
+def calendar_day(text: str, name: str) -> dt.date:
+    """A day as YYYY-MM-DD, in the years a hall may ask about."""
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidRequest(name, "must be a date, YYYY-MM-DD") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InvalidRequest(name, f"must be in the years {FIRST_YEAR} to {LAST_YEAR}")
+    return day
 
 
 def query_list(

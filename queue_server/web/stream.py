@@ -11,9 +11,16 @@ from collections.abc import Callable
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from queue_server import wire
+from queue_server.accounts import hash_token
 from queue_server.hub import Subscriber
 from queue_server.web import requests as rq
-from queue_server.web.auth import STAFF_STREAM, Unauthenticated, optional_principal, require_role
+from queue_server.web.auth import (
+    STAFF_STREAM,
+    Unauthenticated,
+    bearer_token,
+    optional_principal,
+    require_role,
+)
 from queue_server.web.context import Context, context
 
 log = logging.getLogger(__name__)
@@ -23,6 +30,7 @@ SEND_TIMEOUT = 5.0
 # hub may write to it directly.
 DIRECT_WRITE_LIMIT = 16 * 1024
 TOO_SLOW = 4008  # an application close code: "you fell behind; resume with after_seq"
+REVOKED = 4001  # "your token was revoked or your session ended": reconnecting gets a 401
 
 routes = web.RouteTableDef()
 
@@ -41,12 +49,19 @@ async def stream(request: web.Request) -> web.StreamResponse:
     # call shown on a thousand boards costs far more CPU than the LAN saves in bytes.
     ws = web.WebSocketResponse(heartbeat=10, max_msg_size=4096, compress=False)
     await ws.prepare(request)
+    # The stream remembers its token's hash, so that revoking the token closes it.
+    token = bearer_token(request, allow_query=True) if principal is not None else None
+    credential = None if token is None else hash_token(token)
     async with ctx.service.consistent() as hall:
         subscriber, first = ctx.hub.attach(
             topics,
             after_seq,
             lambda: wire.board_state(hall, ctx.service.recent_calls, staff=wire.CONSOLE in topics),
+            credential=credential,
         )
+    # A token revoked while this stream was being set up was not yet in the hub to close.
+    if token is not None and await ctx.accounts.authenticate(token) is None:
+        ctx.hub.end_streams(hash_token(token))
     if request.transport is not None:
         subscriber.write, subscriber.ready = _direct(request.transport, ws)
     sender = asyncio.create_task(_send(ws, ctx, subscriber, first))
@@ -114,7 +129,10 @@ async def _send(
                 break
             async with asyncio.timeout(SEND_TIMEOUT):
                 await ws.send_frame(queued, WSMsgType.TEXT)
-        await ws.close(code=TOO_SLOW, message=b"too slow; reconnect with after_seq")
+        if sub.revoked:
+            await ws.close(code=REVOKED, message=b"token revoked or session ended")
+        else:
+            await ws.close(code=TOO_SLOW, message=b"too slow; reconnect with after_seq")
     except (TimeoutError, ConnectionError) as failure:
         log.info("stream client dropped: %r", failure)
         ctx.hub.cut_off(sub)

@@ -18,7 +18,7 @@ from helpers import SHANGHAI, RunningHall
 
 from queue_server.config import load_hall
 
-from .conftest import JIANGBEI
+from .hall_process import JIANGBEI
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from .conftest import HallProcess
+from .hall_process import HallProcess
 
 pytestmark = pytest.mark.slow
 

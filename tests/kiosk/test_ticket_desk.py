@@ -227,3 +227,40 @@ async def test_a_server_gone_before_the_touch_issues_and_prints_nothing(
         assert refused.value.code == "server_unavailable"
         assert len(desk.ledger) == 0  # refused at connect: nothing can have been issued
     assert printer.jobs == []
+
+
+@pytest.mark.parametrize("condition", ["paper_out", "offline"])
+async def test_a_printer_failing_between_its_check_and_the_print_loses_no_ticket(
+    start_hall: Start, tmp_path: Path, condition: str
+) -> None:
+    hall = await start_hall()
+    folder = tmp_path / "devices"
+    folder.mkdir()
+    state = folder / "printer.state"
+    state.write_text("ok")
+    printer = FakePrinter(folder)  # steered through its files, as `--fake-devices` runs it
+    async with desk_for(hall, printer, tmp_path) as desk:
+        ask = desk.link.request
+
+        async def then_the_printer_fails(*args: Any, **kwargs: Any) -> Any:
+            answer = await ask(*args, **kwargs)  # the check said ok; the server issued
+            state.write_text(condition)
+            return answer
+
+        desk.link.request = then_the_printer_fails  # type: ignore[method-assign]
+        issued = await desk.issue("social", "normal", "touch-1")
+        desk.link.request = ask  # type: ignore[method-assign]
+        assert issued.printed is False  # the page tells the citizen to see the staff
+        assert [e.ticket_id for e in desk.ledger] == [issued.answer["ticket"]["id"]]
+        again = await desk.issue("social", "normal", "touch-1")  # touched again: same ticket
+        assert again.answer["ticket"]["id"] == issued.answer["ticket"]["id"]
+        manager = await hall.person("li", "manager")
+        _, listed = await hall.call("GET", "/api/v1/devices", manager)
+        assert [(d["component"], d["condition"]) for d in listed["devices"]] == [
+            ("printer", condition)
+        ]
+        state.write_text("ok")
+        await desk.recover()
+    assert len(desk.ledger) == 0
+    ids = [t["id"] for t in await server_tickets(hall)]
+    assert printed_ticket_ids(printer.jobs, tmp_path) == ids == [issued.answer["ticket"]["id"]]

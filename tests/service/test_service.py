@@ -72,6 +72,38 @@ async def test_a_refused_batch_acknowledges_nothing_and_the_hall_reloads(
     await service.stop()
 
 
+class UnreadableLog(MemoryEventLog):
+    """A journal whose disk fails altogether: appends and then reads refused."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unreadable = False
+
+    async def read(self, after_seq: int = 0, limit: int | None = None) -> list[StoredEvent]:
+        if self.unreadable:
+            raise StoreError("cannot read the journal: disk I/O error")
+        return await super().read(after_seq, limit)
+
+
+async def test_a_hall_that_cannot_be_rebuilt_takes_no_more_commands(clock: FakeClock) -> None:
+    journal = UnreadableLog()
+    await journal.open()
+    service = make_service(journal, clock)
+    await service.start()
+    assert await issue(service) == "A001"
+    journal.fail_next_append = OSError("I/O error")
+    journal.unreadable = True
+    waiting = [asyncio.ensure_future(issue(service)) for _ in range(3)]
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+    assert all(isinstance(r, ServiceUnavailable) for r in results)
+    assert not service.running  # the health check fails: the watchdog restarts the server
+    journal.unreadable = False  # even with the disk back, this hall is not trusted again
+    with pytest.raises(ServiceUnavailable):
+        await issue(service)
+    assert await journal.last_seq() == 1
+    await service.stop()
+
+
 async def test_refused_commands_journal_nothing(clock: FakeClock) -> None:
     journal = MemoryEventLog()
     await journal.open()

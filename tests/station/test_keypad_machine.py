@@ -75,6 +75,14 @@ def test_cancel_forgets_what_was_typed() -> None:
     assert press(m, Key.TRANSFER, Key.CANCEL, Key.CONFIRM, at=200)[-1].kind == "ignored"  # type: ignore[union-attr]
 
 
+def test_an_unplugged_keypad_takes_its_half_typed_entry_with_it() -> None:
+    m = machine()
+    press(m, Key.TRANSFER, Key.D2)
+    assert m.unplugged() == [Feedback("cleared", "transfer 2 lost with the keypad")]
+    assert actions(press(m, Key.CONFIRM, at=102)) == []
+    assert m.unplugged() == []  # nothing typed: nothing to forget
+
+
 def test_half_typed_digits_time_out() -> None:
     m = machine()
     press(m, Key.D3, at=100)

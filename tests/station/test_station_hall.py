@@ -227,6 +227,98 @@ async def test_rating_key_pad_counts_one_press_while_a_rating_is_open(
     assert status == 409, answer
 
 
+async def devices_reported(desk: Desk) -> list[tuple[str, str, str]]:
+    status, answer = await desk.hall.call("GET", "/api/v1/devices", desk.manager)
+    assert status == 200, answer
+    return sorted((d["device"], d["component"], d["condition"]) for d in answer["devices"])
+
+
+async def alerts(desk: Desk) -> list[str]:
+    status, answer = await desk.hall.call("GET", "/api/v1/alerts", desk.manager)
+    assert status == 200, answer
+    return [a["kind"] for a in answer["alerts"]]
+
+
+async def test_a_keypad_unplugged_mid_combination_forgets_it_and_the_station_carries_on(
+    desk: Desk,
+) -> None:
+    numbers = await issue(desk.hall, 4)
+
+    async def current() -> str | None:
+        ticket = (await desk.window())["window"]["ticket"]
+        return ticket["number"] if ticket else None
+
+    for number in numbers[:2]:  # two tickets missed here: 1 确认 would call the last back
+        desk.press(Key.CALL)
+        await until(lambda n=number: _eq(current(), n), f"呼叫 calls {number}")  # type: ignore[misc]
+        desk.press(Key.NO_SHOW)
+        await until(lambda: _eq(current(), None), "过号")
+    desk.press(Key.D1)  # half a call-back: then the cable comes out
+
+    async def typed() -> bool:
+        return desk.station.machine.pending
+
+    await until(typed, "the digit is taken")
+    desk.keypad.unplug()
+
+    async def keypad_offline() -> bool:
+        return ("device:w1-station", "keypad", "offline") in await devices_reported(desk)
+
+    await until(keypad_offline, "the station reports its keypad gone")
+    assert desk.station.devices["keypad"] is False
+    await desk.hall.server.service.supervise()  # the minutely watch round, now
+    assert "device_fault" in await alerts(desk), "the manager is alerted"
+
+    desk.keypad = FakeSource()  # plugged in again (the opener reads desk.keypad)
+    desk.station.rescan()
+
+    async def keypad_back() -> bool:
+        return ("device:w1-station", "keypad", "ok") in await devices_reported(desk)
+
+    await until(keypad_back, "the keypad is reported back")
+    desk.press(Key.CONFIRM)  # the digit typed before the unplug is forgotten: no call back
+    desk.press(Key.CALL)
+    await until(lambda: _eq(current(), numbers[2]), "呼叫 calls the next waiting ticket")
+    assert [t["number"] for t in (await desk.window())["missed"]] == numbers[:2]
+
+
+async def test_a_key_pad_unplugged_mid_rating_leaves_the_rating_to_the_touch_pad(
+    desk: Desk,
+) -> None:
+    await issue(desk.hall, 2)
+    desk.press(Key.CALL)
+
+    async def called() -> bool:
+        return (await desk.window())["window"]["ticket"] is not None
+
+    await until(called, "a ticket is called")
+    desk.press(Key.FINISH)
+
+    async def rating_open() -> bool:
+        return desk.station.open_rating() is not None
+
+    await until(rating_open, "finishing opens a rating at this window")
+    desk.key_pad.unplug()  # the citizen's key pad falls off the counter
+
+    async def key_pad_offline() -> bool:
+        return ("device:w1-pad", "key_pad", "offline") in await devices_reported(desk)
+
+    await until(key_pad_offline, "the pad reports its key pad gone")
+    await desk.station.rate(5, [], None)  # the touch pad still takes the rating, once
+    [rating] = await desk.ratings()
+    assert (rating["window"], rating["level"]) == (WINDOW, 5)
+    desk.key_pad = FakeSource()
+    desk.station.rescan()
+
+    async def key_pad_back() -> bool:
+        return ("device:w1-pad", "key_pad", "ok") in await devices_reported(desk)
+
+    await until(key_pad_back, "the key pad is reported back")
+    tap(desk.key_pad, key_code("KEY_1"))  # the rating is taken: nothing more is recorded
+    await asyncio.sleep(0.3)
+    assert len(await desk.ratings()) == 1
+
+
 def _drain(queue: asyncio.Queue[dict[str, Any]]) -> list[dict[str, Any]]:
     items = []
     while not queue.empty():

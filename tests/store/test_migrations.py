@@ -13,7 +13,17 @@ from queue_server.store.database import migrate, open_database, schema_version
 from queue_server.store.errors import StoreError
 from queue_server.store.schema import MIGRATIONS, SCHEMA_VERSION
 
-TABLES = ["devices", "events", "secrets", "sessions", "snapshots", "upstream_cursor", "users"]
+TABLES = [
+    "access_log",
+    "devices",
+    "events",
+    "login_failures",
+    "secrets",
+    "sessions",
+    "snapshots",
+    "upstream_cursor",
+    "users",
+]
 
 
 def query(path: Path, sql: str) -> list[tuple[object, ...]]:

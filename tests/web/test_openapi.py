@@ -315,7 +315,7 @@ def test_each_command_documents_exactly_the_codes_its_handler_raises() -> None:
     for action, (_, make) in _WINDOW_ACTIONS.items():
         command = make("1", {"reason": "r", "ticket": "t", "service": "s"}, clerk)
         commands["post", f"/api/v1/windows/{{window}}/{action}"] = type(command)
-    generic = {"unauthenticated", "forbidden", "invalid_request", "unavailable"}
+    generic = {"unauthenticated", "forbidden", "cross_origin", "invalid_request", "unavailable"}
     # The case routes look the case up before deciding, as its handler does.
     looked_up = {"unknown_case"}
     for (method, path), command_type in commands.items():
@@ -421,6 +421,8 @@ async def test_roles_are_those_the_server_lets_in(start_hall: StartHall) -> None
             staff_no="7",
             change="nope",
             job="nope",
+            name="nope",
+            username="nope",
         )
         if path == "/ws":
             path = "/ws?topics=board,console"

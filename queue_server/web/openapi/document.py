@@ -18,6 +18,7 @@ from queue_server.web.openapi.rating_operations import RATING_OPERATIONS
 from queue_server.web.openapi.record_operations import RECORD_OPERATIONS
 from queue_server.web.openapi.report_operations import REPORT_OPERATIONS
 from queue_server.web.openapi.schema import Json, _ref, shape_names, shape_ref, shape_schema
+from queue_server.web.openapi.security_operations import SECURITY_OPERATIONS
 from queue_server.web.openapi.tuning_operations import TUNING_OPERATIONS
 from queue_server.web.replies import reply
 
@@ -32,6 +33,7 @@ OPERATIONS = {
     **REPORT_OPERATIONS,
     **TUNING_OPERATIONS,
     **PLANNER_OPERATIONS,
+    **SECURITY_OPERATIONS,
 }
 
 PATH_PARAMETERS = {
@@ -40,18 +42,22 @@ PATH_PARAMETERS = {
     "change": "The tuning change's id (as in `Change.id`).",
     "code": "The appointment's code, as its QR or barcode carries it.",
     "job": "The planner job's id (as `POST /api/v1/planner/run` answered).",
+    "name": "The device's name (as given to `hallq device add`).",
     "staff_no": "The clerk's 工号.",
     "ticket": "The ticket's id (as in `Ticket.id`; not the printed number).",
+    "username": "The person's username.",
     "window": "The window's id (as in `Window.id`).",
 }
 
 
-def _errors(op: Op) -> list[str]:
+def _errors(method: str, path: str, op: Op) -> list[str]:
     codes: list[str] = []
     if op.roles is not None:
         codes.append("unauthenticated")
         if op.roles != ANY_ROLE or op.window_bound:
             codes.append("forbidden")
+    if method != "get" or path == "/ws":  # sent from another site's page (origin.py)
+        codes.append("cross_origin")
     if op.body is not None or op.parameters:
         codes.append("invalid_request")
     codes.extend(op.errors)
@@ -95,7 +101,7 @@ def _operation(method: str, path: str, op: Op, body: rq.Shape | None) -> Json:
             "content": {"application/json": {"schema": _ref("Error")}},
         }
     by_status: dict[int, list[str]] = {}
-    for code in _errors(op):
+    for code in _errors(method, path, op):
         by_status.setdefault(ERRORS[code][0], []).append(code)
     for status in sorted(by_status):
         responses[str(status)] = error_response(status, by_status[status])

@@ -11,6 +11,18 @@ ERRORS: Mapping[str, tuple[int, str]] = {
     "unauthenticated": (401, "No token, or a token nobody issued (or that expired)."),
     "bad_credentials": (401, "Wrong username or password."),
     "forbidden": (403, "This role may not do this, or the token is bound to another window."),
+    "cross_origin": (
+        403,
+        "A browser page of another site sent this (its Origin header is not the server's "
+        "own nor an allowed origin); nothing changed.",
+    ),
+    "too_many_attempts": (
+        429,
+        "Too many failed logins for this username or from this address, or the account is "
+        "locked; the Retry-After header says how many seconds to wait.",
+    ),
+    "unknown_device": (404, "No device has this name."),
+    "unknown_user": (404, "No person has this username."),
     "invalid_request": (
         422,
         "Malformed request: bad JSON, a wrong type, an unknown field, a value out of range; "
@@ -79,6 +91,7 @@ STATUS_TEXT = {
     404: "Not found",
     409: "Conflict with the hall's state",
     422: "Invalid request",
+    429: "Too many requests",
     503: "Unavailable",
 }
 

@@ -10,7 +10,7 @@ from queue_server.accounts import Role
 from queue_server.web import requests as rq
 from queue_server.web.auth import ISSUERS, PEOPLE, STAFF_STREAM, SUPERVISORS
 from queue_server.web.openapi.schema import Json, _array, _enum, _object, _ref, _string
-from queue_server.web.stream import TOO_SLOW
+from queue_server.web.stream import REVOKED, TOO_SLOW
 
 # Where the document itself is served (by document.py); it is one of the operations.
 PATH = "/api/v1/openapi.json"
@@ -85,11 +85,11 @@ OPERATIONS: Mapping[tuple[str, str], Op] = {
                 ),
             }
         ),
-        errors=("bad_credentials",),
+        errors=("bad_credentials", "too_many_attempts"),
     ),
     ("delete", "/api/v1/session"): Op(
         "Log out",
-        "Ends the session whose token is sent.",
+        "Ends the session whose token is sent and closes the event streams it opened.",
         tag="session",
         roles=PEOPLE,
         answer=_object({"status": {"const": "logged_out"}}),
@@ -272,8 +272,10 @@ OPERATIONS: Mapping[tuple[str, str], Op] = {
         "= the last seq applied: the server replays what was missed, or sends a fresh snapshot "
         "when it can no longer replay that far back. A client too slow to keep up is closed "
         f"with code {TOO_SLOW} (or 1008 when a send times out) and should resume with "
-        "`after_seq`. The `board` topic is "
-        "public and masked; `console` needs a staff token (roles in `x-roles`).",
+        "`after_seq`. A stream opened with a token that is then revoked, or whose session "
+        f"is logged out, is closed at once with code {REVOKED} and must not reconnect with it. "
+        "The `board` topic is public and masked; `console` needs a staff token (roles in "
+        "`x-roles`).",
         tag="stream",
         roles=STAFF_STREAM,
         status=101,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 from queue_server.accounts import Role
@@ -64,15 +65,19 @@ RATING_OPERATIONS: Mapping[tuple[str, str], Op] = {
         "nothing_to_rate",
         extension=True,
     ),
-    ("post", WINDOW_ACTION_PREFIX + "hand-over"): _window_action(
-        "Take over the window (替岗)",
-        "The clerk calling this takes over an open or paused window from the clerk signed in "
-        "there, with the reason recorded; the current ticket stays. `window.changed` with "
-        "`change` = `handed_over` and `from` = the clerk replaced.",
-        "window_not_open",
-        "already_yours",
-        "clerk_elsewhere",
-        extension=True,
+    # A person signed in as themselves takes over; a station cannot.
+    ("post", WINDOW_ACTION_PREFIX + "hand-over"): dataclasses.replace(
+        _window_action(
+            "Take over the window (替岗)",
+            "The clerk calling this takes over an open or paused window from the clerk signed "
+            "in there, with the reason recorded; the current ticket stays. `window.changed` "
+            "with `change` = `handed_over` and `from` = the clerk replaced.",
+            "window_not_open",
+            "already_yours",
+            "clerk_elsewhere",
+            extension=True,
+        ),
+        roles=SUPERVISORS | {Role.CLERK},
     ),
     ("post", "/api/v1/ratings"): Op(
         "Rate a service (好差评)",

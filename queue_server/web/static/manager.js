@@ -7,6 +7,7 @@ import { bindTuning, loadWaiting, renderTuning } from "./manager-tuning.js";
 import { bindCases, loadAlertHistory, loadCases } from "./manager-cases.js";
 import { bindReports, loadReports } from "./manager-reports.js";
 import { bindPlanner } from "./manager-planner.js";
+import { bindAudit, loadAudit } from "./manager-audit.js";
 import { logIn, logOut, showError, showInfo, whoAmI } from "./staff-page.js";
 import { ROLES } from "./words.js";
 
@@ -71,7 +72,7 @@ const app = { state, call, showInfo, showError, handleError, draw: () => draw(),
 // -- drawing ------------------------------------------------------------------------------
 
 function showView(id) {
-  for (const view of ["loading", "login-view", "live-view", "tuning-view", "cases-view", "reports-view", "planner-view"]) {
+  for (const view of ["loading", "login-view", "live-view", "tuning-view", "cases-view", "reports-view", "planner-view", "audit-view"]) {
     $(view).hidden = view !== id;
   }
 }
@@ -119,6 +120,7 @@ function openTab(tab) {
   }
   if (tab === "reports") loadReports(app);
   if (tab === "tuning") loadWaiting(app);
+  if (tab === "audit") loadAudit(app);
 }
 
 /** The pin list follows the queues while the tuning tab shows it; a burst costs one load. */
@@ -324,6 +326,7 @@ function bindUi() {
   bindCases(app);
   bindReports(app);
   bindPlanner(app);
+  bindAudit(app);
   // The time each window has been in its state, and the longest waits, move on their own.
   setInterval(() => {
     if (state.tab === "live" && state.me) renderLive(state);

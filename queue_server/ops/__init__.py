@@ -1,0 +1,1 @@
+"""Running a hall: health checks, backups and restores."""

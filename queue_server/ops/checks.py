@@ -1,0 +1,265 @@
+"""The doctor's checks of the machine, the hall config and the database."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import sys
+import urllib.error
+import urllib.request
+import zoneinfo
+from dataclasses import replace
+from pathlib import Path
+
+from queue_server.config import ConfigError, load_builtin_hall, load_hall
+from queue_server.domain.hall import HallConfig
+from queue_server.ops.doctor import Finding, Install, Status
+from queue_server.store.schema import SCHEMA_VERSION
+from queue_server.web.metrics import ALLOW_ENV, allowed_networks
+
+FAIL_FREE_BYTES = 200 * 1024 * 1024
+WARN_FREE_BYTES = 2 * 1024 * 1024 * 1024
+
+
+def python_version(_: Install) -> Finding:
+    """Python and its SQLite library; the server needs SQLite 3.35 (RETURNING, DROP COLUMN)."""
+    found = f"Python {'.'.join(map(str, sys.version_info[:3]))}, SQLite {sqlite3.sqlite_version}"
+    if sqlite3.sqlite_version_info >= (3, 35):
+        return Finding("python", Status.OK, found)
+    return Finding("python", Status.FAIL, found, "use a Python built with SQLite 3.35 or newer")
+
+
+def hall(install: Install) -> HallConfig | None:
+    """The hall config the server would run (None when it is broken); read once."""
+    if "hall" not in install.notes:
+        try:
+            found = load_builtin_hall() if install.config is None else load_hall(install.config)
+        except ConfigError as exc:
+            install.notes["config_problems"] = exc.problems
+            found = None
+        install.notes["hall"] = found
+    value = install.notes["hall"]
+    return value if isinstance(value, HallConfig) else None
+
+
+def hall_config(install: Install) -> Finding:
+    found = hall(install)
+    if install.config is None:
+        return Finding(
+            "config", Status.WARN, "no --config: the built-in demo hall", "pass the hall's file"
+        )
+    if found is None:
+        problems = install.notes.get("config_problems", [])
+        assert isinstance(problems, list)
+        return Finding(
+            "config",
+            Status.FAIL,
+            f"{install.config}: {len(problems)} problem(s): {'; '.join(map(str, problems[:3]))}",
+            f"run `hallq check-config {install.config}` and fix every line it lists",
+        )
+    return Finding("config", Status.OK, f"{install.config}: {found.name}")
+
+
+def timezone_data(install: Install) -> Finding | None:
+    found = hall(install)
+    if found is None:
+        return None
+    try:
+        zoneinfo.ZoneInfo(found.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return Finding(
+            "timezone",
+            Status.FAIL,
+            f"no time zone data for {found.timezone}",
+            "install the tzdata package (apt install tzdata, or pip install tzdata)",
+        )
+    return Finding("timezone", Status.OK, f"{found.timezone} known")
+
+
+def _open_read_only(install: Install) -> sqlite3.Connection | None:
+    if not install.db.is_file():
+        return None
+    return sqlite3.connect(f"file:{install.db}?mode=ro", uri=True, timeout=5)
+
+
+def database(install: Install) -> Finding:
+    if not install.db.exists():
+        return Finding(
+            "database",
+            Status.WARN,
+            f"{install.db} does not exist yet",
+            "fine for a new install: `hallq serve` creates it; otherwise pass --db",
+        )
+    try:
+        conn = _open_read_only(install)
+        assert conn is not None
+        with conn:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        conn.close()
+    except sqlite3.DatabaseError as exc:
+        return Finding("database", Status.FAIL, f"{install.db}: {exc}", "restore the latest backup")
+    if version > SCHEMA_VERSION:
+        return Finding(
+            "database",
+            Status.FAIL,
+            f"schema version {version} is newer than this hallq's {SCHEMA_VERSION}",
+            "upgrade hallq, or restore a backup taken by this version",
+        )
+    if version < SCHEMA_VERSION:
+        return Finding(
+            "database",
+            Status.WARN,
+            f"schema version {version}; the server migrates it to {SCHEMA_VERSION} on start",
+            "take a backup first: hallq backup",
+        )
+    return Finding("database", Status.OK, f"{install.db} opens, schema version {version}")
+
+
+def database_integrity(install: Install) -> Finding | None:
+    try:
+        conn = _open_read_only(install)
+        if conn is None:
+            return None
+        rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check")]
+        conn.close()
+    except sqlite3.DatabaseError as exc:
+        rows = [str(exc)]
+    if rows == ["ok"]:
+        return Finding("integrity", Status.OK, "PRAGMA quick_check: ok")
+    return Finding(
+        "integrity",
+        Status.FAIL,
+        f"PRAGMA quick_check: {'; '.join(rows[:3])}",
+        "stop the server and restore the latest backup (hallq restore)",
+    )
+
+
+def journal_mode(install: Install) -> Finding | None:
+    try:
+        conn = _open_read_only(install)
+        if conn is None:
+            return None
+        mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0])
+        conn.close()
+    except sqlite3.DatabaseError:
+        return None  # the database check says why
+    if mode == "wal":
+        return Finding("wal", Status.OK, "journal_mode is wal")
+    return Finding(
+        "wal",
+        Status.WARN,
+        f"journal_mode is {mode}",
+        "the server switches it to WAL on start; on a network file system it cannot: "
+        "keep the database on a local disk",
+    )
+
+
+def _existing_folder(path: Path) -> Path:
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    return folder
+
+
+def file_permissions(install: Install) -> Finding:
+    """The database and its folder (SQLite writes its -wal and -shm files beside it)."""
+    folder = _existing_folder(install.db)
+    needed = [(folder, os.R_OK | os.W_OK | os.X_OK)]
+    if install.db.exists():
+        needed.append((install.db, os.R_OK | os.W_OK))
+    refused = [str(path) for path, mode in needed if not os.access(path, mode)]
+    if not refused:
+        return Finding("permissions", Status.OK, f"{install.db} and {folder} are writable")
+    return Finding(
+        "permissions",
+        Status.FAIL,
+        f"not readable and writable by this user: {', '.join(refused)}",
+        f"chown them to the service user, e.g. chown -R hallq:hallq {folder}",
+    )
+
+
+def disk_space(install: Install) -> Finding:
+    folder = _existing_folder(install.db)
+    free = shutil.disk_usage(folder).free
+    text = f"{free / 2**30:.1f} GiB free for {install.db}"
+    if free < FAIL_FREE_BYTES:
+        return Finding("disk", Status.FAIL, text, "free space now: the journal stops when full")
+    if free < WARN_FREE_BYTES:
+        return Finding("disk", Status.WARN, text, "free space: old backups, logs (journalctl)")
+    return Finding("disk", Status.OK, text)
+
+
+def metrics_setting(_: Install) -> Finding:
+    setting = os.environ.get(ALLOW_ENV)
+    try:
+        networks = allowed_networks(setting)
+    except ValueError as exc:
+        return Finding("metrics", Status.FAIL, str(exc), f"fix {ALLOW_ENV}; nobody can read now")
+    if networks is None:
+        return Finding(
+            "metrics",
+            Status.WARN,
+            "/metrics is open to every client that reaches the port",
+            f"set {ALLOW_ENV} to the monitoring networks, e.g. 127.0.0.0/8,10.0.0.0/8",
+        )
+    return Finding("metrics", Status.OK, f"/metrics open to {', '.join(map(str, networks))}")
+
+
+def server_answers(install: Install) -> Finding | None:
+    if install.server is None:
+        return None
+    url = install.server.rstrip("/") + "/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            body = json.loads(answer.read() or b"{}")
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return Finding(
+            "server",
+            Status.FAIL,
+            f"{url}: {getattr(exc, 'reason', exc)}",
+            "start it (systemctl start hallq-server), check the address and the firewall",
+        )
+    if body == {"status": "ok"}:
+        return Finding("server", Status.OK, f"{url} answers ok")
+    return Finding("server", Status.FAIL, f"{url} answers {body}", "journalctl -u hallq-server")
+
+
+def port(install: Install) -> Finding | None:
+    """With no --server: is the server's port free, or is it a hallq server that holds it?"""
+    if install.server is not None:
+        return None
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("0.0.0.0", install.port))
+        except OSError:
+            pass
+        else:
+            return Finding("port", Status.OK, f"port {install.port} is free for the server")
+    found = server_answers(replace(install, server=f"http://127.0.0.1:{install.port}"))
+    if found is not None and found.status is Status.OK:
+        return Finding("port", Status.OK, f"a hallq server answers on port {install.port}")
+    return Finding(
+        "port",
+        Status.FAIL,
+        f"port {install.port} is taken by a program that is not a hallq server",
+        f"find it with `ss -ltnp 'sport = :{install.port}'`, or serve on another --port",
+    )
+
+
+def time_sync(install: Install) -> Finding:
+    answer = install.run(["timedatectl", "show", "-p", "NTPSynchronized", "--value"])
+    if answer is not None and answer.strip() == "yes":
+        return Finding("time", Status.OK, "the clock is synchronised (timedatectl)")
+    tracking = install.run(["chronyc", "tracking"])
+    if tracking is not None and "Leap status     : Normal" in tracking:
+        return Finding("time", Status.OK, "the clock is synchronised (chronyc)")
+    state = "not synchronised" if answer is not None else "unknown"
+    return Finding(
+        "time",
+        Status.WARN,
+        f"clock synchronisation {state}",
+        "enable NTP: timedatectl set-ntp true (or install chrony) with the hall's time server",
+    )

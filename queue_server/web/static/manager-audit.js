@@ -1,0 +1,67 @@
+// The audit trail on the manager console: logins and lock-outs, or every change of the hall.
+
+import { el } from "./words.js";
+
+const $ = (id) => document.getElementById(id);
+
+const KIND_NAMES = {
+  "login.succeeded": "登录",
+  "login.failed": "登录失败",
+  "login.refused": "锁定中拒绝登录",
+  "login.locked": "账户锁定",
+  logout: "退出登录",
+  "user.added": "新增人员",
+  "user.unlocked": "解除锁定",
+  "device.added": "新增设备",
+  "device.revoked": "吊销设备",
+};
+const PAGE = 100;
+
+let after = 0; // the seq the next page starts after
+
+function row(entry) {
+  const tr = el("tr");
+  const at = new Date(entry.at).toLocaleString("zh-CN", { hour12: false });
+  const detail = entry.data ? JSON.stringify(entry.data) : [entry.subject, entry.client].filter(Boolean).join(" · ");
+  tr.append(
+    el("td", "", String(entry.seq)),
+    el("td", "", at),
+    el("td", "", KIND_NAMES[entry.kind] ?? entry.kind),
+    el("td", "", entry.actor ?? ""),
+    el("td", "audit-detail", detail),
+  );
+  return tr;
+}
+
+function query() {
+  const params = new URLSearchParams({ log: $("audit-log").value, limit: String(PAGE), after_seq: String(after) });
+  for (const [name, id] of [["from", "audit-from"], ["to", "audit-to"], ["actor", "audit-actor"], ["kind", "audit-kind"]]) {
+    const value = $(id).value.trim();
+    if (value) params.set(name, value);
+  }
+  return `/api/v1/audit?${params}`;
+}
+
+/** Loads the first page (or, with `more`, the next one) of the chosen log. */
+export async function loadAudit(app, { more = false } = {}) {
+  if (!more) after = 0;
+  try {
+    const answer = await app.call("GET", query());
+    const rows = answer.entries.map(row);
+    if (more) $("audit").tBodies[0].append(...rows);
+    else $("audit").tBodies[0].replaceChildren(...rows);
+    after = answer.next_after_seq ?? after;
+    $("audit-more").hidden = answer.next_after_seq === null;
+    $("audit-empty").hidden = $("audit").tBodies[0].rows.length > 0;
+  } catch {
+    // shown by call()
+  }
+}
+
+export function bindAudit(app) {
+  $("audit-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    loadAudit(app);
+  });
+  $("audit-more").addEventListener("click", () => loadAudit(app, { more: true }));
+}

@@ -1,0 +1,255 @@
+"""`hallq doctor`: each check says OK for a sound install and what to fix for a broken one."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from helpers import RunningHall
+
+from display.voice.builder import build_pack
+from queue_server.ops import checks, device_checks
+from queue_server.ops.doctor import Finding, Install, Status, examine, exit_code
+from queue_server.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+HALLQ = Path(sys.executable).with_name("hallq")
+JIANGBEI = Path(__file__).resolve().parents[2] / "config" / "hall.example.toml"
+
+
+def commands(answers: dict[str, str | None]) -> Callable[[Sequence[str]], str | None]:
+    """A stand-in for running fc-list, timedatectl and chronyc: by program name."""
+
+    def run(command: Sequence[str]) -> str | None:
+        return answers.get(command[0])
+
+    return run
+
+
+def make_db(path: Path, version: int = SCHEMA_VERSION, *, wal: bool = True) -> Path:
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        if wal:
+            conn.execute("PRAGMA journal_mode=WAL")
+        for step in range(1, version + 1):
+            conn.executescript(MIGRATIONS[step])
+        conn.execute(f"PRAGMA user_version={version}")
+    return path
+
+
+def finding(found: Finding | None) -> Finding:
+    assert found is not None, "the check applies here"
+    return found
+
+
+def status(found: Finding | None) -> Status:
+    return finding(found).status
+
+
+def test_a_current_database_passes_and_older_ones_migrate(tmp_path: Path) -> None:
+    install = Install("server", db=make_db(tmp_path / "hall.db"))
+    assert status(checks.database(install)) is Status.OK
+    assert status(checks.database_integrity(install)) is Status.OK
+    assert status(checks.journal_mode(install)) is Status.OK
+    older = Install("server", db=make_db(tmp_path / "old.db", SCHEMA_VERSION - 1))
+    assert status(checks.database(older)) is Status.WARN
+    newer = make_db(tmp_path / "new.db")
+    with closing(sqlite3.connect(newer)) as conn:
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    found = finding(checks.database(Install("server", db=newer)))
+    assert found.status is Status.FAIL and "newer" in found.message
+    rollback = Install("server", db=make_db(tmp_path / "delete.db", wal=False))
+    assert status(checks.journal_mode(rollback)) is Status.WARN
+
+
+def test_a_broken_database_fails(tmp_path: Path) -> None:
+    path = make_db(tmp_path / "hall.db", wal=False)
+    with closing(sqlite3.connect(path)) as conn:
+        conn.executemany(
+            "INSERT INTO secrets VALUES (?, ?)", [(f"k{i}", b"x" * 3000) for i in range(50)]
+        )
+        conn.commit()
+    data = bytearray(path.read_bytes())
+    data[4096 * 3 : 4096 * 3 + 200] = b"\xff" * 200  # scribble over a page of the table
+    path.write_bytes(bytes(data))
+    assert status(checks.database_integrity(Install("server", db=path))) is Status.FAIL
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not a database at all" * 100)
+    assert status(checks.database(Install("server", db=garbage))) is Status.FAIL
+    missing = Install("server", db=tmp_path / "none" / "hall.db")
+    assert status(checks.database(missing)) is Status.WARN
+    assert checks.database_integrity(missing) is None
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_an_unwritable_folder_fails(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        assert (
+            status(checks.file_permissions(Install("server", db=folder / "hall.db"))) is Status.FAIL
+        )
+    finally:
+        folder.chmod(0o700)
+    assert status(checks.file_permissions(Install("server", db=folder / "hall.db"))) is Status.OK
+
+
+def test_hall_config_and_its_timezone(tmp_path: Path) -> None:
+    assert status(checks.hall_config(Install("server", config=JIANGBEI))) is Status.OK
+    assert status(checks.timezone_data(Install("server", config=JIANGBEI))) is Status.OK
+    bad = tmp_path / "hall.toml"
+    bad.write_text(JIANGBEI.read_text(encoding="utf-8").replace("Asia/Shanghai", "Mars/Olympus"))
+    found = finding(checks.hall_config(Install("server", config=bad)))
+    assert found.status is Status.FAIL and "check-config" in found.fix
+    assert checks.timezone_data(Install("server", config=bad)) is None
+
+
+def test_metrics_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    install = Install("server")
+    monkeypatch.delenv("HALLQ_METRICS_ALLOW", raising=False)
+    assert status(checks.metrics_setting(install)) is Status.WARN
+    monkeypatch.setenv("HALLQ_METRICS_ALLOW", "10.0.0.0/8")
+    assert status(checks.metrics_setting(install)) is Status.OK
+    monkeypatch.setenv("HALLQ_METRICS_ALLOW", "ten-net")
+    assert status(checks.metrics_setting(install)) is Status.FAIL
+
+
+def test_time_sync_by_timedatectl_or_chrony() -> None:
+    def check(answers: dict[str, str | None]) -> Status:
+        return status(checks.time_sync(Install("server", run=commands(answers))))
+
+    assert check({"timedatectl": "yes\n"}) is Status.OK
+    assert check({"timedatectl": "no\n"}) is Status.WARN
+    assert check({"chronyc": "Reference ID    : 1\nLeap status     : Normal\n"}) is Status.OK
+    assert check({}) is Status.WARN
+
+
+def test_fonts_by_fc_list() -> None:
+    run = commands({"fc-list": "Noto Sans CJK SC,Noto Sans CJK SC Regular\n"})
+    assert status(device_checks.cjk_font(Install("kiosk", run=run))) is Status.OK
+    none = commands({"fc-list": ""})
+    assert status(device_checks.cjk_font(Install("kiosk", run=none))) is Status.FAIL
+    assert status(device_checks.cjk_font(Install("server", run=none))) is Status.WARN
+
+
+def test_voice_pack_present_missing_and_incomplete(tmp_path: Path) -> None:
+    pack = tmp_path / "voice"
+    build_pack(pack)
+    assert status(device_checks.voice_pack(Install("display", voice_pack=pack))) is Status.OK
+    manifest = json.loads((pack / "pack.json").read_text(encoding="utf-8"))
+    manifest["segments"] = [seg for seg in manifest["segments"] if seg["text"] != "七"]
+    (pack / "pack.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    found = finding(device_checks.voice_pack(Install("display", voice_pack=pack)))
+    assert found.status is Status.FAIL and "七" in found.message
+    shutil.rmtree(pack)
+    assert status(device_checks.voice_pack(Install("display", voice_pack=pack))) is Status.FAIL
+    assert status(device_checks.voice_pack(Install("server", voice_pack=pack))) is Status.WARN
+
+
+def test_kiosk_printer_by_device_node_usb_ids_or_fake_folder(tmp_path: Path) -> None:
+    node = tmp_path / "lp0"
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[kiosk]\n[printer]\nkind = "file"\ndevice = "{node}"\n')
+    assert status(device_checks.printer(Install("kiosk", config=config))) is Status.FAIL
+    node.write_bytes(b"")
+    assert status(device_checks.printer(Install("kiosk", config=config))) is Status.OK
+    sysfs = tmp_path / "sys"
+    usb = tmp_path / "usb.toml"
+    usb.write_text('[kiosk]\n[printer]\nkind = "usb"\nvendor_id = 0x0416\nproduct_id = 0x5011\n')
+    assert status(device_checks.printer(Install("kiosk", config=usb, sysfs=sysfs))) is Status.FAIL
+    plugged = sysfs / "bus" / "usb" / "devices" / "1-1"
+    plugged.mkdir(parents=True)
+    (plugged / "idVendor").write_text("0416\n")
+    (plugged / "idProduct").write_text("5011\n")
+    assert status(device_checks.printer(Install("kiosk", config=usb, sysfs=sysfs))) is Status.OK
+    assert status(device_checks.printer(Install("kiosk", fake_devices=tmp_path))) is Status.OK
+    gone = tmp_path / "gone"
+    assert status(device_checks.printer(Install("kiosk", fake_devices=gone))) is Status.FAIL
+    assert status(device_checks.printer(Install("kiosk"))) is Status.FAIL
+
+
+def test_chromium_on_the_path_or_not() -> None:
+    assert (
+        status(device_checks.chromium(Install("kiosk", which=lambda n: f"/usr/bin/{n}")))
+        is Status.OK
+    )
+    assert status(device_checks.chromium(Install("kiosk", which=lambda n: None))) is Status.FAIL
+
+
+def test_warnings_alone_exit_0_and_a_failure_exits_1(tmp_path: Path) -> None:
+    quiet = commands({"fc-list": "WenQuanYi Micro Hei\n", "timedatectl": "no\n"})
+    install = Install("server", db=tmp_path / "hall.db", run=quiet)
+    findings = examine(install)
+    assert {f.check for f in findings} >= {"python", "config", "database", "disk", "time"}
+    assert Status.WARN in {f.status for f in findings} and exit_code(findings) == 0
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(b"junk" * 1000)
+    assert exit_code(examine(Install("server", db=broken, run=quiet))) == 1
+
+
+def test_the_command_prints_one_line_a_check_and_json(tmp_path: Path) -> None:
+    db = make_db(tmp_path / "hall.db")
+    args = ["doctor", "--config", str(JIANGBEI), "--db", str(db), "--voice-pack", str(tmp_path)]
+    text = subprocess.run([str(HALLQ), *args], capture_output=True, text=True, check=False)
+    lines = text.stdout.splitlines()
+    assert lines and all(line.split()[0] in {"OK", "WARN", "FAIL"} for line in lines)
+    assert any(line.startswith("OK   database:") for line in lines)
+    as_json = subprocess.run(
+        [str(HALLQ), *args, "--json"], capture_output=True, text=True, check=False
+    )
+    findings = json.loads(as_json.stdout)
+    assert len(findings) == len(lines) and as_json.returncode == text.returncode
+    unreachable = subprocess.run(
+        [str(HALLQ), *args, "--server", "http://127.0.0.1:9"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert unreachable.returncode == 1 and "FAIL server:" in unreachable.stdout
+
+
+async def test_the_port_is_free_held_by_a_hall_or_by_another_program(
+    start_hall: Callable[..., Awaitable[RunningHall]],
+) -> None:
+    hall = await start_hall()
+    held = Install("server", port=hall.server.port)
+    found = finding(await asyncio.to_thread(checks.port, held))
+    assert found.status is Status.OK and "answers" in found.message
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        taken = Install("server", port=other.getsockname()[1])
+        assert status(await asyncio.to_thread(checks.port, taken)) is Status.FAIL
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    assert status(checks.port(Install("server", port=free))) is Status.OK
+    assert checks.port(Install("server", server="http://127.0.0.1:9")) is None
+
+
+def test_a_font_for_the_halls_second_language() -> None:
+    mongolian = JIANGBEI.with_name("hall.mongolian.example.toml")
+    asked: list[Sequence[str]] = []
+
+    def fonts(found: str) -> Callable[[Sequence[str]], str | None]:
+        def run(command: Sequence[str]) -> str | None:
+            asked.append(command)
+            return found
+
+        return run
+
+    with_font = Install("server", config=mongolian, run=fonts("Noto Sans Mongolian\n"))
+    assert status(device_checks.second_language_font(with_font)) is Status.OK
+    assert asked[-1] == ["fc-list", ":lang=mn-cn", "family"]
+    without = Install("server", config=mongolian, run=fonts(""))
+    assert status(device_checks.second_language_font(without)) is Status.WARN
+    assert device_checks.second_language_font(Install("server", config=JIANGBEI)) is None

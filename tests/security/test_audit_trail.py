@@ -1,0 +1,121 @@
+"""The audit trail: every change and every login, readable by managers, editable by nobody."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable
+from contextlib import closing
+from typing import Any
+
+import pytest
+from helpers import RunningHall
+from route_table import app_routes
+
+StartHall = Callable[..., Awaitable[RunningHall]]
+PASSWORD = "correct horse battery"
+
+
+async def everything(hall: RunningHall, token: str, query: str) -> list[dict[str, Any]]:
+    """Every entry of a log, page by page."""
+    entries: list[dict[str, Any]] = []
+    after = 0
+    while True:
+        status, page = await hall.call(
+            "GET", f"/api/v1/audit?{query}&limit=2&after_seq={after}", token
+        )
+        assert status == 200, page
+        entries += page["entries"]
+        if page["next_after_seq"] is None:
+            return entries
+        after = page["next_after_seq"]
+
+
+async def test_every_login_and_logout_is_in_the_access_log(start_hall: StartHall) -> None:
+    hall = await start_hall()
+    manager = await hall.person("zhao", "manager")
+    admin = await hall.person("root", "admin")
+    clerk = await hall.person("wang", "clerk")
+    await hall.device("board-1", "board")
+    wrong = {"username": "wang", "password": "not the password"}
+    assert (await hall.call("POST", "/api/v1/session", body=wrong))[0] == 401
+    assert (await hall.call("DELETE", "/api/v1/session", clerk))[0] == 200
+    assert (await hall.call("POST", "/api/v1/devices/board-1/revoke", admin))[0] == 200
+    assert (await hall.call("POST", "/api/v1/users/wang/unlock", admin))[0] == 200
+
+    entries = await everything(hall, manager, "log=access")
+    assert [e["seq"] for e in entries] == sorted({e["seq"] for e in entries})
+    seen = [(e["kind"], e["actor"], e["subject"]) for e in entries]
+    assert seen == [
+        ("user.added", "cli", "user:zhao"),
+        ("login.succeeded", "zhao", None),
+        ("user.added", "cli", "user:root"),
+        ("login.succeeded", "root", None),
+        ("user.added", "cli", "user:wang"),
+        ("login.succeeded", "wang", None),
+        ("device.added", "cli", "device:board-1"),
+        ("login.failed", "wang", None),
+        ("logout", "wang", None),
+        ("device.revoked", "user:root", "device:board-1"),
+        ("user.unlocked", "user:root", "user:wang"),
+    ]
+    assert {e["client"] for e in entries if e["kind"].startswith("log")} == {"127.0.0.1"}
+    failed = await everything(hall, manager, "log=access&kind=login.failed")
+    assert [(e["kind"], e["actor"]) for e in failed] == [("login.failed", "wang")]
+    by_wang = await everything(hall, manager, "log=access&actor=wang")
+    assert [e["kind"] for e in by_wang] == ["login.succeeded", "login.failed", "logout"]
+
+
+async def test_every_change_of_the_hall_is_in_the_journal_view(start_hall: StartHall) -> None:
+    hall = await start_hall()
+    manager = await hall.person("zhao", "manager")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    clerk = await hall.clerk_at("1", "wang")
+    for _ in range(3):
+        assert (await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"}))[0] == 201
+    for action in ("call-next", "start", "finish"):
+        assert (await hall.call("POST", f"/api/v1/windows/1/{action}", clerk))[0] == 200
+
+    entries = await everything(hall, manager, "log=journal")
+    assert [e["seq"] for e in entries] == list(range(1, hall.server.service.last_seq + 1))
+    issued = await everything(hall, manager, "kind=ticket.issued")
+    assert len(issued) == 3 and {e["actor"] for e in issued} == {"device:kiosk-1"}
+    by_kiosk = await everything(hall, manager, "actor=device:kiosk-1")
+    assert by_kiosk == issued
+    # The hall's days: everything happened today (Asia/Shanghai), nothing tomorrow.
+    today = entries[0]["data"]["at"][:10]
+    assert len(await everything(hall, manager, f"from={today}&to={today}")) == len(entries)
+    assert await everything(hall, manager, "from=2999-01-01") == []
+
+
+async def test_who_may_read_it_and_bad_filters(start_hall: StartHall) -> None:
+    hall = await start_hall()
+    clerk = await hall.person("wang", "clerk")
+    admin = await hall.person("root", "admin")
+    status, answer = await hall.call("GET", "/api/v1/audit", clerk)
+    assert (status, answer["error"]["code"]) == (403, "forbidden")
+    assert (await hall.call("GET", "/api/v1/audit"))[0] == 401
+    for query, field in (
+        ("log=everything", "log"),
+        ("limit=0", "limit"),
+        ("limit=1001", "limit"),
+        ("after_seq=-1", "after_seq"),
+        ("from=yesterday", "from"),
+        ("from=2026-11-23&to=2026-11-01", "to"),
+        ("seq=3", "seq"),
+    ):
+        status, answer = await hall.call("GET", f"/api/v1/audit?{query}", admin)
+        assert (status, answer["error"]["code"]) == (422, "invalid_request"), query
+        assert field in answer["error"]["message"], query
+
+
+async def test_nobody_can_edit_it(start_hall: StartHall) -> None:
+    hall = await start_hall()
+    await hall.person("wang", "clerk")
+    # No route but the GET touches the audit trail...
+    assert {m for m, path in app_routes(hall.server) if "audit" in path} == {"GET"}
+    # ...and the database itself refuses to change or remove an access entry.
+    with closing(sqlite3.connect(hall.server.db_path)) as conn:
+        for statement in ("UPDATE access_log SET actor = 'someone'", "DELETE FROM access_log"):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                conn.execute(statement)
+        assert conn.execute("SELECT COUNT(*) FROM access_log").fetchone() == (2,)
