@@ -18,9 +18,12 @@ from bench.common import (
     add_devices,
     bench_main,
     cpu_seconds,
+    free_port,
     hallq_server,
     percentile,
+    python_module,
     ratio,
+    serving,
 )
 
 # The journal's own table, so that the baseline writes rows of the same shape and size.
@@ -55,7 +58,11 @@ Where the disk has a write-back cache, as on the virtual machines this project i
 an fsync'd INSERT costs tens of microseconds: less than the CPU a single HTTP request costs
 any Python server (hallq spends most of each ticket in aiohttp's request handling and in
 the writer; the server CPU line shows it saturating one core). There the ratio stays well
-under 1. Group commit shows in "tickets per commit": some twenty tickets share one fsync.
+under 1. The run measures that bound too: the same kiosks against `bench/answer_server.py`,
+a minimal aiohttp server that answers each request with a ticket-shaped 201 and keeps
+nothing ("HTTP ceiling"); when that ceiling is below the baseline, no Python HTTP server can
+reach 1x on this disk. Group commit shows in "tickets per commit": some twenty tickets share
+one fsync.
 Where an fsync costs what it costs on an SD card or a flushed SSD (milliseconds), the
 baseline falls to hundreds of inserts a second while those tickets per commit remain; that
 comparison is reasoning from the measured numbers, not measured on such a disk here."""
@@ -70,6 +77,7 @@ class _Issued:
     events: int  # events the journal gained meanwhile
     server_cpu: float  # CPU seconds the server used meanwhile
     client_cpu: float  # CPU seconds this load generator used meanwhile
+    services: list[str]  # the hall's services the kiosks issued for
 
 
 async def run(*, smoke: bool = False) -> Result:
@@ -92,6 +100,7 @@ async def measure(sizes: Sizes) -> Result:
         inserts_per_second = sqlite_insert_rate(
             workdir / "baseline.db", sizes.tickets, payload, recorded_at
         )
+        ceiling = await _ceiling(workdir, tokens, issued.services, sizes)
     tickets_per_second = sizes.tickets / issued.seconds
     return Result(
         name="Durable ticket issuing",
@@ -112,6 +121,8 @@ async def measure(sizes: Sizes) -> Result:
             "COMMIT time (ms, mean)": 1000 * issued.commit_seconds / max(issued.commits, 1),
             "event payload (bytes)": len(payload.encode()),
             "baseline INSERT with its fsync (us)": 1e6 / inserts_per_second,
+            "HTTP ceiling: a server that keeps nothing (answers/s)": ceiling,
+            "hallq against that ceiling": f"{tickets_per_second / ceiling:.2f}x",
             "server CPU (% of one core)": 100 * issued.server_cpu / issued.seconds,
             "load generator CPU (% of one core)": 100 * issued.client_cpu / issued.seconds,
         },
@@ -119,45 +130,17 @@ async def measure(sizes: Sizes) -> Result:
 
 
 async def _issue(server: ServerProcess, tokens: list[str], sizes: Sizes) -> _Issued:
-    url = server.url
     connector = aiohttp.TCPConnector(limit=len(tokens))
     async with aiohttp.ClientSession(connector=connector) as http:
-        async with http.get(f"{url}/api/v1/hall") as response:
+        async with http.get(f"{server.url}/api/v1/hall") as response:
             services = [s["id"] for s in (await response.json())["services"]]
-        latencies: list[float] = []
-
-        async def kiosk(n: int, token: str, count: int, tag: str) -> None:
-            headers = {"Authorization": f"Bearer {token}"}
-            for i in range(count):
-                body = {
-                    "service": services[(n + i) % len(services)],
-                    "idempotency_key": f"{tag}{i}",
-                }
-                started = time.perf_counter()
-                async with http.post(f"{url}/api/v1/tickets", json=body, headers=headers) as r:
-                    await r.read()
-                    if r.status != 201:
-                        raise BenchError(f"issuing answered {r.status}: {await r.text()}")
-                latencies.append(time.perf_counter() - started)
-
-        async def everyone(total: int, tag: str) -> None:
-            share, extra = divmod(total, len(tokens))
-            await asyncio.gather(
-                *(
-                    kiosk(n, token, share + (n < extra), f"{tag}-{n}-")
-                    for n, token in enumerate(tokens)
-                )
-            )
-
-        await everyone(sizes.warmup, "warmup")
-        latencies.clear()
-        before = await _journal_counters(http, url)
+        load = _KioskLoad(http, server.url, tokens, services)
+        await load.issue(sizes.warmup, "warmup")
+        before = await _journal_counters(http, server.url)
         cpu = cpu_seconds(server.pid), time.process_time()
-        started = time.perf_counter()
-        await everyone(sizes.tickets, "bench")
-        seconds = time.perf_counter() - started
+        seconds, latencies = await load.issue(sizes.tickets, "bench")
         server_cpu, client_cpu = cpu_seconds(server.pid) - cpu[0], time.process_time() - cpu[1]
-        after = await _journal_counters(http, url)
+        after = await _journal_counters(http, server.url)
     return _Issued(
         seconds,
         latencies,
@@ -166,7 +149,64 @@ async def _issue(server: ServerProcess, tokens: list[str], sizes: Sizes) -> _Iss
         events=after[2] - before[2],
         server_cpu=server_cpu,
         client_cpu=client_cpu,
+        services=services,
     )
+
+
+async def _ceiling(workdir: Path, tokens: list[str], services: list[str], sizes: Sizes) -> float:
+    """Answers per second of a server that keeps nothing, under the same kiosk load."""
+    port = free_port()
+    argv = python_module("bench.answer_server", "--port", str(port))
+    connector = aiohttp.TCPConnector(limit=len(tokens))
+    async with (
+        serving(argv, port, workdir / "answer.log") as server,
+        aiohttp.ClientSession(connector=connector) as http,
+    ):
+        load = _KioskLoad(http, server.url, tokens, services)
+        await load.issue(sizes.warmup, "warmup")
+        seconds, _ = await load.issue(sizes.tickets, "bench")
+    return sizes.tickets / seconds
+
+
+@dataclass(frozen=True)
+class _KioskLoad:
+    """Every kiosk keeps one `POST /api/v1/tickets` in flight, over the hall's services."""
+
+    http: aiohttp.ClientSession
+    url: str
+    tokens: list[str]
+    services: list[str]
+
+    async def issue(self, total: int, tag: str) -> tuple[float, list[float]]:
+        """Issue `total` tickets; returns the seconds it took and each request's latency."""
+        latencies: list[float] = []
+        share, extra = divmod(total, len(self.tokens))
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(
+                self._kiosk(n, token, share + (n < extra), f"{tag}-{n}-", latencies)
+                for n, token in enumerate(self.tokens)
+            )
+        )
+        return time.perf_counter() - started, latencies
+
+    async def _kiosk(
+        self, n: int, token: str, count: int, tag: str, latencies: list[float]
+    ) -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        for i in range(count):
+            body = {
+                "service": self.services[(n + i) % len(self.services)],
+                "idempotency_key": f"{tag}{i}",
+            }
+            started = time.perf_counter()
+            async with self.http.post(
+                f"{self.url}/api/v1/tickets", json=body, headers=headers
+            ) as r:
+                await r.read()
+                if r.status != 201:
+                    raise BenchError(f"issuing answered {r.status}: {await r.text()}")
+            latencies.append(time.perf_counter() - started)
 
 
 async def _journal_counters(http: aiohttp.ClientSession, url: str) -> tuple[int, float, int]:
