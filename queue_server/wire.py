@@ -155,6 +155,7 @@ def service_quota(hall: Hall, service: Service, now: dt.datetime) -> dict[str, A
 
 def hall_info(hall: Hall, now: dt.datetime, *, staff: bool = False) -> dict[str, Any]:
     config = hall.config
+    eta = hall.new_ticket_etas()
     return {
         "hall": {
             "name": config.name,
@@ -187,7 +188,7 @@ def hall_info(hall: Hall, now: dt.datetime, *, staff: bool = False) -> dict[str,
                 "daily_quota": s.daily_quota,
                 "session_quota": s.session_quota,
                 "waiting": hall.waiting_count(s.id),
-                "eta_minutes": hall.new_ticket_eta(s.id),
+                "eta_minutes": eta[s.id],
                 **service_quota(hall, s, now),
                 "issuing_paused": hall.issuing_paused.get(s.id),
             }
@@ -349,7 +350,7 @@ def waiting(hall: Hall) -> dict[str, int]:
 
 def etas(hall: Hall) -> dict[str, float]:
     """Per service, the minutes a ticket taken now would wait."""
-    return {s.id: hall.new_ticket_eta(s.id) for s in hall.config.services}
+    return hall.new_ticket_etas()
 
 
 def board_state(

@@ -38,15 +38,28 @@ class Hall(Decider):
         ahead = self.ahead(ticket, now)
         return ahead, self._wait_minutes(ticket.service, ahead)
 
-    def new_ticket_eta(self, service: str) -> float:
-        """Minutes a ticket taken now for `service` would wait: everyone waiting goes first."""
-        return self._wait_minutes(service, self.queues.waiting(service))
+    def new_ticket_etas(self) -> dict[str, float]:
+        """Per service, the minutes a ticket taken now would wait (everyone waiting goes
+        first); the windows are looked at once for all services, as every change to a queue
+        sends this to the boards."""
+        open_now = self._open_windows()
+        return {
+            s.id: self._wait_minutes(s.id, self.queues.waiting(s.id), open_now)
+            for s in self.config.services
+        }
 
-    def _wait_minutes(self, service: str, ahead: int) -> float:
+    def _open_windows(self) -> frozenset[str]:
+        return frozenset(w for w, status in self.windows.items() if status.is_open)
+
+    def _wait_minutes(
+        self, service: str, ahead: int, open_now: frozenset[str] | None = None
+    ) -> float:
         if ahead == 0:
             return 0.0
         servers = self._servers.get(service, ())
-        open_servers = sum(1 for w in servers if self.windows[w].is_open)
+        if open_now is None:
+            open_now = self._open_windows()
+        open_servers = len(open_now.intersection(servers))
         capacity = open_servers or len(servers) or 1
         return round(ahead * self._mean(service) / capacity, 1)
 

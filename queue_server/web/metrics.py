@@ -125,6 +125,7 @@ def _cumulative(values: Sequence[float], bounds: Sequence[float]) -> list[tuple[
 
 def _queues(out: Exposition, hall: Hall, now_seconds: float) -> None:
     services = [s.id for s in hall.config.services]
+    eta = hall.new_ticket_etas()
     longest: dict[str, float] = collections.defaultdict(float)
     for t in hall.waiting_tickets():
         wait = now_seconds - t.issued_at.timestamp()
@@ -135,7 +136,7 @@ def _queues(out: Exposition, hall: Hall, now_seconds: float) -> None:
         (
             "hallq_estimated_wait_seconds",
             "Expected wait of a ticket issued now, by service.",
-            lambda s: hall.new_ticket_eta(s) * 60,
+            lambda s: eta[s] * 60,
         ),
         (
             "hallq_tickets_issued_today",

@@ -135,6 +135,22 @@ def check_invariants(hall: Hall) -> None:
     assert all(hall.waiting_count(s) == waiting[s] for s in SERVICES)
     numbers = [(t.origin_service, t.number) for t in hall.tickets.values()]
     assert len(numbers) == len(set(numbers)), "a number was given twice"
+    assert hall.new_ticket_etas() == {s: expected_eta(hall, s) for s in SERVICES}
+
+
+def expected_eta(hall: Hall, service: str) -> float:
+    """Everyone waiting goes first, at the service's mean pace, spread over the open windows
+    that serve it (all that serve it while none is open)."""
+    waiting = hall.waiting_count(service)
+    if waiting == 0:
+        return 0.0
+    serving = [
+        w.id for w in hall.window_config.values() if service in w.services or service in w.overflow
+    ]
+    open_now = [
+        w for w in serving if hall.windows[w].state not in (WindowState.CLOSED, WindowState.PAUSED)
+    ]
+    return round(waiting * hall.mean_minutes[service] / (len(open_now) or len(serving) or 1), 1)
 
 
 @settings(max_examples=300, deadline=None)
