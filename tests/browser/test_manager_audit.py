@@ -8,7 +8,7 @@ import pytest
 from helpers import RunningHall
 from playwright.async_api import expect
 
-from .conftest import PASSWORD, OpenPage
+from .conftest import PASSWORD, OpenPage, Screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +16,7 @@ StartHall = Callable[..., Awaitable[RunningHall]]
 
 
 async def test_a_manager_reads_failed_logins_and_who_issued_tickets(
-    start_hall: StartHall, open_page: OpenPage
+    start_hall: StartHall, open_page: OpenPage, screenshot: Screenshot
 ) -> None:
     hall = await start_hall()
     await hall.person("zhao", "manager", display_name="赵主任")
@@ -39,6 +39,7 @@ async def test_a_manager_reads_failed_logins_and_who_issued_tickets(
     await page.get_by_label("类型").fill("login.failed")
     await page.get_by_role("button", name="查询审计").click()
     await expect(rows).to_have_count(1)
+    await screenshot(page, "manager-audit")
 
     await page.get_by_label("日志", exact=True).select_option("journal")
     await page.get_by_label("类型").fill("")
