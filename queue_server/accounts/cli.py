@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import sqlite3
 import sys
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Collection
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -17,18 +18,27 @@ from queue_server.store.errors import StoreError
 
 _EXIT_ERROR = 2
 _clock = partial(datetime.now, UTC)
+# What a command reports in one line and exits 2 for, instead of a traceback.
+_REFUSED = (AccountError, StoreError, sqlite3.Error)
+
+
+@contextlib.asynccontextmanager
+async def _accounts(db_path: str | Path) -> AsyncIterator[AccountStore]:
+    """The accounts of the hall database at `db_path`, closed again after the command."""
+    conn = await open_database(db_path)
+    try:
+        yield AccountStore(conn, clock=_clock)
+    finally:
+        await conn.close()
 
 
 async def cli_user_add(db_path: str | Path, name: str, role: str, password_stdin_text: str) -> int:
     """Create a person whose password came on standard input; returns the exit code."""
     try:
         password = _one_line(password_stdin_text)
-        conn = await open_database(db_path)
-        try:
-            await AccountStore(conn, clock=_clock).add_user(name, role, password)
-        finally:
-            await conn.close()
-    except (AccountError, StoreError, sqlite3.Error) as exc:
+        async with _accounts(db_path) as accounts:
+            await accounts.add_user(name, role, password)
+    except _REFUSED as exc:
         return _fail(exc)
     print(f"created {role} {name!r}")
     return 0
@@ -49,12 +59,9 @@ async def cli_device_add(
     try:
         if window is not None and known_windows is not None and window not in known_windows:
             raise AccountError(_unknown_window(window, known_windows))
-        conn = await open_database(db_path)
-        try:
-            token = await AccountStore(conn, clock=_clock).add_device(name, role, window=window)
-        finally:
-            await conn.close()
-    except (AccountError, StoreError, sqlite3.Error) as exc:
+        async with _accounts(db_path) as accounts:
+            token = await accounts.add_device(name, role, window=window)
+    except _REFUSED as exc:
         return _fail(exc)
     at_window = f" for window {window}" if window is not None else ""
     print(f"created {role} {name!r}{at_window}")
@@ -67,12 +74,9 @@ async def cli_device_revoke(db_path: str | Path, name: str) -> int:
     """Withdraw a device's token; a running server refuses it and closes its streams within
     a couple of seconds."""
     try:
-        conn = await open_database(db_path)
-        try:
-            await AccountStore(conn, clock=_clock).revoke_device(name)
-        finally:
-            await conn.close()
-    except (AccountError, StoreError, sqlite3.Error) as exc:
+        async with _accounts(db_path) as accounts:
+            await accounts.revoke_device(name)
+    except _REFUSED as exc:
         return _fail(exc)
     print(f"revoked device {name!r}")
     return 0
@@ -81,12 +85,9 @@ async def cli_device_revoke(db_path: str | Path, name: str) -> int:
 async def cli_user_unlock(db_path: str | Path, name: str) -> int:
     """Lift a person's lock-out after failed logins (the server sees it at the next login)."""
     try:
-        conn = await open_database(db_path)
-        try:
-            await AccountStore(conn, clock=_clock).unlock_user(name)
-        finally:
-            await conn.close()
-    except (AccountError, StoreError, sqlite3.Error) as exc:
+        async with _accounts(db_path) as accounts:
+            await accounts.unlock_user(name)
+    except _REFUSED as exc:
         return _fail(exc)
     print(f"unlocked user {name!r}")
     return 0

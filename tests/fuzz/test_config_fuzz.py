@@ -223,15 +223,20 @@ def load(text: str) -> HallConfig | list[str]:
         return exc.problems
 
 
-@FUZZ
-@given(mutated())
-def test_fuzzed_halls_load_or_name_their_problems(doc: dict[str, Any]) -> None:
+def loads_or_names_its_problems(doc: dict[str, Any]) -> None:
+    """The hall file written from `doc` loads and holds together, or every problem is named."""
     text = to_toml(doc)
     found = load(text)
     if isinstance(found, HallConfig):
         check_invariants(found)
     else:
         check_problems(found, "hall.toml", text)
+
+
+@FUZZ
+@given(mutated())
+def test_fuzzed_halls_load_or_name_their_problems(doc: dict[str, Any]) -> None:
+    loads_or_names_its_problems(doc)
 
 
 @settings(FUZZ, max_examples=600)
@@ -247,12 +252,7 @@ def test_keys_the_examples_leave_out_take_any_value(
         table = table.setdefault(part, [{}] if part == "speakers" else {})
         table = table[-1] if isinstance(table, list) else table
     table[name] = value
-    text = to_toml(doc)
-    found = load(text)
-    if isinstance(found, HallConfig):
-        check_invariants(found)
-    else:
-        check_problems(found, "hall.toml", text)
+    loads_or_names_its_problems(doc)
 
 
 @settings(FUZZ, max_examples=400)

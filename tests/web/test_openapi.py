@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
+from route_table import concrete
 
 from queue_server.accounts import Principal, Role
 from queue_server.accounts.principal import PERSON_ROLES, WINDOW_BOUND_ROLES
@@ -412,20 +413,7 @@ async def test_roles_are_those_the_server_lets_in(start_hall: StartHall) -> None
         operation = DOC["paths"][template][method]
         if "x-roles" not in operation:
             continue
-        path = template.format(
-            ticket=ticket,
-            window="1",
-            code="NOSUCHCODE",
-            case="nope",
-            alert="nope",
-            staff_no="7",
-            change="nope",
-            job="nope",
-            name="nope",
-            username="nope",
-        )
-        if path == "/ws":
-            path = "/ws?topics=board,console"
+        path = concrete(template, ticket)
         allowed = {Role(r) for r in operation["x-roles"]}
         status, answer = await hall.call(method.upper(), path, None, {})
         assert status == 401, (method, template, answer)
