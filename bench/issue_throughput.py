@@ -51,7 +51,8 @@ grown by exactly one event per ticket (read from `/metrics`), which also gives t
 of commits, hence tickets per fsync. Baseline: plain `sqlite3` in the bench process, a
 fresh WAL database with `synchronous=FULL` in the same temp dir, the journal's own table,
 one autocommitted (fsync'd) INSERT of a real `ticket.issued` row from the run, as many
-rows as tickets.
+rows as tickets. A second line does the same with sqlite3's defaults (a rollback journal,
+`synchronous=FULL`): what a program that simply opens the file and inserts gets.
 
 Reading the ratio: the baseline is bounded by what one fsync costs on the disk it runs on.
 Where the disk has a write-back cache, as on the virtual machines this project is built on,
@@ -100,6 +101,9 @@ async def measure(sizes: Sizes) -> Result:
         inserts_per_second = sqlite_insert_rate(
             workdir / "baseline.db", sizes.tickets, payload, recorded_at
         )
+        with_defaults = sqlite_insert_rate(
+            workdir / "defaults.db", sizes.tickets, payload, recorded_at, wal=False
+        )
         ceiling = await _ceiling(workdir, tokens, issued.services, sizes)
     tickets_per_second = sizes.tickets / issued.seconds
     return Result(
@@ -121,6 +125,10 @@ async def measure(sizes: Sizes) -> Result:
             "COMMIT time (ms, mean)": 1000 * issued.commit_seconds / max(issued.commits, 1),
             "event payload (bytes)": len(payload.encode()),
             "baseline INSERT with its fsync (us)": 1e6 / inserts_per_second,
+            "sqlite3 with its defaults (rollback journal), one INSERT per commit (/s)": (
+                with_defaults
+            ),
+            "hallq against sqlite3 with its defaults": f"{tickets_per_second / with_defaults:.2f}x",
             "HTTP ceiling: a server that keeps nothing (answers/s)": ceiling,
             "hallq against that ceiling": f"{tickets_per_second / ceiling:.2f}x",
             "server CPU (% of one core)": 100 * issued.server_cpu / issued.seconds,
@@ -235,13 +243,18 @@ def _sample_event(db: Path) -> tuple[str, str]:
     return str(row[0]), str(row[1])
 
 
-def sqlite_insert_rate(path: Path, count: int, payload: str, recorded_at: str) -> float:
-    """Inserts per second into a fresh WAL database, one INSERT per fsync'd commit."""
+def sqlite_insert_rate(
+    path: Path, count: int, payload: str, recorded_at: str, *, wal: bool = True
+) -> float:
+    """Inserts per second into a fresh database, one INSERT per fsync'd commit: in WAL mode
+    (one fsync a commit), or with sqlite3's defaults (a rollback journal written, synced and
+    deleted around every commit)."""
     conn = sqlite3.connect(path, isolation_level=None)  # autocommit: each INSERT commits
     try:
-        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        if mode != "wal":
-            raise BenchError(f"the baseline database cannot use WAL (journal_mode is {mode})")
+        wanted = "wal" if wal else "delete"
+        mode = conn.execute(f"PRAGMA journal_mode={wanted}").fetchone()[0]
+        if mode != wanted:
+            raise BenchError(f"the baseline database cannot use {wanted} (it has {mode})")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute(_EVENTS_TABLE)
         started = time.perf_counter()

@@ -117,7 +117,20 @@ class Ticket:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return _encode_fields(self.__dict__)
+        """The mirror of `from_dict`, field by field: a snapshot holds the whole day's
+        tickets and is taken on the writer's path, where a generic walk cost too much."""
+        out = dict(self.__dict__)
+        for name in _TICKET_TIMES:
+            moment = out[name]
+            if moment is not None:
+                out[name] = moment.isoformat()
+        out["day"] = self.day.isoformat()
+        if self.key is not None:
+            out["key"] = list(self.key)
+        out["route_remaining"] = list(self.route_remaining)
+        out["served"] = list(self.served)
+        out["rated"] = list(self.rated)
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Ticket:
@@ -129,14 +142,7 @@ class Ticket:
         values["route_remaining"] = tuple(values["route_remaining"])
         values["served"] = list(values["served"])
         values["rated"] = list(values["rated"])
-        for name in (
-            "issued_at",
-            "called_at",
-            "started_at",
-            "finished_at",
-            "slot_start",
-            "slot_end",
-        ):
+        for name in _TICKET_TIMES:
             values[name] = _parse_time(values[name])
         return cls(**values)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 
 from helpers import SHANGHAI, small_hall
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from queue_server.domain import commands as c
 from queue_server.domain.errors import DomainError
 from queue_server.domain.hall import MissedPolicy, Policy
-from queue_server.domain.model import FINAL_STATES, Priority, TicketState, WindowState
+from queue_server.domain.model import FINAL_STATES, Priority, Ticket, TicketState, WindowState
 from queue_server.domain.queues import rank_at
 from queue_server.domain.state import Hall
 
@@ -136,6 +137,8 @@ def check_invariants(hall: Hall) -> None:
     numbers = [(t.origin_service, t.number) for t in hall.tickets.values()]
     assert len(numbers) == len(set(numbers)), "a number was given twice"
     assert hall.new_ticket_etas() == {s: expected_eta(hall, s) for s in SERVICES}
+    for ticket in hall.tickets.values():  # as a snapshot keeps it, and gives it back
+        assert Ticket.from_dict(json.loads(json.dumps(ticket.to_dict()))) == ticket
 
 
 def expected_eta(hall: Hall, service: str) -> float:
