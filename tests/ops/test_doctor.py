@@ -10,6 +10,8 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import closing
 from pathlib import Path
@@ -89,18 +91,48 @@ def test_a_broken_database_fails(tmp_path: Path) -> None:
     assert checks.database_integrity(missing) is None
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+SERVICE_USER = 65534  # nobody: the check runs as the service account would, never as root
+
+
+def permissions_as_service_user(db: Path) -> Status:
+    """file_permissions as an unprivileged user sees it: root may write anywhere, so a test
+    run as root checks in a child process that gave up root first."""
+    if os.geteuid() != 0:
+        return status(checks.file_permissions(Install("server", db=db)))
+    read, write = os.pipe()
+    with warnings.catch_warnings():
+        # Python 3.12 warns about forking a threaded process; the child only checks and exits.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        child = os.fork()
+    if child == 0:  # the child reports through the pipe and never returns
+        try:
+            os.setgid(SERVICE_USER)
+            os.setuid(SERVICE_USER)
+            found = status(checks.file_permissions(Install("server", db=db)))
+            os.write(write, str(found).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    with os.fdopen(read) as answer:
+        return Status(answer.read())
+
+
 def test_an_unwritable_folder_fails(tmp_path: Path) -> None:
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o500)
+    # Beside the test's folder, whose parents an unprivileged user may not enter.
+    base = Path(tempfile.mkdtemp(prefix="hallq-doctor-"))
     try:
-        assert (
-            status(checks.file_permissions(Install("server", db=folder / "hall.db"))) is Status.FAIL
-        )
-    finally:
+        folder = base / "ro"
+        folder.mkdir()
+        if os.geteuid() == 0:
+            base.chmod(0o755)
+            os.chown(folder, SERVICE_USER, SERVICE_USER)
+        folder.chmod(0o500)
+        assert permissions_as_service_user(folder / "hall.db") is Status.FAIL
         folder.chmod(0o700)
-    assert status(checks.file_permissions(Install("server", db=folder / "hall.db"))) is Status.OK
+        assert permissions_as_service_user(folder / "hall.db") is Status.OK
+    finally:
+        shutil.rmtree(base)
 
 
 def test_hall_config_and_its_timezone(tmp_path: Path) -> None:
