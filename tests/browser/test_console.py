@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from helpers import RunningHall
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import Locator, Page, Route, WebSocketRoute, expect
 
 from .conftest import PASSWORD, Issue, OpenConsole, OpenPage, PageProblems, Screenshot, StreamSwitch
 
@@ -468,3 +468,48 @@ async def test_csp_violations_fail_the_tests(
         await page.evaluate("document.body.setAttribute('style', 'color: red')")
     assert any(p.startswith("CSP violation") for p in page_problems.found), page_problems.found
     page_problems.found.clear()  # that one was on purpose
+
+
+async def test_an_answer_overtaken_by_another_window_s_news_still_counts(
+    start_hall: StartHall, open_console: OpenConsole, issue: Issue
+) -> None:
+    """A busy hall streams other windows' changes all the time: one arriving while 叫号 is on
+    its way must not make the console throw the answer away and, until its own window's news
+    comes, refuse 开始办理 with 当前没有号."""
+    hall = await start_hall()
+    held: list[str] = []  # this window's stream news, kept from the page until the end
+    routes: list[WebSocketRoute] = []
+
+    def relay(ws: WebSocketRoute) -> None:
+        routes.append(ws)
+        server = ws.connect_to_server()
+
+        def to_page(message: str | bytes) -> None:
+            text = message if isinstance(message, str) else message.decode()
+            if '"ticket.called"' in text:
+                held.append(text)
+            else:
+                ws.send(text)
+
+        server.on_message(to_page)
+
+    async def prepare(page: Page) -> None:
+        await page.route_web_socket("**/ws?*", relay)
+
+    page = await open_console(hall, prepare=prepare)
+    first = await issue(hall, "social")
+    await expect(waiting(page, "social")).to_contain_text("1")
+
+    async def call_meanwhile(route: Route) -> None:
+        await issue(hall, "estate")  # news of the hall reaches the page before the answer
+        await expect(waiting(page, "estate")).to_contain_text("1")
+        await route.fulfill(response=await route.fetch())
+
+    await page.route("**/api/v1/windows/1/call-next", call_meanwhile)
+    await page.keyboard.press("F1")
+    await expect(page.locator("#info")).to_have_text(f"已叫号 {first['number']}")
+    await page.keyboard.press("KeyS")
+    await expect(page.locator("#info")).to_have_text(f"开始办理 {first['number']}")
+    assert held, "the window's own ticket.called was held back"
+    for text in held:
+        routes[-1].send(text)

@@ -31,7 +31,10 @@ const state = {
   ratingResult: null, // {rating, shownAt}: the rating just given at this window
   busy: false,
   online: true,
-  version: 0, // counts stream messages, to tell when an answer may be older than the stream
+  // Stream messages about the signed-in window (and snapshots): an answer or a re-read that
+  // such a message overtook may be older than the stream. Other windows' traffic, steady in
+  // a busy hall, never makes this window's answer stale.
+  version: 0,
 };
 
 let stream = null;
@@ -179,11 +182,11 @@ async function checkSession() {
 }
 
 function onMessage(message) {
-  state.version += 1;
   if (message.type === "snapshot") {
     const snapshot = message.state;
     state.windows = new Map(snapshot.windows.map((w) => [w.id, w]));
     state.waiting = { ...snapshot.waiting };
+    state.version += 1;
     scheduleDetail();
   } else {
     if (message.window) state.windows.set(message.window.id, message.window);
@@ -193,6 +196,7 @@ function onMessage(message) {
       state.ratingResult = { rating: message.rating, shownAt: Date.now() };
     }
     if (mine && (message.window?.id === mine || message.ticket?.window === mine || message.type === "queue.cleared")) {
+      state.version += 1;
       scheduleDetail();
     }
   }
