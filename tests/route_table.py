@@ -14,9 +14,8 @@ WINDOW = "/api/v1/windows/{window}/"
 ACTION_ROUTE = WINDOW + "{action}"
 
 
-def app_routes(server: HallServer) -> set[tuple[str, str]]:
-    """Every route of the app a running server serves (the window actions one by one), HEAD
-    and static files left out."""
+def app_of(server: HallServer) -> web.Application:
+    """A fresh app over a running server's hall, to read its routes (secrets are stand-ins)."""
     ctx = Context(
         server.service,
         server.hub,
@@ -26,8 +25,14 @@ def app_routes(server: HallServer) -> set[tuple[str, str]]:
         b"rating secret",
         RaterVault(bytes(32)),
     )
+    return create_app(ctx)
+
+
+def app_routes(server: HallServer) -> set[tuple[str, str]]:
+    """Every route of the app a running server serves (the window actions one by one), HEAD
+    and static files left out."""
     found: set[tuple[str, str]] = set()
-    for route in create_app(ctx).router.routes():
+    for route in app_of(server).router.routes():
         if route.method == "HEAD" or isinstance(route.resource, web.StaticResource):
             continue
         assert route.resource is not None

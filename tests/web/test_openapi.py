@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
-from route_table import concrete
+from route_table import app_of, concrete
 
 from queue_server.accounts import Principal, Role
 from queue_server.accounts.principal import PERSON_ROLES, WINDOW_BOUND_ROLES
@@ -30,12 +30,9 @@ from queue_server.domain import (
     ratings,
 )
 from queue_server.domain import commands as c
-from queue_server.ratings.protect import RaterVault
 from queue_server.web import openapi
 from queue_server.web import requests as rq
 from queue_server.web.api import _WINDOW_ACTIONS
-from queue_server.web.app import create_app
-from queue_server.web.context import Context
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "docs" / "openapi.json"
@@ -72,17 +69,7 @@ async def test_every_route_is_documented_and_every_documented_route_exists(
     start_hall: StartHall,
 ) -> None:
     hall = await start_hall()
-    server = hall.server
-    ctx = Context(
-        server.service,
-        server.hub,
-        server.accounts,
-        server.journal,
-        b"secret",
-        b"rating secret",
-        RaterVault(bytes(32)),
-    )
-    assert app_operations(create_app(ctx)) == documented_operations()
+    assert app_operations(app_of(hall.server)) == documented_operations()
 
 
 async def test_the_server_serves_the_document(start_hall: StartHall) -> None:
