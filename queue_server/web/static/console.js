@@ -31,9 +31,9 @@ const state = {
   ratingResult: null, // {rating, shownAt}: the rating just given at this window
   busy: false,
   online: true,
-  // Stream messages about the signed-in window (and snapshots): an answer or a re-read that
-  // such a message overtook may be older than the stream. Other windows' traffic, steady in
-  // a busy hall, never makes this window's answer stale.
+  // Stream messages about the signed-in window (and snapshots): when one overtook an answer
+  // or a re-read, the window is read again. Other windows' traffic, steady in a busy hall,
+  // never does.
   version: 0,
 };
 
@@ -328,12 +328,11 @@ async function act(action, body) {
       token: state.token,
       body,
     });
-    // An answer older than what the stream already showed must not win: re-read instead.
-    if (state.version === version && answer?.window) {
-      state.windows.set(answer.window.id, answer.window);
-    } else {
-      scheduleDetail();
-    }
+    // The answer is the window right after this action: show it at once, so the next key
+    // acts on it. News of this window that came meanwhile (a snapshot after a reconnect, a
+    // manager's change) may be older or newer: read the window again to settle it.
+    if (answer?.window) state.windows.set(answer.window.id, answer.window);
+    if (state.version !== version || !answer?.window) scheduleDetail();
     if (LIST_ACTIONS.has(action)) scheduleDetail();
     if (action === "close") state.windowId = null;
     if (body?.case_no) $("case-no").value = ""; // it went with the ticket it belongs to
