@@ -83,8 +83,11 @@ async def test_the_report_table_and_its_csv_and_xlsx_agree(
     assert csv_path.suffix == ".csv"
     assert xlsx_path.suffix == ".xlsx"
     rows = list(csv.reader(io.StringIO(csv_path.read_bytes().decode("utf-8-sig"))))
-    sheet = openpyxl.load_workbook(xlsx_path, read_only=True).worksheets[0]
-    cells = [list(row) for row in sheet.iter_rows(values_only=True)]
+    book = openpyxl.load_workbook(xlsx_path, read_only=True)  # holds the file open until closed
+    try:
+        cells = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()
     assert len(rows) == len(cells) == 1 + 3 + 1  # header, the three services used, 合计
     assert rows[0] == [str(c) for c in cells[0]]
     for csv_row, xlsx_row in zip(rows[1:], cells[1:], strict=True):
