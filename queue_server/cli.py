@@ -83,6 +83,17 @@ async def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_server(args: argparse.Namespace) -> int:
+    """The server runs on uvloop where it is installed (64-bit PCs and Pis): libuv's loop
+    takes a third less CPU per request than asyncio's own, which the issuing benchmark shows.
+    """
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(_serve(args))
+    return uvloop.run(_serve(args))
+
+
 async def _display(args: argparse.Namespace) -> int:
     try:
         from display.agent import DisplayAgent, UnknownSpeaker
@@ -272,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.command == "serve":
-            return asyncio.run(_serve(args))
+            return _run_server(args)
         if args.command == "display":
             return asyncio.run(_display(args))
         if args.command == "kiosk":

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from queue_server import json_codec
 from queue_server.service import Published
 from queue_server.wire import BOARD, CONSOLE
 
@@ -64,7 +64,7 @@ def _entry(item: Published) -> _Entry:
     texts: dict[str, bytes] = {}
     serialised: dict[int, bytes] = {}  # topics often share one message object: encode once
     for topic, message in item.messages.items():
-        texts[topic] = serialised.setdefault(id(message), _dumps(message))
+        texts[topic] = serialised.setdefault(id(message), json_codec.encode(message))
     return _Entry(item.seq, texts)
 
 
@@ -167,7 +167,7 @@ class Hub:
         if replay is not None:
             return subscriber, replay
         message = {"type": "snapshot", "seq": self.last_seq, "state": snapshot()}
-        return subscriber, [_dumps(message)]
+        return subscriber, [json_codec.encode(message)]
 
     def detach(self, subscriber: Subscriber) -> None:
         self._subscribers.discard(subscriber)
@@ -181,7 +181,3 @@ class Hub:
             return None
         texts = (x.text_for(topics) for x in self._ring if x.seq > after_seq)
         return [text for text in texts if text is not None]
-
-
-def _dumps(message: dict[str, Any]) -> bytes:
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import operator
+from collections.abc import Mapping, Sequence
+from dataclasses import MISSING, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -117,37 +118,77 @@ class Ticket:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The mirror of `from_dict`, field by field: a snapshot holds the whole day's
-        tickets and is taken on the writer's path, where a generic walk cost too much."""
-        out = dict(self.__dict__)
-        for name in _TICKET_TIMES:
-            moment = out[name]
+        """The ticket as named fields: the mirror of `from_dict`."""
+        return dict(zip(TICKET_COLUMNS, self.to_row(), strict=True))
+
+    def to_row(self) -> list[Any]:
+        """The compact form a snapshot keeps, one value per `TICKET_COLUMNS`, in their
+        order: a snapshot holds the whole day's tickets, is taken on the writer's path and
+        read back at every start, so it is built field by field, not by a generic walk."""
+        out = list(_ticket_values(self))
+        for i in _TIME_INDEXES:
+            moment = out[i]
             if moment is not None:
-                out[name] = moment.isoformat()
-        out["day"] = self.day.isoformat()
+                out[i] = moment.isoformat()
+        out[_DAY_INDEX] = self.day.isoformat()
         if self.key is not None:
-            out["key"] = list(self.key)
-        out["route_remaining"] = list(self.route_remaining)
-        out["served"] = list(self.served)
-        out["rated"] = list(self.rated)
+            out[_KEY_INDEX] = list(self.key)
+        out[_ROUTE_INDEX] = list(self.route_remaining)
+        out[_SERVED_INDEX] = list(self.served)
+        out[_RATED_INDEX] = list(self.rated)
         return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Ticket:
-        values = dict(data)
-        values["priority"] = Priority(values["priority"])
-        values["state"] = TicketState(values["state"])
+        return cls.from_row(list(data.values()), tuple(data))
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any], columns: Sequence[str] | None = None) -> Ticket:
+        """The ticket of a snapshot row whose values follow `columns` (by default this
+        version's `TICKET_COLUMNS`); a snapshot of another version may lack a field (it
+        takes its default) or hold one that is gone (it is dropped)."""
+        if columns is None or tuple(columns) == TICKET_COLUMNS:
+            values = dict(zip(TICKET_COLUMNS, row, strict=True))
+        else:
+            named = dict(zip(columns, row, strict=True))
+            values = {name: named.get(name, _TICKET_DEFAULTS[name]) for name in TICKET_COLUMNS}
+        values["priority"] = _PRIORITIES[values["priority"]]
+        values["state"] = _TICKET_STATES[values["state"]]
         values["day"] = dt.date.fromisoformat(values["day"])
-        values["key"] = tuple(values["key"]) if values["key"] is not None else None
+        key = values["key"]
+        values["key"] = (key[0], key[1]) if key is not None else None
         values["route_remaining"] = tuple(values["route_remaining"])
         values["served"] = list(values["served"])
         values["rated"] = list(values["rated"])
         for name in _TICKET_TIMES:
-            values[name] = _parse_time(values[name])
-        return cls(**values)
+            moment = values[name]
+            if moment is not None:
+                values[name] = dt.datetime.fromisoformat(moment)
+        # Every field is set here, converted as __init__ would leave it; a start-up builds
+        # tens of thousands of tickets, and the generated __init__ was a third of the cost.
+        ticket = cls.__new__(cls)
+        ticket.__dict__ = values
+        return ticket
 
 
 _TICKET_TIMES = ("issued_at", "called_at", "started_at", "finished_at", "slot_start", "slot_end")
+TICKET_COLUMNS = tuple(f.name for f in fields(Ticket))
+_TICKET_DEFAULTS: dict[str, Any] = {
+    f.name: f.default_factory() if f.default_factory is not MISSING else f.default
+    for f in fields(Ticket)
+}
+_TIME_INDEXES = tuple(TICKET_COLUMNS.index(name) for name in _TICKET_TIMES)
+_DAY_INDEX = TICKET_COLUMNS.index("day")
+_KEY_INDEX = TICKET_COLUMNS.index("key")
+_ROUTE_INDEX = TICKET_COLUMNS.index("route_remaining")
+_SERVED_INDEX = TICKET_COLUMNS.index("served")
+_RATED_INDEX = TICKET_COLUMNS.index("rated")
+_ticket_values = operator.attrgetter(*TICKET_COLUMNS)
+_PRIORITIES = {p.value: p for p in Priority}
+_TICKET_STATES = {s.value: s for s in TicketState}
+
+# A window in these states takes tickets; closed and paused windows do not.
+OPEN_STATES = frozenset({WindowState.IDLE, WindowState.CALLING, WindowState.SERVING})
 
 WINDOW_TRANSITIONS: Mapping[WindowState, frozenset[WindowState]] = {
     WindowState.CLOSED: frozenset({WindowState.IDLE}),
@@ -182,7 +223,7 @@ class WindowStatus:
 
     @property
     def is_open(self) -> bool:
-        return self.state not in (WindowState.CLOSED, WindowState.PAUSED)
+        return self.state in OPEN_STATES
 
     def to_dict(self) -> dict[str, Any]:
         return _encode_fields(self.__dict__)

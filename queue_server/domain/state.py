@@ -8,7 +8,13 @@ from typing import Any
 
 from queue_server.domain.deciding import Decider, Outcome
 from queue_server.domain.hall import HallConfig
-from queue_server.domain.model import Ticket, TicketState, WindowStatus
+from queue_server.domain.model import (
+    OPEN_STATES,
+    TICKET_COLUMNS,
+    Ticket,
+    TicketState,
+    WindowStatus,
+)
 from queue_server.domain.queues import rank_at
 from queue_server.domain.rating_book import RatingBook
 from queue_server.domain.records import Appointment, ClerkDay, DeviceHealth
@@ -49,7 +55,7 @@ class Hall(Decider):
         }
 
     def _open_windows(self) -> frozenset[str]:
-        return frozenset(w for w, status in self.windows.items() if status.is_open)
+        return frozenset([w for w, status in self.windows.items() if status.state in OPEN_STATES])
 
     def _wait_minutes(
         self, service: str, ahead: int, open_now: frozenset[str] | None = None
@@ -91,7 +97,8 @@ class Hall(Decider):
             "next_major": self.next_major,
             "next_minor": self.next_minor,
             "last_event_at": self.last_event_at.isoformat() if self.last_event_at else None,
-            "tickets": [t.to_dict() for t in self.tickets.values()],
+            "ticket_columns": list(TICKET_COLUMNS),
+            "ticket_rows": [t.to_row() for t in self.tickets.values()],
             "windows": [w.to_dict() for w in self.windows.values()],
             "appointments": [a.to_dict() for a in self.appointments.values()],
             "devices": [d.to_dict() for d in self.devices.values()],
@@ -118,8 +125,14 @@ class Hall(Decider):
         hall.next_minor = data["next_minor"]
         last = data["last_event_at"]
         hall.last_event_at = dt.datetime.fromisoformat(last) if last else None
-        for raw in data["tickets"]:
-            ticket = Ticket.from_dict(raw)
+        columns = data.get("ticket_columns")
+        # Rows since the compact form; objects in snapshots from before it.
+        tickets = (
+            (Ticket.from_row(row, columns) for row in data["ticket_rows"])
+            if columns is not None
+            else (Ticket.from_dict(raw) for raw in data["tickets"])
+        )
+        for ticket in tickets:
             hall.tickets[ticket.id] = ticket
             if ticket.state is TicketState.WAITING:
                 hall.queues.add(ticket)

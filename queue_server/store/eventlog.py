@@ -9,6 +9,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import orjson
+
 from queue_server.store.errors import StoreError
 
 # Snapshots only shorten a restart; a few spare ones cover a damaged newest one.
@@ -131,7 +133,7 @@ def to_json(value: Mapping[str, Any]) -> str:
 
 def from_json(text: str) -> dict[str, Any]:
     try:
-        value = json.loads(text)
+        value = orjson.loads(text)
     except ValueError as exc:
         raise StoreError(f"corrupt JSON in the journal: {exc}") from exc
     if not isinstance(value, dict):

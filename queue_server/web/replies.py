@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import functools
-import json
 from typing import Any
 
 from aiohttp import web
 
-_dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+from queue_server import json_codec
 
 
 def reply(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=_dumps)
+    return web.Response(
+        body=json_codec.encode(data),
+        status=status,
+        content_type="application/json",
+        charset="utf-8",
+    )

@@ -78,7 +78,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
 
 
 def _direct(
-    transport: asyncio.BaseTransport, ws: web.WebSocketResponse
+    transport: asyncio.Transport, ws: web.WebSocketResponse
 ) -> tuple[Callable[[bytes], None], Callable[[], bool]]:
     """Writing a text frame straight to the socket, and whether that is safe now.
 
@@ -87,8 +87,8 @@ def _direct(
     aiohttp's writer still sends everything else (snapshots, queued messages, pings,
     close). It is safe while the socket buffer is nearly empty (asyncio pauses writing at
     64 KiB, so nothing is waiting to be written) and the connection is not closing.
+    The transport is asyncio's or uvloop's (which does not derive from asyncio's classes).
     """
-    assert isinstance(transport, asyncio.WriteTransport)
 
     def write(payload: bytes) -> None:
         transport.write(_text_frame(payload))

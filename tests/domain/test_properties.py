@@ -139,6 +139,7 @@ def check_invariants(hall: Hall) -> None:
     assert hall.new_ticket_etas() == {s: expected_eta(hall, s) for s in SERVICES}
     for ticket in hall.tickets.values():  # as a snapshot keeps it, and gives it back
         assert Ticket.from_dict(json.loads(json.dumps(ticket.to_dict()))) == ticket
+        assert Ticket.from_row(json.loads(json.dumps(ticket.to_row()))) == ticket
 
 
 def expected_eta(hall: Hall, service: str) -> float:

@@ -409,6 +409,55 @@ def test_replay_and_snapshot_rebuild_the_same_hall(clock: FakeClock) -> None:
     )
 
 
+def _day_under_way(clock: FakeClock) -> Hall:
+    hall = opened(clock, "1", "3")
+    for service in ("social", "estate", "social", "company"):
+        issue(hall, clock, service)
+    do(hall, clock, c.CallNext("1"))
+    do(hall, clock, c.StartService("1"))
+    do(hall, clock, c.CallNext("3"))
+    do(hall, clock, c.MarkNoShow("3"))
+    return hall
+
+
+def test_a_snapshot_from_before_ticket_rows_still_rebuilds_the_hall(clock: FakeClock) -> None:
+    hall = _day_under_way(clock)
+    snapshot = hall.to_snapshot()
+    columns, rows = snapshot.pop("ticket_columns"), snapshot.pop("ticket_rows")
+    older = {**snapshot, "tickets": [dict(zip(columns, row, strict=True)) for row in rows]}
+
+    restored = Hall.from_snapshot(hall.config, older)
+
+    assert restored.to_snapshot() == hall.to_snapshot()
+    assert sorted(t.state for t in restored.tickets.values()) == [
+        TicketState.NO_SHOW,
+        TicketState.SERVING,
+        TicketState.WAITING,
+        TicketState.WAITING,
+    ]
+
+
+def test_ticket_rows_of_another_version_take_defaults_and_drop_what_is_gone(
+    clock: FakeClock,
+) -> None:
+    hall = _day_under_way(clock)
+    snapshot = hall.to_snapshot()
+    columns: list[str] = snapshot["ticket_columns"]
+    missing = columns.index("missed_reason")
+    snapshot["ticket_columns"] = [*columns[:missing], *columns[missing + 1 :], "gone"]
+    snapshot["ticket_rows"] = [
+        [*row[:missing], *row[missing + 1 :], "old value"] for row in snapshot["ticket_rows"]
+    ]
+
+    restored = Hall.from_snapshot(hall.config, snapshot)
+
+    assert all(t.missed_reason is None for t in restored.tickets.values())
+    assert not any(hasattr(t, "gone") for t in restored.tickets.values())
+    for ticket in restored.tickets.values():
+        ticket.missed_reason = hall.tickets[ticket.id].missed_reason
+    assert restored.to_snapshot() == hall.to_snapshot()
+
+
 def test_a_service_dropped_from_the_config_does_not_break_the_hall(clock: FakeClock) -> None:
     hall = opened(clock, "1")
     kept = issue(hall, clock, "estate")
