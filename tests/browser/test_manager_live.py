@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from helpers import RunningHall
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 
 from queue_server.config import load_hall
 
-from .conftest import PASSWORD, Issue, OpenConsole, OpenPage, Screenshot
+from .conftest import PASSWORD, Issue, OpenConsole, OpenPage, Prepare, Screenshot
 
 pytestmark = pytest.mark.browser
 
 JIANGBEI = Path(__file__).parents[2] / "config" / "hall.example.toml"
 StartHall = Callable[..., Awaitable[RunningHall]]
-OpenManager = Callable[[RunningHall], Awaitable[Page]]
+OpenManager = Callable[..., Awaitable[Page]]
 
 
 @pytest.fixture
 def open_manager(open_page: OpenPage) -> OpenManager:
     """Factory: a manager logged in on /manager, the live hall showing."""
 
-    async def open_(hall: RunningHall) -> Page:
+    async def open_(hall: RunningHall, *, prepare: Prepare | None = None) -> Page:
         await hall.person("zhao", "manager", display_name="赵主任")
-        page = await open_page(f"{hall.url}/manager")
+        page = await open_page(f"{hall.url}/manager", prepare=prepare)
         await page.get_by_label("用户名").fill("zhao")
         await page.get_by_label("密码").fill(PASSWORD)
         await page.get_by_role("button", name="登录").click()
@@ -107,6 +108,48 @@ async def test_device_faults_show_live(start_hall: StartHall, open_manager: Open
     item = page.locator('#devices [data-device="device:kiosk-2|printer"]')
     await expect(item).to_contain_text("缺纸（纸卷用完）")
     await expect(item).to_have_class(re.compile("device-fault"))
+
+
+async def test_a_fault_reported_while_the_device_list_loads_stays_on_the_page(
+    start_hall: StartHall, open_manager: OpenManager
+) -> None:
+    hall = await start_hall()
+    kiosk = await hall.device("kiosk-2", "kiosk")
+    listed = asyncio.Event()
+    release = asyncio.Event()
+    lists = 0
+    # Only the held answer carries this line, so its showing means the answer was applied.
+    marker = {"device": "device:kiosk-9", "component": "printer", "condition": "paper_low"}
+
+    async def hold_the_list(route: Route) -> None:
+        """The page reads the list at sign-in, then again when the stream's snapshot comes:
+        that second answer is held until the stream has brought news after it."""
+        nonlocal lists
+        lists += 1
+        response = await route.fetch()  # read by the server now, before kiosk-2's report
+        if lists != 2:
+            await route.fulfill(response=response)
+            return
+        listed.set()
+        await release.wait()
+        body = await response.json()
+        body["devices"].append({**marker, "detail": "", "since": None})
+        await route.fulfill(response=response, json=body)
+
+    async def prepare(page: Page) -> None:
+        await page.route("**/api/v1/devices", hold_the_list)
+
+    page = await open_manager(hall, prepare=prepare)
+    await listed.wait()
+    report = {"component": "printer", "condition": "paper_out", "detail": "纸卷用完"}
+    status, answer = await hall.call("POST", "/api/v1/devices/self/status", kiosk, report)
+    assert status == 200, answer
+    reported = page.locator('#devices [data-device="device:kiosk-2|printer"]')
+    await expect(reported).to_contain_text("缺纸（纸卷用完）")  # from the stream
+
+    release.set()  # the list read before the report arrives after it
+    await expect(page.locator('#devices [data-device="device:kiosk-9|printer"]')).to_be_visible()
+    await expect(reported).to_contain_text("缺纸（纸卷用完）")
 
 
 async def bad_rating(hall: RunningHall, issue: Issue) -> None:

@@ -169,15 +169,44 @@ function scheduleToday() {
   todayTimer = setTimeout(loadToday, TODAY_DELAY_MS);
 }
 
+// Stream news of devices, alerts and tuning that came while their lists were loading: the
+// lists may have been read before it, so it is applied again on top of them.
+let newsWhileLoading = null;
+
 async function loadSupervision() {
-  const [devices, alerts, changes] = await Promise.all([
-    api("GET", "/api/v1/devices", { token: state.token }),
-    api("GET", "/api/v1/alerts?open=1", { token: state.token }),
-    api("GET", "/api/v1/tuning", { token: state.token }).catch(() => ({ changes: [] })),
-  ]);
-  state.devices = new Map(devices.devices.map((d) => [`${d.device}|${d.component}`, d]));
-  state.alerts = new Map(alerts.alerts.map((a) => [a.id, a]));
-  state.changes = changes.changes;
+  const news = [];
+  newsWhileLoading = news;
+  try {
+    const [devices, alerts, changes] = await Promise.all([
+      api("GET", "/api/v1/devices", { token: state.token }),
+      api("GET", "/api/v1/alerts?open=1", { token: state.token }),
+      api("GET", "/api/v1/tuning", { token: state.token }).catch(() => ({ changes: [] })),
+    ]);
+    state.devices = new Map(devices.devices.map((d) => [`${d.device}|${d.component}`, d]));
+    state.alerts = new Map(alerts.alerts.map((a) => [a.id, a]));
+    state.changes = changes.changes;
+    news.forEach(applySupervisionNews);
+  } finally {
+    if (newsWhileLoading === news) newsWhileLoading = null;
+  }
+}
+
+// Applying the same news twice leaves the same lists.
+function applySupervisionNews(message) {
+  if (message.type === "device.changed") {
+    const { device, component, condition, detail, at } = message;
+    state.devices.set(`${device}|${component}`, { device, component, condition, detail, since: at });
+  }
+  if (message.alert) {
+    const alert = message.alert;
+    if (alert.acknowledged_at) state.alerts.delete(alert.id);
+    else state.alerts.set(alert.id, alert);
+  }
+  if (message.type === "tuning.changed" && message.change) {
+    state.changes = [message.change, ...state.changes.filter((c) => c.id !== message.change.id)];
+    const undone = message.change.undoes && state.changes.find((c) => c.id === message.change.undoes);
+    if (undone) undone.undone_by = message.change.id;
+  }
 }
 
 // -- the stream ---------------------------------------------------------------------------
@@ -212,22 +241,10 @@ function onMessage(message) {
     scheduleToday();
     scheduleWaiting();
   }
-  if (message.type === "device.changed") {
-    const { device, component, condition, detail, at } = message;
-    state.devices.set(`${device}|${component}`, { device, component, condition, detail, since: at });
-  }
-  if (message.alert) {
-    const alert = message.alert;
-    if (alert.acknowledged_at) state.alerts.delete(alert.id);
-    else state.alerts.set(alert.id, alert);
-    if (state.tab === "cases") loadAlertHistory(app);
-  }
-  if (message.type === "tuning.changed" && message.change) {
-    state.changes = [message.change, ...state.changes.filter((c) => c.id !== message.change.id)];
-    const undone = message.change.undoes && state.changes.find((c) => c.id === message.change.undoes);
-    if (undone) undone.undone_by = message.change.id;
-    scheduleHall();
-  }
+  applySupervisionNews(message);
+  newsWhileLoading?.push(message);
+  if (message.alert && state.tab === "cases") loadAlertHistory(app);
+  if (message.type === "tuning.changed" && message.change) scheduleHall();
   if (message.case && state.tab === "cases") loadCases(app);
   draw();
 }
