@@ -32,8 +32,10 @@ T = TypeVar("T")
 
 # A batch holds every command waiting when the writer comes round; this caps one commit.
 MAX_BATCH = 512
-# Replayed events at start that are rebuilt as stream messages, for clients resuming.
-REPLAY_RENDERED = 2_000
+# Replayed events at start that are rebuilt as stream messages, for clients resuming: a
+# client connected at a crash missed only the last few; one further behind gets a snapshot.
+# Minutes of a busy hall; each costs start-up time (rendered, then encoded).
+REPLAY_RENDERED = 500
 # Calls kept for a board's snapshot.
 RECENT_CALLS = 20
 # How often the hall looks for 差评 case deadlines passed and default ratings due.
