@@ -166,13 +166,7 @@ class HallService:
             gc.enable()
 
     async def _load_state(self) -> None:
-        snapshot = await self.journal.latest_snapshot()
-        hall = (
-            Hall(self.config)
-            if snapshot is None
-            else Hall.from_snapshot(self.config, snapshot.state)
-        )
-        seq = snapshot.seq if snapshot else 0
+        hall, seq = await self._from_latest_snapshot()
         self._snapshot_seq = seq
         # Only the tail of the replay becomes stream messages: a client cut off by a crash
         # resumes from its last few seconds; one asking for more gets a fresh snapshot.
@@ -195,6 +189,22 @@ class HallService:
         self.replayed_events = replayed
         self._replayed_messages = messages
         self._seed_recent_calls()
+
+    async def _from_latest_snapshot(self) -> tuple[Hall, int]:
+        """The hall as the newest snapshot holds it, with the snapshot's seq; an empty hall
+        at seq 0 when there is none, or when it cannot be used: the journal alone rebuilds
+        the hall, only slower (the first batch served then takes a fresh snapshot)."""
+        try:
+            snapshot = await self.journal.latest_snapshot()
+            if snapshot is not None:
+                return Hall.from_snapshot(self.config, snapshot.state), snapshot.seq
+        except (StoreError, LookupError, TypeError, ValueError, AttributeError) as unusable:
+            log.warning(
+                "the newest snapshot cannot be used (%s: %s); replaying the whole journal",
+                type(unusable).__name__,
+                unusable,
+            )
+        return Hall(self.config), 0
 
     def _seed_recent_calls(self) -> None:
         called = [t for t in self.hall.tickets.values() if t.called_at is not None]

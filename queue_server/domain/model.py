@@ -151,7 +151,10 @@ class Ticket:
             values = dict(zip(TICKET_COLUMNS, row, strict=True))
         else:
             named = dict(zip(columns, row, strict=True))
-            values = {name: named.get(name, _TICKET_DEFAULTS[name]) for name in TICKET_COLUMNS}
+            missing = [n for n in TICKET_COLUMNS if n not in named and n not in _TICKET_DEFAULTS]
+            if missing:
+                raise ValueError(f"ticket rows lack the fields {', '.join(missing)}")
+            values = {name: named.get(name, _TICKET_DEFAULTS.get(name)) for name in TICKET_COLUMNS}
         values["priority"] = _PRIORITIES[values["priority"]]
         values["state"] = _TICKET_STATES[values["state"]]
         values["day"] = dt.date.fromisoformat(values["day"])
@@ -173,9 +176,12 @@ class Ticket:
 
 _TICKET_TIMES = ("issued_at", "called_at", "started_at", "finished_at", "slot_start", "slot_end")
 TICKET_COLUMNS = tuple(f.name for f in fields(Ticket))
+# What a field missing from an older snapshot's rows takes; fields without a default must be
+# there.
 _TICKET_DEFAULTS: dict[str, Any] = {
     f.name: f.default_factory() if f.default_factory is not MISSING else f.default
     for f in fields(Ticket)
+    if f.default is not MISSING or f.default_factory is not MISSING
 }
 _TIME_INDEXES = tuple(TICKET_COLUMNS.index(name) for name in _TICKET_TIMES)
 _DAY_INDEX = TICKET_COLUMNS.index("day")

@@ -458,6 +458,18 @@ def test_ticket_rows_of_another_version_take_defaults_and_drop_what_is_gone(
     assert restored.to_snapshot() == hall.to_snapshot()
 
 
+def test_ticket_rows_without_a_field_that_has_no_default_are_refused(clock: FakeClock) -> None:
+    hall = _day_under_way(clock)
+    snapshot = hall.to_snapshot()
+    columns: list[str] = snapshot["ticket_columns"]
+    gone = columns.index("origin_service")
+    snapshot["ticket_columns"] = columns[:gone] + columns[gone + 1 :]
+    snapshot["ticket_rows"] = [row[:gone] + row[gone + 1 :] for row in snapshot["ticket_rows"]]
+
+    with pytest.raises(ValueError, match="origin_service"):
+        Hall.from_snapshot(hall.config, snapshot)
+
+
 def test_a_service_dropped_from_the_config_does_not_break_the_hall(clock: FakeClock) -> None:
     hall = opened(clock, "1")
     kept = issue(hall, clock, "estate")

@@ -15,7 +15,7 @@ from queue_server.domain.errors import DomainError
 from queue_server.domain.state import Hall, Outcome
 from queue_server.service import HallService, Published, ServiceUnavailable
 from queue_server.store.errors import StoreError
-from queue_server.store.eventlog import NewEvent, StoredEvent
+from queue_server.store.eventlog import NewEvent, Snapshot, StoredEvent
 from queue_server.store.memory_log import MemoryEventLog
 
 
@@ -146,6 +146,37 @@ async def test_the_hall_is_rebuilt_exactly_from_snapshot_and_journal(clock: Fake
     assert again.last_seq == service.last_seq
     assert await issue(again, key="k3") == "A004"  # idempotency survives the restart
     assert await issue(again) == "A021"
+    await again.stop()
+    await service.stop()
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [{}, {"day": 5}, {"tickets": "A001"}, {"ticket_columns": ["id"], "ticket_rows": [[1, 2]]}],
+)
+async def test_a_snapshot_that_cannot_be_used_is_passed_over_for_the_journal(
+    clock: FakeClock, caplog: pytest.LogCaptureFixture, broken: dict[str, Any]
+) -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    service = make_service(journal, clock, snapshot_every=10**9)
+    await service.start()
+    await service.execute(c.OpenWindow("1", clerk="wang"), lambda h, o, n: None)
+    for _ in range(5):
+        await issue(service)
+    await service.execute(c.CallNext("1"), lambda h, o, n: None)
+    expected = service.hall.to_snapshot()
+    await journal.save_snapshot(Snapshot(service.last_seq, broken))
+
+    again = make_service(journal, clock, snapshot_every=3)
+    await again.start()
+
+    assert again.hall.to_snapshot() == expected
+    assert again.replayed_events == service.last_seq
+    assert "the newest snapshot cannot be used" in caplog.text
+    assert await issue(again) == "A006"
+    latest = await journal.latest_snapshot()
+    assert latest is not None and latest.seq == again.last_seq  # a usable one replaces it
     await again.stop()
     await service.stop()
 
