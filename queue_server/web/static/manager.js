@@ -182,6 +182,7 @@ async function loadSupervision() {
       api("GET", "/api/v1/alerts?open=1", { token: state.token }),
       api("GET", "/api/v1/tuning", { token: state.token }).catch(() => ({ changes: [] })),
     ]);
+    if (newsWhileLoading !== news) return; // a later load is under way: its lists are newer
     state.devices = new Map(devices.devices.map((d) => [`${d.device}|${d.component}`, d]));
     state.alerts = new Map(alerts.alerts.map((a) => [a.id, a]));
     state.changes = changes.changes;
