@@ -164,9 +164,7 @@ class Ticket:
         values["served"] = list(values["served"])
         values["rated"] = list(values["rated"])
         for name in _TICKET_TIMES:
-            moment = values[name]
-            if moment is not None:
-                values[name] = dt.datetime.fromisoformat(moment)
+            values[name] = _parse_time(values[name])
         # Every field is set here, converted as __init__ would leave it; a start-up builds
         # tens of thousands of tickets, and the generated __init__ was a third of the cost.
         ticket = cls.__new__(cls)
@@ -194,7 +192,7 @@ _PRIORITIES = {p.value: p for p in Priority}
 _TICKET_STATES = {s.value: s for s in TicketState}
 
 # A window in these states takes tickets; closed and paused windows do not.
-OPEN_STATES = frozenset({WindowState.IDLE, WindowState.CALLING, WindowState.SERVING})
+_OPEN_STATES = frozenset({WindowState.IDLE, WindowState.CALLING, WindowState.SERVING})
 
 WINDOW_TRANSITIONS: Mapping[WindowState, frozenset[WindowState]] = {
     WindowState.CLOSED: frozenset({WindowState.IDLE}),
@@ -229,7 +227,7 @@ class WindowStatus:
 
     @property
     def is_open(self) -> bool:
-        return self.state in OPEN_STATES
+        return self.state in _OPEN_STATES
 
     def to_dict(self) -> dict[str, Any]:
         return _encode_fields(self.__dict__)

@@ -8,13 +8,7 @@ from typing import Any
 
 from queue_server.domain.deciding import Decider, Outcome
 from queue_server.domain.hall import HallConfig
-from queue_server.domain.model import (
-    OPEN_STATES,
-    TICKET_COLUMNS,
-    Ticket,
-    TicketState,
-    WindowStatus,
-)
+from queue_server.domain.model import TICKET_COLUMNS, Ticket, TicketState, WindowStatus
 from queue_server.domain.queues import rank_at
 from queue_server.domain.rating_book import RatingBook
 from queue_server.domain.records import Appointment, ClerkDay, DeviceHealth
@@ -55,7 +49,7 @@ class Hall(Decider):
         }
 
     def _open_windows(self) -> frozenset[str]:
-        return frozenset([w for w, status in self.windows.items() if status.state in OPEN_STATES])
+        return frozenset(w for w, status in self.windows.items() if status.is_open)
 
     def _wait_minutes(
         self, service: str, ahead: int, open_now: frozenset[str] | None = None
