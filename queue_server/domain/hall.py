@@ -97,7 +97,7 @@ class Hours:
     issue_opens_before_minutes: int = 30  # tickets may be taken this long before a session
     issue_cutoff_minutes: int = 30  # issuing stops this long before a session ends
     clearing_times: tuple[dt.time, ...] = ()  # unserved tickets are closed out at these times
-    open_all_hours: bool = False  # demos and tests: ignore sessions and clearing
+    open_all_hours: bool = False  # demos and tests: always in session, no clearing
 
 
 DEFAULT_GAP_MS = 60  # silence between two recorded segments, as a voice pack's default

@@ -11,6 +11,14 @@ def _minutes(t: dt.time) -> int:
     return t.hour * 60 + t.minute
 
 
+def in_session(hours: Hours, local: dt.datetime) -> bool:
+    """Whether the hall is in one of its opening sessions (always, when open all hours)."""
+    if hours.open_all_hours:
+        return True
+    now = local.time()
+    return any(session.start <= now < session.end for session in hours.sessions)
+
+
 def issuing_session(hours: Hours, local: dt.datetime) -> int | None:
     """The index of the session a ticket taken at `local` belongs to, or None when closed.
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from queue_server.domain.hall_state import HallState
+from queue_server.domain.hours import in_session
 from queue_server.domain.model import TicketState, WindowState
 
 # Kinds that hold while a condition lasts: raised when it starts, cleared when it ends.
@@ -32,11 +33,6 @@ class Condition:
     kind: str
     subject: str
     message: str
-
-
-def in_opening_hours(state: HallState, now: dt.datetime) -> bool:
-    local = now.astimezone(state.tz).time()
-    return any(s.start <= local < s.end for s in state.config.hours.sessions)
 
 
 def conditions(state: HallState, now: dt.datetime) -> list[Condition]:
@@ -77,7 +73,7 @@ def _waits(state: HallState, now: dt.datetime) -> Iterator[Condition]:
 
 def _windows(state: HallState, now: dt.datetime) -> Iterator[Condition]:
     settings = state.config.alerts
-    open_hours = in_opening_hours(state, now)
+    open_hours = in_session(state.config.hours, now.astimezone(state.tz))
     for window in state.windows.values():
         label = state.window_config[window.id].label
         if (

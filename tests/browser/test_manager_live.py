@@ -152,6 +152,49 @@ async def test_a_fault_reported_while_the_device_list_loads_stays_on_the_page(
     await expect(reported).to_contain_text("缺纸（纸卷用完）")
 
 
+async def test_a_ticket_issued_while_the_hall_is_read_again_stays_counted(
+    start_hall: StartHall, open_manager: OpenManager, issue: Issue
+) -> None:
+    hall = await start_hall()
+    manager = await hall.person("li", "manager")
+    holding = False
+    read = asyncio.Event()
+    release = asyncio.Event()
+
+    async def hold_the_hall(route: Route) -> None:
+        """While holding, the hall is answered as the server saw it then, but only once
+        released: a ticket issued meanwhile reaches the page by the stream first."""
+        response = await route.fetch()
+        if holding:
+            read.set()
+            await release.wait()
+        await route.fulfill(response=response)
+
+    async def prepare(page: Page) -> None:
+        await page.clock.install()
+        await page.route("**/api/v1/hall", hold_the_hall)
+
+    page = await open_manager(hall, prepare=prepare)
+    social = page.locator('#queues [data-service="social"] .waiting')
+    await expect(social).to_have_text("0")
+    # The page's timers stop, so it reads the hall again only when the test lets it.
+    await page.clock.pause_at(await page.evaluate("Date.now()") + 1000)
+    holding = True
+    pause = {"kind": "issuing", "service": "estate", "paused": True, "reason": "系统维护"}
+    assert (await hall.call("POST", "/api/v1/tuning", manager, pause))[0] == 201
+    while not read.is_set():  # the page hears of the change, then reads the hall again
+        await page.clock.run_for(1000)
+        await asyncio.sleep(0.05)
+    await page.clock.resume()  # it draws on animation frames
+    await issue(hall, "social")
+    await expect(social).to_have_text("1")  # from the stream
+
+    release.set()  # the hall read before the ticket arrives after it
+    estate = page.locator('#queues [data-service="estate"]')
+    await expect(estate).to_contain_text("暂停取号")  # only the answer says so
+    await expect(social).to_have_text("1")
+
+
 async def bad_rating(hall: RunningHall, issue: Issue) -> None:
     """A 差评 at window 1: it opens a case and raises an alert."""
     clerk = await hall.clerk_at("1", "wang", "王芳", "0101")

@@ -1,4 +1,5 @@
-"""When issuing stops and next opens: what a kiosk tells a citizen who comes too late."""
+"""When the hall is in session, when issuing stops and next opens (what a kiosk tells a
+citizen who comes too late)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import datetime as dt
 from helpers import SHANGHAI
 
 from queue_server.domain.hall import Hours, Session
-from queue_server.domain.hours import issuing_opens, issuing_stops
+from queue_server.domain.hours import in_session, issuing_opens, issuing_stops
 
 HOURS = Hours(
     sessions=(Session(dt.time(8, 30), dt.time(12, 0)), Session(dt.time(14, 0), dt.time(17, 30))),
@@ -18,6 +19,21 @@ HOURS = Hours(
 
 def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2026, 11, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def test_the_hall_is_in_session_from_each_start_until_its_end() -> None:
+    assert [in_session(HOURS, at(23, h, m)) for h, m in ((8, 29), (8, 30), (11, 59))] == [
+        False,
+        True,
+        True,
+    ]
+    assert [in_session(HOURS, at(23, h)) for h in (12, 13, 14, 17, 18)] == [
+        False,
+        False,
+        True,
+        True,
+        False,
+    ]
 
 
 def test_issuing_stops_at_the_cutoff_of_the_session_under_way() -> None:
@@ -37,3 +53,4 @@ def test_a_hall_open_all_hours_never_stops() -> None:
     always = Hours(sessions=HOURS.sessions, open_all_hours=True)
     assert issuing_stops(always, at(23, 3)) is None
     assert issuing_opens(always, at(23, 3)) == at(23, 3)
+    assert in_session(always, at(23, 3))  # so its staffed windows are watched at any hour

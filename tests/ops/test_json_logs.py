@@ -56,7 +56,9 @@ async def test_a_server_logs_json_without_personal_data(
     [stream] = [e for e in access if e["path"].startswith("/ws")]
     assert stream["path"] == "/ws?topics=board&token=[redacted]"
     journal = [e for e in entries if e["logger"] == "hallq.journal"]
-    assert [e["event"] for e in journal][:1] == ["ticket.issued"] and journal[0]["seq"] >= 1
+    # The example hall's staffed windows have no clerk, so alerts are journalled as well.
+    issued = [e for e in journal if e["event"] == "ticket.issued"]
+    assert len(issued) == statuses.count(201) and issued[0]["seq"] >= 1
     for secret in (token, *personal.values()):
         assert secret not in text
 

@@ -74,6 +74,10 @@ async def test_a_full_disk_refuses_clearly_keeps_nothing_half_and_recovers(
 
     with sqlite3.connect(server.db) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        kinds = [k for (k,) in db.execute("SELECT type FROM events ORDER BY seq")]
+        kinds = [
+            k
+            for (k,) in db.execute("SELECT type FROM events ORDER BY seq")
+            if not k.startswith("alert.")  # the example hall's staffed windows have no clerk
+        ]
     # Opening the window, six tickets and one call; the refused requests left no trace.
     assert kinds == ["window.opened", *["ticket.issued"] * 6, "ticket.called"]

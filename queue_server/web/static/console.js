@@ -35,6 +35,9 @@ const state = {
   // or a re-read, the window is read again. Other windows' traffic, steady in a busy hall,
   // never does.
   version: 0,
+  // Stream messages that brought waiting counts: a window's detail asked for before one of
+  // them arrived carries older counts, which must not replace the stream's.
+  waitingVersion: 0,
 };
 
 let stream = null;
@@ -130,6 +133,7 @@ async function refreshDetail() {
   const id = state.windowId;
   if (!id || !state.token) return;
   const version = state.version;
+  const waitingVersion = state.waitingVersion;
   try {
     const detail = await api("GET", `/api/v1/windows/${encodeURIComponent(id)}`, { token: state.token });
     if (state.windowId !== id) return;
@@ -137,7 +141,7 @@ async function refreshDetail() {
     state.held = detail.held;
     state.missed = detail.missed;
     state.today = detail.today ?? null;
-    Object.assign(state.waiting, detail.waiting);
+    if (state.waitingVersion === waitingVersion) Object.assign(state.waiting, detail.waiting);
     checkStillSignedIn();
   } catch (error) {
     handleError(error);
@@ -186,11 +190,15 @@ function onMessage(message) {
     const snapshot = message.state;
     state.windows = new Map(snapshot.windows.map((w) => [w.id, w]));
     state.waiting = { ...snapshot.waiting };
+    state.waitingVersion += 1;
     state.version += 1;
     scheduleDetail();
   } else {
     if (message.window) state.windows.set(message.window.id, message.window);
-    if (message.waiting) state.waiting = { ...message.waiting };
+    if (message.waiting) {
+      state.waiting = { ...message.waiting };
+      state.waitingVersion += 1;
+    }
     const mine = state.windowId;
     if (mine && message.type === "rating.recorded" && message.window?.id === mine && message.rating) {
       state.ratingResult = { rating: message.rating, shownAt: Date.now() };

@@ -132,15 +132,41 @@ function scheduleWaiting() {
 
 // -- loading ------------------------------------------------------------------------------
 
+// Stream news of windows and queues that came while the hall was being read (again, after
+// a tuning change): the answer may have been read before it, so it is applied on top.
+let queueNewsWhileLoading = null;
+
 async function loadHall() {
-  const info = await api("GET", "/api/v1/hall", { token: state.token });
-  state.hall = info.hall;
-  state.alertLevels = waitLevels(info.alerts);
-  state.services = new Map(info.services.map((s) => [s.id, s]));
-  state.windows = new Map(info.windows.map((w) => [w.id, w]));
-  state.waiting = Object.fromEntries(info.services.map((s) => [s.id, s.waiting]));
-  state.eta = Object.fromEntries(info.services.map((s) => [s.id, s.eta_minutes]));
-  document.title = `大厅管理 · ${info.hall.name}`;
+  const news = [];
+  queueNewsWhileLoading = news;
+  try {
+    const info = await api("GET", "/api/v1/hall", { token: state.token });
+    if (queueNewsWhileLoading !== news) return; // a later read is under way: it is newer
+    state.hall = info.hall;
+    state.alertLevels = waitLevels(info.alerts);
+    state.services = new Map(info.services.map((s) => [s.id, s]));
+    state.windows = new Map(info.windows.map((w) => [w.id, w]));
+    state.waiting = Object.fromEntries(info.services.map((s) => [s.id, s.waiting]));
+    state.eta = Object.fromEntries(info.services.map((s) => [s.id, s.eta_minutes]));
+    document.title = `大厅管理 · ${info.hall.name}`;
+    news.forEach(applyQueueNews);
+  } finally {
+    if (queueNewsWhileLoading === news) queueNewsWhileLoading = null;
+  }
+}
+
+// A snapshot replaces the windows and queues; any other message updates what it carries.
+function applyQueueNews(message) {
+  if (message.type === "snapshot") {
+    const snapshot = message.state;
+    state.windows = new Map(snapshot.windows.map((w) => [w.id, w]));
+    state.waiting = { ...snapshot.waiting };
+    state.eta = { ...snapshot.eta };
+    return;
+  }
+  if (message.window) state.windows.set(message.window.id, message.window);
+  if (message.waiting) state.waiting = { ...message.waiting };
+  if (message.eta) state.eta = { ...message.eta };
 }
 
 function scheduleHall() {
@@ -224,20 +250,15 @@ function onStatus(status) {
 }
 
 function onMessage(message) {
+  applyQueueNews(message);
+  queueNewsWhileLoading?.push(message);
   if (message.type === "snapshot") {
-    const snapshot = message.state;
-    state.windows = new Map(snapshot.windows.map((w) => [w.id, w]));
-    state.waiting = { ...snapshot.waiting };
-    state.eta = { ...snapshot.eta };
     scheduleToday();
     loadSupervision().then(draw, handleError);
     scheduleWaiting();
     draw();
     return;
   }
-  if (message.window) state.windows.set(message.window.id, message.window);
-  if (message.waiting) state.waiting = { ...message.waiting };
-  if (message.eta) state.eta = { ...message.eta };
   if (message.type.startsWith("ticket.") || message.type === "queue.cleared") {
     scheduleToday();
     scheduleWaiting();
