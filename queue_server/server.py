@@ -18,6 +18,7 @@ from aiohttp import web
 from queue_server import logs
 from queue_server.accounts import AccountStore
 from queue_server.clock import WallClock, system_clock
+from queue_server.config.holiday_files import missing_years_notice
 from queue_server.domain.hall import HallConfig
 from queue_server.hub import Hub
 from queue_server.ratings.history import JournalRatings
@@ -108,6 +109,7 @@ class HallServer:
             self.service.last_seq,
             self.service.replayed_events,
         )
+        self._warn_of_missing_holidays()
         ctx = Context(
             service=self.service,
             hub=self.hub,
@@ -153,9 +155,35 @@ class HallServer:
         self._upstream_task = asyncio.create_task(self.outbox.run(), name="upstream")
         self._upstream_adapter = adapter
 
+    def _warn_of_missing_holidays(self) -> None:
+        """Said at every start while the calendar lacks a year the hall needs."""
+        today = self.service.clock().astimezone(self.service.hall.tz).date()
+        missing = self.config.ratings.calendar.missing_years(today)
+        if missing:
+            problem, fix = missing_years_notice(missing)
+            log.warning("%s; %s", problem, fix)
+
+    def _warn_of_uncounted_holidays(self, message: dict[str, Any]) -> None:
+        """A case deadline just counted into a year without its holidays may fall on one."""
+        calendar = self.config.ratings.calendar
+        for name, deadline in _deadlines_counted(message):
+            year = int(deadline[:4])
+            if not calendar.covers(year):
+                problem, fix = missing_years_notice([year])
+                log.warning(
+                    "case %s: the %s deadline %s may be early, %s; %s",
+                    message["case"]["id"],
+                    name,
+                    deadline[:10],
+                    problem,
+                    fix,
+                )
+
     def _published(self, published: Sequence[Published]) -> None:
         self.hub.publish(published)
         logs.journal_written((p.seq, str(p.any_message.get("type"))) for p in published)
+        for item in published:
+            self._warn_of_uncounted_holidays(item.any_message)
         kinds = [p.any_message.get("type") for p in published]
         if self.outbox is not None and "rating.recorded" in kinds:
             self.outbox.notify()
@@ -204,3 +232,16 @@ class HallServer:
             return False
         async with self._accounts_db.execute("SELECT 1") as cursor:
             return await cursor.fetchone() == (1,)
+
+
+def _deadlines_counted(message: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, local ISO time) of each case deadline the change in `message` has counted."""
+    kind = message.get("type")
+    if kind == "case.opened":
+        names: tuple[str, ...] = ("verify", "rectify")
+    elif kind == "case.advanced" and message.get("action") == "rectify":
+        names = ("callback",)
+    else:
+        return []
+    deadlines = message["case"]["deadlines"]
+    return [(name, deadlines[name]) for name in names if deadlines.get(name)]

@@ -73,6 +73,20 @@ def _plain_date(value: object, path: str, problems: Problems) -> dt.date | None:
     return None
 
 
+def missing_years_notice(years: Sequence[int]) -> tuple[str, str]:
+    """What to tell a hall whose calendar lacks `years`, and how to fix it."""
+    names = "、".join(f"{year}.toml" for year in years)
+    problem = (
+        f"no holiday file for {', '.join(map(str, years))}: 差评 deadlines counted into "
+        "it take only weekends as days off"
+    )
+    fix = (
+        f"when the State Council's notice is out, add {names} to the holiday folder "
+        "(queue_server/config/holidays/README.md) and restart the server"
+    )
+    return problem, fix
+
+
 def load_calendar(folder: Path | None = None) -> WorkCalendar:
     """Read every YYYY.toml in `folder` (None: the built-in one) into one calendar.
 

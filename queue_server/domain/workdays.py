@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 # A guard against a runaway loop from a bad setting; no deadline in a hall is ten years away.
 _MAX_DAYS = 3660
+# The State Council publishes next year's holidays in autumn, usually in November; from then
+# on a hall needs them, as a 差评's deadlines run weeks ahead and soon cross the new year.
+NEXT_YEAR_NEEDED_FROM_MONTH = 11
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,14 @@ class WorkCalendar:
     def covers(self, year: int) -> bool:
         """Whether that year's schedule is known (else its holidays count as working days)."""
         return year in self.years
+
+    def missing_years(self, today: dt.date) -> list[int]:
+        """The years a hall needs on `today` whose schedule is not known: this year, and
+        from November the next."""
+        needed = [today.year]
+        if today.month >= NEXT_YEAR_NEEDED_FROM_MONTH:
+            needed.append(today.year + 1)
+        return [year for year in needed if not self.covers(year)]
 
     def is_working_day(self, day: dt.date) -> bool:
         day = _as_date(day)

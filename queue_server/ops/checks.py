@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from queue_server.config import ConfigError, load_builtin_hall, load_hall
+from queue_server.config.holiday_files import missing_years_notice
 from queue_server.domain.hall import HallConfig
 from queue_server.ops.doctor import Finding, Install, Status
 from queue_server.store.schema import SCHEMA_VERSION
@@ -77,6 +78,25 @@ def timezone_data(install: Install) -> Finding | None:
             "install the tzdata package (apt install tzdata, or pip install tzdata)",
         )
     return Finding("timezone", Status.OK, f"{found.timezone} known")
+
+
+def holiday_calendar(install: Install) -> Finding | None:
+    """The State Council's holidays for this year, and from November the next: 差评
+    deadlines are counted in working days."""
+    found = hall(install)
+    if found is None:
+        return None
+    try:
+        today = install.now().astimezone(zoneinfo.ZoneInfo(found.timezone)).date()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None  # the timezone check says so
+    calendar = found.ratings.calendar
+    missing = calendar.missing_years(today)
+    if missing:
+        problem, fix = missing_years_notice(missing)
+        return Finding("holidays", Status.WARN, problem, fix)
+    known = ", ".join(map(str, sorted(calendar.years)))
+    return Finding("holidays", Status.OK, f"holidays known for {known}")
 
 
 def _open_read_only(install: Install) -> sqlite3.Connection | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -24,6 +25,10 @@ class Finding:
     status: Status
     message: str
     fix: str = ""
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def _run(command: Sequence[str]) -> str | None:
@@ -48,6 +53,7 @@ class Install:
     fake_devices: Path | None = None
     run: Callable[[Sequence[str]], str | None] = _run
     which: Callable[[str], str | None] = shutil.which
+    now: Callable[[], dt.datetime] = _utc_now
     sysfs: Path = Path("/sys")
     notes: dict[str, object] = field(default_factory=dict)  # shared between checks
 
@@ -66,6 +72,7 @@ def registry() -> list[tuple[frozenset[str], Check]]:
         (everywhere, checks.python_version),
         (server, checks.hall_config),
         (server, checks.timezone_data),
+        (server, checks.holiday_calendar),
         (server, checks.database),
         (server, checks.database_integrity),
         (server, checks.journal_mode),

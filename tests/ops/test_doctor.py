@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import shutil
@@ -143,6 +144,30 @@ def test_hall_config_and_its_timezone(tmp_path: Path) -> None:
     found = finding(checks.hall_config(Install("server", config=bad)))
     assert found.status is Status.FAIL and "check-config" in found.fix
     assert checks.timezone_data(Install("server", config=bad)) is None
+
+
+def test_holidays_of_this_year_and_from_november_the_next(tmp_path: Path) -> None:
+    def check(config: Path, when: str) -> Finding:
+        now = dt.datetime.fromisoformat(when)
+        return finding(checks.holiday_calendar(Install("server", config=config, now=lambda: now)))
+
+    assert check(JIANGBEI, "2026-06-01T12:00+08:00").status is Status.OK
+    # 31 October 17:00 UTC is already 1 November in Chongqing.
+    found = check(JIANGBEI, "2026-10-31T17:00+00:00")
+    assert found.status is Status.WARN and "2027" in found.message
+    assert "2027.toml" in found.fix and "holidays/README.md" in found.fix
+    own = tmp_path / "holidays"
+    own.mkdir()
+    for year in (2026, 2027):
+        holiday = f'[[holiday]]\nname = "元旦"\nfrom = {year}-01-01\nto = {year}-01-01\n'
+        (own / f"{year}.toml").write_text(f"year = {year}\n{holiday}", encoding="utf-8")
+    config = tmp_path / "hall.toml"
+    text = JIANGBEI.read_text(encoding="utf-8").replace(
+        "[ratings]\n", '[ratings]\nholidays = "holidays"\n', 1
+    )
+    config.write_text(text, encoding="utf-8")
+    found = check(config, "2026-12-06T09:00+08:00")
+    assert found.status is Status.OK and "2026, 2027" in found.message
 
 
 def test_metrics_setting(monkeypatch: pytest.MonkeyPatch) -> None:

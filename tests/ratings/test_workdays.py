@@ -112,3 +112,14 @@ def test_an_empty_calendar_only_knows_weekends() -> None:
     assert not empty.covers(2026)
     assert empty.is_working_day(dt.date(2026, 10, 1))
     assert empty.add_working_days(at("2026-10-02"), 1) == end_of("2026-10-05")
+
+
+def test_a_hall_needs_this_years_holidays_and_from_november_the_next(
+    calendar: WorkCalendar,
+) -> None:
+    assert calendar.missing_years(dt.date(2026, 6, 1)) == []
+    assert calendar.missing_years(dt.date(2026, 10, 31)) == []
+    assert calendar.missing_years(dt.date(2026, 11, 1)) == [2027]
+    assert calendar.missing_years(dt.date(2027, 3, 1)) == [2027]
+    assert calendar.missing_years(dt.date(2025, 12, 31)) == []  # 2026's file is there
+    assert WorkCalendar().missing_years(dt.date(2026, 12, 6)) == [2026, 2027]

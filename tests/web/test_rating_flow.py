@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 from aiohttp import web
 from helpers import SHANGHAI, FakeClock, RunningHall, small_hall
 
@@ -125,6 +127,30 @@ async def test_a_bad_rating_opens_a_case_whose_deadlines_count_working_days(
     assert case["rating"]["tag_names"] == ["服务态度差效率低"]
     status, alerts = await hall.call("GET", "/api/v1/alerts?open=1", manager)
     assert [a["kind"] for a in alerts["alerts"]] == ["bad_rating"]
+
+
+async def test_deadlines_counted_into_a_year_without_holidays_are_logged(
+    start_hall: StartHall, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Monday 21 December 2026: 15 working days run into 2027, whose holidays are not known.
+    clock = FakeClock(dt.datetime(2026, 12, 21, 10, 0, tzinfo=SHANGHAI))
+    caplog.set_level(logging.WARNING, logger="queue_server.server")
+    hall = await start_hall(rating_hall(verify_days=1, rectify_days=15), clock=clock)
+    said = [r.getMessage() for r in caplog.records]
+    assert [m for m in said if "no holiday file for 2027" in m and "2027.toml" in m]
+    caplog.clear()
+
+    clerk = await hall.clerk_at("1", "wang", "王芳", "1001")
+    pad = await hall.device("pad-1", "pad", window="1")
+    ticket = await served_ticket(hall, clerk)
+    rating = {"ticket": ticket, "level": 1, "tags": ["115"], "comment": "等了很久"}
+    status, answer = await hall.call("POST", "/api/v1/ratings", pad, rating)
+    assert status == 201
+    said = [r.getMessage() for r in caplog.records]
+    # The verify deadline (22 December) is in a known year; the rectify one is not.
+    assert [m.split(",")[0] for m in said if "deadline" in m] == [
+        f"case {answer['case']}: the rectify deadline 2027-01-11 may be early"
+    ]
 
 
 async def test_an_overdue_case_raises_an_alert_once(
