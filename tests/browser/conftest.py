@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ from playwright.async_api import (
     ConsoleMessage,
     Page,
     Response,
+    Route,
     WebSocketRoute,
     async_playwright,
     expect,
@@ -68,6 +70,42 @@ class StreamSwitch:
 
     def restore(self) -> None:
         self.down = False
+
+
+class HeldReads:
+    """Stands between a page and one API path, to answer its reads late.
+
+    While `holding`, each read is sent to the server at once but answered only after
+    `release()`: news the stream brings meanwhile reaches the page first. `read` is set
+    when a read is held; `edit` may mark the held answer so the test can see it applied.
+    """
+
+    def __init__(self, path: str, edit: Callable[[Any], None] | None = None) -> None:
+        self.path = path
+        self.edit = edit
+        self.holding = False
+        self.read = asyncio.Event()
+        self._released = asyncio.Event()
+
+    async def _route(self, route: Route) -> None:
+        response = await route.fetch()  # read by the server now
+        if not self.holding:
+            await route.fulfill(response=response)
+            return
+        self.read.set()
+        await self._released.wait()
+        if self.edit is None:
+            await route.fulfill(response=response)
+            return
+        body = await response.json()
+        self.edit(body)
+        await route.fulfill(response=response, json=body)
+
+    async def prepare(self, page: Page) -> None:
+        await page.route(f"**{self.path}", self._route)
+
+    def release(self) -> None:
+        self._released.set()
 
 
 OpenPage = Callable[..., Awaitable[Page]]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -11,7 +10,16 @@ import pytest
 from helpers import RunningHall
 from playwright.async_api import Locator, Page, Route, WebSocketRoute, expect
 
-from .conftest import PASSWORD, Issue, OpenConsole, OpenPage, PageProblems, Screenshot, StreamSwitch
+from .conftest import (
+    PASSWORD,
+    HeldReads,
+    Issue,
+    OpenConsole,
+    OpenPage,
+    PageProblems,
+    Screenshot,
+    StreamSwitch,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -75,41 +83,30 @@ async def test_a_ticket_issued_while_the_window_is_read_stays_counted(
 ) -> None:
     hall = await start_hall()
     manager = await hall.person("li", "manager")
-    holding = False
-    read = asyncio.Event()
-    release = asyncio.Event()
 
-    async def hold_the_window(route: Route) -> None:
-        """While holding, a read of window 1 is answered as the server saw it then, but
-        only once released: a ticket issued meanwhile reaches the page by the stream first."""
-        response = await route.fetch()
-        if not holding:
-            await route.fulfill(response=response)
-            return
-        read.set()
-        await release.wait()
-        body = await response.json()
-        body["today"] = {**(body.get("today") or {}), "served": 42}  # shows it was applied
-        await route.fulfill(response=response, json=body)
+    def mark(body: dict[str, Any]) -> None:  # shows that the held answer was applied
+        body["today"] = {**(body.get("today") or {}), "served": 42}
+
+    reads = HeldReads("/api/v1/windows/1", edit=mark)
 
     async def prepare(page: Page) -> None:
         await page.clock.install()
-        await page.route("**/api/v1/windows/1", hold_the_window)
+        await reads.prepare(page)
 
     page = await open_console(hall, "wang", window="1", prepare=prepare)
     await expect(page.locator("#today-served")).to_have_text("0")
     # The page's timers stop, so it reads its window only when the test lets it.
     await page.clock.pause_at(await page.evaluate("Date.now()") + 1000)
-    holding = True
+    reads.holding = True
     pause = {"reason": "临时离岗"}  # news of its own window: the console reads it again
     assert (await hall.call("POST", "/api/v1/windows/1/pause", manager, pause))[0] == 200
     await expect(page.locator("#window-state")).to_have_text("暂停服务")
     await page.clock.run_for(1000)
-    await read.wait()
+    await reads.read.wait()
     await issue(hall, "social")
     await expect(waiting(page, "social")).to_have_text("1")  # from the stream
 
-    release.set()  # the window read before the ticket arrives after it
+    reads.release()  # the window read before the ticket arrives after it
     await expect(page.locator("#today-served")).to_have_text("42")
     await expect(waiting(page, "social")).to_have_text("1")
 

@@ -13,7 +13,7 @@ from playwright.async_api import Page, Route, expect
 
 from queue_server.config import load_hall
 
-from .conftest import PASSWORD, Issue, OpenConsole, OpenPage, Prepare, Screenshot
+from .conftest import PASSWORD, HeldReads, Issue, OpenConsole, OpenPage, Prepare, Screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -157,39 +157,28 @@ async def test_a_ticket_issued_while_the_hall_is_read_again_stays_counted(
 ) -> None:
     hall = await start_hall()
     manager = await hall.person("li", "manager")
-    holding = False
-    read = asyncio.Event()
-    release = asyncio.Event()
-
-    async def hold_the_hall(route: Route) -> None:
-        """While holding, the hall is answered as the server saw it then, but only once
-        released: a ticket issued meanwhile reaches the page by the stream first."""
-        response = await route.fetch()
-        if holding:
-            read.set()
-            await release.wait()
-        await route.fulfill(response=response)
+    reads = HeldReads("/api/v1/hall")
 
     async def prepare(page: Page) -> None:
         await page.clock.install()
-        await page.route("**/api/v1/hall", hold_the_hall)
+        await reads.prepare(page)
 
     page = await open_manager(hall, prepare=prepare)
     social = page.locator('#queues [data-service="social"] .waiting')
     await expect(social).to_have_text("0")
     # The page's timers stop, so it reads the hall again only when the test lets it.
     await page.clock.pause_at(await page.evaluate("Date.now()") + 1000)
-    holding = True
+    reads.holding = True
     pause = {"kind": "issuing", "service": "estate", "paused": True, "reason": "系统维护"}
     assert (await hall.call("POST", "/api/v1/tuning", manager, pause))[0] == 201
-    while not read.is_set():  # the page hears of the change, then reads the hall again
+    while not reads.read.is_set():  # the page hears of the change, then reads the hall again
         await page.clock.run_for(1000)
         await asyncio.sleep(0.05)
     await page.clock.resume()  # it draws on animation frames
     await issue(hall, "social")
     await expect(social).to_have_text("1")  # from the stream
 
-    release.set()  # the hall read before the ticket arrives after it
+    reads.release()  # the hall read before the ticket arrives after it
     estate = page.locator('#queues [data-service="estate"]')
     await expect(estate).to_contain_text("暂停取号")  # only the answer says so
     await expect(social).to_have_text("1")
