@@ -101,6 +101,10 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return _Twice(pairs, next(key for key, count in counts.items() if count > 1))
 
 
+# One decoder for every body: json.loads with a hook would build a new one per request.
+_DECODER = json.JSONDecoder(object_pairs_hook=_object)
+
+
 def load_json(raw: bytes) -> Any:
     """A body as JSON: UTF-8 text, not nested too deeply, no key given twice in an object."""
     try:
@@ -108,7 +112,7 @@ def load_json(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise InvalidRequest("body", f"not UTF-8 text (byte {exc.start})") from None
     try:
-        return json.loads(text, object_pairs_hook=_object)
+        return _DECODER.decode(text)
     except RecursionError:
         raise InvalidRequest("body", "nested too deeply") from None
     except ValueError as exc:  # bad JSON, or an integer too long to convert
