@@ -5,7 +5,7 @@ import { Stream, api } from "./api.js";
 import { doneText, renderChooser, renderHeader, renderStation, showView, updateTimers, whyNot } from "./console-view.js";
 import { askHandOver, askNoShow, askPause, askTransfer, bindDialogs } from "./console-dialogs.js";
 import { askGreen, bindGreen } from "./console-green.js";
-import { clearMessages, logIn, logOut, showError, showInfo, whoAmI } from "./staff-page.js";
+import { clearMessages, logIn, logOut, sessionOwner, showError, showInfo } from "./staff-page.js";
 import { windowName } from "./words.js";
 
 const TOKEN_KEY = "hallq.console.token";
@@ -224,14 +224,8 @@ function forgetSession() {
 
 async function resumeSession() {
   render();
-  let who;
-  try {
-    who = await whoAmI(state.token);
-  } catch (error) {
-    showError(error.message);
-    setTimeout(resumeSession, RETRY_MS);
-    return;
-  }
+  const who = await sessionOwner(state.token, resumeSession);
+  if (who === undefined) return;
   if (who === null) {
     forgetSession();
     render();

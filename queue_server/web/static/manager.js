@@ -8,11 +8,10 @@ import { bindCases, loadAlertHistory, loadCases } from "./manager-cases.js";
 import { bindReports, loadReports } from "./manager-reports.js";
 import { bindPlanner } from "./manager-planner.js";
 import { bindAudit, loadAudit } from "./manager-audit.js";
-import { logIn, logOut, showError, showInfo, whoAmI } from "./staff-page.js";
+import { logIn, logOut, sessionOwner, showError, showInfo } from "./staff-page.js";
 import { ROLES } from "./words.js";
 
 const TOKEN_KEY = "hallq.manager.token";
-const RETRY_MS = 3000;
 const TODAY_DELAY_MS = 300;
 const TODAY_EVERY_MS = 30000;
 const HALL_DELAY_MS = 200;
@@ -282,14 +281,8 @@ function forgetSession() {
 
 async function resumeSession() {
   render();
-  let who;
-  try {
-    who = await whoAmI(state.token);
-  } catch (error) {
-    showError(error.message);
-    setTimeout(resumeSession, RETRY_MS);
-    return;
-  }
+  const who = await sessionOwner(state.token, resumeSession);
+  if (who === undefined) return;
   if (who === null) {
     forgetSession();
     render();

@@ -6,6 +6,7 @@ import { api } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
 const INFO_MS = 6000;
+const RETRY_MS = 3000;
 
 let infoTimer = null;
 
@@ -66,11 +67,26 @@ export async function logOut(token) {
 }
 
 /** Who `token` belongs to, or null when the session has expired; other failures thrown. */
-export async function whoAmI(token) {
+async function whoAmI(token) {
   try {
     return await api("GET", "/api/v1/session", { token });
   } catch (error) {
     if (error.status === 401) return null;
     throw error;
+  }
+}
+
+/**
+ * Who holds `token` when a page opens with one: the person, or null when the session has
+ * expired. While the server cannot say, the failure is shown, `retry` is called again in a
+ * while, and the answer is undefined.
+ */
+export async function sessionOwner(token, retry) {
+  try {
+    return await whoAmI(token);
+  } catch (error) {
+    showError(error.message);
+    setTimeout(retry, RETRY_MS);
+    return undefined;
   }
 }
