@@ -75,9 +75,11 @@ class StreamSwitch:
 class HeldReads:
     """Stands between a page and one API path, to answer its reads late.
 
-    While `holding`, each read is sent to the server at once but answered only after
-    `release()`: news the stream brings meanwhile reaches the page first. `read` is set
-    when a read is held; `edit` may mark the held answer so the test can see it applied.
+    `prepare` gives the test the page's clock too. `hold` stops the page's time, so it
+    reads only when the test runs time on (`run_until_read`), and holds each read from
+    then on: sent to the server at once, answered only after `release()`, so news the
+    stream brings meanwhile reaches the page first. `read` is set when a read is held;
+    `edit` may mark the held answer so the test can see it applied.
     """
 
     def __init__(self, path: str, edit: Callable[[Any], None] | None = None) -> None:
@@ -102,10 +104,56 @@ class HeldReads:
         await route.fulfill(response=response, json=body)
 
     async def prepare(self, page: Page) -> None:
+        await page.clock.install()
         await page.route(f"**{self.path}", self._route)
+
+    async def hold(self, page: Page) -> None:
+        await page.clock.pause_at(await page.evaluate("Date.now()") + 1000)
+        self.holding = True
+
+    async def run_until_read(self, page: Page) -> None:
+        """Runs the page's time on until it reads (after the news the test just made)."""
+        while not self.read.is_set():
+            await page.clock.run_for(500)
+            await asyncio.sleep(0.05)
+
+    async def read_twice(self, page: Page, news: Callable[[], Awaitable[object]]) -> None:
+        """The page reads after `news`, and again after more news: the first read is held,
+        the second answered at once, and the page's time runs on again. `release()` then
+        delivers the first answer after the second."""
+        await self.hold(page)
+        await news()
+        await self.run_until_read(page)
+        self.holding = False
+        await news()
+        await page.clock.resume()
 
     def release(self) -> None:
         self._released.set()
+
+
+async def record_shown(page: Page, selector: str, *, count_children: bool = False) -> None:
+    """From now on, records in `window.shown` what the element shows each time it changes,
+    in order: its text, or with `count_children` how many children it has (as text)."""
+    await page.evaluate(
+        """([selector, countChildren]) => {
+          const element = document.querySelector(selector);
+          const value = () =>
+            countChildren ? String(element.children.length) : element.textContent;
+          window.shown = [value()];
+          new MutationObserver(() => {
+            const now = value();
+            if (window.shown[window.shown.length - 1] !== now) window.shown.push(now);
+          }).observe(element, { childList: true, characterData: true, subtree: true });
+        }""",
+        [selector, count_children],
+    )
+
+
+async def assert_shown_only_rose(page: Page, last: str) -> None:
+    """What `record_shown` saw, as numbers: they never went back, and ended at `last`."""
+    shown = await page.evaluate("window.shown")
+    assert shown == sorted(shown, key=int) and shown[-1] == last, shown
 
 
 OpenPage = Callable[..., Awaitable[Page]]

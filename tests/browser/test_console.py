@@ -88,21 +88,12 @@ async def test_a_ticket_issued_while_the_window_is_read_stays_counted(
         body["today"] = {**(body.get("today") or {}), "served": 42}
 
     reads = HeldReads("/api/v1/windows/1", edit=mark)
-
-    async def prepare(page: Page) -> None:
-        await page.clock.install()
-        await reads.prepare(page)
-
-    page = await open_console(hall, "wang", window="1", prepare=prepare)
+    page = await open_console(hall, "wang", window="1", prepare=reads.prepare)
     await expect(page.locator("#today-served")).to_have_text("0")
-    # The page's timers stop, so it reads its window only when the test lets it.
-    await page.clock.pause_at(await page.evaluate("Date.now()") + 1000)
-    reads.holding = True
+    await reads.hold(page)
     pause = {"reason": "临时离岗"}  # news of its own window: the console reads it again
     assert (await hall.call("POST", "/api/v1/windows/1/pause", manager, pause))[0] == 200
-    await expect(page.locator("#window-state")).to_have_text("暂停服务")
-    await page.clock.run_for(1000)
-    await reads.read.wait()
+    await reads.run_until_read(page)
     await issue(hall, "social")
     await expect(waiting(page, "social")).to_have_text("1")  # from the stream
 

@@ -13,7 +13,17 @@ from playwright.async_api import Page, Route, expect
 
 from queue_server.config import load_hall
 
-from .conftest import PASSWORD, HeldReads, Issue, OpenConsole, OpenPage, Prepare, Screenshot
+from .conftest import (
+    PASSWORD,
+    HeldReads,
+    Issue,
+    OpenConsole,
+    OpenPage,
+    Prepare,
+    Screenshot,
+    assert_shown_only_rose,
+    record_shown,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -158,22 +168,13 @@ async def test_a_ticket_issued_while_the_hall_is_read_again_stays_counted(
     hall = await start_hall()
     manager = await hall.person("li", "manager")
     reads = HeldReads("/api/v1/hall")
-
-    async def prepare(page: Page) -> None:
-        await page.clock.install()
-        await reads.prepare(page)
-
-    page = await open_manager(hall, prepare=prepare)
+    page = await open_manager(hall, prepare=reads.prepare)
     social = page.locator('#queues [data-service="social"] .waiting')
     await expect(social).to_have_text("0")
-    # The page's timers stop, so it reads the hall again only when the test lets it.
-    await page.clock.pause_at(await page.evaluate("Date.now()") + 1000)
-    reads.holding = True
+    await reads.hold(page)
     pause = {"kind": "issuing", "service": "estate", "paused": True, "reason": "系统维护"}
     assert (await hall.call("POST", "/api/v1/tuning", manager, pause))[0] == 201
-    while not reads.read.is_set():  # the page hears of the change, then reads the hall again
-        await page.clock.run_for(1000)
-        await asyncio.sleep(0.05)
+    await reads.run_until_read(page)  # the page hears of the change, reads the hall again
     await page.clock.resume()  # it draws on animation frames
     await issue(hall, "social")
     await expect(social).to_have_text("1")  # from the stream
@@ -182,6 +183,24 @@ async def test_a_ticket_issued_while_the_hall_is_read_again_stays_counted(
     estate = page.locator('#queues [data-service="estate"]')
     await expect(estate).to_contain_text("暂停取号")  # only the answer says so
     await expect(social).to_have_text("1")
+
+
+async def test_an_older_reading_of_todays_figures_never_replaces_a_newer_one(
+    start_hall: StartHall, open_manager: OpenManager, issue: Issue
+) -> None:
+    hall = await start_hall()
+    reads = HeldReads("/api/v1/hall/today")
+    page = await open_manager(hall, prepare=reads.prepare)
+    issued = page.locator("#today-issued")
+    await expect(issued).to_have_text("0")
+    await record_shown(page, "#today-issued")
+    await reads.read_twice(page, lambda: issue(hall, "social"))  # of one, then two tickets
+    await expect(issued).to_have_text("2")
+
+    reads.release()  # the older reading arrives after the newer one
+    await issue(hall, "social")  # and long before the reading after this ticket
+    await expect(issued).to_have_text("3")
+    await assert_shown_only_rose(page, "3")
 
 
 async def bad_rating(hall: RunningHall, issue: Issue) -> None:

@@ -10,7 +10,16 @@ import pytest
 from helpers import RunningHall
 from playwright.async_api import Page, expect
 
-from .conftest import PASSWORD, Issue, OpenPage, Screenshot
+from .conftest import (
+    PASSWORD,
+    HeldReads,
+    Issue,
+    OpenPage,
+    Prepare,
+    Screenshot,
+    assert_shown_only_rose,
+    record_shown,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -21,10 +30,14 @@ FULL_HD = {"width": 1920, "height": 1080}
 
 
 async def tuning_page(
-    hall: RunningHall, open_page: OpenPage, viewport: dict[str, int] | None = None
+    hall: RunningHall,
+    open_page: OpenPage,
+    viewport: dict[str, int] | None = None,
+    prepare: Prepare | None = None,
 ) -> Page:
     await hall.person("zhao", "manager", display_name="赵主任")
-    page = await open_page(f"{hall.url}/manager", **({"viewport": viewport} if viewport else {}))
+    options = {"viewport": viewport} if viewport else {}
+    page = await open_page(f"{hall.url}/manager", prepare=prepare, **options)
     await page.get_by_label("用户名").fill("zhao")
     await page.get_by_label("密码").fill(PASSWORD)
     await page.get_by_role("button", name="登录").click()
@@ -206,3 +219,20 @@ async def test_the_tuning_page_fits_a_full_hd_screen(
         await page.locator(f"#{name}").bounding_box() for name in ("tune-windows", "tune-services")
     ]
     assert boxes[0] and boxes[1] and boxes[1]["x"] > boxes[0]["x"] + boxes[0]["width"]
+
+
+async def test_an_older_reading_of_the_waiting_list_never_replaces_a_newer_one(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    reads = HeldReads("/api/v1/tickets?state=waiting")
+    page = await tuning_page(hall, open_page, prepare=reads.prepare)
+    await expect(page.locator("#pin-empty")).to_be_visible()
+    await record_shown(page, "#pin-list", count_children=True)
+    await reads.read_twice(page, lambda: issue(hall, "social"))  # of one, then two tickets
+    await expect(page.locator("#pin-list li")).to_have_count(2)
+
+    reads.release()  # the older reading arrives after the newer one
+    await issue(hall, "social")  # and long before the reading after this ticket
+    await expect(page.locator("#pin-list li")).to_have_count(3)
+    await assert_shown_only_rose(page, "3")

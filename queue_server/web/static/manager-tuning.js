@@ -139,10 +139,17 @@ function pinItem(state, ticket, place) {
   return item;
 }
 
-/** The waiting tickets in call order, from the server (GET /api/v1/tickets?state=waiting). */
+let waitingAsked = 0;
+
+/**
+ * The waiting tickets in call order, from the server (GET /api/v1/tickets?state=waiting).
+ * Readings overtake each other now and then: only the answer to the latest one is shown.
+ */
 export async function loadWaiting(app) {
+  const asked = ++waitingAsked;
   try {
     const answer = await app.call("GET", "/api/v1/tickets?state=waiting");
+    if (asked !== waitingAsked) return;
     app.state.waitingTickets = answer.tickets;
     app.draw();
   } catch {

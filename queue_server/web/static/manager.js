@@ -180,9 +180,16 @@ function scheduleHall() {
   }, HALL_DELAY_MS);
 }
 
+// Readings overtake each other now and then (a slow answer, a second connection): only the
+// answer to the latest reading is shown.
+let todayAsked = 0;
+
 async function loadToday() {
+  const asked = ++todayAsked;
   try {
-    state.today = { ...(await api("GET", "/api/v1/hall/today", { token: state.token })), fetchedAt: Date.now() };
+    const today = await api("GET", "/api/v1/hall/today", { token: state.token });
+    if (asked !== todayAsked) return;
+    state.today = { ...today, fetchedAt: Date.now() };
     draw();
   } catch (error) {
     if (error.status === 401) handleError(error);
