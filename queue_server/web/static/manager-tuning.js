@@ -139,19 +139,17 @@ function pinItem(state, ticket, place) {
   return item;
 }
 
-let waitingAsked = 0;
-
-/**
- * The waiting tickets in call order, from the server (GET /api/v1/tickets?state=waiting).
- * Readings overtake each other now and then: only the answer to the latest one is shown.
- */
+/** The waiting tickets in call order, from the server (GET /api/v1/tickets?state=waiting). */
 export async function loadWaiting(app) {
-  const asked = ++waitingAsked;
   try {
-    const answer = await app.call("GET", "/api/v1/tickets?state=waiting");
-    if (asked !== waitingAsked) return;
-    app.state.waitingTickets = answer.tickets;
-    app.draw();
+    await app.readLatest(
+      "waiting",
+      () => app.call("GET", "/api/v1/tickets?state=waiting"),
+      (answer) => {
+        app.state.waitingTickets = answer.tickets;
+        app.draw();
+      },
+    );
   } catch {
     // shown by call()
   }

@@ -66,7 +66,16 @@ async function call(method, path, body) {
   }
 }
 
-const app = { state, call, showInfo, showError, handleError, draw: () => draw(), reloadHall: () => scheduleHall() };
+const app = {
+  state,
+  call,
+  readLatest,
+  showInfo,
+  showError,
+  handleError,
+  draw: () => draw(),
+  reloadHall: () => scheduleHall(),
+};
 
 // -- drawing ------------------------------------------------------------------------------
 
@@ -131,27 +140,44 @@ function scheduleWaiting() {
 
 // -- loading ------------------------------------------------------------------------------
 
-// Stream news of windows and queues that came while the hall was being read (again, after
-// a tuning change): the answer may have been read before it, so it is applied on top.
-let queueNewsWhileLoading = null;
+// Of each kind of read under way, the latest one's list of the stream news that came since
+// it was asked for; onMessage adds every message to each list.
+const readsUnderWay = new Map();
+
+/**
+ * Reads with `read()`, then hands the answer to `apply` and each stream message that came
+ * meanwhile to `catchUp`: the answer may have been read before that news. Answers overtake
+ * each other now and then (a slow one, another connection): a read overtaken by a later one
+ * of the same `kind` is dropped, as the later answer is newer. Read failures are thrown.
+ */
+async function readLatest(kind, read, apply, catchUp = () => {}) {
+  const news = [];
+  readsUnderWay.set(kind, news);
+  try {
+    const answer = await read();
+    if (readsUnderWay.get(kind) !== news) return;
+    apply(answer);
+    news.forEach(catchUp);
+  } finally {
+    if (readsUnderWay.get(kind) === news) readsUnderWay.delete(kind);
+  }
+}
 
 async function loadHall() {
-  const news = [];
-  queueNewsWhileLoading = news;
-  try {
-    const info = await api("GET", "/api/v1/hall", { token: state.token });
-    if (queueNewsWhileLoading !== news) return; // a later read is under way: it is newer
-    state.hall = info.hall;
-    state.alertLevels = waitLevels(info.alerts);
-    state.services = new Map(info.services.map((s) => [s.id, s]));
-    state.windows = new Map(info.windows.map((w) => [w.id, w]));
-    state.waiting = Object.fromEntries(info.services.map((s) => [s.id, s.waiting]));
-    state.eta = Object.fromEntries(info.services.map((s) => [s.id, s.eta_minutes]));
-    document.title = `大厅管理 · ${info.hall.name}`;
-    news.forEach(applyQueueNews);
-  } finally {
-    if (queueNewsWhileLoading === news) queueNewsWhileLoading = null;
-  }
+  await readLatest(
+    "hall",
+    () => api("GET", "/api/v1/hall", { token: state.token }),
+    (info) => {
+      state.hall = info.hall;
+      state.alertLevels = waitLevels(info.alerts);
+      state.services = new Map(info.services.map((s) => [s.id, s]));
+      state.windows = new Map(info.windows.map((w) => [w.id, w]));
+      state.waiting = Object.fromEntries(info.services.map((s) => [s.id, s.waiting]));
+      state.eta = Object.fromEntries(info.services.map((s) => [s.id, s.eta_minutes]));
+      document.title = `大厅管理 · ${info.hall.name}`;
+    },
+    applyQueueNews,
+  );
 }
 
 // A snapshot replaces the windows and queues; any other message updates what it carries.
@@ -180,17 +206,16 @@ function scheduleHall() {
   }, HALL_DELAY_MS);
 }
 
-// Readings overtake each other now and then (a slow answer, a second connection): only the
-// answer to the latest reading is shown.
-let todayAsked = 0;
-
 async function loadToday() {
-  const asked = ++todayAsked;
   try {
-    const today = await api("GET", "/api/v1/hall/today", { token: state.token });
-    if (asked !== todayAsked) return;
-    state.today = { ...today, fetchedAt: Date.now() };
-    draw();
+    await readLatest(
+      "today",
+      () => api("GET", "/api/v1/hall/today", { token: state.token }),
+      (today) => {
+        state.today = { ...today, fetchedAt: Date.now() };
+        draw();
+      },
+    );
   } catch (error) {
     if (error.status === 401) handleError(error);
   }
@@ -201,27 +226,22 @@ function scheduleToday() {
   todayTimer = setTimeout(loadToday, TODAY_DELAY_MS);
 }
 
-// Stream news of devices, alerts and tuning that came while their lists were loading: the
-// lists may have been read before it, so it is applied again on top of them.
-let newsWhileLoading = null;
-
 async function loadSupervision() {
-  const news = [];
-  newsWhileLoading = news;
-  try {
-    const [devices, alerts, changes] = await Promise.all([
-      api("GET", "/api/v1/devices", { token: state.token }),
-      api("GET", "/api/v1/alerts?open=1", { token: state.token }),
-      api("GET", "/api/v1/tuning", { token: state.token }).catch(() => ({ changes: [] })),
-    ]);
-    if (newsWhileLoading !== news) return; // a later load is under way: its lists are newer
-    state.devices = new Map(devices.devices.map((d) => [`${d.device}|${d.component}`, d]));
-    state.alerts = new Map(alerts.alerts.map((a) => [a.id, a]));
-    state.changes = changes.changes;
-    news.forEach(applySupervisionNews);
-  } finally {
-    if (newsWhileLoading === news) newsWhileLoading = null;
-  }
+  await readLatest(
+    "supervision",
+    () =>
+      Promise.all([
+        api("GET", "/api/v1/devices", { token: state.token }),
+        api("GET", "/api/v1/alerts?open=1", { token: state.token }),
+        api("GET", "/api/v1/tuning", { token: state.token }).catch(() => ({ changes: [] })),
+      ]),
+    ([devices, alerts, changes]) => {
+      state.devices = new Map(devices.devices.map((d) => [`${d.device}|${d.component}`, d]));
+      state.alerts = new Map(alerts.alerts.map((a) => [a.id, a]));
+      state.changes = changes.changes;
+    },
+    applySupervisionNews,
+  );
 }
 
 // Applying the same news twice leaves the same lists.
@@ -257,7 +277,7 @@ function onStatus(status) {
 
 function onMessage(message) {
   applyQueueNews(message);
-  queueNewsWhileLoading?.push(message);
+  for (const news of readsUnderWay.values()) news.push(message);
   if (message.type === "snapshot") {
     scheduleToday();
     loadSupervision().then(draw, handleError);
@@ -270,7 +290,6 @@ function onMessage(message) {
     scheduleWaiting();
   }
   applySupervisionNews(message);
-  newsWhileLoading?.push(message);
   if (message.alert && state.tab === "cases") loadAlertHistory(app);
   if (message.type === "tuning.changed" && message.change) scheduleHall();
   if (message.case && state.tab === "cases") loadCases(app);
