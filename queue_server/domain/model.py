@@ -147,7 +147,7 @@ class Ticket:
         """The ticket of a snapshot row whose values follow `columns` (by default this
         version's `TICKET_COLUMNS`); a snapshot of another version may lack a field (it
         takes its default) or hold one that is gone (it is dropped)."""
-        if columns is None or tuple(columns) == TICKET_COLUMNS:
+        if columns is None or columns is TICKET_COLUMNS or tuple(columns) == TICKET_COLUMNS:
             values = dict(zip(TICKET_COLUMNS, row, strict=True))
         else:
             named = dict(zip(columns, row, strict=True))
@@ -163,8 +163,10 @@ class Ticket:
         values["route_remaining"] = tuple(values["route_remaining"])
         values["served"] = list(values["served"])
         values["rated"] = list(values["rated"])
+        parse_time = dt.datetime.fromisoformat
         for name in _TICKET_TIMES:
-            values[name] = _parse_time(values[name])
+            if (moment := values[name]) is not None:
+                values[name] = parse_time(moment)
         # Every field is set here, converted as __init__ would leave it; a start-up builds
         # tens of thousands of tickets, and the generated __init__ was a third of the cost.
         ticket = cls.__new__(cls)

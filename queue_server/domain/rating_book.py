@@ -79,18 +79,28 @@ class Rateable:
     @classmethod
     def from_row(cls, row: list[Any]) -> Rateable:
         ticket_id, number, service, window, clerk, staff_no, name, at, rating_id, case_no = row
-        served = ServedService(
-            ticket_id,
-            number,
-            service,
-            window,
-            clerk,
-            staff_no,
-            name,
-            dt.datetime.fromisoformat(at),
-            case_no,
+        # Every field set as the generated __init__ would: a start-up after a busy day loads
+        # tens of thousands, and the frozen __init__ (one object.__setattr__ per field) was
+        # half of that.
+        served = ServedService.__new__(ServedService)
+        object.__setattr__(
+            served,
+            "__dict__",
+            {
+                "ticket_id": ticket_id,
+                "ticket_number": number,
+                "service": service,
+                "window": window,
+                "clerk": clerk,
+                "staff_no": staff_no,
+                "clerk_name": name,
+                "served_at": dt.datetime.fromisoformat(at),
+                "case_no": case_no,
+            },
         )
-        return cls(served, rating_id)
+        rateable = cls.__new__(cls)
+        rateable.__dict__ = {"served": served, "rating_id": rating_id}
+        return rateable
 
 
 class RatingBook:

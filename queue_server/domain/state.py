@@ -120,6 +120,8 @@ class Hall(Decider):
         last = data["last_event_at"]
         hall.last_event_at = dt.datetime.fromisoformat(last) if last else None
         columns = data.get("ticket_columns")
+        if columns is not None and tuple(columns) == TICKET_COLUMNS:
+            columns = TICKET_COLUMNS  # compared once here, not for each of the day's rows
         # Rows since the compact form; objects in snapshots from before it.
         tickets = (
             (Ticket.from_row(row, columns) for row in data["ticket_rows"])
