@@ -20,6 +20,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from aiohttp.http_exceptions import BadHttpMessage
 
 FORMATS = ("text", "json")
 FORMAT_ENV = "HALLQ_LOG_FORMAT"
@@ -75,9 +76,28 @@ def setup(log_format: str, stream: Any = None) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    server = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, MalformedRequestsInOneLine) for f in server.filters):
+        server.addFilter(MalformedRequestsInOneLine())
     detail = logging.INFO if log_format == "json" else logging.WARNING
     for logger in (ACCESS, JOURNAL):
         logger.setLevel(detail)
+
+
+class MalformedRequestsInOneLine(logging.Filter):
+    """aiohttp logs a request it could not parse (a bad header, a body it cannot decode) as an
+    error with its traceback: that is the client's fault, not the server's, and anyone can send
+    them. One warning line each, so they neither alarm the operator nor flood the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        refused = record.exc_info[1] if record.exc_info else None
+        if isinstance(refused, BadHttpMessage):
+            record.msg = "refused a malformed request from %s: %s"
+            remote = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+            record.args = (remote, refused.message)
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info = record.exc_text = None
+        return True
 
 
 class AccessLogger(AbstractAccessLogger):

@@ -38,6 +38,7 @@ MAX_BATCH = 512
 REPLAY_RENDERED = 500
 # Calls kept for a board's snapshot.
 RECENT_CALLS = 20
+INTERNAL_ERROR = "内部错误, 请稍后再试 (internal error)"
 # How often the hall looks for 差评 case deadlines passed and default ratings due.
 SUPERVISE_SECONDS = 60.0
 # The longest the clearing timer sleeps before reading the wall clock again, so that a clock
@@ -47,6 +48,14 @@ CLOCK_CHECK_SECONDS = 30.0
 
 class ServiceUnavailable(Exception):
     """The journal could not take the command; nothing of it was acknowledged or kept."""
+
+
+class _CommandFailed(Exception):
+    """One command of a batch raised what no rule of the hall raises: a bug it ran into."""
+
+    def __init__(self, pending: _Pending[Any]) -> None:
+        super().__init__(f"{type(pending.command).__name__} failed")
+        self.pending = pending
 
 
 @dataclass(frozen=True)
@@ -246,20 +255,39 @@ class HallService:
                 while len(batch) < MAX_BATCH and not self._queue.empty():
                     batch.append(self._queue.get_nowait())
                 async with self._lock:
-                    try:
-                        await self._run_batch(batch)
-                    except Exception:
-                        # A bug, not a rule: the state may be half-changed, so nothing of this
-                        # batch is kept or acknowledged, and the hall is rebuilt from the journal.
-                        log.exception(
-                            "a batch of %d commands failed; reloading the hall", len(batch)
-                        )
-                        _fail(batch, ServiceUnavailable("内部错误, 请稍后再试 (internal error)"))
-                        await self._reload_after_failure()
+                    await self._run_isolating_failures(batch)
         finally:
             # The writer is gone (stopping, or a hall it could not rebuild): nobody waits on.
             while not self._queue.empty():
                 _fail([self._queue.get_nowait()], ServiceUnavailable("the hall is not running"))
+
+    async def _run_isolating_failures(self, batch: list[_Pending[Any]]) -> None:
+        """Run a batch; a command that runs into a bug fails alone, the others run again.
+
+        A bug leaves the state maybe half-changed: nothing of the batch was journalled or
+        answered yet, so the hall is rebuilt from the journal and the batch runs again
+        without the command that failed. One bad request never fails its neighbours.
+        """
+        while batch and not self._unreadable:
+            try:
+                await self._run_batch(batch)
+                return
+            except _CommandFailed as failed:
+                log.error(
+                    "a %s command failed; it alone is refused and the hall reloaded",
+                    type(failed.pending.command).__name__,
+                    exc_info=failed.__cause__,
+                )
+                _fail([failed.pending], ServiceUnavailable(INTERNAL_ERROR))
+                batch = [p for p in batch if p is not failed.pending]
+            except Exception:
+                # A bug outside any one command (journalling, publishing): nothing of this
+                # batch that was not yet answered is kept or acknowledged.
+                log.exception("a batch of %d commands failed; reloading the hall", len(batch))
+                _fail(batch, ServiceUnavailable(INTERNAL_ERROR))
+                batch = []
+            await self._reload_after_failure()
+        _fail(batch, ServiceUnavailable("the hall is not running"))
 
     @property
     def running(self) -> bool:
@@ -275,12 +303,17 @@ class HallService:
                 continue
             try:
                 outcome = self.hall.execute(pending.command, now)
-                answers.append((pending, pending.view(self.hall, outcome, now), None))
-            except DomainError as error:
+            except DomainError as error:  # refused by a rule: nothing changed
                 answers.append((pending, None, error))
                 continue
-            rendered = [wire.event_message(self.hall, ev) for ev in outcome.events]
-            wire.fold_for_boards(outcome.events, rendered)
+            except Exception as bug:
+                raise _CommandFailed(pending) from bug
+            try:
+                answers.append((pending, pending.view(self.hall, outcome, now), None))
+                rendered = [wire.event_message(self.hall, ev) for ev in outcome.events]
+                wire.fold_for_boards(outcome.events, rendered)
+            except Exception as bug:  # the state has changed: any error now is a bug
+                raise _CommandFailed(pending) from bug
             decided.extend(zip(outcome.events, rendered, strict=True))
         if decided:
             try:

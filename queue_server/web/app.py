@@ -68,6 +68,8 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return error(409, exc.code, exc.message)
     except ServiceUnavailable as exc:
         return error(503, "unavailable", str(exc))
+    except web.RequestPayloadError as exc:  # e.g. a Content-Encoding the body is not in
+        return error(422, "invalid_request", f"body: cannot be read ({exc})")
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

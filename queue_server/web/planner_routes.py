@@ -239,12 +239,7 @@ def _decimal(name: str, value: Any) -> float:
 
 
 def _date(body: dict[str, Any], name: str) -> dt.date | None:
-    if name not in body:
-        return None
-    try:
-        return dt.date.fromisoformat(body[name])
-    except ValueError:
-        raise rq.InvalidRequest(name, "must be a date like 2026-11-23") from None
+    return rq.calendar_day(body[name], name) if name in body else None
 
 
 def _other_hall(text: str) -> HallConfig:

@@ -194,7 +194,8 @@ def query_int(query: Mapping[str, str], name: str, minimum: int = 0) -> int | No
     return int(raw)
 
 
-# Days a hall may ask about: far years would overflow the date arithmetic of day bounds.
+# Days and times a hall may be asked about: far years would overflow the date arithmetic of
+# day bounds and time zones.
 FIRST_YEAR, LAST_YEAR = 2000, 2999
 
 
@@ -310,4 +311,7 @@ def moment(body: Mapping[str, Any], name: str) -> dt.datetime:
         raise InvalidRequest(name, "must be an ISO 8601 date and time") from None
     if value.tzinfo is None:
         raise InvalidRequest(name, "must carry its UTC offset, e.g. +08:00")
+    # Near the ends of the calendar a time zone moves it past year 1 or 9999.
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise InvalidRequest(name, f"must be in the years {FIRST_YEAR} to {LAST_YEAR}")
     return value

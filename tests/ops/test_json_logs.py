@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
@@ -38,6 +39,14 @@ async def test_a_server_logs_json_without_personal_data(
                 statuses.append(r.status)
         async with http.ws_connect(f"{server.url}/ws?topics=board&token={token}") as ws:
             await ws.receive()
+    # A request aiohttp cannot parse (a control character in a header): the client's fault.
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: hall\r\nX-Bad: a\x01b\r\n\r\n")
+    try:
+        assert b" 400 Bad Request\r\n" in await asyncio.wait_for(reader.read(), timeout=30)
+    finally:
+        writer.close()
+        await writer.wait_closed()
     await server.stop()
     text = server.log_path.read_text(encoding="utf-8")
     entries = json_lines(text)
@@ -59,6 +68,9 @@ async def test_a_server_logs_json_without_personal_data(
     # The example hall's staffed windows have no clerk, so alerts are journalled as well.
     issued = [e for e in journal if e["event"] == "ticket.issued"]
     assert len(issued) == statuses.count(201) and issued[0]["seq"] >= 1
+    [malformed] = [e for e in entries if e["logger"] == "aiohttp.server"]
+    assert malformed["level"] == "WARNING" and "exception" not in malformed, malformed
+    assert malformed["message"].startswith("refused a malformed request from 127.0.0.1: ")
     for secret in (token, *personal.values()):
         assert secret not in text
 

@@ -261,6 +261,36 @@ async def test_a_failing_command_fails_its_batch_and_the_hall_carries_on(
     await service.stop()
 
 
+async def test_a_command_that_runs_into_a_bug_fails_alone_not_its_batch(
+    clock: FakeClock,
+) -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    published: list[Published] = []
+    service = make_service(journal, clock, publish=published.extend)
+    await service.start()
+
+    def broken_view(hall: Hall, outcome: Outcome, now: dt.datetime) -> None:
+        raise OverflowError("a bug in rendering the answer")
+
+    # Queued together, so the writer takes them as one batch, the broken one in the middle.
+    results = await asyncio.gather(
+        issue(service),
+        issue(service),
+        service.execute(c.OpenWindow("1", clerk="wang"), broken_view),
+        issue(service),
+        return_exceptions=True,
+    )
+    assert results[:2] + results[3:] == ["A001", "A002", "A003"]
+    assert isinstance(results[2], ServiceUnavailable)
+    assert service.hall.windows["1"].state == "closed"  # the failed command left nothing
+    assert [p.any_message["type"] for p in published] == ["ticket.issued"] * 3
+    assert [e.type for e in await journal.read()] == ["ticket.issued"] * 3
+    assert service.running
+    assert await issue(service) == "A004"
+    await service.stop()
+
+
 async def test_only_the_tail_of_a_replay_becomes_stream_messages(clock: FakeClock) -> None:
     journal = MemoryEventLog()
     await journal.open()

@@ -94,13 +94,17 @@ async def test_booking_is_for_managers_checked_and_idempotent(
     kiosk = await hall.device("kiosk-1", "kiosk")
     assert (await hall.call("POST", "/api/v1/appointments", kiosk, SLOT))[0] == 403
     assert (await hall.call("POST", "/api/v1/appointments", None, SLOT))[0] == 401
-    bad_bodies = {
-        "slot_start": {**SLOT, "slot_start": "tomorrow at nine"},
-        "slot_end": {**SLOT, "slot_end": "2026-11-23T09:30:00"},  # no UTC offset
-        "code": {**SLOT, "code": "有中文"},
-        "service": {k: v for k, v in SLOT.items() if k != "service"},
-    }
-    for field, body in bad_bodies.items():
+    bad_bodies = [
+        ("slot_start", {**SLOT, "slot_start": "tomorrow at nine"}),
+        ("slot_end", {**SLOT, "slot_end": "2026-11-23T09:30:00"}),  # no UTC offset
+        # At the ends of the calendar a time zone takes it past year 1 or 9999.
+        ("slot_start", {**SLOT, "slot_start": "0001-01-01T00:00:00+08:00"}),
+        ("slot_end", {**SLOT, "slot_end": "9999-12-31T23:59:59-12:00"}),
+        ("slot_start", {**SLOT, "slot_start": "1999-12-31T09:00:00+08:00"}),
+        ("code", {**SLOT, "code": "有中文"}),
+        ("service", {k: v for k, v in SLOT.items() if k != "service"}),
+    ]
+    for field, body in bad_bodies:
         status, refused = await hall.call("POST", "/api/v1/appointments", manager, body)
         assert status == 422 and refused["error"]["message"].startswith(field), refused
     backwards = {**SLOT, "slot_end": "2026-11-23T08:30:00+08:00"}

@@ -143,6 +143,8 @@ async def test_a_what_if_against_another_hall(start_hall: StartHall) -> None:
         ({"from": "2026-11-01"}, "to"),
         ({"from": "2026-11-05", "to": "2026-11-01"}, "to"),
         ({"from": "2026-13-01", "to": "2026-13-02"}, "from"),
+        ({"from": "0001-01-01", "to": "0001-01-02"}, "from"),
+        ({"from": "2026-11-01", "to": "9999-12-31"}, "to"),
         ({"profile": "county", "target_minutes": 0}, "target_minutes"),
         ({"profile": "county", "target_share": "0.9"}, "target_share"),
         ({"profile": "county", "target_share": 1.5}, "target_share"),
