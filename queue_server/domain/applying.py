@@ -271,7 +271,8 @@ class Applier(HallState):
         window.clerk = ev.clerk
         window.clerk_name = ev.clerk_name
         window.staff_no = ev.staff_no
-        window.move_to(WindowState.IDLE, ev.at)
+        if window.state is WindowState.CLOSED:  # else a clerk signs in at an open window
+            window.move_to(WindowState.IDLE, ev.at)
 
     def _on_window_paused(self, ev: e.WindowPaused) -> None:
         window = self.windows[ev.window]

@@ -180,7 +180,10 @@ class Decider(RatingDecider, TuningDecider):
         if window.state is not WindowState.CLOSED:
             if window.clerk == cmd.clerk:
                 return Outcome()
-            raise Conflict("window_occupied", f"{cmd.window}号窗口已有人签到")
+            # Open with nobody signed in (opened by a manager or by its station): a clerk
+            # signs in there, and the window goes on as it was.
+            if window.clerk is not None or cmd.clerk is None:
+                raise Conflict("window_occupied", f"{cmd.window}号窗口已有人签到")
         if cmd.clerk is not None:
             elsewhere = next((w.id for w in self.windows.values() if w.clerk == cmd.clerk), None)
             if elsewhere is not None:

@@ -81,11 +81,17 @@ async def rate_at_pad(request: web.Request) -> web.Response:
     ctx = context(request)
     principal = await require_principal(request, ctx.accounts)
     require_role(principal, frozenset({Role.PAD}))
-    body = rq.RATING.parse(await request.read())
+    assert principal.window is not None  # pads are always bound to a window
+    raw = await request.read()
+    # Permission comes before the body's shape (API.md), and it depends on the ticket named.
+    named = _named_ticket(raw)
+    if named is not None:
+        async with ctx.service.consistent() as hall:
+            _check_served_here(hall, named, principal.window)
+    body = rq.RATING.parse(raw)
     channel = body.get("channel", int(Channel.HALL_TABLET))
     if channel not in PAD_CHANNELS:
         raise rq.InvalidRequest("channel", "a pad rates as 4 (touch pad) or 5 (key pad)")
-    assert principal.window is not None  # pads are always bound to a window
     command = c.RecordRating(
         ticket_id=body["ticket"],
         window=principal.window,
@@ -98,6 +104,30 @@ async def rate_at_pad(request: web.Request) -> web.Response:
         rater=ctx.raters.seal(body["rater"]) if body.get("rater") else None,
     )
     return reply(await ctx.service.execute(command, rating_answer), status=201)
+
+
+def _named_ticket(raw: bytes) -> str | None:
+    """The ticket a rating's body names, if it names one; its shape is judged after."""
+    try:
+        data = rq.load_json(raw)
+    except rq.InvalidRequest:
+        return None
+    ticket = data.get("ticket") if isinstance(data, dict) else None
+    return ticket if isinstance(ticket, str) else None
+
+
+def _check_served_here(hall: Hall, ticket_id: str, window: str) -> None:
+    """A pad rates only what its own window serves: a ticket that was at other windows and
+    never at this one is another window's to rate (403). One at no window yet is left to the
+    hall's rules (409 not_served), as is a ticket nobody issued (404)."""
+    ticket = hall.tickets.get(ticket_id)
+    if ticket is None:
+        return
+    windows = {served.rpartition("@")[2] for served in ticket.served}
+    if ticket.window is not None:
+        windows.add(ticket.window)
+    if windows and window not in windows:
+        raise Forbidden(f"this pad belongs to window {window}; {ticket.number} was not served here")
 
 
 def _phone_target(hall: Hall, ticket_id: str) -> tuple[Rateable | None, bool]:

@@ -82,7 +82,7 @@ async def test_a_ticket_issued_while_the_window_is_read_stays_counted(
     start_hall: StartHall, open_console: OpenConsole, issue: Issue
 ) -> None:
     hall = await start_hall()
-    manager = await hall.person("li", "manager")
+    keypad = await hall.device("station-1", "station", window="1")
 
     def mark(body: dict[str, Any]) -> None:  # shows that the held answer was applied
         body["today"] = {**(body.get("today") or {}), "served": 42}
@@ -92,7 +92,7 @@ async def test_a_ticket_issued_while_the_window_is_read_stays_counted(
     await expect(page.locator("#today-served")).to_have_text("0")
     await reads.hold(page)
     pause = {"reason": "临时离岗"}  # news of its own window: the console reads it again
-    assert (await hall.call("POST", "/api/v1/windows/1/pause", manager, pause))[0] == 200
+    assert (await hall.call("POST", "/api/v1/windows/1/pause", keypad, pause))[0] == 200
     await reads.run_until_read(page)
     await issue(hall, "social")
     await expect(waiting(page, "social")).to_have_text("1")  # from the stream
@@ -365,21 +365,24 @@ async def test_changes_made_elsewhere_show_up_live(
 ) -> None:
     hall = await start_hall()
     page = await open_console(hall)
+    keypad = await hall.device("station-1", "station", window="1")  # the window's own keypad
     manager = await hall.person("li", "manager")
 
     status, answer = await hall.call(
-        "POST", "/api/v1/windows/1/pause", manager, {"reason": "临时离岗"}
+        "POST", "/api/v1/windows/1/pause", keypad, {"reason": "临时离岗"}
     )
     assert status == 200, answer
     await expect(page.locator("#window-state")).to_have_text("暂停服务")
     await expect(page.locator("#paused-reason")).to_have_text("原因：临时离岗")
     await expect(act(page, "call-next")).to_be_disabled()
 
-    assert (await hall.call("POST", "/api/v1/windows/1/resume", manager))[0] == 200
+    assert (await hall.call("POST", "/api/v1/windows/1/resume", keypad))[0] == 200
     await expect(page.locator("#window-state")).to_have_text("空闲")
     await expect(act(page, "call-next")).to_be_enabled()
 
-    assert (await hall.call("POST", "/api/v1/windows/1/close", manager))[0] == 200
+    # The manager closes the window from the manager page (关窗, a tuning change).
+    close = {"kind": "window_open", "window": "1", "open": False}
+    assert (await hall.call("POST", "/api/v1/tuning", manager, close))[0] == 201
     await expect(page.get_by_role("heading", name="请选择窗口签到")).to_be_visible()
     await expect(page.locator("#info")).to_have_text("1 号窗口 已签退")
 

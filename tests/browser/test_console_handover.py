@@ -162,3 +162,31 @@ async def test_green_channel_from_the_station_then_call_next_picks_it(
     await page.keyboard.press("F1")
     await expect(page.locator("#info")).to_have_text("已叫号 A002")
     await expect(page.locator("#ticket-tags")).to_contain_text("绿色通道")
+
+
+async def test_a_clerk_signs_in_where_the_manager_opened_the_window(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    manager = await hall.person("zhou", "manager")
+    opening = {"kind": "window_open", "window": "2", "open": True}
+    assert (await hall.call("POST", "/api/v1/tuning", manager, opening))[0] == 201
+    await hall.person("li", display_name="李强", staff_no="0102")
+    page = await log_in(open_page, hall, "li")
+    card = page.locator(".window-card", has=page.locator('button[data-window="2"]'))
+    await expect(card.locator(".window-clerk")).to_have_text("无人签到")
+    await card.get_by_role("button", name="2号窗口：在此签到").click()
+    await expect(page.locator("#station-title")).to_have_text("2号窗口")
+    await expect(page.locator("#window-state")).to_have_text("空闲")
+    assert (await staff_window(hall, "2"))["clerk"] == {"name": "李强", "staff_no": "0102"}
+
+
+async def test_the_console_is_for_clerks(start_hall: StartHall, open_page: OpenPage) -> None:
+    hall = await start_hall()
+    await hall.person("zhao", "manager")
+    page = await open_page(f"{hall.url}/console")
+    await page.get_by_label("用户名").fill("zhao")
+    await page.get_by_label("密码").fill(PASSWORD)
+    await page.get_by_role("button", name="登录").click()
+    await expect(page.locator("#error")).to_contain_text("窗口工作台只对窗口人员开放")
+    await expect(page.get_by_role("button", name="登录")).to_be_visible()

@@ -273,6 +273,24 @@ def test_one_clerk_one_window(clock: FakeClock) -> None:
     assert hall.execute(c.OpenWindow("1", clerk="clerk1"), clock()).events == []
 
 
+def test_a_clerk_signs_in_at_a_window_open_with_nobody_signed_in(clock: FakeClock) -> None:
+    hall = Hall(small_hall(open_all_hours=True))
+    do(hall, clock, c.OpenWindow("1"))  # by its station (or a manager): nobody signed in
+    issue(hall, clock)
+    called = do(hall, clock, c.CallNext("1"))
+    do(hall, clock, c.OpenWindow("1"))  # the station again: nothing to do
+    do(hall, clock, c.OpenWindow("1", clerk="wang", clerk_name="王芳"))
+    window = hall.windows["1"]
+    assert (window.clerk, window.clerk_name) == ("wang", "王芳")
+    assert (window.state, window.ticket_id) == (WindowState.CALLING, called)  # goes on
+    with pytest.raises(Conflict) as occupied:
+        do(hall, clock, c.OpenWindow("1", clerk="li"))
+    assert occupied.value.code == "window_occupied"
+    with pytest.raises(Conflict) as station:
+        do(hall, clock, c.OpenWindow("1"))
+    assert station.value.code == "window_occupied"
+
+
 def test_issuing_hours_cutoff_and_clearing(clock: FakeClock) -> None:
     hall = Hall(small_hall())
     clock.now = clock.now.replace(hour=8, minute=0)  # 30 minutes before opening: allowed

@@ -37,10 +37,10 @@ SUPERVISORS = frozenset({"manager", "admin"})
 ADMIN = frozenset({"admin"})
 PEOPLE = frozenset({"clerk@1", "clerk-away", *SUPERVISORS})
 ANY_TOKEN = PUBLIC - {ANONYMOUS}
-ISSUERS = PEOPLE | {"kiosk"}
+ISSUERS = frozenset({"kiosk", "clerk@1", "clerk-away", "manager"})  # API.md: no admin
 DEVICES = frozenset({"kiosk", "board", "pad@1", "station@1", "station@2"})
 STAFF_STREAM = PEOPLE | {"pad@1", "station@1", "station@2"}
-AT_WINDOW_1 = frozenset({"clerk@1", "station@1", *SUPERVISORS})
+AT_WINDOW_1 = frozenset({"clerk@1", "station@1"})  # API.md: supervisors do not act at windows
 CASE_READERS = PEOPLE
 
 # The one table: every route and who passes its authentication and permission checks.
@@ -57,10 +57,10 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/tickets/{ticket}/cancel"): SUPERVISORS | {"kiosk"},
     ("GET", "/api/v1/tickets/{ticket}/rating"): KEYED,
     ("POST", "/api/v1/tickets/{ticket}/rating"): KEYED,
-    ("GET", "/api/v1/windows/{window}"): AT_WINDOW_1 | {"clerk-away"},
+    ("GET", "/api/v1/windows/{window}"): AT_WINDOW_1 | {"clerk-away", *SUPERVISORS},
     **{("POST", WINDOW + a): AT_WINDOW_1 for a in _WINDOW_ACTIONS},
     ("POST", WINDOW + "open"): AT_WINDOW_1 | {"clerk-away"},
-    ("POST", WINDOW + "hand-over"): PEOPLE,
+    ("POST", WINDOW + "hand-over"): frozenset({"clerk@1", "clerk-away"}),
     ("POST", "/api/v1/appointments"): SUPERVISORS,
     ("GET", "/api/v1/appointments/{code}"): ISSUERS,
     ("POST", "/api/v1/appointments/{code}/check-in"): ISSUERS,

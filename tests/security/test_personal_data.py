@@ -126,7 +126,8 @@ async def test_personal_data_goes_nowhere_it_should_not(
     assert status == 201, answer
     assert leaks(str(answer)) == []
     # A last change every stream carries, so that each has seen everything before it.
-    assert (await hall.call("POST", "/api/v1/windows/2/open", manager))[0] == 200
+    station = await hall.device("station-2", "station", window="2")
+    assert (await hall.call("POST", "/api/v1/windows/2/open", station))[0] == 200
     await board.until('"id":"2","label"')
     await console.until("case.opened")
     await console.until('"id":"2","label"')

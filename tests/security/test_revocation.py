@@ -110,6 +110,7 @@ async def test_logging_out_closes_the_session_s_console_streams(start_hall: Star
     assert await closed_with(clerk_ws) == REVOKED
     assert (await hall.call("GET", "/api/v1/session", clerk))[0] == 401
     # The manager's stream is another session's: it stays open.
-    assert (await hall.call("POST", "/api/v1/windows/2/open", manager))[0] == 200
+    station = await hall.device("station-2", "station", window="2")
+    assert (await hall.call("POST", "/api/v1/windows/2/open", station))[0] == 200
     assert (await manager_ws.receive_json())["type"] == "window.changed"
     await manager_ws.close()

@@ -72,28 +72,44 @@ async def journal_and_view(hall: RunningHall) -> tuple[int, Any]:
 
 @pytest.fixture
 async def busy_hall(start_hall: Callable[..., Awaitable[RunningHall]]) -> tuple[RunningHall, str]:
-    """A hall with a called ticket at window 1 whose manager token may do everything."""
+    """A hall with a called ticket at window 1, whose clerk's token issues and acts there."""
     hall = await start_hall()
-    manager = await hall.person("zhao", "manager")
+    clerk = await hall.clerk_at("1", "wang")
     kiosk = await hall.device("kiosk-1", "kiosk")
     await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"})
-    await hall.call("POST", "/api/v1/windows/1/open", manager)
-    await hall.call("POST", "/api/v1/windows/1/call-next", manager)
-    return hall, manager
+    await hall.call("POST", "/api/v1/windows/1/call-next", clerk)
+    return hall, clerk
 
 
 @pytest.mark.parametrize(("path", "body", "field"), MALFORMED)
 async def test_malformed_bodies_get_422_naming_the_field_and_change_nothing(
     busy_hall: tuple[RunningHall, str], path: str, body: Any, field: str
 ) -> None:
-    hall, manager = busy_hall
+    hall, clerk = busy_hall
     before = await journal_and_view(hall)
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    status, answer = await hall.call("POST", path, manager, raw=raw)
+    status, answer = await hall.call("POST", path, clerk, raw=raw)
     assert status == 422, answer
     assert answer["error"]["code"] == "invalid_request"
     assert answer["error"]["message"].startswith(f"{field}:"), answer
     assert await journal_and_view(hall) == before
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_a_body_not_in_its_declared_encoding_gets_422_and_changes_nothing(
+    start_hall: Callable[..., Awaitable[RunningHall]], encoding: str
+) -> None:
+    hall = await start_hall()
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    headers = {"Authorization": f"Bearer {kiosk}", "Content-Encoding": encoding}
+    async with hall.http.post(
+        f"{hall.url}/api/v1/tickets", data=b'{"service": "social"}', headers=headers
+    ) as response:
+        assert response.status == 422
+        answer = await response.json()
+    assert answer["error"]["code"] == "invalid_request"
+    assert answer["error"]["message"].startswith("body: cannot be read"), answer
+    assert hall.server.service.last_seq == 0
 
 
 @pytest.mark.parametrize(("body", "field"), RATINGS)
@@ -126,24 +142,24 @@ async def test_stream_query_is_checked(start_hall: Callable[..., Awaitable[Runni
 
 
 async def test_hall_state_errors(busy_hall: tuple[RunningHall, str]) -> None:
-    hall, manager = busy_hall
-    cases: list[tuple[str, Any, int, str]] = [
-        ("/api/v1/tickets", {"service": "nope"}, 404, "unknown_service"),
-        ("/api/v1/windows/99/call-next", None, 404, "unknown_window"),
-        ("/api/v1/windows/2/call-next", None, 409, "window_not_open"),
-        ("/api/v1/windows/1/call-next", None, 404, "queue_empty"),
-        ("/api/v1/windows/1/transfer", {"service": "nope"}, 404, "unknown_service"),
-        ("/api/v1/windows/1/resume-held", {"ticket": "nope"}, 404, "unknown_ticket"),
-        ("/api/v1/windows/1/close", None, 409, "window_busy"),
+    hall, clerk = busy_hall
+    station_2 = await hall.device("station-2", "station", window="2")
+    cases: list[tuple[str, str, Any, int, str]] = [
+        ("/api/v1/tickets", clerk, {"service": "nope"}, 404, "unknown_service"),
+        ("/api/v1/windows/2/call-next", station_2, None, 409, "window_not_open"),
+        ("/api/v1/windows/1/call-next", clerk, None, 404, "queue_empty"),
+        ("/api/v1/windows/1/transfer", clerk, {"service": "nope"}, 404, "unknown_service"),
+        ("/api/v1/windows/1/resume-held", clerk, {"ticket": "nope"}, 404, "unknown_ticket"),
+        ("/api/v1/windows/1/close", clerk, None, 409, "window_busy"),
     ]
-    for path, body, status, code in cases:
+    for path, token, body, status, code in cases:
         before = hall.server.service.last_seq
-        got, answer = await hall.call("POST", path, manager, body)
+        got, answer = await hall.call("POST", path, token, body)
         assert (got, answer["error"]["code"]) == (status, code), path
         assert hall.server.service.last_seq == before
     for _ in range(5):
-        assert (await hall.call("POST", "/api/v1/windows/1/recall", manager))[0] == 200
-    status, answer = await hall.call("POST", "/api/v1/windows/1/recall", manager)
+        assert (await hall.call("POST", "/api/v1/windows/1/recall", clerk))[0] == 200
+    status, answer = await hall.call("POST", "/api/v1/windows/1/recall", clerk)
     assert (status, answer["error"]["code"]) == (409, "recall_limit")
 
 
@@ -198,6 +214,11 @@ async def test_ratings_rules(start_hall: Callable[..., Awaitable[RunningHall]]) 
     pad2 = await hall.device("pad-2", "pad", window="2")
     _, issued = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"})
     ticket = issued["ticket"]["id"]
+    for pad in (pad1, pad2):  # at no window yet: not served, whichever pad asks
+        status, answer = await hall.call(
+            "POST", "/api/v1/ratings", pad, {"ticket": ticket, "level": 5}
+        )
+        assert (status, answer["error"]["code"]) == (409, "not_served")
     await hall.call("POST", "/api/v1/windows/1/open", station)
     await hall.call("POST", "/api/v1/windows/1/call-next", station)
     status, answer = await hall.call(
@@ -205,10 +226,10 @@ async def test_ratings_rules(start_hall: Callable[..., Awaitable[RunningHall]]) 
     )
     assert (status, answer["error"]["code"]) == (409, "not_served")
     await hall.call("POST", "/api/v1/windows/1/finish", station)
-    status, answer = await hall.call(
-        "POST", "/api/v1/ratings", pad2, {"ticket": ticket, "level": 5}
-    )
-    assert (status, answer["error"]["code"]) == (409, "not_served")
+    # Window 2's pad may not rate what window 1 served, whatever else its body holds.
+    for body in ({"ticket": ticket, "level": 5}, {"ticket": ticket, "level": 9, "x": 1}):
+        status, answer = await hall.call("POST", "/api/v1/ratings", pad2, body)
+        assert (status, answer["error"]["code"]) == (403, "forbidden")
     status, answer = await hall.call(
         "POST", "/api/v1/ratings", pad1, {"ticket": ticket, "level": 2}
     )

@@ -215,7 +215,8 @@ async def test_a_manager_closes_and_reopens_a_window_through_tuning(
     assert (change["before"], change["after"]) == ({"open": True}, {"open": False})
     _, window = await hall.call("GET", "/api/v1/windows/1", manager)
     assert (window["window"]["state"], window["window"]["clerk"]) == ("closed", None)
-    status, answer = await hall.call("POST", "/api/v1/windows/1/call-next", manager)
+    station = await hall.device("station-1", "station", window="1")
+    status, answer = await hall.call("POST", "/api/v1/windows/1/call-next", station)
     assert (status, answer["error"]["code"]) == (409, "window_not_open")
     # Opened by the manager: open, with nobody signed in.
     status, opened = await tune(hall, manager, kind="window_open", window="2", open=True)
@@ -241,13 +242,17 @@ async def test_a_manager_closes_and_reopens_a_window_through_tuning(
     assert window["window"]["state"] == "idle"
     status, answer = await hall.call("POST", f"/api/v1/tuning/{change['id']}/undo", manager)
     assert (status, answer["error"]["code"]) == (409, "already_undone")
-    # Undoing the opening of window 2 is refused while a clerk there has a current ticket.
+    # A clerk signs in at the window the manager opened; a second clerk cannot.
     clerk = await hall.person("zhou", "clerk")
     status, answer = await hall.call("POST", "/api/v1/windows/2/open", clerk)
+    assert status == 200 and answer["window"]["clerk_username"] == "zhou", answer
+    other = await hall.person("wu", "clerk")
+    status, answer = await hall.call("POST", "/api/v1/windows/2/open", other)
     assert (status, answer["error"]["code"]) == (409, "window_occupied")
+    # Undoing the opening of window 2 is refused while the clerk there has a current ticket.
     kiosk = await hall.device("kiosk-2", "kiosk")
     await issue(hall, kiosk, "social")
-    status, answer = await hall.call("POST", "/api/v1/windows/2/call-next", manager)
+    status, answer = await hall.call("POST", "/api/v1/windows/2/call-next", clerk)
     assert status == 200, answer
     status, answer = await hall.call(
         "POST", f"/api/v1/tuning/{opened['change']['id']}/undo", manager

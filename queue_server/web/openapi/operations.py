@@ -16,9 +16,9 @@ from queue_server.web.stream import REVOKED, TOO_SLOW
 PATH = "/api/v1/openapi.json"
 
 ANY_ROLE = frozenset(Role)
-# Who passes auth.check_window_action: supervisors anywhere, a station at its own window,
-# a clerk at the window where signed in (or signing in, for `open`).
-WINDOW_STAFF = SUPERVISORS | {Role.CLERK, Role.STATION}
+# Who passes auth.check_window_action: a station at its own window, a clerk at the window
+# where signed in (or signing in, for `open`). Supervisors steer windows through tuning.
+WINDOW_STAFF = frozenset({Role.CLERK, Role.STATION})
 
 
 @dataclass(frozen=True)
@@ -164,9 +164,9 @@ OPERATIONS: Mapping[tuple[str, str], Op] = {
     ("get", "/api/v1/windows/{window}"): Op(
         "A window's console view",
         "The window, its held and recently missed tickets, and the waiting counts of the "
-        "services it may call. Any clerk may look at any window.",
+        "services it may call. Any clerk, manager or admin may look at any window.",
         tag="windows",
-        roles=WINDOW_STAFF,
+        roles=WINDOW_STAFF | SUPERVISORS,
         window_bound=True,
         answer=_ref("WindowDetail"),
         errors=("unknown_window",),

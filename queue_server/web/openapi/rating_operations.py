@@ -65,7 +65,7 @@ RATING_OPERATIONS: Mapping[tuple[str, str], Op] = {
         "nothing_to_rate",
         extension=True,
     ),
-    # A person signed in as themselves takes over; a station cannot.
+    # A clerk signed in as themselves takes over; a station cannot.
     ("post", WINDOW_ACTION_PREFIX + "hand-over"): dataclasses.replace(
         _window_action(
             "Take over the window (替岗)",
@@ -77,7 +77,7 @@ RATING_OPERATIONS: Mapping[tuple[str, str], Op] = {
             "clerk_elsewhere",
             extension=True,
         ),
-        roles=SUPERVISORS | {Role.CLERK},
+        roles=frozenset({Role.CLERK}),
     ),
     ("post", "/api/v1/ratings"): Op(
         "Rate a service (好差评)",

@@ -85,7 +85,7 @@ export function askHandOver(win) {
   $("hand-over-window").textContent = win.label;
   const who = win.clerk?.name ?? win.clerk_username;
   const staffNo = win.clerk?.staff_no ? `（工号 ${win.clerk.staff_no}）` : "";
-  $("hand-over-from").textContent = who ? `现由 ${who}${staffNo}签到。` : "现由工作站签到。";
+  $("hand-over-from").textContent = `现由 ${who}${staffNo}签到。`;
   open(dialog);
   resetChoices(dialog, "hand-over-other");
 }

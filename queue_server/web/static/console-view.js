@@ -126,25 +126,22 @@ export function renderChooser(state) {
 function fillChooser(state, list) {
   for (const win of state.windows.values()) {
     const mine = win.state !== "closed" && win.clerk_username === state.me?.name;
-    const taken = win.state !== "closed" && !mine;
-    // Only a clerk takes over (替岗); managers sign in nowhere by hand-over.
-    const canTakeOver = taken && state.me?.role === "clerk";
+    // Open with nobody signed in (opened from the manager page or by its station): free.
+    const taken = win.state !== "closed" && !mine && Boolean(win.clerk_username);
     const item = el("li", `window-card${mine ? " is-mine" : ""}${taken ? " is-taken" : ""}`);
     const head = el("div", "window-card-head");
     head.append(el("span", "window-label", win.label), stateBadge(win.state));
     item.append(head);
     item.append(el("p", "window-services", `${WINDOW_KINDS[win.kind] ?? ""} · ${servicesText(state, win)}`));
-    item.append(el("p", "window-clerk", win.state !== "closed" ? `签到人员：${win.clerk?.name ?? win.clerk_username ?? "工作站"}` : "无人签到"));
-    const words = mine ? "进入工作台" : canTakeOver ? "替岗" : taken ? "已有人签到" : "在此签到";
-    const button = el("button", `button ${canTakeOver ? "button-takeover" : "button-primary"}`, words);
+    item.append(el("p", "window-clerk", taken || mine ? `签到人员：${win.clerk?.name ?? win.clerk_username}` : "无人签到"));
+    const words = mine ? "进入工作台" : taken ? "替岗" : "在此签到";
+    const button = el("button", `button ${taken ? "button-takeover" : "button-primary"}`, words);
     button.type = "button";
     button.dataset.window = win.id;
-    if (canTakeOver) {
+    if (taken) {  // 替岗: the clerk there leaves, the current ticket stays
       button.dataset.handOver = "1";
       button.title = "接手该窗口：原签到人员离开，当前的号留在窗口";
     }
-    button.disabled = taken && !canTakeOver;
-    if (button.disabled) button.title = "只有窗口人员可以替岗";
     button.setAttribute("aria-label", `${win.label}：${button.textContent}`);
     item.append(button);
     list.append(item);

@@ -231,6 +231,12 @@ async function resumeSession() {
     render();
     return;
   }
+  if (who.role !== "clerk") {
+    forgetSession();
+    render();
+    showError("窗口工作台只对窗口人员开放；大厅管理员请使用大厅管理（/manager）");
+    return;
+  }
   state.me = who;
   startStream();
   const id = who.window ?? myOpenWindow();
