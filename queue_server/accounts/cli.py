@@ -13,7 +13,7 @@ from pathlib import Path
 
 from queue_server.accounts.principal import AccountError
 from queue_server.accounts.store import AccountStore
-from queue_server.store.database import open_database
+from queue_server.store.database import Create, open_database
 from queue_server.store.errors import StoreError
 
 _EXIT_ERROR = 2
@@ -23,9 +23,14 @@ _REFUSED = (AccountError, StoreError, sqlite3.Error)
 
 
 @contextlib.asynccontextmanager
-async def _accounts(db_path: str | Path) -> AsyncIterator[AccountStore]:
-    """The accounts of the hall database at `db_path`, closed again after the command."""
-    conn = await open_database(db_path)
+async def _accounts(db_path: str | Path, create: Create) -> AsyncIterator[AccountStore]:
+    """The accounts of the hall database at `db_path`, closed again after the command.
+
+    Adding may create the database (the first people and devices come before the server's
+    first start) but not its folder, so a mistyped --db fails instead of starting another
+    hall's file; the other commands need the database to be there.
+    """
+    conn = await open_database(db_path, create=create)
     try:
         yield AccountStore(conn, clock=_clock)
     finally:
@@ -36,7 +41,7 @@ async def cli_user_add(db_path: str | Path, name: str, role: str, password_stdin
     """Create a person whose password came on standard input; returns the exit code."""
     try:
         password = _one_line(password_stdin_text)
-        async with _accounts(db_path) as accounts:
+        async with _accounts(db_path, Create.FILE) as accounts:
             await accounts.add_user(name, role, password)
     except _REFUSED as exc:
         return _fail(exc)
@@ -59,7 +64,7 @@ async def cli_device_add(
     try:
         if window is not None and known_windows is not None and window not in known_windows:
             raise AccountError(_unknown_window(window, known_windows))
-        async with _accounts(db_path) as accounts:
+        async with _accounts(db_path, Create.FILE) as accounts:
             token = await accounts.add_device(name, role, window=window)
     except _REFUSED as exc:
         return _fail(exc)
@@ -74,7 +79,7 @@ async def cli_device_revoke(db_path: str | Path, name: str) -> int:
     """Withdraw a device's token; a running server refuses it and closes its streams within
     a couple of seconds."""
     try:
-        async with _accounts(db_path) as accounts:
+        async with _accounts(db_path, Create.NOTHING) as accounts:
             await accounts.revoke_device(name)
     except _REFUSED as exc:
         return _fail(exc)
@@ -85,7 +90,7 @@ async def cli_device_revoke(db_path: str | Path, name: str) -> int:
 async def cli_user_unlock(db_path: str | Path, name: str) -> int:
     """Lift a person's lock-out after failed logins (the server sees it at the next login)."""
     try:
-        async with _accounts(db_path) as accounts:
+        async with _accounts(db_path, Create.NOTHING) as accounts:
             await accounts.unlock_user(name)
     except _REFUSED as exc:
         return _fail(exc)

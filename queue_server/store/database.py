@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 from collections.abc import Mapping
 from contextlib import suppress
+from enum import Enum
 from pathlib import Path
 
 import aiosqlite
@@ -16,19 +17,33 @@ from queue_server.store.schema import MIGRATIONS
 _WAL_RETRIES = 100  # 5 s, as the busy timeout
 
 
-async def open_database(path: str | Path) -> aiosqlite.Connection:
-    """Open (creating if needed) the database at `path`, in WAL mode with an fsync per commit.
+class Create(Enum):
+    """What opening a database may create when it is not there."""
+
+    NOTHING = "nothing"  # it must exist: commands that change what is in it
+    FILE = "file"  # a new database in an existing folder: adding the first people, devices
+    FOLDERS = "folders"  # its folders too: the server's first start
+
+
+async def open_database(
+    path: str | Path, *, create: Create = Create.FOLDERS
+) -> aiosqlite.Connection:
+    """Open the hall's database at `path`, in WAL mode with an fsync per commit, and bring
+    its schema up to date; StoreError, with nothing created, for a path that is not one.
 
     The connection is in autocommit mode (`isolation_level=None`): callers open transactions
     explicitly with BEGIN so that one commit covers a whole batch.
     """
     path = Path(path)
+    _check_path(path, create)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if create is Create.FOLDERS:
+            path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(path, isolation_level=None)
     except (sqlite3.Error, OSError) as exc:
         raise StoreError(f"cannot open database {path}: {exc}") from exc
     try:
+        await _refuse_foreign(conn, path)
         await _configure(conn)
         await migrate(conn)
     except BaseException as exc:
@@ -37,6 +52,53 @@ async def open_database(path: str | Path) -> aiosqlite.Connection:
             raise StoreError(f"cannot open database {path}: {exc}") from exc
         raise
     return conn
+
+
+async def open_read_only(path: str | Path) -> aiosqlite.Connection:
+    """The hall's database at `path` for reading only: nothing in the file changes, not even
+    its schema, so it must be of this hallq's version (planning from a live hall's journal)."""
+    path = Path(path)
+    _check_path(path, Create.NOTHING)
+    try:
+        conn = await aiosqlite.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open database {path}: {exc}") from exc
+    try:
+        await conn.execute("PRAGMA busy_timeout=5000")
+        await _refuse_foreign(conn, path)
+        version, current = await schema_version(conn), max(MIGRATIONS)
+        if version != current:
+            raise StoreError(
+                f"{path} has schema version {version}, this hallq reads {current}: "
+                "start the server on it once to bring it up to date"
+            )
+    except BaseException as exc:
+        await conn.close()
+        if isinstance(exc, sqlite3.Error):
+            raise StoreError(f"cannot read database {path}: {exc}") from exc
+        raise
+    return conn
+
+
+def _check_path(path: Path, create: Create) -> None:
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a database file: check --db")
+    if path.exists():
+        return
+    if create is Create.NOTHING:
+        raise StoreError(f"there is no database at {path}: check --db")
+    if create is Create.FILE and not path.parent.is_dir():
+        raise StoreError(f"there is no folder {path.parent} for the database: check --db")
+
+
+async def _refuse_foreign(conn: aiosqlite.Connection, path: Path) -> None:
+    """Never turn another program's SQLite file into a hall's: a mistyped --db, say."""
+    if await schema_version(conn) != 0:
+        return
+    async with conn.execute("SELECT COUNT(*) FROM sqlite_master") as cursor:
+        row = await cursor.fetchone()
+    if row and row[0]:
+        raise StoreError(f"{path} is not a hallq database (it holds other tables): check --db")
 
 
 async def _configure(conn: aiosqlite.Connection) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import fcntl
+import os
 import sqlite3
 import time
 from collections.abc import Collection, Sequence
@@ -11,7 +14,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from queue_server.store.database import open_database
+from queue_server.store.database import open_database, open_read_only
 from queue_server.store.errors import StoreError
 from queue_server.store.eventlog import (
     KEEP_SNAPSHOTS,
@@ -48,12 +51,17 @@ class SqliteEventLog:
     """The journal in the `events` and `snapshots` tables of the hall's database file.
 
     Other processes (the `hallq` CLI) may write other tables of the same file meanwhile;
-    this log must be the only writer of `events`.
+    this log must be the only writer of `events`: while it is open it holds an exclusive
+    lock on the file (flock, apart from SQLite's own locks), so a second server refuses to
+    start rather than number events the first one numbers too. A log opened `read_only`
+    (planning from a live hall's journal) takes no lock, changes nothing and may not append.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = read_only
         self.commit_seconds = CommitTimes()
+        self._writer_lock: int | None = None  # the locked file descriptor while open
         self._conn: aiosqlite.Connection | None = None
         # None after a failed append: whether its commit reached the disk is then unknown.
         self._last_seq: int | None = None
@@ -65,20 +73,33 @@ class SqliteEventLog:
         async with self._lock:
             if self._conn is not None:
                 raise StoreError("the journal is already open")
-            self._conn = await open_database(self.path)
+            if self.read_only:
+                self._conn = await open_read_only(self.path)
+            else:
+                self._conn = await open_database(self.path)
+                try:
+                    self._writer_lock = _lock_for_writing(self.path)
+                except StoreError:
+                    await self._conn.close()
+                    self._conn = None
+                    raise
             self._last_seq = None
 
     async def close(self) -> None:
         async with self._lock:
             conn, self._conn = self._conn, None
-            if conn is not None:
-                try:
+            lock, self._writer_lock = self._writer_lock, None
+            try:
+                if conn is not None:
                     await conn.close()
-                except sqlite3.Error as exc:
-                    raise StoreError(f"cannot close the journal: {exc}") from exc
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot close the journal: {exc}") from exc
+            finally:
+                if lock is not None:
+                    os.close(lock)  # which releases the lock
 
     async def append(self, events: Sequence[NewEvent], *, recorded_at: str) -> list[StoredEvent]:
-        self._connection()
+        self._writable()
         if not events:
             return []
         # Encoding first means an unstorable value fails the batch before the disk is touched.
@@ -151,7 +172,7 @@ class SqliteEventLog:
         return [StoredEvent(seq, t, from_json(data), at) for seq, t, data, at in rows]
 
     async def save_snapshot(self, snapshot: Snapshot) -> None:
-        self._connection()
+        self._writable()
         # A day's snapshot is megabytes of JSON: encode it off the event loop so the writer
         # and every stream client keep moving meanwhile. The state is a fresh copy: safe.
         state = await asyncio.to_thread(to_json, snapshot.state)
@@ -183,6 +204,11 @@ class SqliteEventLog:
             raise StoreError("the journal is not open")
         return self._conn
 
+    def _writable(self) -> None:
+        self._connection()
+        if self.read_only:
+            raise StoreError("the journal was opened for reading only")
+
     async def _known_last_seq(self) -> int:
         if self._last_seq is None:
             rows = await self._fetchall("SELECT COALESCE(MAX(seq), 0) FROM events", ())
@@ -194,6 +220,24 @@ class SqliteEventLog:
             return list(await self._connection().execute_fetchall(sql, parameters))
         except sqlite3.Error as exc:
             raise StoreError(f"cannot read the journal: {exc}") from exc
+
+
+def _lock_for_writing(path: Path) -> int:
+    """An exclusive flock on the database file, held until the journal closes; StoreError
+    when another process holds it (the kernel drops it when a process dies, so a crashed
+    server never leaves it behind)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        os.close(fd)
+        if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+            raise StoreError(f"cannot lock {path} for writing: {exc}") from exc
+        raise StoreError(
+            f"{path} is already served by another hallq server: one server per database. "
+            "Stop that one first (systemctl stop hallq-server), or give this one its own --db"
+        ) from None
+    return fd
 
 
 def _explained(exc: sqlite3.Error) -> str:

@@ -42,6 +42,10 @@ def query(path: Path, sql: str) -> list[tuple[object, ...]]:
         return conn.execute(sql).fetchall()
 
 
+def contents(path: Path) -> bytes:
+    return path.read_bytes()
+
+
 async def run_python(code: str, *args: str) -> str:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -203,3 +207,64 @@ async def test_a_file_that_is_not_a_database_is_refused(not_a_database: Path) ->
         await log.open()
     with pytest.raises(StoreError):
         await log.last_seq()
+
+
+async def test_a_second_writer_on_the_same_file_is_refused_until_the_first_closes(
+    log: SqliteEventLog, db_path: Path
+) -> None:
+    await log.append([issued(1)], recorded_at=T0)
+    second = SqliteEventLog(db_path)
+    with pytest.raises(StoreError, match="already served by another hallq server"):
+        await second.open()
+    # Also from another process, as a second `hallq serve` would be.
+    code = (
+        "import asyncio, sys\n"
+        "from queue_server.store.errors import StoreError\n"
+        "from queue_server.store.sqlite_log import SqliteEventLog\n"
+        "try:\n"
+        "    asyncio.run(SqliteEventLog(sys.argv[1]).open())\n"
+        "except StoreError as e:\n"
+        "    print('refused:', e)\n"
+    )
+    assert (await run_python(code, str(db_path))).startswith("refused: ")
+    assert [e.seq for e in await log.append([issued(2)], recorded_at=T0)] == [2]
+    await log.close()
+    await second.open()  # the first one is gone: the lock went with it
+    try:
+        assert [e.seq for e in await second.append([issued(3)], recorded_at=T0)] == [3]
+    finally:
+        await second.close()
+    await log.open()  # for the fixture's close
+
+
+async def test_a_read_only_log_reads_beside_the_writer_and_changes_nothing(
+    log: SqliteEventLog, db_path: Path
+) -> None:
+    written = await log.append([issued(1), issued(2)], recorded_at=T0)
+    before = contents(db_path)
+    reader = SqliteEventLog(db_path, read_only=True)
+    await reader.open()  # no writer's lock: a planner reads while the server runs
+    try:
+        assert await reader.read() == written
+        with pytest.raises(StoreError, match="reading only"):
+            await reader.append([issued(3)], recorded_at=T0)
+        with pytest.raises(StoreError, match="reading only"):
+            await reader.save_snapshot(Snapshot(2, {}))
+    finally:
+        await reader.close()
+    assert contents(db_path) == before
+    assert [e.seq for e in await log.append([issued(3)], recorded_at=T0)] == [3]
+
+
+async def test_a_read_only_log_needs_this_version_s_database(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    with closing(sqlite3.connect(old)) as conn:
+        conn.execute("CREATE TABLE events (seq INTEGER PRIMARY KEY)")
+        conn.execute("PRAGMA user_version=1")
+    before = contents(old)
+    with pytest.raises(StoreError, match="schema version 1"):
+        await SqliteEventLog(old, read_only=True).open()
+    with pytest.raises(StoreError, match="no database"):
+        await SqliteEventLog(tmp_path / "none.db", read_only=True).open()
+    assert contents(old) == before
+    assert not (tmp_path / "none.db").exists()
