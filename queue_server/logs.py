@@ -91,10 +91,11 @@ class MalformedRequestsInOneLine(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         refused = record.exc_info[1] if record.exc_info else None
-        if isinstance(refused, BadHttpMessage):
-            record.msg = "refused a malformed request from %s: %s"
-            remote = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
-            record.args = (remote, refused.message)
+        if isinstance(refused, BadHttpMessage | web.RequestPayloadError):
+            detail = refused.message if isinstance(refused, BadHttpMessage) else str(refused)
+            remote = record.args[0] if isinstance(record.args, tuple) and record.args else None
+            record.msg = "refused a malformed request%s: %s"
+            record.args = (f" from {remote}" if remote else "", " ".join(detail.split()))
             record.levelno, record.levelname = logging.WARNING, "WARNING"
             record.exc_info = record.exc_text = None
         return True

@@ -289,6 +289,13 @@ class Applier(HallState):
         window.clerk = window.clerk_name = window.staff_no = None
         window.pause_reason = None
         window.move_to(WindowState.CLOSED, ev.at)
+        # Tickets sent to this window would wait for it to open again: they go back to
+        # their service's line, in their place and still ahead of ordinary tickets.
+        sent_here = [t for t in self.tickets.values() if t.target_window == ev.window]
+        for ticket in [t for t in sent_here if t.state is TicketState.WAITING]:
+            self.queues.remove(ticket)
+            ticket.target_window = None
+            self.queues.add(ticket)
 
 
 _APPLIERS: dict[type[e.Event], Callable[[Applier, Any], None]] = {

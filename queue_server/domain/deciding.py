@@ -45,10 +45,11 @@ class Decider(RatingDecider, TuningDecider):
         service = self.services.get(cmd.service)
         if service is None:
             raise NotFound("unknown_service", f"没有这项业务: {cmd.service}")
-        if cmd.device and cmd.idempotency_key:
-            earlier = self._by_idempotency.get((cmd.device, cmd.idempotency_key))
-            if earlier is not None:
-                return Outcome(ticket_id=earlier)
+        earlier = self._earlier(cmd.device, cmd.idempotency_key)
+        if earlier is not None:
+            if (earlier.origin_service, earlier.priority) != (cmd.service, cmd.priority):
+                raise Conflict("idempotency_key_reused", _key_reused(earlier))
+            return Outcome(ticket_id=earlier.id)
         if service.id in self.issuing_paused:
             reason = self.issuing_paused[service.id]
             raise Conflict(
@@ -130,10 +131,11 @@ class Decider(RatingDecider, TuningDecider):
         booking = self.appointments.get(cmd.code)
         if booking is None:
             raise NotFound("unknown_appointment", "没有找到这个预约, 请核对预约码")
-        if cmd.device and cmd.idempotency_key:
-            earlier = self._by_idempotency.get((cmd.device, cmd.idempotency_key))
-            if earlier is not None:
-                return Outcome(ticket_id=earlier)
+        earlier = self._earlier(cmd.device, cmd.idempotency_key)
+        if earlier is not None:
+            if earlier.id != booking.ticket_id:
+                raise Conflict("idempotency_key_reused", _key_reused(earlier))
+            return Outcome(ticket_id=earlier.id)
         if booking.ticket_id is not None:
             number = (
                 self.tickets[booking.ticket_id].number if booking.ticket_id in self.tickets else ""
@@ -157,6 +159,13 @@ class Decider(RatingDecider, TuningDecider):
             slot_end=booking.slot_end,
         )
         return self._issue(issue, now, appointment=booking.code)
+
+    def _earlier(self, device: str | None, key: str | None) -> Ticket | None:
+        """The ticket this device took today with this idempotency key, if any."""
+        if not device or not key:
+            return None
+        earlier = self._by_idempotency.get((device, key))
+        return self.tickets[earlier] if earlier is not None else None
 
     def _report_device(self, cmd: c.ReportDevice, now: dt.datetime) -> Outcome:
         known = self.devices.get((cmd.device, cmd.component))
@@ -284,9 +293,11 @@ class Decider(RatingDecider, TuningDecider):
                 raise NotFound("unknown_service", f"没有这项业务: {cmd.to_service}")
             to_service = cmd.to_service
         if cmd.to_window is not None:
-            self._window(cmd.to_window)
+            target = self._window(cmd.to_window)
             if cmd.to_window == window.id:
                 raise Conflict("invalid_transfer", "不能转给本窗口")
+            if target.state is WindowState.CLOSED:  # nobody there would ever call it
+                raise Conflict("window_not_open", f"{cmd.to_window}号窗口未开放, 不能转给它")
         outcome = Outcome(ticket_id=ticket.id)
         self._emit(
             outcome,
@@ -450,3 +461,8 @@ _HANDLERS: dict[type[c.Command], Callable[[Decider, Any, dt.datetime], Outcome]]
     c.CheckIn: Decider._check_in,
     c.ReportDevice: Decider._report_device,
 }
+
+
+def _key_reused(earlier: Ticket) -> str:
+    """The same idempotency key again, for another request: a kiosk's bug, never a retry."""
+    return f"这个 idempotency_key 已用于另一次取号 ({earlier.number}), 新的取号请换一个"

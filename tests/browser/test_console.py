@@ -222,18 +222,20 @@ async def test_transfer_to_window_2_is_called_there_first(
     a001 = await issue(hall, "social")
     await issue(hall, "social")
     await call_next(page, "A001")
+    station = await hall.device("station-2", "station", window="2")
+    assert (await hall.call("POST", "/api/v1/windows/2/open", station))[0] == 200
 
     await act(page, "transfer").click()
     dialog = page.locator("#transfer-dialog")
     await expect(dialog).to_be_visible()
+    # A closed window is shown but cannot be chosen: nobody there would call the ticket.
+    await expect(dialog.locator('option[value="window:3"]')).to_be_disabled()
     await dialog.get_by_label("转到").select_option("window:2")
     await dialog.get_by_role("button", name="确认转办").click()
     await expect(page.locator("#info")).to_have_text("A001 已转到 2 号窗口")
     await expect(page.locator("#current-empty")).to_be_visible()
     assert await ticket_state(hall, a001) == "waiting"
 
-    station = await hall.device("station-2", "station", window="2")
-    assert (await hall.call("POST", "/api/v1/windows/2/open", station))[0] == 200
     status, called = await hall.call("POST", "/api/v1/windows/2/call-next", station)
     assert status == 200, called
     assert called["ticket"]["number"] == "A001"  # ahead of A002, which waited in line
@@ -549,3 +551,34 @@ async def test_an_answer_overtaken_by_another_window_s_news_still_counts(
     assert held, "the window's own ticket.called was held back"
     for text in held:
         routes[-1].send(text)
+
+
+async def test_the_waiting_panel_follows_a_managers_change_of_the_windows_services_and_its_undo(
+    start_hall: StartHall, open_console: OpenConsole, issue: Issue
+) -> None:
+    hall = await start_hall()
+    for service in ("social", "company", "company"):
+        await issue(hall, service)
+    page = await open_console(hall, "wang", window="1")
+    await expect(waiting(page, "social")).to_have_text("1")
+    await expect(waiting(page, "company")).to_have_count(0)
+    await expect(page.locator("#waiting-total")).to_have_text("共 1 人")
+
+    # 窗口调度 → 调整业务 on the manager's page: a tuning.changed message, no window in it.
+    manager = await hall.person("zhao", "manager")
+    body = {"kind": "window_services", "window": "1", "services": ["company"], "overflow": ["social"]}
+    status, answer = await hall.call("POST", "/api/v1/tuning", manager, body)
+    assert status == 201, answer
+    await expect(waiting(page, "company")).to_have_text("2")
+    await expect(page.locator("#waiting-list .is-overflow")).to_contain_text("社保医保")
+    await expect(waiting(page, "estate")).to_have_count(0)
+    await expect(page.locator("#waiting-total")).to_have_text("共 3 人")
+
+    # 撤销 puts the services back, and the panel with them.
+    change = answer["change"]["id"]
+    status, answer = await hall.call("POST", f"/api/v1/tuning/{change}/undo", manager)
+    assert status == 201, answer
+    await expect(waiting(page, "company")).to_have_count(0)
+    await expect(waiting(page, "estate")).to_have_text("0")
+    await expect(page.locator("#waiting-list .is-overflow")).to_have_count(0)
+    await expect(page.locator("#waiting-total")).to_have_text("共 1 人")

@@ -229,6 +229,25 @@ def test_transfer_to_a_window_keeps_the_number_and_goes_first(clock: FakeClock) 
     assert do(hall, clock, c.CallNext("2")) == moved
 
 
+def test_no_transfer_to_a_closed_window_and_closing_sends_its_tickets_back(
+    clock: FakeClock,
+) -> None:
+    hall = opened(clock, "1", "2")
+    moved, later = issue(hall, clock), issue(hall, clock)
+    do(hall, clock, c.CallNext("1"))
+    with pytest.raises(Conflict) as closed:
+        do(hall, clock, c.Transfer("1", to_window="3"))  # nobody there would ever call it
+    assert closed.value.code == "window_not_open"
+    do(hall, clock, c.Transfer("1", to_window="2"))
+    do(hall, clock, c.CloseWindow("2"))  # it leaves before calling the ticket sent to it
+    ticket = hall.tickets[moved]
+    assert (ticket.state, ticket.target_window) == (TicketState.WAITING, None)
+    assert hall.waiting_count("social") == 2
+    # Back in its service's line, still ahead of ordinary tickets: window 1 calls it first.
+    assert do(hall, clock, c.CallNext("1")) == moved
+    assert do(hall, clock, c.CallNext("1")) == later
+
+
 def test_a_route_follows_the_citizen_to_the_next_step(clock: FakeClock) -> None:
     hall = opened(clock, "1")
     case = issue(hall, clock, "estate")

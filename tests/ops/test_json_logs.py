@@ -39,6 +39,11 @@ async def test_a_server_logs_json_without_personal_data(
                 statuses.append(r.status)
         async with http.ws_connect(f"{server.url}/ws?topics=board&token={token}") as ws:
             await ws.receive()
+        # A body that is not in its declared encoding: 422, and the client's fault.
+        garbled = {"Authorization": f"Bearer {token}", "Content-Encoding": "gzip"}
+        async with http.post(f"{server.url}/api/v1/tickets", data=b"{}", headers=garbled) as r:
+            statuses.append(r.status)
+    assert statuses[-1] == 422
     # A request aiohttp cannot parse (a control character in a header): the client's fault.
     reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
     writer.write(b"GET /healthz HTTP/1.1\r\nHost: hall\r\nX-Bad: a\x01b\r\n\r\n")
@@ -68,9 +73,13 @@ async def test_a_server_logs_json_without_personal_data(
     # The example hall's staffed windows have no clerk, so alerts are journalled as well.
     issued = [e for e in journal if e["event"] == "ticket.issued"]
     assert len(issued) == statuses.count(201) and issued[0]["seq"] >= 1
-    [malformed] = [e for e in entries if e["logger"] == "aiohttp.server"]
-    assert malformed["level"] == "WARNING" and "exception" not in malformed, malformed
-    assert malformed["message"].startswith("refused a malformed request from 127.0.0.1: ")
+    malformed = [e for e in entries if e["logger"] == "aiohttp.server"]
+    assert malformed, "the malformed requests were not logged"
+    for entry in malformed:
+        assert entry["level"] == "WARNING" and "exception" not in entry, entry
+        assert entry["message"].startswith("refused a malformed request"), entry
+    assert any("from 127.0.0.1: Invalid header value char" in e["message"] for e in malformed)
+    assert any("content-encoding: gzip" in e["message"] for e in malformed)
     for secret in (token, *personal.values()):
         assert secret not in text
 

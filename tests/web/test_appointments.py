@@ -58,9 +58,18 @@ async def test_a_second_check_in_never_makes_a_second_ticket(
     status, refused = await hall.call("POST", path, kiosk, {"idempotency_key": "touch-2"})
     assert (status, refused["error"]["code"]) == (409, "already_checked_in")
     assert "A001" in refused["error"]["message"]
+    # A key the kiosk used for an ordinary ticket is not this check-in's: refused.
+    walk_in = {"service": "social", "idempotency_key": "touch-3"}
+    assert (await hall.call("POST", "/api/v1/tickets", kiosk, walk_in))[0] == 201
+    other = {**SLOT, "code": "APPT0002"}
+    assert (await hall.call("POST", "/api/v1/appointments", manager, other))[0] == 201
+    status, refused = await hall.call(
+        "POST", "/api/v1/appointments/APPT0002/check-in", kiosk, {"idempotency_key": "touch-3"}
+    )
+    assert (status, refused["error"]["code"]) == (409, "idempotency_key_reused"), refused
     status, hall_view = await hall.call("GET", "/api/v1/hall")
     social = next(s for s in hall_view["services"] if s["id"] == "social")
-    assert (social["waiting"], social["issued_today"]) == (1, 1)
+    assert (social["waiting"], social["issued_today"]) == (2, 2)
 
 
 async def test_check_in_on_another_day_or_with_an_unknown_code_is_refused(

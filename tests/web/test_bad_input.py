@@ -175,6 +175,12 @@ async def test_the_same_idempotency_key_gives_the_same_ticket(
     assert first[1]["ticket"] == again[1]["ticket"]
     elsewhere = await hall.call("POST", "/api/v1/tickets", other, body)
     assert elsewhere[1]["ticket"]["number"] == "A002"
+    # The same key for another request is a kiosk's bug, not a retry: refused, nothing issued.
+    before = hall.server.service.last_seq
+    for changed in ({**body, "service": "estate"}, {**body, "priority": "green"}):
+        status, answer = await hall.call("POST", "/api/v1/tickets", kiosk, changed)
+        assert (status, answer["error"]["code"]) == (409, "idempotency_key_reused"), answer
+    assert hall.server.service.last_seq == before
 
 
 async def test_quota_and_one_ticket_per_id(

@@ -39,7 +39,15 @@ ERRORS: Mapping[str, tuple[int, str]] = {
     "hall_closed": (409, "Outside the hall's issuing hours."),
     "quota_exhausted": (409, "The service's daily or session quota is used up."),
     "already_waiting": (409, "This ID number already holds a waiting ticket for the service."),
-    "window_not_open": (409, "The window is closed or paused."),
+    "idempotency_key_reused": (
+        409,
+        "This device used the idempotency_key today for another request (another service, "
+        "priority or appointment); nothing was issued. A retry sends the same request.",
+    ),
+    "window_not_open": (
+        409,
+        "The window is closed or paused; for a transfer to a window, that window is closed.",
+    ),
     "window_occupied": (409, "Another clerk is signed in at the window."),
     "clerk_elsewhere": (409, "The clerk is signed in at another window; close that one first."),
     "window_busy": (409, "The window still has a current ticket; finish or hold it first."),
@@ -50,7 +58,11 @@ ERRORS: Mapping[str, tuple[int, str]] = {
     "not_held": (409, "The ticket is not held at this window."),
     "not_waiting": (409, "The ticket is not waiting."),
     "invalid_transfer": (409, "A transfer to the window the ticket is at."),
-    "not_served": (409, "The ticket has not been served at the pad's window."),
+    "not_served": (
+        409,
+        "The ticket has not been served yet: it is at no window, or still being served at the "
+        "pad's (a ticket served only at other windows is another pad's: 403).",
+    ),
     "already_rated": (409, "This service of the ticket has been rated already."),
     "rating_closed": (
         409,

@@ -133,6 +133,7 @@ OPERATIONS: Mapping[tuple[str, str], Op] = {
             "quota_exhausted",
             "already_waiting",
             "service_paused",
+            "idempotency_key_reused",
         ),
         writes=True,
     ),

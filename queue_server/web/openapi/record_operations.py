@@ -52,6 +52,7 @@ RECORD_OPERATIONS: Mapping[tuple[str, str], Op] = {
             "appointment_not_today",
             "hall_closed",
             "service_paused",
+            "idempotency_key_reused",
         ),
         writes=True,
         extension=True,

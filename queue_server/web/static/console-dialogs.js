@@ -54,7 +54,7 @@ export function askPause() {
   resetChoices(dialog, "pause-other");
 }
 
-/** Asks where `ticket` goes: any other service, or any other window. */
+/** Asks where `ticket` goes: any other service, or any other window that is open. */
 export function askTransfer(ticket, services, windows, ownWindow) {
   $("transfer-number").textContent = ticket.number;
   const select = $("transfer-target");
@@ -71,7 +71,10 @@ export function askTransfer(ticket, services, windows, ownWindow) {
   toWindows.label = "转到窗口";
   for (const win of windows) {
     if (win.id === ownWindow) continue;
-    toWindows.append(new Option(`${win.label}（${WINDOW_STATES[win.state] ?? win.state}）`, `window:${win.id}`));
+    const option = new Option(`${win.label}（${WINDOW_STATES[win.state] ?? win.state}）`, `window:${win.id}`);
+    // Nobody at a closed window would ever call the ticket (the server refuses it too).
+    option.disabled = win.state === "closed";
+    toWindows.append(option);
   }
   select.replaceChildren(none, toServices, toWindows);
   open($("transfer-dialog"));
