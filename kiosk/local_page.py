@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 from aiohttp import WSCloseCode, web
 
+from kiosk import local_checks
 from kiosk.page_feed import PageFeed
 
 SERVER_STATIC = Path(str(importlib.resources.files("queue_server.web") / "static"))
@@ -46,9 +47,14 @@ def local_app(
     """The app with `/`, `/local/state`, `/local/ws`, `/voice/`, `/static/` and `/shared/`.
 
     `agent` names it in task names and in the close message; `proxy_headers` go with every
-    request the app passes on to the server. The agent adds its own routes.
+    request the app passes on to the server. The agent adds its own routes. Requests are
+    judged as the server judges them (local_checks): a body the routes read with
+    `queue_server.web.requests` and find malformed is 422, a write from another site's page 403.
     """
-    app = web.Application(middlewares=[headers], client_max_size=16 * 1024)
+    app = web.Application(
+        middlewares=[headers, local_checks.errors, local_checks.own_page_only],
+        client_max_size=local_checks.MAX_BODY,
+    )
     app[FEED] = feed
     app[AGENT] = agent
     app[SERVER_URL] = server_url
@@ -150,7 +156,7 @@ async def _voice(request: web.Request) -> web.Response:
                 headers={"Cache-Control": "max-age=3600"} if upstream.status == 200 else None,
             )
     except (aiohttp.ClientError, TimeoutError):
-        return web.Response(status=503)
+        return local_checks.error(503, "server_unavailable", "voice: the server is not reachable")
 
 
 async def _shared(request: web.Request) -> web.FileResponse:

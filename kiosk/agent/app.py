@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import uuid
 from pathlib import Path
 
@@ -12,60 +10,34 @@ from aiohttp import web
 
 from kiosk.agent.link_errors import IssueRefused
 from kiosk.agent.runtime import Kiosk
+from kiosk.local_checks import error
 from kiosk.local_page import dumps, local_app
+from queue_server.web import requests as rq
 
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 KIOSK = web.AppKey("kiosk", Kiosk)
 
-SERVICE_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-CODE = re.compile(r"[A-Za-z0-9_-]{4,64}")
-TOUCH_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
-PRIORITIES = ("normal", "green")
-
-
-def _invalid(field: str, message: str) -> web.Response:
-    body = {"error": {"code": "invalid_request", "message": f"{field}: {message}", "field": field}}
-    return web.json_response(body, status=422, dumps=dumps)
+# The page's touch, which the desk sends as the server's idempotency_key.
+TOUCH_ID = rq.Text(max_length=64, min_length=8, pattern=r"[A-Za-z0-9_-]+")
+# POST /api/v1/tickets' own fields, so the page is refused exactly as the server would refuse
+# it; the ID number comes from the card reader, never from the page.
+ISSUE = rq.shape(
+    {"service": rq.ISSUE.required["service"]},
+    priority=rq.ISSUE.optional["priority"],
+    touch_id=TOUCH_ID,
+)
+CHECK_IN = rq.shape({"code": rq.APPOINTMENT_CODE}, touch_id=TOUCH_ID)
 
 
 def _refused(exc: IssueRefused) -> web.Response:
     return web.json_response(exc.body(), status=exc.status, dumps=dumps)
 
 
-async def _body(
-    request: web.Request, allowed: dict[str, re.Pattern[str] | tuple[str, ...]]
-) -> dict[str, str] | web.Response:
-    """A small JSON object whose fields are all strings matching `allowed`, or a 422."""
-    try:
-        data = json.loads(await request.read() or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return _invalid("body", "not valid JSON")
-    if not isinstance(data, dict):
-        return _invalid("body", "must be a JSON object")
-    for name, value in data.items():
-        rule = allowed.get(name)
-        if rule is None:
-            return _invalid(name, "unknown field")
-        if not isinstance(value, str):
-            return _invalid(name, "must be a string")
-        if isinstance(rule, tuple) and value not in rule:
-            return _invalid(name, f"must be one of {', '.join(rule)}")
-        if isinstance(rule, re.Pattern) and not rule.fullmatch(value):
-            return _invalid(name, "has the wrong format")
-    return data
-
-
 async def issue(request: web.Request) -> web.Response:
     kiosk = request.app[KIOSK]
-    body = await _body(
-        request, {"service": SERVICE_ID, "priority": PRIORITIES, "touch_id": TOUCH_ID}
-    )
-    if isinstance(body, web.Response):
-        return body
-    if "service" not in body:
-        return _invalid("service", "is required")
+    body = ISSUE.parse(await request.read())  # a malformed one: 422 (local_checks.errors)
     priority = body.get("priority", "normal")
     key = body.get("touch_id") or uuid.uuid4().hex
     try:
@@ -84,11 +56,7 @@ async def issue(request: web.Request) -> web.Response:
 
 async def check_in(request: web.Request) -> web.Response:
     kiosk = request.app[KIOSK]
-    body = await _body(request, {"code": CODE, "touch_id": TOUCH_ID})
-    if isinstance(body, web.Response):
-        return body
-    if "code" not in body:
-        return _invalid("code", "is required")
+    body = CHECK_IN.parse(await request.read())
     try:
         issued = await kiosk.desk.check_in(body["code"], body.get("touch_id") or uuid.uuid4().hex)
     except IssueRefused as exc:
@@ -102,18 +70,14 @@ async def appointment(request: web.Request) -> web.Response:
     """A typed code looked up before check-in, like a scanned one."""
     kiosk = request.app[KIOSK]
     code = request.match_info["code"]
-    if not CODE.fullmatch(code):
-        return _invalid("code", "has the wrong format")
+    if not rq.matches(rq.APPOINTMENT_CODE, code):  # as the server answers such a code
+        return error(404, "unknown_appointment", "没有找到这个预约, 请核对预约码")
     try:
         found = await kiosk.link.request("GET", f"/api/v1/appointments/{code}", retry=False)
     except IssueRefused as exc:
         return _refused(exc)
     except Exception:
-        return web.json_response(
-            {"error": {"code": "server_unavailable", "message": "网络中断，请稍候再试"}},
-            status=503,
-            dumps=dumps,
-        )
+        return error(503, "server_unavailable", "网络中断，请稍候再试")
     return web.json_response(found, dumps=dumps)
 
 

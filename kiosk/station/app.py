@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.resources
-import json
 import re
 from pathlib import Path
 
@@ -12,54 +11,35 @@ import aiohttp
 from aiohttp import web
 
 from kiosk.agent.link_errors import IssueRefused, ServerUnavailable
+from kiosk.local_checks import error
 from kiosk.local_page import PROXY, dumps, local_app
 from kiosk.station.runtime import Station, levels
+from queue_server.web import requests as rq
 
 STATIC = Path(str(importlib.resources.files("display") / "static"))
 SILHOUETTE = STATIC / "pad-silhouette.svg"
 STATION = web.AppKey("station", Station)
 STAFF_NO = re.compile(r"[A-Za-z0-9_-]{1,32}")
-TAG = re.compile(r"[0-9]{3}")
-RATE_FIELDS = frozenset({"level", "tags", "comment"})
 
-
-def _error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response(
-        {"error": {"code": code, "message": message}}, status=status, dumps=dumps
-    )
-
-
-def _rate_body(raw: bytes) -> tuple[int, list[str], str | None] | web.Response:
-    """{level, tags?, comment?} checked, or the 422 the page shows."""
-    try:
-        data = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return _error(422, "invalid_request", "body: not valid JSON")
-    if not isinstance(data, dict) or not set(data) <= RATE_FIELDS:
-        return _error(422, "invalid_request", "body: give level, tags and comment only")
-    level, tags, comment = data.get("level"), data.get("tags", []), data.get("comment")
-    if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 5:
-        return _error(422, "invalid_request", "level: must be 1 to 5")
-    if not isinstance(tags, list) or len(tags) > 8:
-        return _error(422, "invalid_request", "tags: at most 8")
-    if not all(isinstance(t, str) and TAG.fullmatch(t) for t in tags):
-        return _error(422, "invalid_request", "tags: national codes such as 115")
-    if comment is not None and (not isinstance(comment, str) or len(comment) > 500):
-        return _error(422, "invalid_request", "comment: at most 500 characters")
-    return level, tags, (comment or "").strip() or None
+# POST /api/v1/ratings' own fields, less what the station adds (the ticket, the channel):
+# the pad page is refused exactly as the server would refuse it.
+RATE = rq.shape(
+    {"level": rq.RATING.required["level"]},
+    tags=rq.RATING.optional["tags"],
+    comment=rq.RATING.optional["comment"],
+)
 
 
 async def rate(request: web.Request) -> web.Response:
     station = request.app[STATION]
-    body = _rate_body(await request.read())
-    if isinstance(body, web.Response):
-        return body
+    body = RATE.parse(await request.read())  # a malformed one: 422 (local_checks.errors)
+    comment = (body.get("comment") or "").strip() or None
     try:
-        answer = await station.rate(*body)
+        answer = await station.rate(body["level"], body.get("tags", []), comment)
     except IssueRefused as exc:
-        return _error(exc.status, exc.code, exc.message)
+        return error(exc.status, exc.code, exc.message)
     except ServerUnavailable:
-        return _error(503, "server_unavailable", "网络中断，请稍后再试或联系工作人员")
+        return error(503, "server_unavailable", "网络中断，请稍后再试或联系工作人员")
     return web.json_response(answer, status=201, dumps=dumps)
 
 
