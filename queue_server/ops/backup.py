@@ -13,11 +13,15 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
+from queue_server.ops.paths import PathKind, kind
 from queue_server.store.schema import SCHEMA_VERSION
+
+_Checked = TypeVar("_Checked")
 
 
 class BackupError(Exception):
@@ -33,12 +37,34 @@ class Contents:
     last_recorded_at: str | None
 
 
+def _refuse_unusable(path: Path) -> None:
+    """A database to read (or replace) must be a regular file this user can reach."""
+    found = kind(path)
+    if found is PathKind.FILE:
+        return
+    if found is PathKind.FOLDER:
+        raise BackupError(f"{path} is a directory, not a database file")
+    if found is PathKind.MISSING:
+        raise BackupError(f"{path} does not exist")
+    if found is PathKind.DENIED:
+        raise BackupError(f"{path} cannot be reached: a folder above it is closed to this user")
+    raise BackupError(f"{path} is not a regular file")
+
+
 @contextlib.contextmanager
 def _connect(path: Path, *, read_only: bool) -> Iterator[sqlite3.Connection]:
-    if not path.is_file():
-        raise BackupError(f"{path} does not exist")
+    _refuse_unusable(path)
+    wanted = os.R_OK if read_only else os.R_OK | os.W_OK
+    if not os.access(path, wanted):
+        able = "readable" if read_only else "readable and writable"
+        raise BackupError(f"{path} is not {able} by this user: run hallq as the service user")
     mode = "ro" if read_only else "rw"
-    conn = sqlite3.connect(f"file:{path}?mode={mode}", uri=True, isolation_level=None, timeout=5)
+    try:
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode={mode}", uri=True, isolation_level=None, timeout=5
+        )
+    except sqlite3.Error as exc:
+        raise BackupError(f"{path} cannot be opened: {exc}") from exc
     try:
         yield conn
     finally:
@@ -64,7 +90,9 @@ def contents(conn: sqlite3.Connection) -> Contents:
     return Contents(version, int(seq), at)
 
 
-def _check_sound(conn: sqlite3.Connection, what: Path) -> Contents:
+def _check_sound(conn: sqlite3.Connection, what: Path, *, if_newer: str) -> Contents:
+    """The hall database in `conn` (the file `what`, or its copy) is whole and readable
+    by this hallq; `if_newer` says what to do when a newer hallq wrote it."""
     try:
         problems = integrity_problems(conn)
         found = contents(conn)
@@ -72,10 +100,12 @@ def _check_sound(conn: sqlite3.Connection, what: Path) -> Contents:
         raise BackupError(f"{what} is not a sound hallq database: {exc}") from exc
     if problems:
         raise BackupError(f"{what} fails the integrity check: {'; '.join(problems[:5])}")
-    if not 1 <= found.schema_version <= SCHEMA_VERSION:
+    if found.schema_version == 0:
+        raise BackupError(f"{what} is not a hallq database (it has no hallq schema)")
+    if found.schema_version > SCHEMA_VERSION:
         raise BackupError(
-            f"{what} has schema version {found.schema_version}; this hallq reads 1 to "
-            f"{SCHEMA_VERSION} (upgrade hallq to restore a newer backup)"
+            f"{what} is a newer hallq's database (schema version {found.schema_version}; "
+            f"this hallq reads 1 to {SCHEMA_VERSION}): {if_newer}"
         )
     return found
 
@@ -88,34 +118,113 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _copy(source: sqlite3.Connection, target: Path) -> None:
-    """Copy with the online backup API into `target` (replaced atomically), then fsync it."""
+def _copy_failure(exc: sqlite3.Error, source: Path, target: Path) -> BackupError:
+    """SQLite's error during a copy, said of the file it concerns."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code == sqlite3.SQLITE_NOTADB:
+        return BackupError(f"{source} is not a SQLite database: check the file name")
+    if code == sqlite3.SQLITE_CORRUPT:
+        return BackupError(f"{source} is damaged ({exc}): hallq doctor --db {source}")
+    if code == sqlite3.SQLITE_FULL:
+        return BackupError(f"no space left to write {target}: free some, or write elsewhere")
+    return BackupError(f"copying {source} to {target} failed: {exc}")
+
+
+def _refuse_as_target(target: Path, source: Path) -> None:
+    """Only a file, or nothing, may be replaced by a copy; never the database copied."""
+    found = kind(target)
+    if found is PathKind.FOLDER:
+        raise BackupError(f"{target} is a directory: name the file to write, e.g. {target}/hall.db")
+    if found is PathKind.OTHER:
+        raise BackupError(f"{target} is not a regular file: name the file to write")
+    if found is PathKind.FILE and os.path.samefile(target, source):
+        raise BackupError(f"{target} is the database itself: write the copy elsewhere")
+
+
+def _copy(
+    source: sqlite3.Connection,
+    source_path: Path,
+    target: Path,
+    check: Callable[[sqlite3.Connection], _Checked],
+) -> _Checked:
+    """Copy with the online backup API into target.part, `check` the copy, and only then
+    rename it over `target` (fsync'd). On any failure `target` is untouched and no .part
+    file is left."""
+    _refuse_as_target(target, source_path)
     part = target.with_name(target.name + ".part")
-    part.unlink(missing_ok=True)
-    dest = sqlite3.connect(part, isolation_level=None)
     try:
-        source.backup(dest)
-        # A single file, whatever mode the source was in: the copy travels as it is.
-        dest.execute("PRAGMA journal_mode=DELETE")
-        problems = integrity_problems(dest)
-    finally:
-        dest.close()
-    if problems:
-        part.unlink(missing_ok=True)
-        raise BackupError(f"the copy fails the integrity check: {'; '.join(problems[:5])}")
-    with part.open("rb+") as written:
-        os.fsync(written.fileno())
-    part.replace(target)
+        part.unlink(missing_ok=True)  # a copy an earlier run left half-written
+        part.touch(exist_ok=False)
+    except OSError as exc:
+        raise BackupError(f"cannot write {target}: {exc.strerror}") from exc
+    try:
+        dest = sqlite3.connect(part, isolation_level=None)
+        try:
+            source.backup(dest)
+            # A single file, whatever mode the source was in: the copy travels as it is.
+            dest.execute("PRAGMA journal_mode=DELETE")
+            checked = check(dest)
+        finally:
+            dest.close()
+        with part.open("rb+") as written:
+            os.fsync(written.fileno())
+        part.replace(target)
+    except BaseException as exc:
+        for left in (part, part.with_name(part.name + "-journal")):
+            with contextlib.suppress(OSError):
+                left.unlink(missing_ok=True)
+        if isinstance(exc, sqlite3.Error):
+            raise _copy_failure(exc, source_path, target) from exc
+        if isinstance(exc, OSError):
+            raise BackupError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise
     _fsync_dir(target.parent)
+    return checked
+
+
+def _make_folders(folder: Path) -> list[Path]:
+    """Create `folder` and the missing folders above it; the ones created, deepest first."""
+    chain = [folder, *folder.parents]
+    missing = chain[: next((i for i, f in enumerate(chain) if kind(f) is not PathKind.MISSING), 0)]
+    if not missing:
+        return []  # there, or out of this user's sight: writing the copy says which
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"cannot create the folder {folder}: {exc.strerror or exc}") from exc
+    return missing
+
+
+def _remove_folders(created: list[Path]) -> None:
+    """Undo _make_folders after a failure: nothing is left changed."""
+    for folder in created:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def backup(db: Path, out: Path) -> Contents:
-    """Copy the database at `db` to `out`, safe while a server writes it; checked afterwards."""
-    out.parent.mkdir(parents=True, exist_ok=True)
+    """Copy the database at `db` to `out`, safe while a server writes it. The copy is checked
+    (integrity, a schema this hallq reads) before it replaces anything at `out`."""
+
+    def sound(copy: sqlite3.Connection) -> Contents:
+        return _check_sound(
+            copy, db, if_newer="back it up with the hallq that runs it, or upgrade this one"
+        )
+
     with _connect(db, read_only=True) as source:
-        _copy(source, out)
-    with _connect(out, read_only=True) as copy:
-        return _check_sound(copy, out)
+        _refuse_as_target(out, db)
+        created = _make_folders(out.parent)
+        try:
+            return _copy(source, db, out, sound)
+        except BackupError:
+            _remove_folders(created)
+            raise
+
+
+def _whole(copy: sqlite3.Connection) -> None:
+    problems = integrity_problems(copy)
+    if problems:
+        raise BackupError(f"the copy fails the integrity check: {'; '.join(problems[:5])}")
 
 
 def _issued_after(conn: sqlite3.Connection, seq: int) -> dict[str, int]:
@@ -192,20 +301,45 @@ def restore(backup_file: Path, db: Path, *, force: bool = False, now: dt.datetim
     backup, or cannot be read to tell: the restored hall numbers on from the backup, and on
     the same day would print those numbers again.
     """
+    current = kind(db)
+    if current is PathKind.FOLDER:
+        raise BackupError(f"{db} is a directory: --db names the database file, e.g. {db}/hall.db")
+    if current is not PathKind.MISSING:
+        _refuse_unusable(db)
     with _connect(backup_file, read_only=True) as source:
-        found = _check_sound(source, backup_file)
-        if not db.exists():
-            db.parent.mkdir(parents=True, exist_ok=True)
-            _copy(source, db)
+        found = _check_sound(source, backup_file, if_newer="upgrade hallq to restore it")
+        if current is PathKind.MISSING:
+            created = _make_folders(db.parent)
+            try:
+                _copy(source, backup_file, db, _whole)
+            except BackupError:
+                _remove_folders(created)
+                raise
             return Restored(found, None)
         _tickets_lost(db, found.last_seq, force=force)
         aside = db.with_name(f"{db.name}.before-restore-{now:%Y%m%dT%H%M%S}")
         fresh = db.with_name(db.name + ".restored")
-        _copy(source, fresh)
-        for suffix in ("", "-wal", "-shm"):  # the old file's, emptied by the checkpoint
+        _copy(source, backup_file, fresh, _whole)
+        _swap(db, aside, fresh)
+    return Restored(found, aside)
+
+
+def _swap(db: Path, aside: Path, fresh: Path) -> None:
+    """Move the old database (with its -wal and -shm, emptied by the checkpoint) aside and
+    the fresh copy into its place; on a failure, the old files go back."""
+    moved: list[tuple[Path, Path]] = []
+    try:
+        for suffix in ("", "-wal", "-shm"):
             old = Path(f"{db}{suffix}")
             if old.exists():
                 old.replace(Path(f"{aside}{suffix}"))
+                moved.append((old, Path(f"{aside}{suffix}")))
         fresh.replace(db)
-        _fsync_dir(db.parent)
-    return Restored(found, aside)
+    except OSError as exc:
+        for old, kept in reversed(moved):
+            with contextlib.suppress(OSError):
+                kept.replace(old)
+        with contextlib.suppress(OSError):
+            fresh.unlink()
+        raise BackupError(f"cannot replace {db}: {exc.strerror or exc}") from exc
+    _fsync_dir(db.parent)

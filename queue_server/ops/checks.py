@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import os
 import shutil
@@ -18,6 +20,7 @@ from queue_server.config import ConfigError, load_builtin_hall, load_hall
 from queue_server.config.holiday_files import missing_years_notice
 from queue_server.domain.hall import HallConfig
 from queue_server.ops.doctor import Finding, Install, Status
+from queue_server.ops.paths import PathKind, kind, nearest_existing
 from queue_server.store.schema import SCHEMA_VERSION
 from queue_server.web.metrics import ALLOW_ENV, allowed_networks
 
@@ -100,27 +103,96 @@ def holiday_calendar(install: Install) -> Finding | None:
 
 
 def _open_read_only(install: Install) -> sqlite3.Connection | None:
-    if not install.db.is_file():
+    """The database for reading, or None where the database check says why it cannot be."""
+    if kind(install.db) is not PathKind.FILE or not os.access(install.db, os.R_OK):
         return None
-    return sqlite3.connect(f"file:{install.db}?mode=ro", uri=True, timeout=5)
+    try:
+        return sqlite3.connect(f"{install.db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return None
+
+
+def _foreign(conn: sqlite3.Connection) -> bool:
+    """Another program's SQLite file (no hallq schema, tables of its own): the server
+    refuses it, so its mode and integrity are none of the doctor's business."""
+    if int(conn.execute("PRAGMA user_version").fetchone()[0]) != 0:
+        return False
+    return bool(conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0])
+
+
+def _not_a_database_file(db: Path) -> Finding | None:
+    """FAIL for a --db that is not a file this user can read."""
+    found = kind(db)
+    if found is PathKind.FOLDER:
+        return Finding(
+            "database",
+            Status.FAIL,
+            f"{db} is a directory, not a database file",
+            f"pass the database file itself, e.g. --db {db / 'hall.db'}",
+        )
+    if found is PathKind.DENIED:
+        return Finding(
+            "database",
+            Status.FAIL,
+            f"{db} is out of reach: this user may not enter {nearest_existing(db)}",
+            "run doctor as the service user (sudo -u hallq hallq doctor ...); see permissions",
+        )
+    if found is PathKind.OTHER:
+        return Finding(
+            "database", Status.FAIL, f"{db} is not a regular file", "pass the database file"
+        )
+    if found is PathKind.FILE and not os.access(db, os.R_OK):
+        return Finding(
+            "database",
+            Status.FAIL,
+            f"{db} is not readable by this user",
+            f"chown it to the service user, e.g. chown hallq:hallq {db}",
+        )
+    return None
 
 
 def database(install: Install) -> Finding:
-    if not install.db.exists():
+    db = install.db
+    if kind(db) is PathKind.MISSING:
+        above = nearest_existing(db)
+        if kind(above) is not PathKind.FOLDER:
+            return Finding(
+                "database", Status.FAIL, f"{db} cannot be: {above} is not a folder", "check --db"
+            )
+        folder = "" if above == db.parent else f", nor its folder {db.parent}"
         return Finding(
             "database",
             Status.WARN,
-            f"{install.db} does not exist yet",
+            f"{db} does not exist yet{folder}",
             "fine for a new install: `hallq serve` creates it; otherwise pass --db",
         )
+    refused = _not_a_database_file(db)
+    if refused is not None:
+        return refused
+    conn = _open_read_only(install)
+    if conn is None:
+        return Finding("database", Status.FAIL, f"{db} cannot be opened", "check --db")
     try:
-        conn = _open_read_only(install)
-        assert conn is not None
-        with conn:
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        conn.close()
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        foreign = _foreign(conn)
     except sqlite3.DatabaseError as exc:
-        return Finding("database", Status.FAIL, f"{install.db}: {exc}", "restore the latest backup")
+        return Finding("database", Status.FAIL, f"{db}: {exc}", "restore the latest backup")
+    finally:
+        conn.close()
+    if foreign:
+        return Finding(
+            "database",
+            Status.FAIL,
+            f"{db} is not a hallq database: it holds another program's tables",
+            "check --db; the server refuses to start on this file",
+        )
+    if version == 0:
+        return Finding(
+            "database",
+            Status.WARN,
+            f"{db} is an empty database: the server creates its tables on start",
+            "fine for a new install; otherwise check --db",
+        )
     if version > SCHEMA_VERSION:
         return Finding(
             "database",
@@ -135,18 +207,21 @@ def database(install: Install) -> Finding:
             f"schema version {version}; the server migrates it to {SCHEMA_VERSION} on start",
             "take a backup first: hallq backup",
         )
-    return Finding("database", Status.OK, f"{install.db} opens, schema version {version}")
+    return Finding("database", Status.OK, f"{db} opens, schema version {version}")
 
 
 def database_integrity(install: Install) -> Finding | None:
+    conn = _open_read_only(install)
+    if conn is None:
+        return None
     try:
-        conn = _open_read_only(install)
-        if conn is None:
+        if _foreign(conn):
             return None
         rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check")]
-        conn.close()
     except sqlite3.DatabaseError as exc:
         rows = [str(exc)]
+    finally:
+        conn.close()
     if rows == ["ok"]:
         return Finding("integrity", Status.OK, "PRAGMA quick_check: ok")
     return Finding(
@@ -158,14 +233,17 @@ def database_integrity(install: Install) -> Finding | None:
 
 
 def journal_mode(install: Install) -> Finding | None:
+    conn = _open_read_only(install)
+    if conn is None:
+        return None
     try:
-        conn = _open_read_only(install)
-        if conn is None:
+        if _foreign(conn):
             return None
         mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0])
-        conn.close()
     except sqlite3.DatabaseError:
         return None  # the database check says why
+    finally:
+        conn.close()
     if mode == "wal":
         return Finding("wal", Status.OK, "journal_mode is wal")
     return Finding(
@@ -177,33 +255,63 @@ def journal_mode(install: Install) -> Finding | None:
     )
 
 
-def _existing_folder(path: Path) -> Path:
-    folder = path.parent
-    while not folder.exists():
-        folder = folder.parent
-    return folder
+READ_WRITE_ENTER = os.R_OK | os.W_OK | os.X_OK
 
 
-def file_permissions(install: Install) -> Finding:
-    """The database and its folder (SQLite writes its -wal and -shm files beside it)."""
-    folder = _existing_folder(install.db)
-    needed = [(folder, os.R_OK | os.W_OK | os.X_OK)]
-    if install.db.exists():
-        needed.append((install.db, os.R_OK | os.W_OK))
-    refused = [str(path) for path, mode in needed if not os.access(path, mode)]
-    if not refused:
-        return Finding("permissions", Status.OK, f"{install.db} and {folder} are writable")
+def file_permissions(install: Install) -> Finding | None:
+    """The database and its folder (SQLite writes its -wal and -shm files beside it), or
+    the folder the server would create it in."""
+    db, folder = install.db, install.db.parent
+    found = kind(db)
+    if found in (PathKind.FOLDER, PathKind.OTHER):
+        return None  # the database check fails it
+    if found is PathKind.DENIED:
+        closed = nearest_existing(db)
+        return Finding(
+            "permissions",
+            Status.FAIL,
+            f"this user may not enter {closed}, so it cannot reach {db}",
+            "run doctor as the service user; the database belongs in a folder it may enter "
+            "all the way down, e.g. /var/lib/hallq",
+        )
+    if kind(folder) is PathKind.FOLDER:
+        needed = [(folder, READ_WRITE_ENTER)]
+        if found is PathKind.FILE:
+            needed.append((db, os.R_OK | os.W_OK))
+        refused = [str(path) for path, mode in needed if not os.access(path, mode)]
+        if refused:
+            return Finding(
+                "permissions",
+                Status.FAIL,
+                f"not readable and writable by this user: {', '.join(refused)}",
+                f"chown them to the service user, e.g. chown -R hallq:hallq {folder}",
+            )
+        if found is PathKind.FILE:
+            return Finding("permissions", Status.OK, f"{db} and its folder are writable")
+        return Finding(
+            "permissions", Status.OK, f"{folder} is writable: the server can create {db.name}"
+        )
+    # The folder is not there: the server creates it, and its parents, at its first start.
+    above = nearest_existing(db)
+    if kind(above) is not PathKind.FOLDER:
+        return None  # a file in the way: the database check fails it
+    if os.access(above, os.W_OK | os.X_OK):
+        return Finding(
+            "permissions",
+            Status.OK,
+            f"the folder {folder} does not exist; this user can create it in {above} "
+            "(the server does at its first start)",
+        )
     return Finding(
         "permissions",
         Status.FAIL,
-        f"not readable and writable by this user: {', '.join(refused)}",
-        f"chown them to the service user, e.g. chown -R hallq:hallq {folder}",
+        f"the folder {folder} does not exist, and this user cannot create it in {above}",
+        f"create it for the service user: install -d -o hallq -g hallq {folder}",
     )
 
 
 def disk_space(install: Install) -> Finding:
-    folder = _existing_folder(install.db)
-    free = shutil.disk_usage(folder).free
+    free = shutil.disk_usage(nearest_existing(install.db)).free
     text = f"{free / 2**30:.1f} GiB free for {install.db}"
     if free < FAIL_FREE_BYTES:
         return Finding("disk", Status.FAIL, text, "free space now: the journal stops when full")
@@ -228,23 +336,54 @@ def metrics_setting(_: Install) -> Finding:
     return Finding("metrics", Status.OK, f"/metrics open to {', '.join(map(str, networks))}")
 
 
+def _json_object(raw: bytes) -> dict[str, object] | None:
+    try:
+        found = json.loads(raw)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
 def server_answers(install: Install) -> Finding | None:
     if install.server is None:
         return None
     url = install.server.rstrip("/") + "/healthz"
     try:
         with urllib.request.urlopen(url, timeout=5) as answer:
-            body = json.loads(answer.read() or b"{}")
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+            status, raw = f"{answer.status} {answer.reason}", answer.read()
+    except urllib.error.HTTPError as exc:  # an answer all the same: whose, the body tells
+        status, raw = f"{exc.code} {exc.reason}", b""
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            raw = exc.read()
+        exc.close()
+    except (urllib.error.URLError, OSError) as exc:
         return Finding(
             "server",
             Status.FAIL,
             f"{url}: {getattr(exc, 'reason', exc)}",
             "start it (systemctl start hallq-server), check the address and the firewall",
         )
-    if body == {"status": "ok"}:
+    except http.client.HTTPException as exc:
+        return _not_hallq(install.server, f"no HTTP answer: {exc!r}")
+    body = _json_object(raw)
+    # A hallq server answers /healthz with {"status": ...}: "ok", or why it is not.
+    if body is None or "status" not in body:
+        return _not_hallq(install.server, f"{url} answers {status}")
+    if status.startswith("200 ") and body == {"status": "ok"}:
         return Finding("server", Status.OK, f"{url} answers ok")
-    return Finding("server", Status.FAIL, f"{url} answers {body}", "journalctl -u hallq-server")
+    return Finding(
+        "server", Status.FAIL, f"{url} answers {status} {body}", "journalctl -u hallq-server"
+    )
+
+
+def _not_hallq(server: str, seen: str) -> Finding:
+    return Finding(
+        "server",
+        Status.FAIL,
+        f"something other than a hallq server answers at {server} ({seen})",
+        "check the address and port of --server (hallq serves on 8080 unless told "
+        "otherwise); `ss -ltnp` on that machine shows which program listens there",
+    )
 
 
 def port(install: Install) -> Finding | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
@@ -12,9 +13,11 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import closing
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -310,3 +313,134 @@ def test_a_font_for_the_halls_second_language() -> None:
     without = Install("server", config=mongolian, run=fonts(""))
     assert status(device_checks.second_language_font(without)) is Status.WARN
     assert device_checks.second_language_font(Install("server", config=JIANGBEI)) is None
+
+
+def test_a_directory_or_another_programs_file_is_not_a_hall_database(tmp_path: Path) -> None:
+    folder = Install("server", db=tmp_path)
+    found = finding(checks.database(folder))
+    assert found.status is Status.FAIL and f"{tmp_path} is a directory" in found.message
+    assert checks.database_integrity(folder) is None and checks.journal_mode(folder) is None
+    assert checks.file_permissions(folder) is None  # said once, by the database check
+    other = tmp_path / "other.db"
+    with closing(sqlite3.connect(other)) as conn:
+        conn.execute("CREATE TABLE foo (x)")
+        conn.commit()
+    foreign = Install("server", db=other)
+    found = finding(checks.database(foreign))
+    assert found.status is Status.FAIL and "not a hallq database" in found.message
+    assert checks.database_integrity(foreign) is None and checks.journal_mode(foreign) is None
+    empty = tmp_path / "empty.db"
+    empty.touch()  # what the server fills with its tables at its first start
+    assert status(checks.database(Install("server", db=empty))) is Status.WARN
+    in_the_way = Install("server", db=other / "hall.db")
+    found = finding(checks.database(in_the_way))
+    assert found.status is Status.FAIL and f"{other} is not a folder" in found.message
+
+
+def test_permissions_of_a_folder_that_is_not_there_yet(tmp_path: Path) -> None:
+    folder = tmp_path / "nothere"
+    found = finding(checks.file_permissions(Install("server", db=folder / "none.db")))
+    assert found.status is Status.OK
+    assert f"the folder {folder} does not exist" in found.message
+    assert f"can create it in {tmp_path}" in found.message
+    there = finding(checks.file_permissions(Install("server", db=tmp_path / "hall.db")))
+    assert there.status is Status.OK and f"{tmp_path} is writable" in there.message
+
+
+def test_a_folder_the_service_user_cannot_create_fails() -> None:
+    base = Path(tempfile.mkdtemp(prefix="hallq-doctor-"))
+    try:
+        closed = base / "ro"
+        closed.mkdir()
+        if os.geteuid() == 0:
+            base.chmod(0o755)
+            os.chown(closed, SERVICE_USER, SERVICE_USER)
+        closed.chmod(0o500)
+        assert permissions_as_service_user(closed / "nothere" / "hall.db") is Status.FAIL
+        closed.chmod(0o700)
+        assert permissions_as_service_user(closed / "nothere" / "hall.db") is Status.OK
+    finally:
+        shutil.rmtree(base)
+
+
+class _Answers(BaseHTTPRequestHandler):
+    """A web server's answer to /healthz, as set on the server."""
+
+    def do_GET(self) -> None:
+        code, body = self.server.answer  # type: ignore[attr-defined]
+        self.send_response(code)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def web_server(code: int, body: bytes) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Answers)
+    server.answer = (code, body)  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+@contextlib.contextmanager
+def banner_server(banner: bytes) -> Iterator[str]:
+    """A program that is no web server: it greets and hangs up (an SSH daemon, say)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def greet() -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = listener.accept()
+            with conn:
+                conn.sendall(banner)
+
+    thread = threading.Thread(target=greet)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+        thread.join()
+
+
+def test_a_server_that_is_not_hallq_is_named_so() -> None:
+    for code, body in [(404, b"<h1>File not found</h1>"), (200, b"<html>welcome</html>")]:
+        with web_server(code, body) as url:
+            found = finding(checks.server_answers(Install("server", server=url)))
+        assert found.status is Status.FAIL
+        assert f"something other than a hallq server answers at {url}" in found.message
+        assert "start it" not in found.fix
+    with banner_server(b"SSH-2.0-OpenSSH_9.2\r\n") as url:
+        found = finding(checks.server_answers(Install("server", server=url)))
+    assert found.status is Status.FAIL and "something other than a hallq" in found.message
+    # A hallq server that answers but is not well is a hallq server all the same.
+    with web_server(503, b'{"status": "down", "reason": "the writer stopped"}') as url:
+        found = finding(checks.server_answers(Install("server", server=url)))
+    assert found.status is Status.FAIL and "down" in found.message
+    assert "journalctl" in found.fix
+    with web_server(200, b'{"status": "ok"}') as url:
+        assert status(checks.server_answers(Install("server", server=url))) is Status.OK
+
+
+def test_a_check_that_breaks_is_one_failure_and_the_others_run(tmp_path: Path) -> None:
+    def broken(_: Install) -> Finding:
+        raise RuntimeError("surprise")
+
+    everywhere = frozenset({"server"})
+    findings = examine(
+        Install("server", db=tmp_path / "hall.db"),
+        [(everywhere, broken), (everywhere, checks.python_version)],
+    )
+    assert [(f.check, f.status) for f in findings] == [
+        ("broken", Status.FAIL),
+        ("python", Status.OK),
+    ]
+    assert "surprise" in findings[0].message
