@@ -93,6 +93,9 @@ class Applier(HallState):
     def _on_called(self, ev: e.TicketCalled) -> None:
         ticket = self.tickets[ev.ticket_id]
         window = self.windows[ev.window]
+        # A wait is from issue to the first call, as the reports count it: a call back, or a
+        # call after a transfer, a requeue or a route's next step, is no new wait.
+        first_call = ticket.called_at is None
         if ticket.state is TicketState.WAITING:
             self._dequeue(ticket)
         elif ev.ticket_id in window.missed:
@@ -106,7 +109,7 @@ class Applier(HallState):
         ticket.recalls = 0
         window.ticket_id = ticket.id
         window.move_to(WindowState.CALLING, ev.at)
-        if window.clerk is not None and not ev.callback:
+        if window.clerk is not None and first_call:
             day = self.clerk_day(window.clerk)
             day.calls += 1
             day.wait_minutes += (ev.at - ticket.issued_at).total_seconds() / 60

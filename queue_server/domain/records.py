@@ -162,8 +162,8 @@ class ClerkDay:
     held: int = 0
     service_minutes: float = 0.0  # summed over `timed_services`
     timed_services: int = 0
-    wait_minutes: float = 0.0  # summed over `calls`: issue to first call by this clerk
-    calls: int = 0
+    wait_minutes: float = 0.0  # summed over `calls`: issue to the ticket's first call
+    calls: int = 0  # first calls of tickets by this clerk, the waits the reports count
     ratings: int = 0
     good: int = 0
     bad: int = 0

@@ -248,6 +248,21 @@ def test_no_transfer_to_a_closed_window_and_closing_sends_its_tickets_back(
     assert do(hall, clock, c.CallNext("1")) == later
 
 
+def test_a_clerk_s_waits_are_first_calls_only_as_the_reports_count_them(
+    clock: FakeClock,
+) -> None:
+    hall = opened(clock, "1", "2")
+    issue(hall, clock)
+    clock.advance(minutes=5)
+    do(hall, clock, c.CallNext("1"))  # clerk1 calls it first: a wait of about 5 minutes
+    do(hall, clock, c.Transfer("1", to_service="estate"))
+    clock.advance(minutes=30)
+    do(hall, clock, c.CallNext("2"))  # called again after the transfer: no new wait
+    first, second = hall.clerk_today["clerk1"], hall.clerk_today.get("clerk2")
+    assert first.calls == 1 and 5 <= first.wait_minutes < 6
+    assert second is None or second.calls == 0
+
+
 def test_a_route_follows_the_citizen_to_the_next_step(clock: FakeClock) -> None:
     hall = opened(clock, "1")
     case = issue(hall, clock, "estate")
