@@ -442,12 +442,36 @@ def test_an_entry_that_is_not_a_table() -> None:
         (("policy", "missed_after_places"), 0, "must be from 1 to 100, not 0"),
         (("policy", "green_channel_age"), 40, "must be from 50 to 100, not 40"),
         (("hours", "issue_opens_before_minutes"), -5, "must be from 0 to 240, not -5"),
+        (
+            ("services", 0, "prefix"),
+            "I",
+            "'I' is not used: on LED strips and tickets it reads as 1 or 0",
+        ),
+        (
+            ("services", 0, "prefix"),
+            "O",
+            "'O' is not used: on LED strips and tickets it reads as 1 or 0",
+        ),
+        (
+            ("hall", "staff_photos"),
+            "no-such-photos",
+            "there is no folder 'no-such-photos' (relative to the config file)",
+        ),
     ],
 )
 def test_out_of_range(where: tuple[str | int, ...], value: object, message: str) -> None:
     doc = minimal_hall()
     path = set_at(doc, where, value)
     assert only_problem(doc) == f"{path}: {message}"
+
+
+def test_a_session_quota_larger_than_the_daily_one_is_refused() -> None:
+    doc = minimal_hall()
+    doc["services"][0] |= {"daily_quota": 100, "session_quota": 150}
+    assert only_problem(doc) == (
+        "services[0].session_quota: 150 is more than the daily_quota 100: "
+        "one session could never use it"
+    )
 
 
 def test_quota_and_minutes_at_their_limits_are_fine() -> None:

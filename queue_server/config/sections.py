@@ -57,6 +57,8 @@ def read_document(doc: Table, *, open_all_hours: bool, base: Path | None = None)
     name, name_alt = hall.text("name"), hall.optional_text("name_alt")
     timezone, language = _timezone(hall), _language(hall)
     photos = hall.optional_text("staff_photos")
+    if photos is not None and not ((base or Path.cwd()) / photos).is_dir():
+        hall.problem("staff_photos", f"there is no folder {photos!r} (relative to the config file)")
     hall.close()
     hours = _hours(doc.table("hours"), open_all_hours)
     policy = _policy(doc.table("policy"))
@@ -245,6 +247,8 @@ def _prefix(t: Table) -> str:
     prefix = t.text("prefix")
     if prefix and not _PREFIX.fullmatch(prefix):
         t.problem("prefix", f"{prefix!r} must be one capital letter A-Z")
+    elif prefix in ("I", "O"):
+        t.problem("prefix", f"{prefix!r} is not used: on LED strips and tickets it reads as 1 or 0")
     return prefix
 
 
@@ -262,6 +266,12 @@ def _service(t: Table) -> Service:
         mean_service_minutes=t.positive_number("mean_service_minutes", MAX_SERVICE_MINUTES),
         route=_ids(t, "route"),
     )
+    daily, per_session = service.daily_quota, service.session_quota
+    if daily is not None and per_session is not None and per_session > daily:
+        t.problem(
+            "session_quota",
+            f"{per_session} is more than the daily_quota {daily}: one session could never use it",
+        )
     t.close()
     return service
 
