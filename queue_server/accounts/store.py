@@ -162,15 +162,22 @@ class AccountStore:
         A server that did not revoke it itself learns of it by `revoked_since`.
         """
         async with self._conn.execute(
-            "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?) WHERE name = ?"
+            "UPDATE devices SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL"
             " RETURNING token_hash",
             (_iso(self._now()), name),
         ) as cur:
             row = await cur.fetchone()
+        if row is not None:
+            self.forget(row[0])
+            await self.audit.record("device.revoked", by, subject=f"device:{name}")
+            return str(row[0])
+        # Revoked before (the trail has it once), or no such device.
+        async with self._conn.execute(
+            "SELECT token_hash FROM devices WHERE name = ?", (name,)
+        ) as cur:
+            row = await cur.fetchone()
         if row is None:
             raise AccountError(f"no device named {name!r}")
-        self.forget(row[0])
-        await self.audit.record("device.revoked", by, subject=f"device:{name}")
         return str(row[0])
 
     async def revoked_since(self, mark: str) -> tuple[list[str], str]:
