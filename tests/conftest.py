@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,17 @@ from helpers import SHANGHAI, FakeClock, RunningHall, small_hall
 
 from queue_server.domain.hall import HallConfig
 from queue_server.server import HallServer
+
+
+@pytest.fixture(autouse=True)
+def logging_as_it_was() -> Iterator[None]:
+    """`hallq` commands run in-process (cli.main) point the root logger at this test's
+    captured stderr; put it back, so later tests' threads never log to a closed stream."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture
