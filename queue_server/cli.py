@@ -20,11 +20,13 @@ from queue_server.accounts.cli import (
     cli_user_add,
     cli_user_unlock,
 )
+from queue_server.arguments import port
 from queue_server.config import ConfigError, check_config_main, load_builtin_hall, load_hall
 from queue_server.domain.hall import HallConfig
 from queue_server.ops import commands as ops_commands
 from queue_server.ops import doctor
 from queue_server.planner import command as plan_command
+from queue_server.planner import simulate_command
 from queue_server.server import HallServer
 from queue_server.store.errors import StoreError
 
@@ -187,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", help="hall config (TOML); default: the built-in example hall")
     serve.add_argument("--db", default=str(DEFAULT_DB), help="SQLite file (default: %(default)s)")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--port", type=port, default=8080)
     serve.add_argument(
         "--voice-pack",
         default=str(DEFAULT_VOICE),
@@ -265,7 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     kiosk_command.add_parser(commands)
     station_command.add_parser(commands)
-    plan_command.add_parser(commands)
+    plan_command.add_parser(commands, str(DEFAULT_DB))
+    simulate_command.add_parser(commands, str(DEFAULT_DB))
 
     check = commands.add_parser("check-config", help="check a hall config and list every problem")
     check.add_argument("file")
@@ -292,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_station(args))
         if args.command == "plan":
             return plan_command.run(args)
+        if args.command == "simulate":
+            return simulate_command.run(args)
         if args.command == "doctor":
             return doctor.run(args)
         if args.command in ("backup", "restore"):

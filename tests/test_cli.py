@@ -6,13 +6,14 @@ import asyncio
 import io
 import signal
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from queue_server.cli import main
+from queue_server.cli import build_parser, main
 
 HALLQ = str(Path(sys.executable).with_name("hallq"))
 REPO = Path(__file__).resolve().parents[1]
@@ -90,3 +91,52 @@ def test_serve_refuses_a_bad_config_listing_every_problem(
     assert main(["serve", "--config", str(broken), "--db", str(tmp_path / "h.db")]) == 2
     assert "problem" in capsys.readouterr().err
     assert not (tmp_path / "h.db").exists()
+
+
+PORTED = (["serve"], ["doctor"], ["kiosk"], ["station", "--config", "station.toml"])
+
+
+@pytest.mark.parametrize("command", PORTED)
+@pytest.mark.parametrize("bad", ["0", "-1", "65536", "99999", "eighty"])
+def test_every_port_option_takes_only_1_to_65535(
+    command: list[str], bad: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as refused:  # parsing only: nothing may start
+        build_parser().parse_args([*command, "--port", bad])
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: hallq") and "Traceback" not in err
+    assert f"hallq {command[0]}: error: argument --port:" in err
+    assert "a port is 1 to 65535" in err or "not a port number" in err
+
+
+@pytest.mark.parametrize("command", PORTED)
+def test_the_ports_at_either_end_are_taken(command: list[str]) -> None:
+    for port in (1, 65535):
+        assert build_parser().parse_args([*command, "--port", str(port)]).port == port
+
+
+def test_a_port_out_of_range_is_one_usage_line_from_the_real_command(tmp_path: Path) -> None:
+    # serve --port 99999 listened on 99999 % 65536 while printing 99999; doctor's was a
+    # traceback: both now stop at the command line, before anything starts.
+    for command in (["serve"], ["doctor"]):
+        done = subprocess.run(
+            [HALLQ, *command, "--port", "99999"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert done.returncode == 2 and done.stdout == ""
+        assert done.stderr.splitlines()[-1] == (
+            f"hallq {command[0]}: error: argument --port: a port is 1 to 65535, not 99999"
+        )
+    assert not (tmp_path / "var").exists()  # no database was made
+
+
+def test_simulate_is_a_hallq_command() -> None:
+    args = build_parser().parse_args(
+        ["simulate", "--config", "hall.toml", "--profile", "county", "--json"]
+    )
+    assert (args.command, args.days, args.seed, args.json) == ("simulate", 20, 0, True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from queue_server.arguments import port
+
 DEFAULT_PORT = 8090
 
 
@@ -18,7 +20,7 @@ def add_parser(commands: Any) -> None:
         "--token", help="the kiosk's device token (hallq device add ... --role kiosk)"
     )
     token.add_argument("--token-file", metavar="FILE", help="read the token from FILE")
-    kiosk.add_argument("--port", type=int, help=f"local page port (default {DEFAULT_PORT})")
+    kiosk.add_argument("--port", type=port, help=f"local page port (default {DEFAULT_PORT})")
     kiosk.add_argument("--config", metavar="FILE", help="the kiosk's device config (TOML)")
     kiosk.add_argument(
         "--fake-devices",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from queue_server.arguments import port
+
 
 def add_parser(commands: Any) -> None:
     """Add `hallq station` to the `hallq` subcommands."""
@@ -15,7 +17,7 @@ def add_parser(commands: Any) -> None:
         "--config", metavar="FILE", required=True, help="the station's device config (TOML)"
     )
     station.add_argument("--server", metavar="URL", help="the hall server (overrides the config)")
-    station.add_argument("--port", type=int, help="local pad page port (overrides the config)")
+    station.add_argument("--port", type=port, help="local pad page port (overrides the config)")
     station.add_argument(
         "--fake-devices",
         metavar="DIR",

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from queue_server.arguments import port
+
 
 class Status(StrEnum):
     OK = "OK"
@@ -136,7 +138,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     doctor.add_argument("--db", default=str(Install.db), help="SQLite file (default: %(default)s)")
     doctor.add_argument("--server", metavar="URL", help="check that this server answers /healthz")
     doctor.add_argument(
-        "--port", type=int, default=8080, help="without --server: the port the server uses"
+        "--port", type=port, default=8080, help="without --server: the port the server uses"
     )
     doctor.add_argument("--voice-pack", default=str(Install.voice_pack), metavar="DIR")
     doctor.add_argument("--fake-devices", metavar="DIR", help="the kiosk's fake devices folder")
