@@ -63,18 +63,17 @@ async def _serve(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    print(f"hallq: {hall.name} is open at {server.url}/", flush=True)
-    if not await server.accounts.has_admin():
-        db = f" --db {args.db}" if Path(args.db) != DEFAULT_DB else ""
-        print(
-            "hallq: nobody can sign in yet. Create the first administrator with:\n"
-            f"  .venv/bin/hallq user add admin --role admin --password-stdin{db}\n"
-            "  (type the password, then press Enter and Ctrl-D)",
-            flush=True,
-        )
-    sd_notify.ready()
     watchdog = asyncio.create_task(sd_notify.run_watchdog(server.healthy))
     try:
+        _notice(f"hallq: {hall.name} is open at {server.url}/")
+        if not await server.accounts.has_admin():
+            db = f" --db {args.db}" if Path(args.db) != DEFAULT_DB else ""
+            _notice(
+                "hallq: nobody can sign in yet. Create the first administrator with:\n"
+                f"  .venv/bin/hallq user add admin --role admin --password-stdin{db}\n"
+                "  (type the password, then press Enter and Ctrl-D)"
+            )
+        sd_notify.ready()
         await stop.wait()
     finally:
         sd_notify.stopping()
@@ -83,6 +82,13 @@ async def _serve(args: argparse.Namespace) -> int:
             await watchdog
         await server.stop()
     return 0
+
+
+def _notice(text: str) -> None:
+    """A line for whoever started the server; when nobody reads its output any more (a pipe
+    closed, `| head -1`), the hall keeps serving: the notices are a courtesy, not the log."""
+    with contextlib.suppress(OSError):
+        print(text, flush=True)
 
 
 def _run_server(args: argparse.Namespace) -> int:

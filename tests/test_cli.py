@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
+import os
 import signal
 import socket
 import subprocess
@@ -54,6 +56,35 @@ async def test_serve_prints_the_url_and_how_to_make_an_admin_then_stops_cleanly(
         ):
             assert (response.status, await response.json()) == (200, {"status": "ok"})
         assert (tmp_path / "var" / "hall.db").exists()  # the demo's SQLite file under ./var/
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+
+
+async def test_serve_keeps_serving_when_nobody_reads_its_output_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    """`hallq serve | head -1`: the pipe closes before the notices are written."""
+    port = free_port()
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will ever read what the server prints
+    process = await asyncio.create_subprocess_exec(
+        HALLQ, "serve", "--port", str(port), cwd=tmp_path, stdout=write_end, stderr=write_end
+    )
+    os.close(write_end)
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(300):
+                with contextlib.suppress(aiohttp.ClientConnectionError):
+                    async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                        if response.status == 200:
+                            break
+                await asyncio.sleep(0.1)
+            else:
+                pytest.fail("the server never answered /healthz")
+            await asyncio.sleep(0.5)  # past the notices it could not write
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                assert response.status == 200
     finally:
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 30) == 0
