@@ -12,6 +12,8 @@ import pytest
 from helpers import RunningHall, two_floors
 from playwright.async_api import Page, expect
 
+from queue_server.config.loader import load_hall
+
 from .conftest import Issue, OpenPage, Screenshot, StreamSwitch
 
 pytestmark = pytest.mark.browser
@@ -20,6 +22,75 @@ StartHall = Callable[..., Awaitable[RunningHall]]
 
 LANDSCAPE = {"width": 1920, "height": 1080}
 PORTRAIT = {"width": 1080, "height": 1920}
+JIANGBEI = Path(__file__).parents[2] / "config" / "hall.example.toml"
+
+# What a board must never do on any screen: cut a text (a box narrower than its text),
+# wrap a name ("2号窗 / 口"), let two texts or a page mark and a card overlap, or let a card,
+# a row or the newest call reach out of its panel. Only what is shown (hidden pages have no
+# box) is looked at; the list of problems comes back, empty when the board is whole.
+WHOLE_JS = """() => {
+  const out = [];
+  const box = (n) => n.getBoundingClientRect();
+  const shown = (n) => n && box(n).width > 0 && box(n).height > 0;
+  const all = (selector) => [...document.querySelectorAll(selector)].filter(shown);
+  const name = (n) => {
+    const item = n.closest("[data-window], [data-service], [data-ticket]");
+    const where = item ? Object.values(item.dataset)[0] + " " : "";
+    return where + (n.id ? "#" + n.id : n.className || n.tagName);
+  };
+  const texts = [
+    ...all("#now, #now-number, #now-window, #hall-name, #floor-name, .board-clock"),
+    ...all(".board-label, .board-window-name, .board-window-state, .board-window-ticket"),
+    ...all(".board-recent-number, .board-recent-window, #waiting th, #waiting td"),
+  ];
+  for (const n of texts) {
+    if (n.scrollWidth > n.clientWidth + 1) {
+      out.push(`${name(n)} cut: ${n.scrollWidth} wide in ${n.clientWidth}`);
+    }
+    // A table cell or a recent call's half is as tall as its row: the row's largest text.
+    const line = n.closest("tr, .board-recent-item") ?? n;
+    const size = (m) => parseFloat(getComputedStyle(m).fontSize);
+    const sizes = [line, ...line.querySelectorAll("*")].map(size);
+    if (box(n).height >= 1.9 * Math.max(...sizes)) {
+      out.push(`${name(n)} wraps: ${Math.round(box(n).height)} px high`);
+    }
+  }
+  const apart = (a, b) => {
+    if (!shown(a) || !shown(b)) return;
+    const p = box(a), q = box(b);
+    const across = p.left < q.right - 1 && q.left < p.right - 1;
+    if (across && p.top < q.bottom - 1 && q.top < p.bottom - 1) {
+      out.push(`${name(a)} overlaps ${name(b)}`);
+    }
+  };
+  const head = ["#hall-name", "#floor-name", ".board-clock"].map((s) => document.querySelector(s));
+  apart(head[0], head[1]);
+  apart(head[1], head[2]);
+  apart(head[0], head[2]);
+  apart(document.getElementById("now-number"), document.getElementById("now-window"));
+  for (const card of all(".board-window")) {
+    apart(card.querySelector(".board-window-name"), card.querySelector(".board-window-state"));
+  }
+  for (const item of all(".board-recent-item")) {
+    apart(item.querySelector(".board-recent-number"), item.querySelector(".board-recent-window"));
+  }
+  for (const panel of document.querySelectorAll(".board-main > section")) {
+    const p = box(panel), s = getComputedStyle(panel);
+    const inner = [p.left + parseFloat(s.borderLeftWidth), p.top + parseFloat(s.borderTopWidth),
+      p.right - parseFloat(s.borderRightWidth), p.bottom - parseFloat(s.borderBottomWidth)];
+    const items = [...panel.querySelectorAll(".board-label, #now, .board-window, tbody tr")];
+    for (const item of items.filter(shown)) {
+      const b = box(item);
+      const [left, top, right, bottom] = inner;
+      if (b.left < left - 1 || b.top < top - 1 || b.right > right + 1 || b.bottom > bottom + 1) {
+        out.push(`${name(item)} clipped by ${panel.className}`);
+      }
+      const mark = panel.querySelector(".board-page");
+      if (mark && !mark.hidden) apart(mark, item);
+    }
+  }
+  return out;
+}"""
 
 
 async def call_next(hall: RunningHall, window: str, token: str) -> dict[str, Any]:
@@ -227,3 +298,53 @@ async def test_screenshots_landscape_portrait_and_a_floor(
         )
         assert size == [viewport["width"], viewport["height"]], size
         await screenshot(page, name)
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1366, "height": 768}, {"width": 1280, "height": 720}]
+)
+async def test_a_smaller_lobby_tv_shows_the_whole_board_scaled_down(
+    start_hall: StartHall,
+    open_page: OpenPage,
+    issue: Issue,
+    screenshot: Screenshot,
+    viewport: dict[str, int],
+) -> None:
+    hall = await start_hall(load_hall(JIANGBEI, open_all_hours=True))
+    for service in ["household"] * 4 + ["social-insurance"] * 6 + ["company-registration"]:
+        await issue(hall, service)
+    one = await hall.clerk_at("1", "wang", "王芳", "10023")
+    two = await hall.clerk_at("2", "li", "李明", "10031")
+    assert (await call_next(hall, "1", one))["number"] == "C001"
+    assert (await call_next(hall, "2", two))["number"] == "C002"
+    assert (await hall.call("POST", "/api/v1/windows/1/start", one))[0] == 200
+
+    for query in ["", "?floor=1F"]:
+        page = await open_page(f"{hall.url}/board{query}", viewport=viewport)
+        await page.emulate_media(reduced_motion="reduce")
+        await expect(page.locator("#now-number")).to_have_text("C002")
+        await expect(page.locator("#now-window")).to_have_text("2号窗口")
+        await expect(page.locator('#windows [data-window="2"] .board-window-ticket')).to_have_text(
+            "C002"
+        )
+        await page.evaluate("document.fonts.ready.then(() => null)")
+        problems = await page.evaluate(WHOLE_JS)
+        assert problems == [], (query, problems)
+        size = await page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+        )
+        assert size == [viewport["width"], viewport["height"]], size
+        if viewport["width"] == 1366 and not query:
+            await screenshot(page, "board-1366x768")
+
+    # A long call (a letter as wide as G, a two-digit window) shrinks to fit, even on the
+    # full-size screen.
+    twelve = await hall.clerk_at("12", "zhao", "赵敏", "10047")
+    assert (await call_next(hall, "12", twelve))["number"] == "G001"
+    for size in (viewport, LANDSCAPE):
+        page = await open_page(f"{hall.url}/board", viewport=size)
+        await expect(page.locator("#now-number")).to_have_text("G001")
+        await expect(page.locator("#now-window")).to_have_text("12号窗口")
+        await page.evaluate("document.fonts.ready.then(() => null)")
+        problems = await page.evaluate(WHOLE_JS)
+        assert problems == [], (size, problems)

@@ -65,6 +65,7 @@ async def test_login_sign_in_and_waiting_counts_are_live(
 ) -> None:
     hall = await start_hall()
     page = await open_console(hall, "wang", window="1")
+    await expect(page.locator("#info")).to_have_text("已在1号窗口签到")  # as the labels read
     await expect(page.locator("#who")).to_have_text("wang（窗口人员）")
     await expect(page.locator("#window-state")).to_have_text("空闲")
     await expect(waiting(page, "social")).to_have_text("0")
@@ -199,10 +200,12 @@ async def test_hold_and_resume(
     await expect(page.locator("#current-empty")).to_be_visible()
     assert await ticket_state(hall, a001) == "held"
 
-    # The window goes on with the next citizen meanwhile; resuming now is refused.
+    # The window goes on with the next citizen meanwhile; resuming now cannot be done: the
+    # button is grey and says why.
     await call_next(page, "A002")
-    await page.get_by_role("button", name="恢复 A001").click()
-    await expect(page.locator("#error")).to_contain_text("请先办结或挂起当前的号")
+    resume = page.get_by_role("button", name="恢复 A001")
+    await expect(resume).to_be_disabled()
+    await expect(resume).to_have_attribute("title", "请先办结或挂起当前的号再恢复")
 
     await act(page, "finish").click()
     await done(page, "A002 已办结")
@@ -232,7 +235,7 @@ async def test_transfer_to_window_2_is_called_there_first(
     await expect(dialog.locator('option[value="window:3"]')).to_be_disabled()
     await dialog.get_by_label("转到").select_option("window:2")
     await dialog.get_by_role("button", name="确认转办").click()
-    await expect(page.locator("#info")).to_have_text("A001 已转到 2 号窗口")
+    await expect(page.locator("#info")).to_have_text("A001 已转到 2号窗口")
     await expect(page.locator("#current-empty")).to_be_visible()
     assert await ticket_state(hall, a001) == "waiting"
 
@@ -351,6 +354,9 @@ async def test_errors_show_the_servers_message(
         await page.keyboard.press("KeyR")
         await done(page, f"已重呼 A001（第 {count} 次）")
         await expect(page.locator("#ticket-recalls")).to_have_text(f"{count} / 5")
+    # The cap reached: the button is grey and says why, and so does the key.
+    await expect(act(page, "recall")).to_be_disabled()
+    await expect(act(page, "recall")).to_have_attribute("title", "A001已重呼5次, 请标记过号")
     await page.keyboard.press("KeyR")
     await expect(page.locator("#error")).to_contain_text("A001已重呼5次, 请标记过号")
     await page.locator("#error-close").click()
@@ -386,7 +392,7 @@ async def test_changes_made_elsewhere_show_up_live(
     close = {"kind": "window_open", "window": "1", "open": False}
     assert (await hall.call("POST", "/api/v1/tuning", manager, close))[0] == 201
     await expect(page.get_by_role("heading", name="请选择窗口签到")).to_be_visible()
-    await expect(page.locator("#info")).to_have_text("1 号窗口 已签退")
+    await expect(page.locator("#info")).to_have_text("1号窗口已签退")
 
 
 async def test_offline_mark_then_catches_up_with_after_seq(
@@ -426,7 +432,7 @@ async def test_session_survives_reload_and_logout_leaves_the_window_open(
 
     await page.get_by_role("button", name="退出登录").click()
     await expect(page.get_by_role("heading", name="工作人员登录")).to_be_visible()
-    await expect(page.locator("#info")).to_contain_text("1 号窗口 仍在签到状态")
+    await expect(page.locator("#info")).to_contain_text("1号窗口仍在签到状态")
     status, seen = await hall.call("GET", "/api/v1/hall")
     assert status == 200, seen
     assert next(w for w in seen["windows"] if w["id"] == "1")["state"] == "idle"
@@ -566,7 +572,12 @@ async def test_the_waiting_panel_follows_a_managers_change_of_the_windows_servic
 
     # 窗口调度 → 调整业务 on the manager's page: a tuning.changed message, no window in it.
     manager = await hall.person("zhao", "manager")
-    body = {"kind": "window_services", "window": "1", "services": ["company"], "overflow": ["social"]}
+    body = {
+        "kind": "window_services",
+        "window": "1",
+        "services": ["company"],
+        "overflow": ["social"],
+    }
     status, answer = await hall.call("POST", "/api/v1/tuning", manager, body)
     assert status == 201, answer
     await expect(waiting(page, "company")).to_have_text("2")

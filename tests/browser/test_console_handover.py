@@ -59,14 +59,14 @@ async def test_hand_over_moves_the_window_and_its_ticket_to_the_substitute(
     await screenshot(second, "console-hand-over")
     await dialog.get_by_role("button", name="确认替岗").click()
 
-    await expect(second.locator("#info")).to_have_text("已替岗接手 1 号窗口（轮岗）")
+    await expect(second.locator("#info")).to_have_text("已替岗接手1号窗口（轮岗）")
     await expect(second.locator("#station-title")).to_have_text("1号窗口")
     await expect(second.locator("#ticket-number")).to_have_text("A001")  # the ticket stays
 
     # The clerk who was replaced is told at once, and is back at the window choice.
     await expect(first.get_by_role("heading", name="请选择窗口签到")).to_be_visible()
     await expect(first.locator("#info")).to_have_text(
-        "李强（工号 0102）已替岗接手 1 号窗口，您已不在该窗口签到"
+        "李强（工号 0102）已替岗接手1号窗口，您已不在该窗口签到"
     )
     await expect(first.locator('button[data-window="1"]')).to_have_text("替岗")
 
@@ -91,7 +91,7 @@ async def test_hand_over_reason_other_is_typed_in(
     dialog = page.locator("#hand-over-dialog")
     await dialog.get_by_label("其他原因").fill("张敏去开会")
     await dialog.get_by_role("button", name="确认替岗").click()
-    await expect(page.locator("#info")).to_have_text("已替岗接手 1 号窗口（其他：张敏去开会）")
+    await expect(page.locator("#info")).to_have_text("已替岗接手1号窗口（其他：张敏去开会）")
     assert (await staff_window(hall, "1"))["clerk_username"] == "li"
 
     await page.keyboard.press("KeyF")  # nothing to finish: the key says why

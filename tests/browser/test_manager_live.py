@@ -317,3 +317,64 @@ async def test_the_planners_what_if_shows_both_halls_side_by_side_with_a_chart(
     assert await page.locator("#plan-chart .bar.series-a").count() > 0
     assert await page.locator("#plan-chart .bar.series-b").count() > 0
     await screenshot(page, "manager-planner-compare")
+
+
+async def test_each_services_tickets_issued_today_follow_the_kiosks_live(
+    start_hall: StartHall, open_manager: OpenManager, issue: Issue
+) -> None:
+    hall = await start_hall()
+    page = await open_manager(hall)
+    social = page.locator('#queues [data-service="social"] .issued')
+    await expect(social).to_have_text("0")
+    for service in ("social", "social", "estate"):
+        await issue(hall, service)
+    await expect(page.locator("#today-issued")).to_have_text("3")
+    await expect(social).to_have_text("2")
+    await expect(page.locator('#queues [data-service="estate"] .issued')).to_have_text("1")
+
+    # 窗口调度's 今日已取 column too.
+    await page.locator("#tabs [data-tab=tuning]").click()
+    tuning = page.locator('#tune-services [data-service="social"] .issued')
+    await expect(tuning).to_have_text("2")
+    await issue(hall, "social")
+    await expect(tuning).to_have_text("3")
+
+
+async def test_the_alert_list_uses_the_screen_and_never_cuts_an_alert(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    clerk = await hall.clerk_at("1", "wang", "王芳", "0101")
+    pad = await hall.device("pad-1", "pad", window="1")
+    for _ in range(7):  # seven 差评, seven alerts
+        ticket = await issue(hall, "social")
+        for action in ("call-next", "start", "finish"):
+            status, answer = await hall.call("POST", f"/api/v1/windows/1/{action}", clerk)
+            assert status == 200, answer
+        rating = {"ticket": ticket["id"], "level": 1, "tags": ["115"]}
+        status, answer = await hall.call("POST", "/api/v1/ratings", pad, rating)
+        assert status == 201, answer
+    await hall.person("zhao", "manager", display_name="赵主任")
+    page = await open_page(f"{hall.url}/manager", viewport={"width": 1920, "height": 1080})
+    await page.get_by_label("用户名").fill("zhao")
+    await page.get_by_label("密码").fill(PASSWORD)
+    await page.get_by_role("button", name="登录").click()
+    await page.locator("#tabs [data-tab=cases]").click()
+    await expect(page.locator("#alert-history .alert")).to_have_count(7)
+    cut = await page.locator("#alert-history").evaluate(
+        """(list) => {
+          const box = list.getBoundingClientRect();
+          const out = [];
+          if (list.scrollHeight > list.clientHeight + 1) {
+            out.push(`list scrolls: ${list.scrollHeight} in ${list.clientHeight}`);
+          }
+          for (const item of list.children) {
+            const b = item.getBoundingClientRect();
+            const cut = b.top < box.top - 1 || b.bottom > box.bottom + 1;
+            if (cut) out.push(`${item.dataset.alert} cut`);
+            if (b.bottom > innerHeight) out.push(`${item.dataset.alert} below the screen`);
+          }
+          return out;
+        }"""
+    )
+    assert cut == [], cut

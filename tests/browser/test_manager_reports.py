@@ -11,7 +11,7 @@ from typing import Any
 import openpyxl
 import pytest
 from helpers import RunningHall
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 
 from .conftest import PASSWORD, Issue, OpenPage, Screenshot
 
@@ -104,3 +104,31 @@ async def test_the_report_table_and_its_csv_and_xlsx_agree(
     await expect(table.locator('tbody tr[data-key="1"] td').nth(3)).to_have_text("2")
     by_window = await download(page, "导出 CSV", tmp_path)
     assert "window" in by_window.name
+
+
+@pytest.mark.parametrize("average", [0.08, 0.1, 0.02, 1.5, 0.9])
+async def test_the_load_charts_axis_labels_are_distinct_for_small_averages(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue, average: float
+) -> None:
+    hall = await start_hall()
+    await a_morning(hall, issue)
+    page = await manager_page(hall, open_page)
+
+    async def few_windows(route: Route) -> None:
+        # Windows open a few minutes of the hour: an average well under one window.
+        response = await route.fetch()
+        body = await response.json()
+        for row in body["rows"]:
+            row["open_windows"] = average
+        await route.fulfill(response=response, json=body)
+
+    await page.route("**/api/v1/reports/load?*", few_windows)
+    await page.locator("#tabs [data-tab=reports]").click()
+    await expect(page.locator("#load-chart svg rect.bar").first).to_be_visible()
+    for axis in ("left", "right"):
+        labels = await page.locator(f"#load-chart .axis-{axis}").all_text_contents()
+        assert len(labels) == 5, labels
+        values = [float(label) for label in labels]
+        assert values == sorted(set(values)), labels  # distinct, rising
+        assert all(len(label) <= 5 for label in labels), labels
+    assert float(labels[-1]) >= average  # the top of the right axis holds the bars

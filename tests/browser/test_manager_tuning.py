@@ -236,3 +236,29 @@ async def test_an_older_reading_of_the_waiting_list_never_replaces_a_newer_one(
     await issue(hall, "social")  # and long before the reading after this ticket
     await expect(page.locator("#pin-list li")).to_have_count(3)
     await assert_shown_only_rose(page, "3")
+
+
+async def test_a_quota_that_is_no_whole_number_from_0_to_999_is_refused_in_the_page(
+    start_hall: StartHall, open_page: OpenPage
+) -> None:
+    hall = await start_hall()
+    page = await tuning_page(hall, open_page)
+    row = page.locator('#tune-services tr[data-service="social"]')
+    session = row.get_by_label("社保医保每场限号")
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+    for wrong in ("2.5", "-3", "1000"):
+        await session.fill(wrong)
+        await row.get_by_role("button", name="保存限号").click()
+        await expect(page.locator("#error-text")).to_have_text(
+            "社保医保：每场限号须为 0 到 999 的整数（留空为不限）"
+        )
+        await expect(session).to_be_focused()
+        await expect(session).to_have_value(wrong)  # kept, to be corrected
+        await page.locator("#error-close").click()
+    assert sent == []  # nothing reached the server
+    await expect(page.locator("#history-empty")).to_be_visible()
+
+    await session.fill("2")
+    await row.get_by_role("button", name="保存限号").click()
+    await expect(page.locator("#history tbody tr").first).to_contain_text("每场 2")

@@ -6,7 +6,7 @@ import re
 from collections.abc import Awaitable, Callable
 
 import pytest
-from helpers import RunningHall
+from helpers import RunningHall, two_floors
 from playwright.async_api import expect
 
 from .conftest import PHONE, Issue, OpenPage, Screenshot
@@ -65,16 +65,16 @@ async def test_phone_page_follows_the_queue_and_the_call(
     assert status == 200, called
     assert called["ticket"]["number"] == "A002", called
     await expect(page.locator("#call")).to_be_visible()
-    await expect(page.locator("#call")).to_have_text(re.compile(r"^\s*请到 1 号窗口办理\s*$"))
+    await expect(page.locator("#call")).to_have_text(re.compile(r"^\s*请到1号窗口办理\s*$"))
     await expect(page.locator("#status")).to_have_text("正在叫号")
     await expect(page.locator("#queue-facts")).to_be_hidden()
-    await expect(page).to_have_title("请到 1 号窗口 · A002")
+    await expect(page).to_have_title("请到1号窗口 · A002")
     await screenshot(page, "ticket-called")
 
     assert (await hall.call("POST", "/api/v1/windows/1/recall", clerk))[0] == 200
     await expect(page.locator("#status")).to_have_text("正在叫号（第 2 次）")
     assert (await hall.call("POST", "/api/v1/windows/1/start", clerk))[0] == 200
-    await expect(page.locator("#status")).to_have_text("正在 1 号窗口办理")
+    await expect(page.locator("#status")).to_have_text("正在1号窗口办理")
     await expect(page.locator("#call")).to_be_hidden()
     assert (await hall.call("POST", "/api/v1/windows/1/finish", clerk))[0] == 200
     await expect(page.locator("#status")).to_have_text("已办结，感谢您的耐心等候")
@@ -132,3 +132,21 @@ async def test_start_page_shows_the_hall_and_live_waiting_counts(
     assert called["ticket"]["number"] == "B001", called  # first come, first served
     await expect(page.locator('[data-waiting="estate"]')).to_have_text("0")
     await screenshot(page, "start-page", full_page=True)
+
+
+async def test_start_page_links_the_boards_and_window_screens(
+    start_hall: StartHall, open_page: OpenPage
+) -> None:
+    hall = await start_hall(two_floors())
+    page = await open_page(f"{hall.url}/")
+    await expect(page.get_by_text("后续版本")).to_have_count(0)
+    await expect(page.get_by_role("link", name="大厅管理")).to_have_attribute("href", "/manager")
+    await expect(page.get_by_role("link", name="大厅叫号屏")).to_have_attribute("href", "/board")
+    floors = page.get_by_role("navigation", name="各楼层叫号屏").get_by_role("link")
+    await expect(floors).to_have_text(["一楼", "二楼"])
+    await expect(floors.nth(1)).to_have_attribute("href", "/board?floor=2F")
+    screens = page.get_by_role("navigation", name="各窗口的窗口屏").get_by_role("link")
+    await expect(screens).to_have_text(["1号窗口", "2号窗口", "3号窗口"])
+    await expect(screens.nth(2)).to_have_attribute("href", "/window/3")
+    await screens.nth(2).click()
+    await expect(page.locator("#window-name")).to_have_text("3号窗口")

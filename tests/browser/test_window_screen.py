@@ -158,3 +158,21 @@ async def test_offline_mark_then_shows_the_call_made_meanwhile(
     await expect(page.locator("#message")).to_have_text("请A001号", timeout=15_000)
     await expect(page.locator("#offline")).to_be_hidden()
     assert "after_seq=" in stream.routes[-1].url
+
+
+async def test_a_screen_set_up_with_a_window_the_hall_does_not_have_says_so(
+    start_hall: StartHall, open_page: OpenPage
+) -> None:
+    hall = await start_hall()  # windows 1 to 3
+    page = await open_page(f"{hall.url}/window/99", viewport=SCREEN)
+    await expect(page.locator("#window-name")).to_have_text("没有99号窗口")
+    await expect(page.locator("#message")).to_have_text("请检查地址")
+    await expect(page.locator("#clerk")).to_have_text("地址：/window/99")
+    await expect(page.locator("body")).to_have_attribute("data-state", "missing")
+    led = await open_page(f"{hall.url}/window/99?mode=led&cols=8", viewport=LED_8)
+    await expect(led.locator(".led-line").first).to_have_attribute("data-text", "  没有99号窗口  ")
+
+    # A window the hall has, closed, still says 未开放.
+    closed = await open_page(f"{hall.url}/window/3", viewport=SCREEN)
+    await expect(closed.locator("#window-name")).to_have_text("3号窗口")
+    await expect(closed.locator("#message")).to_have_text("未开放")

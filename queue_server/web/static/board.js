@@ -148,6 +148,7 @@ function renderCalls() {
   if (newest) fillWindow($("now-window"), newest.window);
   else fill($("now-window"), "", "", null);
   $("now").classList.toggle("is-empty", !newest);
+  fitNow();
   const items = calls.map((c) => {
     const item = el("li", "board-recent-item");
     item.dataset.ticket = c.number;
@@ -155,6 +156,20 @@ function renderCalls() {
     return item;
   });
   $("recent").replaceChildren(...items);
+}
+
+/** Shrinks the newest call's line (all its sizes are in its em) to the panel's width when a
+ * long number or window name ("G012 → 12号窗口") would not fit at full size. */
+function fitNow() {
+  const now = $("now");
+  now.style.removeProperty("--fit");
+  // Glyphs are placed on whole pixels, so a line does not shrink exactly in proportion:
+  // measure again until it fits.
+  let fit = 1;
+  for (let i = 0; i < 4 && now.scrollWidth > now.clientWidth; i += 1) {
+    fit = Math.floor(fit * (now.clientWidth / now.scrollWidth) * 990) / 1000;
+    now.style.setProperty("--fit", String(fit));
+  }
 }
 
 function windowLine(w) {
@@ -292,7 +307,10 @@ function setUpPages() {
     panel.append(mark);
     pagers[name] = new Pager($(name), panel, mark);
   }
-  const relayout = () => Object.values(pagers).forEach((p) => p.layout());
+  const relayout = () => {
+    fitNow();
+    Object.values(pagers).forEach((p) => p.layout());
+  };
   // Fonts change every height (the Mongolian one loads when first used); so does the screen.
   document.fonts.addEventListener("loadingdone", relayout);
   document.fonts.ready.then(relayout);

@@ -15,13 +15,29 @@ function node(tag, attributes = {}, text = "") {
   return element;
 }
 
-function niceMax(value) {
-  if (!(value > 0)) return 1;
-  const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) {
-    if (value <= step * power) return step * power;
-  }
-  return 10 * power;
+const TICKS = 4; // gaps between the axis labels, 0 at the bottom
+
+/**
+ * The scale of an axis for `values`: a step of 1, 2, 2.5 or 5 times a power of ten (whole
+ * numbers only for counts), the top TICKS steps up, and the decimals the step needs, so the
+ * labels are distinct and short whatever the size (0, 0.02, 0.04 … for a small average).
+ */
+export function niceScale(values) {
+  const finite = values.filter((v) => Number.isFinite(v));
+  const counts = finite.every((v) => Number.isInteger(v));
+  const largest = Math.max(0, ...finite);
+  const raw = largest > 0 ? largest / TICKS : counts ? 1 : 1 / TICKS;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const whole = (m) => !counts || Number.isInteger(m * power); // 25 tickets, not 2.5
+  const mantissa = [1, 2, 2.5, 5, 10].find((m) => whole(m) && raw <= m * power * (1 + 1e-9)) ?? 10;
+  const step = counts ? Math.max(1, mantissa * power) : mantissa * power;
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9)) + (mantissa === 2.5 && step < 10 ? 1 : 0);
+  return { top: step * TICKS, step, decimals };
+}
+
+/** An axis label: as many decimals as the step has, none trailing ("0.1", not "0.10"). */
+function tick(scale, i) {
+  return String(Number((scale.step * i).toFixed(scale.decimals)));
 }
 
 /**
@@ -51,14 +67,14 @@ export function barChart(container, { labels, series, title = "" }) {
   const scales = {};
   for (const axis of ["left", "right"]) {
     const values = series.filter((s) => (s.axis ?? "left") === axis).flatMap((s) => s.values);
-    scales[axis] = niceMax(Math.max(0, ...values.filter((v) => Number.isFinite(v))));
+    scales[axis] = niceScale(values);
   }
-  for (let i = 0; i <= 4; i += 1) {
-    const y = PAD.top + plotH - (plotH * i) / 4;
+  for (let i = 0; i <= TICKS; i += 1) {
+    const y = PAD.top + plotH - (plotH * i) / TICKS;
     svg.append(node("line", { x1: PAD.left, x2: PAD.left + plotW, y1: y, y2: y, class: "grid-line" }));
-    svg.append(node("text", { x: PAD.left - 6, y: y + 4, class: "axis-text", "text-anchor": "end" }, fmt((scales.left * i) / 4)));
+    svg.append(node("text", { x: PAD.left - 6, y: y + 4, class: "axis-text axis-left", "text-anchor": "end" }, tick(scales.left, i)));
     if (series.some((s) => s.axis === "right")) {
-      svg.append(node("text", { x: PAD.left + plotW + 6, y: y + 4, class: "axis-text" }, fmt((scales.right * i) / 4)));
+      svg.append(node("text", { x: PAD.left + plotW + 6, y: y + 4, class: "axis-text axis-right" }, tick(scales.right, i)));
     }
   }
   const bar = Math.max(2, (group * 0.8) / Math.max(series.length, 1));
@@ -67,7 +83,7 @@ export function barChart(container, { labels, series, title = "" }) {
     series.forEach((s, k) => {
       const value = s.values[index];
       if (!Number.isFinite(value)) return;
-      const h = (plotH * value) / scales[s.axis ?? "left"];
+      const h = (plotH * value) / scales[s.axis ?? "left"].top;
       const rect = node("rect", {
         x: x0 + bar * k,
         y: PAD.top + plotH - h,
@@ -99,6 +115,8 @@ export function barChart(container, { labels, series, title = "" }) {
   container.append(svg, legend);
 }
 
+/** A value in a bar's tooltip: one decimal, two significant digits under 1 (0.031). */
 function fmt(value) {
-  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+  if (Number.isInteger(value)) return String(value);
+  return String(Number(Math.abs(value) >= 1 ? value.toFixed(1) : value.toPrecision(2)));
 }

@@ -50,7 +50,7 @@ export function doneText(state, action, answer, body) {
 }
 
 /** Why `action` cannot be done at the window now, or null when it can. */
-export function whyNot(action, win) {
+export function whyNot(action, win, recallCap) {
   if (action === "green") return null; // a guide issues without a window of their own
   if (!win || win.state === "closed") return "请先在窗口签到";
   // Asking for a rating of the service just finished is no service: a pause does not stop it.
@@ -64,7 +64,12 @@ export function whyNot(action, win) {
     case "no-show":
       if (!ticket) return "当前没有号";
       if (ticket.state !== "called") return `${ticket.number} 已在办理中`;
+      if (action === "recall" && (ticket.recalls ?? 0) >= recallCap) {
+        return `${ticket.number}已重呼${ticket.recalls}次, 请标记过号`;
+      }
       return null;
+    case "resume-held":
+      return ticket ? "请先办结或挂起当前的号再恢复" : null;
     case "finish":
     case "hold":
     case "transfer":
@@ -176,15 +181,15 @@ export function renderStation(state) {
     const action = button.dataset.action;
     if (action === "pause") button.hidden = paused;
     if (action === "resume") button.hidden = !paused;
-    const reason = whyNot(action, win);
+    const reason = whyNot(action, win, state.recallCap);
     button.disabled = reason !== null;
     button.title = reason ?? "";
     button.setAttribute("aria-busy", String(state.busy));
   }
   renderWaiting(state, win);
   renderFigures(state.today);
-  renderTicketList(state, "held", state.held, "恢复", "resume-held", paused);
-  renderTicketList(state, "missed", state.missed.slice(-3).reverse(), "回呼", "call-back", paused);
+  renderTicketList(state, "held", state.held, "恢复", "resume-held", win);
+  renderTicketList(state, "missed", state.missed.slice(-3).reverse(), "回呼", "call-back", win);
   updateTimers(state);
 }
 
@@ -209,13 +214,14 @@ function renderWaiting(state, win) {
   $("waiting-total").textContent = `共 ${total} 人`;
 }
 
-function renderTicketList(state, name, tickets, verb, action, paused) {
+function renderTicketList(state, name, tickets, verb, action, win) {
   const list = $(`${name}-list`);
   $(`${name}-empty`).hidden = tickets.length > 0;
-  rebuild(list, () => fillTicketList(state, list, name, tickets, verb, action, paused));
+  rebuild(list, () => fillTicketList(state, list, name, tickets, verb, action, win));
 }
 
-function fillTicketList(state, list, name, tickets, verb, action, paused) {
+function fillTicketList(state, list, name, tickets, verb, action, win) {
+  const reason = whyNot(action, win, state.recallCap);
   for (const ticket of tickets) {
     const item = el("li");
     const text = el("span", "ticket-line");
@@ -227,7 +233,8 @@ function fillTicketList(state, list, name, tickets, verb, action, paused) {
     button.dataset.ticket = ticket.id;
     button.dataset.number = ticket.number;
     button.setAttribute("aria-label", `${verb} ${ticket.number}`);
-    button.disabled = paused;
+    button.disabled = reason !== null;
+    button.title = reason ?? "";
     item.append(text, button);
     list.append(item);
   }

@@ -105,11 +105,11 @@ function checkStillSignedIn() {
   const win = state.windows.get(state.windowId);
   if (!win || (win.state !== "closed" && win.clerk_username === state.me?.name)) return;
   if (win.state === "closed") {
-    showInfo(`${windowName(state.windowId)} 已签退`);
+    showInfo(`${windowName(state.windowId)}已签退`);
   } else {
     const who = win.clerk?.name ?? win.clerk_username ?? "工作站";
     const staffNo = win.clerk?.staff_no ? `（工号 ${win.clerk.staff_no}）` : "";
-    showInfo(`${who}${staffNo}已替岗接手 ${windowName(state.windowId)}，您已不在该窗口签到`, { sticky: true });
+    showInfo(`${who}${staffNo}已替岗接手${windowName(state.windowId)}，您已不在该窗口签到`, { sticky: true });
   }
   leaveStation();
 }
@@ -200,6 +200,11 @@ function onMessage(message) {
       state.waitingVersion += 1;
     }
     const mine = state.windowId;
+    const retuned = windowRetuned(message);
+    if (mine && retuned === mine) {
+      state.version += 1;
+      scheduleDetail();
+    }
     if (mine && message.type === "rating.recorded" && message.window?.id === mine && message.rating) {
       state.ratingResult = { rating: message.rating, shownAt: Date.now() };
     }
@@ -210,6 +215,21 @@ function onMessage(message) {
   }
   checkStillSignedIn();
   render();
+}
+
+/**
+ * A manager's change of a window's services (窗口调度 → 调整业务, or its undo) carries no
+ * window, only the change: applies it to that window (its waiting panel and the chooser show
+ * the new services at once) and returns the window's id, else null.
+ */
+function windowRetuned(message) {
+  const change = message.type === "tuning.changed" ? message.change : null;
+  if (change?.kind !== "window_services" || !change.after) return null;
+  const win = state.windows.get(change.target);
+  if (!win) return null;
+  const { services = win.services, overflow = [] } = change.after;
+  state.windows.set(win.id, { ...win, services, overflow });
+  return win.id;
 }
 
 // -- session ----------------------------------------------------------------------------
@@ -267,7 +287,7 @@ async function logout() {
   }
   forgetSession();
   render();
-  showInfo(leftOpen ? `已退出登录。${windowName(leftOpen)} 仍在签到状态，离开前请签退。` : "已退出登录");
+  showInfo(leftOpen ? `已退出登录。${windowName(leftOpen)}仍在签到状态，离开前请签退。` : "已退出登录");
   $("username").focus();
 }
 
@@ -285,7 +305,7 @@ async function signIn(id) {
   try {
     const answer = await api("POST", `/api/v1/windows/${encodeURIComponent(id)}/open`, { token: state.token });
     state.windows.set(answer.window.id, answer.window);
-    showInfo(`已在 ${windowName(id)} 签到`);
+    showInfo(`已在${windowName(id)}签到`);
     await enterWindow(id);
   } catch (error) {
     handleError(error);
@@ -300,7 +320,7 @@ async function handOver(id, reason) {
       body: { reason },
     });
     state.windows.set(answer.window.id, answer.window);
-    showInfo(`已替岗接手 ${windowName(id)}（${reason}）`);
+    showInfo(`已替岗接手${windowName(id)}（${reason}）`);
     await enterWindow(id);
   } catch (error) {
     handleError(error);
@@ -366,7 +386,7 @@ function trigger(action, body) {
   if (action === "pause-or-resume") {
     action = state.windows.get(state.windowId)?.state === "paused" ? "resume" : "pause";
   }
-  const reason = whyNot(action, state.windows.get(state.windowId));
+  const reason = whyNot(action, state.windows.get(state.windowId), state.recallCap);
   if (reason) {
     showError(reason);
     return;

@@ -27,6 +27,19 @@ function render() {
   $("windows-open").textContent = windows.length ? `开放窗口 ${open} / ${windows.length} 个` : "";
 }
 
+/** Links to the lobby board of each floor and to each window's screen. */
+function renderScreens(info) {
+  const link = (href, text) => {
+    const a = el("a", "", text);
+    a.href = href;
+    return a;
+  };
+  const floors = info.hall.floors ?? [];
+  $("board-floors").replaceChildren(...floors.map((f) => link(`/board?floor=${encodeURIComponent(f.id)}`, f.label)));
+  $("board-floors").hidden = floors.length < 2;
+  $("window-screens").replaceChildren(...info.windows.map((w) => link(`/window/${encodeURIComponent(w.id)}`, `${w.id}号窗口`)));
+}
+
 function setLive(online) {
   const live = $("live");
   live.textContent = online ? "● 实时" : "● 离线，正在重连…";
@@ -59,6 +72,7 @@ async function boot() {
   state.floors = new Map(info.hall.floors.map((f) => [f.id, f.label]));
   state.waiting = Object.fromEntries(info.services.map((s) => [s.id, s.waiting]));
   state.windows = new Map(info.windows.map((w) => [w.id, w]));
+  renderScreens(info);
   render();
   new Stream({ topics: ["board"], onMessage, onStatus: (s) => setLive(s === "online") }).start();
 }

@@ -110,7 +110,7 @@ function renderQueues(state) {
       el("td", "waiting", String(state.waiting[service.id] ?? 0)),
       longest,
       el("td", "", eta == null ? "—" : `约 ${Math.round(eta)} 分钟`),
-      el("td", "", service.issued_today == null ? "—" : String(service.issued_today)),
+      el("td", "issued", service.issued_today == null ? "—" : String(service.issued_today)),
     );
     rows.push(row);
   }

@@ -7,6 +7,9 @@ import { PRIORITIES, WINDOW_STATES, el } from "./words.js";
 const $ = (id) => document.getElementById(id);
 let editing = null; // the window whose services the dialog edits
 
+const QUOTA_NAMES = { daily_quota: "每日限号", session_quota: "每场限号" };
+const QUOTA_MAX = 999; // the server's bound
+
 function names(state, ids) {
   return ids?.length ? ids.map((id) => state.services.get(id)?.name ?? id).join("、") : "—";
 }
@@ -39,7 +42,8 @@ function quotaInput(service, field, label) {
   const input = el("input", "quota-input");
   input.type = "number";
   input.min = "0";
-  input.max = "999";
+  input.max = String(QUOTA_MAX);
+  input.step = "1";
   input.placeholder = "不限";
   input.value = service[field] == null ? "" : String(service[field]);
   input.dataset.field = field;
@@ -68,7 +72,7 @@ function serviceRow(service) {
     issuing.append(el("span", "", "正常 "), reason);
     actions.append(button("暂停取号", { tune: "pause-issuing", service: service.id }));
   }
-  row.append(el("td", "", service.name), el("td", "", String(service.issued_today ?? "—")), daily, session, issuing, actions);
+  row.append(el("td", "", service.name), el("td", "issued", String(service.issued_today ?? "—")), daily, session, issuing, actions);
   return row;
 }
 
@@ -177,9 +181,28 @@ async function tune(app, body, done) {
   }
 }
 
-function quotaValue(row, field) {
-  const text = row.querySelector(`input[data-field="${field}"]`).value.trim();
-  return text === "" ? null : Number.parseInt(text, 10);
+/**
+ * The quotas typed in a service's row: `{quotas}` (null where empty: no limit), or `{wrong,
+ * input}` for the first that is not a whole number from 0 to 999, said before anything is
+ * sent (2.5 would be cut to 2 silently, -3 refused in the server's English).
+ */
+function readQuotas(row) {
+  const quotas = {};
+  for (const field of Object.keys(QUOTA_NAMES)) {
+    const input = row.querySelector(`input[data-field="${field}"]`);
+    const text = input.value.trim();
+    // A number input holds "" for what is no number at all ("--3"): that is no "no limit".
+    if (text === "" && !input.validity.badInput) {
+      quotas[field] = null;
+      continue;
+    }
+    const value = Number(text || NaN);
+    if (!(Number.isInteger(value) && value >= 0 && value <= QUOTA_MAX)) {
+      return { wrong: `${QUOTA_NAMES[field]}须为 0 到 ${QUOTA_MAX} 的整数（留空为不限）`, input };
+    }
+    quotas[field] = value;
+  }
+  return { quotas };
 }
 
 async function onClick(app, event) {
@@ -205,9 +228,13 @@ async function onClick(app, event) {
     } else if (action === "services") {
       openServices(state, windowId);
     } else if (action === "quota") {
-      const row = target.closest("tr");
-      const body = { kind: "quota", service, daily_quota: quotaValue(row, "daily_quota"), session_quota: quotaValue(row, "session_quota") };
-      await tune(app, body, `${name} 限号已保存`);
+      const { quotas, wrong, input } = readQuotas(target.closest("tr"));
+      if (wrong) {
+        app.showError(`${name}：${wrong}`);
+        input.focus(); // kept as typed, to be corrected
+        return;
+      }
+      await tune(app, { kind: "quota", service, ...quotas }, `${name} 限号已保存`);
     } else if (action === "pause-issuing") {
       const reason = target.closest("tr").querySelector(".reason-input").value.trim() || "暂停取号";
       await tune(app, { kind: "issuing", service, paused: true, reason }, `${name} 已暂停取号`);

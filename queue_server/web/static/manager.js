@@ -289,6 +289,9 @@ function onMessage(message) {
     scheduleToday();
     scheduleWaiting();
   }
+  // Each service's tickets issued today (各业务等候, 窗口调度) come with the hall read only:
+  // the stream says a ticket was issued, not the new count. A burst costs one read.
+  if (message.type === "ticket.issued") scheduleHall();
   applySupervisionNews(message);
   if (message.alert && state.tab === "cases") loadAlertHistory(app);
   if (message.type === "tuning.changed" && message.change) scheduleHall();

@@ -88,7 +88,7 @@ function whoServed(info) {
   const service = info.service_name ?? info.ticket?.service_name ?? (info.service ? form.serviceName(info.service) : null);
   if (number) parts.push(number);
   if (service) parts.push(service);
-  if (info.window) parts.push(`${info.window} 号窗口`);
+  if (info.window) parts.push(`${info.window}号窗口`);
   if (info.clerk?.name) parts.push(`${info.clerk.name}${info.clerk.staff_no ? `（工号 ${info.clerk.staff_no}）` : ""}`);
   return parts.join(" · ");
 }

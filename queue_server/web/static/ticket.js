@@ -49,16 +49,16 @@ function etaText(minutes, ahead) {
 
 /** The state in words, and a class for its colour. */
 function describe(ticket) {
-  const where = ticket.window ? `${ticket.window} 号窗口` : "窗口";
+  const where = ticket.window ? `${ticket.window}号窗口` : "窗口";
   switch (ticket.state) {
     case "waiting":
       return [ticket.transferred ? "已转办，等候中" : "等候中", ""];
     case "called":
       return [ticket.recalls ? `正在叫号（第 ${ticket.recalls + 1} 次）` : "正在叫号", ""];
     case "serving":
-      return [`正在 ${where}办理`, ""];
+      return [`正在${where}办理`, ""];
     case "held":
-      return [`已挂起：补齐材料后请回到 ${where}`, ""];
+      return [`已挂起：补齐材料后请回到${where}`, ""];
     case "done":
       return ["已办结，感谢您的耐心等候", "is-done"];
     case "no_show":
@@ -102,7 +102,7 @@ function render() {
       : ""
     : "网络中断，正在重连…";
   updated.classList.toggle("is-offline", !state.online);
-  document.title = called ? `请到 ${ticket.window} 号窗口 · ${ticket.number}` : `${ticket.number} · 排队进度`;
+  document.title = called ? `请到${ticket.window}号窗口 · ${ticket.number}` : `${ticket.number} · 排队进度`;
 }
 
 function showUnknown() {

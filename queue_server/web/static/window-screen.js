@@ -98,6 +98,7 @@ function page() {
   const cols = LED_COLS.has(Number(params.get("cols"))) ? Number(params.get("cols")) : 8;
   let current = null;
   let loaded = false;
+  let missing = false; // the hall has no window of this id (a wrong address)
   let language = null; // the hall's second language, once the hall info is in
 
   function renderLed(lines) {
@@ -116,7 +117,26 @@ function page() {
     $("led").replaceChildren(...rows);
   }
 
+  /** A screen set up with a window the hall does not have says so, not 未开放. */
+  function renderMissing() {
+    const lines = [`没有${windowId}号窗口`, "请检查地址"];
+    document.body.dataset.state = "missing";
+    document.title = `${lines[0]} · 窗口屏`;
+    if (led) {
+      renderLed(lines);
+      return;
+    }
+    fill($("window-name"), lines[0], "", null);
+    $("window-label").hidden = true;
+    fill($("message"), lines[1], "", null);
+    $("clerk").textContent = `地址：${location.pathname}`;
+  }
+
   function render() {
+    if (missing) {
+      renderMissing();
+      return;
+    }
     const w = current ?? { id: windowId, state: "closed", ticket: null };
     const lines = loaded ? screenLines(w) : [screenLines(w)[0], ""];
     document.body.dataset.state = w.state;
@@ -147,6 +167,7 @@ function page() {
   function apply(message) {
     if (message.type === "snapshot") {
       current = message.state.windows.find((w) => w.id === windowId) ?? null;
+      missing = current === null;
       loaded = true;
     } else if (message.window?.id === windowId) {
       current = message.window;

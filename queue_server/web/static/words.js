@@ -40,7 +40,7 @@ export const PAUSE_REASONS = ["休息", "临时离岗", "业务培训", "其他"
 
 /** "1 号窗口" for a window id. */
 export function windowName(id) {
-  return `${id} 号窗口`;
+  return `${id}号窗口`;
 }
 
 /** Minutes and seconds ("03:07"), with hours when needed ("1:03:07"). */
