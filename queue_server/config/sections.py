@@ -57,7 +57,7 @@ def read_document(doc: Table, *, open_all_hours: bool, base: Path | None = None)
     name, name_alt = hall.text("name"), hall.optional_text("name_alt")
     timezone, language = _timezone(hall), _language(hall)
     photos = hall.optional_text("staff_photos")
-    if photos is not None and not ((base or Path.cwd()) / photos).is_dir():
+    if photos is not None and not _is_folder((base or Path.cwd()) / photos):
         hall.problem("staff_photos", f"there is no folder {photos!r} (relative to the config file)")
     hall.close()
     hours = _hours(doc.table("hours"), open_all_hours)
@@ -235,6 +235,13 @@ def _floor(t: Table) -> Floor:
     floor = Floor(id=_ident(t, "id"), label=t.text("label"), label_alt=t.optional_text("label_alt"))
     t.close()
     return floor
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):  # a name too long, a NUL byte: no folder of that name
+        return False
 
 
 def _field(t: Table) -> Field:

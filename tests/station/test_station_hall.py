@@ -170,6 +170,7 @@ async def test_keys_call_recall_pause_and_call_back_at_this_window(
     desk.press(Key.CALL)
     await until(lambda: _eq(current(), numbers[3]), "呼叫 calls the next")
     desk.press(Key.TRANSFER, Key.CONFIRM)
+    await desk.hall.clerk_at("2", "li")  # a ticket goes only to a window that is open
     desk.press(Key.TRANSFER, Key.D2, Key.CONFIRM)
     await until(lambda: _eq(current(), None), "转移 2 确认 sends the ticket to window 2")
     assert "no default transfer target" in caplog.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -134,9 +135,14 @@ async def test_replay_after_a_crash_comes_from_the_journal(
     async with hall.http.ws_connect(f"{hall.url}/ws") as ws:
         seq = (await receive(ws))["seq"]
     missed = await issue_and_call(hall, station, kiosk, 3)
-    # Start a second server on the same journal without stopping the first (as after a
-    # crash: no snapshot was taken), and resume from it.
-    again = await start_hall(db_path=db)
+    # The database as a crash leaves it (the file and its write-ahead log, no snapshot of
+    # the shutdown), under a second server, and resume from it. The first one holds its
+    # file: one server per database.
+    crashed = tmp_path / "crashed.db"
+    for suffix in ("", "-wal"):
+        if (source := db.with_name(db.name + suffix)).exists():
+            shutil.copyfile(source, crashed.with_name(crashed.name + suffix))
+    again = await start_hall(db_path=crashed)
     station_again = await again.device("station-1b", "station", window="1")
     console = f"{again.url}/ws?topics=board,console&after_seq={seq}&token={station_again}"
     async with again.http.ws_connect(console) as ws:
