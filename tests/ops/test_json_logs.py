@@ -32,27 +32,31 @@ async def test_a_server_logs_json_without_personal_data(
     await server.start()
     personal = {"id_number": "110101199003071234", "phone": "13800138000"}
     statuses: list[int] = []
-    async with aiohttp.ClientSession() as http:
-        headers = {"Authorization": f"Bearer {token}"}
-        for body in ({"service": "social-insurance"}, {"service": "tax", **personal}):
-            async with http.post(f"{server.url}/api/v1/tickets", json=body, headers=headers) as r:
-                statuses.append(r.status)
-        async with http.ws_connect(f"{server.url}/ws?topics=board&token={token}") as ws:
-            await ws.receive()
-        # A body that is not in its declared encoding: 422, and the client's fault.
-        garbled = {"Authorization": f"Bearer {token}", "Content-Encoding": "gzip"}
-        async with http.post(f"{server.url}/api/v1/tickets", data=b"{}", headers=garbled) as r:
-            statuses.append(r.status)
-    assert statuses[-1] == 422
-    # A request aiohttp cannot parse (a control character in a header): the client's fault.
-    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-    writer.write(b"GET /healthz HTTP/1.1\r\nHost: hall\r\nX-Bad: a\x01b\r\n\r\n")
     try:
-        assert b" 400 Bad Request\r\n" in await asyncio.wait_for(reader.read(), timeout=30)
+        async with aiohttp.ClientSession() as http:
+            headers = {"Authorization": f"Bearer {token}"}
+            for body in ({"service": "social-insurance"}, {"service": "tax", **personal}):
+                async with http.post(
+                    f"{server.url}/api/v1/tickets", json=body, headers=headers
+                ) as r:
+                    statuses.append(r.status)
+            async with http.ws_connect(f"{server.url}/ws?topics=board&token={token}") as ws:
+                await ws.receive()
+            # A body that is not in its declared encoding: 422, and the client's fault.
+            garbled = {"Authorization": f"Bearer {token}", "Content-Encoding": "gzip"}
+            async with http.post(f"{server.url}/api/v1/tickets", data=b"{}", headers=garbled) as r:
+                statuses.append(r.status)
+        assert statuses[-1] == 422
+        # A request aiohttp cannot parse (a control character in a header): the client's fault.
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: hall\r\nX-Bad: a\x01b\r\n\r\n")
+        try:
+            assert b" 400 Bad Request\r\n" in await asyncio.wait_for(reader.read(), timeout=30)
+        finally:
+            writer.close()
+            await writer.wait_closed()
     finally:
-        writer.close()
-        await writer.wait_closed()
-    await server.stop()
+        await server.stop()
     text = server.log_path.read_text(encoding="utf-8")
     entries = json_lines(text)
     assert entries
