@@ -8,27 +8,13 @@ code: bodies are read by `queue_server.web.requests`, sites told apart by
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from aiohttp import hdrs, web
 
 from queue_server.web.origin import WRITES, is_upgrade, same_site
-from queue_server.web.replies import reply
+from queue_server.web.replies import HTTP_CODES, MAX_BODY, Handler, error
 from queue_server.web.requests import InvalidRequest
-
-# The server's limit (queue_server.web.app.MAX_BODY, kept equal by a test): a body it would
-# take, the agent takes, and one it would refuse gets the same 422 here. Not imported: that
-# module brings the whole server (storage, crypto) into the agent.
-MAX_BODY = 64 * 1024
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
-
-
-def error(status: int, code: str, message: str) -> web.Response:
-    return reply({"error": {"code": code, "message": message}}, status=status)
 
 
 @web.middleware
@@ -49,7 +35,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
             return error(422, "invalid_request", f"body: larger than {MAX_BODY} bytes")
         if exc.status == 400:  # e.g. /local/ws without an Upgrade header
             return error(422, "invalid_request", f"request: {exc.text or exc.reason}")
-        return error(exc.status, _HTTP_CODES.get(exc.status, "http_error"), exc.reason)
+        return error(exc.status, HTTP_CODES.get(exc.status, "http_error"), exc.reason)
 
 
 @web.middleware

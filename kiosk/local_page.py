@@ -16,6 +16,7 @@ from aiohttp import WSCloseCode, web
 
 from kiosk import local_checks
 from kiosk.page_feed import PageFeed
+from queue_server.web.replies import MAX_BODY, error
 
 SERVER_STATIC = Path(str(importlib.resources.files("queue_server.web") / "static"))
 SHARED = frozenset({"voice.js", "bilingual.js", "words.js"})
@@ -53,7 +54,7 @@ def local_app(
     """
     app = web.Application(
         middlewares=[headers, local_checks.errors, local_checks.own_page_only],
-        client_max_size=local_checks.MAX_BODY,
+        client_max_size=MAX_BODY,
     )
     app[FEED] = feed
     app[AGENT] = agent
@@ -156,7 +157,7 @@ async def _voice(request: web.Request) -> web.Response:
                 headers={"Cache-Control": "max-age=3600"} if upstream.status == 200 else None,
             )
     except (aiohttp.ClientError, TimeoutError):
-        return local_checks.error(503, "server_unavailable", "voice: the server is not reachable")
+        return error(503, "server_unavailable", "voice: the server is not reachable")
 
 
 async def _shared(request: web.Request) -> web.FileResponse:

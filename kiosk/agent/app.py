@@ -10,9 +10,9 @@ from aiohttp import web
 
 from kiosk.agent.link_errors import IssueRefused
 from kiosk.agent.runtime import Kiosk
-from kiosk.local_checks import error
 from kiosk.local_page import dumps, local_app
 from queue_server.web import requests as rq
+from queue_server.web.replies import error
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ import aiohttp
 from aiohttp import web
 
 from kiosk.agent.link_errors import IssueRefused, ServerUnavailable
-from kiosk.local_checks import error
 from kiosk.local_page import PROXY, dumps, local_app
 from kiosk.station.runtime import Station, levels
 from queue_server.web import requests as rq
+from queue_server.web.replies import error
 
 STATIC = Path(str(importlib.resources.files("display") / "static"))
 SILHOUETTE = STATIC / "pad-silhouette.svg"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import MutableMapping
 
 from aiohttp import web
 
@@ -29,20 +29,10 @@ from queue_server.web import (
 )
 from queue_server.web.auth import Forbidden, Unauthenticated
 from queue_server.web.context import CONTEXT, Context
-from queue_server.web.replies import reply
+from queue_server.web.replies import HTTP_CODES, MAX_BODY, Handler, error
 from queue_server.web.requests import InvalidRequest
 
 log = logging.getLogger(__name__)
-
-MAX_BODY = 64 * 1024
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
-
-
-def error(status: int, code: str, message: str) -> web.Response:
-    return reply({"error": {"code": code, "message": message}}, status=status)
 
 
 @web.middleware
@@ -77,7 +67,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
             return error(422, "invalid_request", f"body: larger than {MAX_BODY} bytes")
         if exc.status == 400:  # aiohttp's own refusals, e.g. /ws without an Upgrade header
             return error(422, "invalid_request", f"request: {exc.text or exc.reason}")
-        return error(exc.status, _HTTP_CODES.get(exc.status, "http_error"), exc.reason)
+        return error(exc.status, HTTP_CODES.get(exc.status, "http_error"), exc.reason)
 
 
 # One policy for every answer: pages load only their own scripts, styles and images, talk

@@ -1,7 +1,9 @@
-"""JSON answers with Chinese text kept readable (no \\u escapes)."""
+"""JSON answers with Chinese text kept readable (no \\u escapes), and the error shape every
+answer of the server and the devices' local pages shares."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -16,3 +18,16 @@ def reply(data: Any, status: int = 200) -> web.Response:
         content_type="application/json",
         charset="utf-8",
     )
+
+
+# The largest request body taken: the server's and the device agents' local pages alike.
+MAX_BODY = 64 * 1024
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# aiohttp's own refusals, under codes of the error shape.
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+def error(status: int, code: str, message: str) -> web.Response:
+    return reply({"error": {"code": code, "message": message}}, status=status)

@@ -14,8 +14,8 @@ from helpers import RunningHall, small_hall
 
 from queue_server.config import ConfigError, load_builtin_hall, parse_hall
 from queue_server.domain.hall import MIN_REQUESTS_PER_SECOND, RequestLimits
-from queue_server.web.app import MAX_BODY
 from queue_server.web.limits import MAX_URL_BYTES, RateLimiter
+from queue_server.web.replies import MAX_BODY
 
 StartHall = Callable[..., Awaitable[RunningHall]]
 

@@ -14,9 +14,6 @@ from browser.kiosk_fixtures import RunningKiosk, running_kiosk
 from browser.station_fixtures import running_station
 from helpers import RunningHall
 
-from kiosk import local_checks
-from queue_server.web import app as server_app
-
 Start = Callable[..., Awaitable[RunningHall]]
 Answer = tuple[int, Any]
 
@@ -61,10 +58,6 @@ async def chunks(data: bytes) -> AsyncIterator[bytes]:
     """A body sent chunked, without a length: refused only once it is read past the limit."""
     for start in range(0, len(data), 8192):
         yield data[start : start + 8192]
-
-
-def test_the_agents_take_the_bodies_the_server_takes() -> None:
-    assert local_checks.MAX_BODY == server_app.MAX_BODY
 
 
 @pytest.mark.parametrize(
