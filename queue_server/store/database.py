@@ -92,12 +92,17 @@ def _check_path(path: Path, create: Create) -> None:
 
 
 async def _refuse_foreign(conn: aiosqlite.Connection, path: Path) -> None:
-    """Never turn another program's SQLite file into a hall's: a mistyped --db, say."""
-    if await schema_version(conn) != 0:
-        return
-    async with conn.execute("SELECT COUNT(*) FROM sqlite_master") as cursor:
+    """Never turn another program's SQLite file into a hall's: a mistyped --db, say.
+
+    One statement reads both, so they come from one moment of the file: another connection
+    creating the same new database migrates it between two separate reads.
+    """
+    async with conn.execute(
+        "SELECT (SELECT user_version FROM pragma_user_version),"
+        " (SELECT COUNT(*) FROM sqlite_master)"
+    ) as cursor:
         row = await cursor.fetchone()
-    if row and row[0]:
+    if row is not None and row[0] == 0 and row[1]:
         raise StoreError(f"{path} is not a hallq database (it holds other tables): check --db")
 
 
