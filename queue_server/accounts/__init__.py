@@ -1,7 +1,13 @@
 """People, devices and their tokens: who may ask the queue server for what."""
 
 from queue_server.accounts.audit import ACCESS_KINDS, AuditQuery, AuditTrail
-from queue_server.accounts.passwords import PasswordHasher, check_password, hash_token, new_token
+from queue_server.accounts.passwords import (
+    PasswordHasher,
+    check_new_password,
+    check_password,
+    hash_token,
+    new_token,
+)
 from queue_server.accounts.principal import (
     DEVICE_ROLES,
     PERSON_ROLES,
@@ -29,6 +35,7 @@ __all__ = [
     "Role",
     "ThrottlePolicy",
     "UserInfo",
+    "check_new_password",
     "check_password",
     "hash_token",
     "new_token",

@@ -14,7 +14,12 @@ from datetime import UTC, datetime, timedelta
 import aiosqlite
 
 from queue_server.accounts.audit import AuditTrail
-from queue_server.accounts.passwords import PasswordHasher, hash_token, new_token
+from queue_server.accounts.passwords import (
+    PasswordHasher,
+    check_new_password,
+    hash_token,
+    new_token,
+)
 from queue_server.accounts.principal import (
     DEVICE_ROLES,
     PERSON_ROLES,
@@ -118,6 +123,11 @@ class AccountStore:
     ) -> None:
         person_role = _role(role, PERSON_ROLES, "a person")
         _check_name(username, "username")
+        existing = await self.stored_username(username)
+        if existing is not None:
+            spelt = "" if existing == username else f" as {existing!r}"
+            raise AccountError(f"user {username!r} already exists{spelt}")
+        check_new_password(password, username)
         encoded = await asyncio.to_thread(self._hasher.hash, password)
         try:
             await self._conn.execute(
@@ -194,16 +204,22 @@ class AccountStore:
         """Drop a token from the cache, so that its next request asks the database."""
         self._cache.pop(token_hash, None)
 
-    async def user_exists(self, username: str) -> bool:
-        async with self._conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)) as cur:
-            return await cur.fetchone() is not None
+    async def stored_username(self, username: str) -> str | None:
+        """The username as it was added, found whatever its case ('Wang' finds 'wang'): one
+        person, one name, however a clerk types it. None if nobody has it."""
+        async with self._conn.execute(
+            "SELECT username FROM users WHERE username = ? COLLATE NOCASE", (username,)
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else str(row[0])
 
     async def unlock_user(self, username: str, *, by: str = "cli") -> None:
         """Forget a person's failed logins and lock-out."""
-        if not await self.user_exists(username):
+        stored = await self.stored_username(username)
+        if stored is None:
             raise AccountError(f"no user named {username!r}")
-        await self.throttle.forget(username)
-        await self.audit.record("user.unlocked", by, subject=f"user:{username}")
+        await self.throttle.forget(stored)
+        await self.audit.record("user.unlocked", by, subject=f"user:{stored}")
 
     async def login(
         self, username: str, password: str, *, client: str = "local"
@@ -214,7 +230,7 @@ class AccountStore:
         locked; a locked account's right password is refused like a wrong one, after the
         same work.
         """
-        lock = self._login_locks.setdefault(username, asyncio.Lock())
+        lock = self._login_locks.setdefault(username.lower(), asyncio.Lock())
         async with lock:
             await self.throttle.check(username, client)
             found = await self._check_password(username, password)
@@ -227,24 +243,25 @@ class AccountStore:
                 kind = "login.locked" if locked else "login.failed"
                 await self.audit.record(kind, username, client=client)
                 return None
-            await self.throttle.forget(username)
-            token = await self._open_session(username)
-            await self.audit.record("login.succeeded", username, client=client)
+            await self.throttle.forget(found.name)
+            token = await self._open_session(found.name)
+            await self.audit.record("login.succeeded", found.name, client=client)
             return token, found
 
     async def _check_password(self, username: str, password: str) -> Principal | None:
         async with self._conn.execute(
-            "SELECT role, password_hash, display_name, staff_no, disabled FROM users"
-            " WHERE username = ?",
+            "SELECT username, role, password_hash, display_name, staff_no, disabled FROM users"
+            " WHERE username = ? COLLATE NOCASE",
             (username,),
         ) as cur:
             row = await cur.fetchone()
         # An unknown username still pays for one hash, so timing does not tell which
         # usernames exist.
-        encoded = self._hasher.dummy_hash if row is None else row[1]
+        encoded = self._hasher.dummy_hash if row is None else row[2]
         matched = await asyncio.to_thread(self._hasher.verify, password, encoded)
-        if row is None or not matched or row[4]:
+        if row is None or not matched or row[5]:
             return None
+        username = row[0]  # as it was added
         if self._hasher.needs_rehash(encoded):
             # The hall raised the KDF cost since this password was set: upgrade it now,
             # the one moment the plain password is at hand.
@@ -252,7 +269,7 @@ class AccountStore:
             await self._conn.execute(
                 "UPDATE users SET password_hash = ? WHERE username = ?", (upgraded, username)
             )
-        return Principal("user", username, Role(row[0]), None, row[2], row[3])
+        return Principal("user", username, Role(row[1]), None, row[3], row[4])
 
     async def _open_session(self, username: str) -> str:
         now = self._now()

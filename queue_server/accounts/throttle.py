@@ -40,7 +40,8 @@ class LoginRefused(Exception):
 
 
 def user_subject(username: str) -> str:
-    return f"user:{username}"
+    """Usernames are told apart without regard to case: 'Wang' and 'wang' share failures."""
+    return f"user:{username.lower()}"
 
 
 def client_subject(client: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -92,7 +93,6 @@ async def test_wrong_password_or_unknown_user_gets_nothing(open_store: OpenStore
 
     assert await store.login("li", "correct horsf") is None
     assert await store.login("wang", PASSWORD) is None
-    assert await store.login("LI", PASSWORD) is None
 
 
 async def test_disabled_user_cannot_log_in_or_use_a_session(
@@ -148,7 +148,14 @@ async def test_unknown_user_login_runs_the_real_kdf(open_store: OpenStore) -> No
     assert time.perf_counter() - start > 0.010
 
 
-@pytest.mark.parametrize(("password", "reason"), [("", "empty"), ("short", "shorter than 8")])
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("", "empty"),
+        ("short", "shorter than 8"),
+        ("20261207", "two kinds"),
+    ],
+)
 async def test_weak_passwords_create_nobody(
     open_store: OpenStore, password: str, reason: str
 ) -> None:
@@ -165,6 +172,20 @@ async def test_duplicate_username_is_refused(open_store: OpenStore) -> None:
 
     with pytest.raises(AccountError, match="'li' already exists"):
         await store.add_user("li", "admin", "another password")
+
+
+async def test_a_username_in_another_case_is_the_same_person(open_store: OpenStore) -> None:
+    store = await open_store()
+    await store.add_user("Wang.Wu", "clerk", PASSWORD)
+
+    with pytest.raises(AccountError, match=re.escape("'wang.wu' already exists as 'Wang.Wu'")):
+        await store.add_user("wang.wu", "admin", PASSWORD)
+    session = await store.login("WANG.WU", PASSWORD)
+    assert session is not None
+    token, person = session
+    assert person.name == "Wang.Wu"  # as added, whatever the clerk typed
+    assert await store.authenticate(token) == person
+    assert [u.username for u in await store.list_users()] == ["Wang.Wu"]
 
 
 @pytest.mark.parametrize("name", ["", "x" * 65, "li si", "张三", "li\n", "a/b"])

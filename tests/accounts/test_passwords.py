@@ -10,6 +10,7 @@ import pytest
 from queue_server.accounts import (
     AccountError,
     PasswordHasher,
+    check_new_password,
     check_password,
     hash_token,
     new_token,
@@ -50,8 +51,38 @@ def test_passwords_outside_the_policy_are_refused(password: str, reason: str) ->
         FAST.hash(password)
 
 
-def test_eight_characters_are_enough() -> None:
+def test_eight_characters_are_enough_to_hash() -> None:
+    # A password set before the rules for new passwords still logs in, and is re-hashed.
     assert check_password("12345678") == "12345678"
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("12345678", "two kinds"),
+        ("abcdefghij", "two kinds"),
+        ("!!!!----", "two kinds"),
+        ("Ｐａｓｓｗｏｒｄ", "two kinds"),  # full-width letters are letters still
+        ("wang2026!", "username"),
+        ("xWANG-2026", "username"),
+        ("1234567", "shorter than 8"),
+    ],
+)
+def test_new_passwords_outside_the_rules_are_refused(password: str, reason: str) -> None:
+    with pytest.raises(AccountError, match=reason):
+        check_new_password(password, "wang")
+
+
+@pytest.mark.parametrize(
+    "password", ["correct horse", "a-long-password", "2026nian12yue", "张三在江北的密码1"]
+)
+def test_new_passwords_of_two_kinds_are_allowed(password: str) -> None:
+    check_new_password(password, "wang")
+
+
+def test_a_username_of_one_or_two_characters_may_be_in_a_password() -> None:
+    check_new_password("a-long-password", "a")
+    check_new_password("correct horse battery", "or")
 
 
 def test_full_width_input_matches_its_ascii_twin() -> None:

@@ -111,6 +111,16 @@ async def test_ten_failures_lock_the_account_for_an_hour_and_the_right_password_
     assert await attempt(accounts, "wang", PASSWORD) == "ok"
 
 
+async def test_guesses_in_any_case_count_against_one_username(
+    conn: aiosqlite.Connection, utc_clock: FakeClock
+) -> None:
+    accounts = store(conn, utc_clock, PasswordHasher(n_log2=4, r=1))
+    await accounts.add_user("wang", "clerk", PASSWORD)
+    spellings = ["wang", "WANG", "Wang", "wAng", "waNG"]
+    assert [await attempt(accounts, name, WRONG, client=name) for name in spellings] == ["bad"] * 5
+    assert await attempt(accounts, "WaNg", PASSWORD, client="another") == "wait 30"
+
+
 async def test_slow_guessing_never_locks(conn: aiosqlite.Connection, utc_clock: FakeClock) -> None:
     accounts = store(conn, utc_clock, PasswordHasher(n_log2=4, r=1))
     await accounts.add_user("wang", "clerk", PASSWORD)
@@ -218,7 +228,7 @@ def test_hallq_user_unlock(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         conn = await open_database(db)
         try:
             accounts = store(conn, clock, PasswordHasher(n_log2=4, r=1))
-            if not await accounts.user_exists("wang"):
+            if await accounts.stored_username("wang") is None:
                 await accounts.add_user("wang", "clerk", PASSWORD)
                 await fail_until_locked(accounts, "wang", clock)
                 clock.advance(seconds=900)
