@@ -154,7 +154,9 @@ async def issue_ticket(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/tickets/{ticket}")
 async def get_ticket(request: web.Request) -> web.Response:
+    """Public; a token sent along is still judged (a revoked device learns it here too)."""
     ctx = context(request)
+    await optional_principal(request, ctx.accounts)
     async with ctx.service.consistent() as hall:
         ticket = hall.tickets.get(request.match_info["ticket"])
         if ticket is None:
