@@ -612,6 +612,19 @@ def test_duplicate_ids(section: str) -> None:
     )
 
 
+def test_a_repeated_window_id_is_one_problem_not_a_cascade() -> None:
+    text = (CONFIG_DIR / "hall.example.toml").read_text(encoding="utf-8")
+    repeated = text.replace('id = "2"\nlabel = "2号窗口"', 'id = "1"\nlabel = "2号窗口"', 1)
+    assert repeated != text
+    with pytest.raises(ConfigError) as info:
+        parse_hall(repeated)
+    # The voice group of floor 1 takes window 1 once; the alert naming window 2 is right.
+    assert info.value.problems == [
+        "alerts.staffed[1]: there is no window '2'",
+        "windows[1].id: '1' is already the id of windows[0]",
+    ]
+
+
 @pytest.mark.parametrize("value", ["a b", "x/y", "窗口", "1?", "tax\n"])
 def test_ids_fit_in_urls(value: str) -> None:
     doc = minimal_hall()
@@ -721,6 +734,19 @@ def test_load_hall_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_hall(missing)
     assert info.value.problems == [f"{missing}: cannot read: No such file or directory"]
+
+
+@pytest.mark.parametrize("path", ["", "  "])
+def test_load_hall_of_an_empty_path_says_so(path: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_hall(path)
+    assert info.value.problems == ["no hall config file named (the path is empty)"]
+
+
+def test_load_hall_of_a_folder_says_so(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_hall(tmp_path)
+    assert info.value.problems == [f"{tmp_path}: is a folder, not a hall config file"]
 
 
 def test_load_hall_accepts_a_byte_order_mark(tmp_path: Path) -> None:

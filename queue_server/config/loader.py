@@ -48,10 +48,14 @@ def parse_hall(
 
 def load_hall(path: str | Path, *, open_all_hours: bool = False) -> HallConfig:
     """Read a hall file; raises ConfigError listing every problem found in it."""
+    if not str(path).strip():  # Path("") would be the current folder
+        raise ConfigError(["no hall config file named (the path is empty)"])
     path = Path(path)
     try:
         # utf-8-sig: Windows editors often save a BOM, which tomllib refuses as a bad statement
         text = path.read_bytes().decode("utf-8-sig")
+    except IsADirectoryError as exc:
+        raise ConfigError([f"{path}: is a folder, not a hall config file"]) from exc
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from exc
     except UnicodeDecodeError as exc:

@@ -60,7 +60,11 @@ class _Seen:
 
     def __init__(self, floors: Sequence[Floor], windows: Sequence[Window]) -> None:
         self.floors = [f.id for f in floors if f.id]
-        self.windows = [w for w in windows if w.id]
+        first: dict[str, Window] = {}
+        for window in windows:  # a repeated window id is reported where it is repeated
+            if window.id:
+                first.setdefault(window.id, window)
+        self.windows = list(first.values())
         self.ids: dict[str, str] = {}  # group id -> its path
         self.owner: dict[str, str] = {}  # window id -> "group 'x' (path)"
 
