@@ -50,9 +50,13 @@ PATH_PARAMETERS = {
 }
 
 
+# Public reads that still judge a token sent along: one nobody issued is 401 (docs/api.md).
+OPTIONAL_TOKEN = frozenset({("get", "/api/v1/hall"), ("get", "/api/v1/tickets/{ticket}")})
+
+
 def _errors(method: str, path: str, op: Op) -> list[str]:
     codes: list[str] = []
-    if op.roles is not None:
+    if op.roles is not None or (method, path) in OPTIONAL_TOKEN:
         codes.append("unauthenticated")
         if op.roles != ANY_ROLE or op.window_bound:
             codes.append("forbidden")
@@ -106,7 +110,9 @@ def _operation(method: str, path: str, op: Op, body: rq.Shape | None) -> Json:
     for status in sorted(by_status):
         responses[str(status)] = error_response(status, by_status[status])
     out["responses"] = responses
-    if op.roles is None:
+    if (method, path) in OPTIONAL_TOKEN:
+        out["security"] = [{}, {"bearer": []}]
+    elif op.roles is None:
         out["security"] = []
     elif path == "/ws":
         out["security"] = [{}, {"bearer": []}, {"queryToken": []}]
