@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from aiohttp import hdrs, web
 
 from queue_server.web.origin import WRITES, is_upgrade, same_site
-from queue_server.web.replies import HTTP_CODES, MAX_BODY, Handler, error
+from queue_server.web.replies import HTTP_CODES, MAX_BODY, Handler, error, unreadable_body
 from queue_server.web.requests import InvalidRequest
 
 
@@ -27,7 +27,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except InvalidRequest as exc:
         return error(422, "invalid_request", exc.message)
     except web.RequestPayloadError as exc:  # e.g. a Content-Encoding the body is not in
-        return error(422, "invalid_request", f"body: cannot be read ({exc})")
+        return unreadable_body(exc)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

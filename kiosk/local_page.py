@@ -16,6 +16,7 @@ from aiohttp import WSCloseCode, web
 
 from kiosk import local_checks
 from kiosk.page_feed import PageFeed
+from queue_server.web.bodies import whole_body
 from queue_server.web.replies import MAX_BODY, error
 
 SERVER_STATIC = Path(str(importlib.resources.files("queue_server.web") / "static"))
@@ -53,7 +54,7 @@ def local_app(
     `queue_server.web.requests` and find malformed is 422, a write from another site's page 403.
     """
     app = web.Application(
-        middlewares=[headers, local_checks.errors, local_checks.own_page_only],
+        middlewares=[headers, local_checks.errors, local_checks.own_page_only, whole_body],
         client_max_size=MAX_BODY,
     )
     app[FEED] = feed

@@ -14,6 +14,7 @@ from queue_server.web import (
     access,
     api,
     appointments,
+    bodies,
     cases,
     devices,
     limits,
@@ -29,7 +30,7 @@ from queue_server.web import (
 )
 from queue_server.web.auth import Forbidden, Unauthenticated
 from queue_server.web.context import CONTEXT, Context
-from queue_server.web.replies import HTTP_CODES, MAX_BODY, Handler, error
+from queue_server.web.replies import HTTP_CODES, MAX_BODY, Handler, error, unreadable_body
 from queue_server.web.requests import InvalidRequest
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except ServiceUnavailable as exc:
         return error(503, "unavailable", str(exc))
     except web.RequestPayloadError as exc:  # e.g. a Content-Encoding the body is not in
-        return error(422, "invalid_request", f"body: cannot be read ({exc})")
+        return unreadable_body(exc)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -122,5 +123,6 @@ def create_app(ctx: Context) -> web.Application:
     app.add_routes(voice_routes.routes)
     planner_routes.setup(app)
     access.setup(app)
+    app.middlewares.append(bodies.whole_body)  # last: nothing refused early is read
     app.router.add_static("/static/", pages.STATIC, append_version=True)
     return app

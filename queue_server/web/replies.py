@@ -31,3 +31,10 @@ HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 def error(status: int, code: str, message: str) -> web.Response:
     return reply({"error": {"code": code, "message": message}}, status=status)
+
+
+def unreadable_body(refused: web.RequestPayloadError) -> web.Response:
+    """422 for a body that is not in its declared encoding (Content-Encoding: gzip, and not
+    gzip), in one line: aiohttp words it "400, message: Can not decode ..."."""
+    detail = " ".join(str(refused).split()).removeprefix("400, message: ")
+    return error(422, "invalid_request", f"body: cannot be read ({detail})")

@@ -17,7 +17,7 @@ from queue_server.web.openapi.planner_operations import PLANNER_OPERATIONS
 from queue_server.web.openapi.rating_operations import RATING_OPERATIONS
 from queue_server.web.openapi.record_operations import RECORD_OPERATIONS
 from queue_server.web.openapi.report_operations import REPORT_OPERATIONS
-from queue_server.web.openapi.schema import Json, _ref, shape_names, shape_ref, shape_schema
+from queue_server.web.openapi.schema import Json, shape_names, shape_ref, shape_schema
 from queue_server.web.openapi.security_operations import SECURITY_OPERATIONS
 from queue_server.web.openapi.tuning_operations import TUNING_OPERATIONS
 from queue_server.web.replies import reply
@@ -99,11 +99,6 @@ def _operation(method: str, path: str, op: Op, body: rq.Shape | None) -> Json:
     if op.media and op.answer is not None:
         ok["content"] = {op.media: {"schema": op.answer}}
     responses: Json = {str(op.status): ok}
-    if op.status == 101:
-        responses["400"] = {
-            "description": "Not a WebSocket upgrade request (code `invalid_request`).",
-            "content": {"application/json": {"schema": _ref("Error")}},
-        }
     by_status: dict[int, list[str]] = {}
     for code in _errors(method, path, op):
         by_status.setdefault(ERRORS[code][0], []).append(code)
