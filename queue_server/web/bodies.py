@@ -23,7 +23,8 @@ BODY_TIMEOUT = 15.0
 @web.middleware
 async def whole_body(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Put last among the middlewares: a request refused early is refused unread."""
-    if request.can_read_body:
+    # Most bodies came in the packets of their headers: nothing to wait for.
+    if request.can_read_body and not request.content.is_eof():
         try:
             async with asyncio.timeout(BODY_TIMEOUT):
                 await request.read()
