@@ -48,3 +48,26 @@ async def test_a_manager_reads_failed_logins_and_who_issued_tickets(
     await expect(rows).to_have_count(1)
     await expect(rows.first).to_contain_text("ticket.issued")
     await expect(page.locator("#audit-more")).to_be_hidden()
+
+
+async def test_days_the_server_refuses_are_said_in_chinese(
+    start_hall: StartHall, open_page: OpenPage
+) -> None:
+    hall = await start_hall()
+    await hall.person("zhao", "manager", display_name="赵主任")
+    page = await open_page(f"{hall.url}/manager")
+    await page.get_by_label("用户名").fill("zhao")
+    await page.get_by_label("密码").fill(PASSWORD)
+    await page.get_by_role("button", name="登录").click()
+    await page.get_by_role("button", name="审计日志").click()
+    error = page.locator("#error-text")
+    query = page.get_by_role("button", name="查询审计")
+
+    await page.locator("#audit-from").fill("2026-11-23")
+    await page.locator("#audit-to").fill("2026-11-01")
+    await query.click()
+    await expect(error).to_have_text("结束日期不能早于开始日期")
+    await page.locator("#audit-from").fill("2026-01-01")
+    await page.locator("#audit-to").fill("2026-12-31")
+    await query.click()
+    await expect(error).to_have_text("开始日期到结束日期最多 92 天")

@@ -1,8 +1,10 @@
-"""The manager console in chromium: the live hall, alerts acknowledged, the planner page."""
+"""The manager console in chromium: the live hall, alerts acknowledged, cases, the planner page,
+and what the server refuses said in Chinese."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -14,6 +16,7 @@ from playwright.async_api import Page, Route, expect
 from queue_server.config import load_hall
 
 from .conftest import (
+    OFFICE,
     PASSWORD,
     HeldReads,
     Issue,
@@ -28,6 +31,7 @@ from .conftest import (
 pytestmark = pytest.mark.browser
 
 JIANGBEI = Path(__file__).parents[2] / "config" / "hall.example.toml"
+FULL_HD = {"width": 1920, "height": 1080}
 StartHall = Callable[..., Awaitable[RunningHall]]
 OpenManager = Callable[..., Awaitable[Page]]
 
@@ -36,9 +40,11 @@ OpenManager = Callable[..., Awaitable[Page]]
 def open_manager(open_page: OpenPage) -> OpenManager:
     """Factory: a manager logged in on /manager, the live hall showing."""
 
-    async def open_(hall: RunningHall, *, prepare: Prepare | None = None) -> Page:
+    async def open_(
+        hall: RunningHall, *, viewport: dict[str, int] = OFFICE, prepare: Prepare | None = None
+    ) -> Page:
         await hall.person("zhao", "manager", display_name="赵主任")
-        page = await open_page(f"{hall.url}/manager", prepare=prepare)
+        page = await open_page(f"{hall.url}/manager", viewport=viewport, prepare=prepare)
         await page.get_by_label("用户名").fill("zhao")
         await page.get_by_label("密码").fill(PASSWORD)
         await page.get_by_role("button", name="登录").click()
@@ -203,17 +209,18 @@ async def test_an_older_reading_of_todays_figures_never_replaces_a_newer_one(
     await assert_shown_only_rose(page, "3")
 
 
-async def bad_rating(hall: RunningHall, issue: Issue) -> None:
-    """A 差评 at window 1: it opens a case and raises an alert."""
+async def bad_ratings(hall: RunningHall, issue: Issue, count: int = 1) -> None:
+    """`count` 差评 at window 1: each opens a case and raises an alert."""
     clerk = await hall.clerk_at("1", "wang", "王芳", "0101")
     pad = await hall.device("pad-1", "pad", window="1")
-    ticket = await issue(hall, "social")
-    for action in ("call-next", "start", "finish"):
-        status, answer = await hall.call("POST", f"/api/v1/windows/1/{action}", clerk)
-        assert status == 200, answer
-    rating = {"ticket": ticket["id"], "level": 1, "tags": ["115"], "comment": "等了很久"}
-    status, answer = await hall.call("POST", "/api/v1/ratings", pad, rating)
-    assert status == 201, answer
+    for _ in range(count):
+        ticket = await issue(hall, "social")
+        for action in ("call-next", "start", "finish"):
+            status, answer = await hall.call("POST", f"/api/v1/windows/1/{action}", clerk)
+            assert status == 200, answer
+        rating = {"ticket": ticket["id"], "level": 1, "tags": ["115"], "comment": "等了很久"}
+        status, answer = await hall.call("POST", "/api/v1/ratings", pad, rating)
+        assert status == 201, answer
 
 
 async def test_an_alert_acknowledged_on_the_page_is_acknowledged_on_the_server(
@@ -221,7 +228,7 @@ async def test_an_alert_acknowledged_on_the_page_is_acknowledged_on_the_server(
 ) -> None:
     hall = await start_hall()
     page = await open_manager(hall)
-    await bad_rating(hall, issue)
+    await bad_ratings(hall, issue)
     alert = page.locator("#alerts .alert-bad_rating")
     await expect(alert).to_be_visible()
     await expect(page.locator("#alert-badge")).to_have_text("1")
@@ -250,7 +257,7 @@ async def test_a_case_is_verified_from_the_page(
 ) -> None:
     hall = await start_hall()
     page = await open_manager(hall)
-    await bad_rating(hall, issue)
+    await bad_ratings(hall, issue)
     await page.locator("#tabs [data-tab=cases]").click()
     row = page.locator("#cases tbody tr").first
     await row.get_by_role("button", name="核实").click()
@@ -261,6 +268,64 @@ async def test_a_case_is_verified_from_the_page(
     status, answer = await hall.call("GET", "/api/v1/cases?state=all", manager)
     assert status == 200
     assert answer["cases"][0]["history"][-1]["note"] == "已调取录像，情况属实"
+
+
+async def test_a_case_note_the_server_refuses_is_said_in_chinese(
+    start_hall: StartHall, open_manager: OpenManager, issue: Issue
+) -> None:
+    hall = await start_hall()
+    page = await open_manager(hall)
+    await bad_ratings(hall, issue)
+
+    async def longer_note(route: Route) -> None:
+        """Sends a note longer than the box lets one type: "note: must be 1 to 500 ..."."""
+        await route.continue_(post_data=json.dumps({"note": "情况属实" * 126}))
+
+    await page.route("**/api/v1/cases/*/verify", longer_note)
+    await page.locator("#tabs [data-tab=cases]").click()
+    row = page.locator("#cases tbody tr").first
+    await row.get_by_role("button", name="核实").click()
+    await page.locator("#note-text").fill("已调取录像，情况属实")
+    await page.locator("#note-dialog").get_by_role("button", name="提交").click()
+    await expect(page.locator("#error-text")).to_have_text("处理说明须为 1 到 500 个字符")
+    await expect(row.locator(".case-state")).to_have_text("待核实")
+
+
+async def test_the_planners_form_says_what_the_server_refuses_in_chinese(
+    start_hall: StartHall, open_manager: OpenManager
+) -> None:
+    hall = await start_hall()
+    page = await open_manager(hall)
+    await page.locator("#tabs [data-tab=planner]").click()
+    error = page.locator("#error-text")
+    run = page.get_by_role("button", name="开始测算")
+
+    await page.get_by_label("模拟天数").fill("")
+    await run.click()
+    await expect(error).to_have_text("模拟天数须在 1 到 100 之间")
+    await page.get_by_label("模拟天数").fill("1")
+    # The form asks for a per cent, the server for a fraction: said as the form asks.
+    await page.locator("#plan-share").fill("")
+    await run.click()
+    await expect(error).to_have_text("等候不超过目标的比例须在 50% 到 99.9% 之间")
+    await page.locator("#plan-share").fill("90")
+
+    await page.get_by_label("本大厅历史").check()
+    await run.click()
+    await expect(error).to_have_text("请选择典型负荷，或填写本大厅历史的开始日期和结束日期")
+    await page.locator("#plan-from").fill("2026-11-23")
+    await page.locator("#plan-to").fill("2026-11-01")
+    await run.click()
+    await expect(error).to_have_text("结束日期不能早于开始日期")
+
+    # What is wrong with a what-if's file stays in the server's words, in small print.
+    await page.get_by_role("radio", name="典型负荷").check()
+    broken = {"name": "other-hall.toml", "mimeType": "text/plain", "buffer": b"[hall]\n"}
+    await page.locator("#plan-compare").set_input_files(broken)
+    await run.click()
+    await expect(error).to_contain_text("另一份大厅配置无法使用，请检查该文件")
+    await expect(error.locator(".message-detail")).to_contain_text("not a usable hall config")
+    await expect(page.locator("#plan-progress")).to_be_hidden()  # no run was started
 
 
 async def test_the_planner_page_runs_a_small_job_to_the_end(
@@ -341,24 +406,11 @@ async def test_each_services_tickets_issued_today_follow_the_kiosks_live(
 
 
 async def test_the_alert_list_uses_the_screen_and_never_cuts_an_alert(
-    start_hall: StartHall, open_page: OpenPage, issue: Issue
+    start_hall: StartHall, open_manager: OpenManager, issue: Issue
 ) -> None:
     hall = await start_hall()
-    clerk = await hall.clerk_at("1", "wang", "王芳", "0101")
-    pad = await hall.device("pad-1", "pad", window="1")
-    for _ in range(7):  # seven 差评, seven alerts
-        ticket = await issue(hall, "social")
-        for action in ("call-next", "start", "finish"):
-            status, answer = await hall.call("POST", f"/api/v1/windows/1/{action}", clerk)
-            assert status == 200, answer
-        rating = {"ticket": ticket["id"], "level": 1, "tags": ["115"]}
-        status, answer = await hall.call("POST", "/api/v1/ratings", pad, rating)
-        assert status == 201, answer
-    await hall.person("zhao", "manager", display_name="赵主任")
-    page = await open_page(f"{hall.url}/manager", viewport={"width": 1920, "height": 1080})
-    await page.get_by_label("用户名").fill("zhao")
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
+    await bad_ratings(hall, issue, 7)
+    page = await open_manager(hall, viewport=FULL_HD)
     await page.locator("#tabs [data-tab=cases]").click()
     await expect(page.locator("#alert-history .alert")).to_have_count(7)
     cut = await page.locator("#alert-history").evaluate(
@@ -378,3 +430,51 @@ async def test_the_alert_list_uses_the_screen_and_never_cuts_an_alert(
         }"""
     )
     assert cut == [], cut
+
+
+# How the live hall's open alerts sit on the screen: the list's height and what it holds,
+# the newest alert's height, the room below their panel (down to the devices panel), the
+# bottom of the devices panel and of the page.
+MEASURE_ALERTS = """() => {
+  const list = document.querySelector("#alerts");
+  const panel = list.closest("section").getBoundingClientRect();
+  const devices = document.querySelector("#devices").closest("section").getBoundingClientRect();
+  return {
+    shown: list.clientHeight,
+    held: list.scrollHeight,
+    newest: list.firstElementChild.getBoundingClientRect().height,
+    below: devices.top - panel.bottom,
+    devices: devices.bottom,
+    page: document.documentElement.scrollHeight,
+    screen: innerHeight,
+  };
+}"""
+
+
+async def test_many_open_alerts_take_the_room_beside_the_windows_and_the_page_fits(
+    start_hall: StartHall, open_manager: OpenManager, issue: Issue, screenshot: Screenshot
+) -> None:
+    hall = await start_hall()
+    await bad_ratings(hall, issue, 12)
+    page = await open_manager(hall, viewport=FULL_HD)
+    await expect(page.locator("#alerts .alert")).to_have_count(12)
+    tall = await page.evaluate(MEASURE_ALERTS)
+    # More than the old fixed box of 280 px, scrolling inside its panel: the page does not.
+    assert tall["shown"] > 280 and tall["held"] > tall["shown"], tall
+    assert tall["page"] <= tall["screen"] and tall["devices"] <= tall["screen"], tall
+    await screenshot(page, "manager-live-alerts")
+
+    # An office screen: the alerts shrink to what the queues and the devices leave.
+    await page.set_viewport_size(OFFICE)
+    office = await page.evaluate(MEASURE_ALERTS)
+    assert office["shown"] >= office["newest"] and office["held"] > office["shown"], office
+    assert office["page"] <= office["screen"] and office["devices"] <= office["screen"], office
+
+    # A few alerts on the tall screen: their panel is as long as they are, no longer.
+    alerts = page.locator("#alerts .alert")
+    for left in range(11, 1, -1):
+        await alerts.first.get_by_role("button", name="确认").click()
+        await expect(alerts).to_have_count(left)
+    await page.set_viewport_size(FULL_HD)
+    few = await page.evaluate(MEASURE_ALERTS)
+    assert few["shown"] == few["held"] and few["below"] < 20, few

@@ -132,3 +132,18 @@ async def test_the_load_charts_axis_labels_are_distinct_for_small_averages(
         assert values == sorted(set(values)), labels  # distinct, rising
         assert all(len(label) <= 5 for label in labels), labels
     assert float(labels[-1]) >= average  # the top of the right axis holds the bars
+
+
+async def test_a_date_the_server_refuses_is_said_in_chinese_for_the_table_and_the_files(
+    start_hall: StartHall, open_page: OpenPage
+) -> None:
+    hall = await start_hall()
+    page = await manager_page(hall, open_page)
+    await page.locator("#tabs [data-tab=reports]").click()
+    error = page.locator("#error-text")
+    await page.locator("#report-date").fill("1999-12-31")  # "date: must be in the years ..."
+    await page.get_by_role("button", name="查询").click()
+    await expect(error).to_have_text("日期须在 2000 年到 2999 年之间")
+    await page.locator("#error-close").click()
+    await page.get_by_role("button", name="导出 CSV").click()
+    await expect(error).to_have_text("日期须在 2000 年到 2999 年之间")

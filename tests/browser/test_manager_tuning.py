@@ -4,11 +4,13 @@ next, and each is in the history, undoable."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 from helpers import RunningHall
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 
 from .conftest import (
     PASSWORD,
@@ -262,3 +264,39 @@ async def test_a_quota_that_is_no_whole_number_from_0_to_999_is_refused_in_the_p
     await session.fill("2")
     await row.get_by_role("button", name="保存限号").click()
     await expect(page.locator("#history tbody tr").first).to_contain_text("每场 2")
+
+
+async def test_a_change_the_server_refuses_is_said_in_chinese_naming_the_field(
+    start_hall: StartHall, open_page: OpenPage
+) -> None:
+    hall = await start_hall()
+    page = await tuning_page(hall, open_page)
+    added: dict[str, Any] = {}
+
+    async def add_to_the_change(route: Route) -> None:
+        """Sends the page's change with `added` in it: values the page itself would not send."""
+        if route.request.method != "POST":
+            await route.continue_()
+            return
+        body = {**json.loads(route.request.post_data or "{}"), **added}
+        await route.continue_(post_data=json.dumps(body))
+
+    await page.route("**/api/v1/tuning", add_to_the_change)
+    row = page.locator('#tune-services tr[data-service="social"]')
+    error = page.locator("#error-text")
+
+    added.update(daily_quota=1000)  # "daily_quota: must be from 0 to 999"
+    await row.get_by_role("button", name="保存限号").click()
+    await expect(error).to_have_text("每日限号须在 0 到 999 之间")
+    await expect(error.locator(".message-detail")).to_have_count(0)
+
+    # Words the page does not know: a Chinese sentence naming the field, the server's words
+    # in small print.
+    added.clear()
+    added.update(reason="系统维护")  # "reason: not used by a quota change"
+    await row.get_by_role("button", name="保存限号").click()
+    await expect(error).to_contain_text("暂停原因不符合要求，请检查后重试")
+    await expect(error.locator(".message-detail")).to_have_text(
+        "reason: not used by a quota change"
+    )
+    await expect(page.locator("#history-empty")).to_be_visible()  # nothing changed

@@ -11,22 +11,33 @@ const CODE_TEXT = {
 };
 const HAS_CHINESE = /[\u4e00-\u9fff]/;
 
-/** A failed call: `status` is the HTTP status (0 when the server was not reached). */
+/**
+ * A failed call: `status` is the HTTP status (0 when the server was not reached); `message`
+ * is for people, `said` the server's own `error.message` as it came (the field at fault and
+ * what is wrong with it, for a 422), or "".
+ */
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, said = "") {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
+    this.said = said;
   }
 }
 
-function readableMessage(status, error) {
-  const message = typeof error?.message === "string" ? error.message : "";
-  const code = typeof error?.code === "string" ? error.code : "";
+function readableMessage(status, code, message) {
   if (message && HAS_CHINESE.test(message)) return message;
   const words = CODE_TEXT[code] ?? `操作失败（${status}）`;
   return message ? `${words}：${message}` : words;
+}
+
+/** The ApiError of a refused call, from its status and its body (null when it was no JSON). */
+export function refusal(status, body) {
+  const error = body?.error;
+  const message = typeof error?.message === "string" ? error.message : "";
+  const code = typeof error?.code === "string" ? error.code : "";
+  return new ApiError(status, code || "http_error", readableMessage(status, code, message), message);
 }
 
 // The difference between the server's clock and this device's, so that "called 2:15 ago"
@@ -68,10 +79,7 @@ export async function api(method, path, { token = null, body } = {}) {
   } catch {
     data = null;
   }
-  if (!response.ok) {
-    const error = data?.error;
-    throw new ApiError(response.status, error?.code ?? "http_error", readableMessage(response.status, error));
-  }
+  if (!response.ok) throw refusal(response.status, data);
   return data;
 }
 

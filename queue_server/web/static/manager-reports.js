@@ -1,7 +1,7 @@
 // Reports on the manager console: a period's table by service, window, clerk or hour, the
 // hourly load against windows open, and the CSV and Excel files.
 
-import { ApiError, serverNow } from "./api.js";
+import { refusal, serverNow } from "./api.js";
 import { barChart } from "./chart.js";
 import { el } from "./words.js";
 
@@ -99,13 +99,7 @@ async function download(app, path) {
     return;
   }
   if (!response.ok) {
-    let message = `导出失败（${response.status}）`;
-    try {
-      message = (await response.json()).error.message;
-    } catch {
-      // not JSON
-    }
-    app.handleError(new ApiError(response.status, "export", message));
+    app.handleError(refusal(response.status, await response.json().catch(() => null)));
     return;
   }
   const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? "report";

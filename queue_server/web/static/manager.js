@@ -8,6 +8,7 @@ import { bindCases, loadAlertHistory, loadCases } from "./manager-cases.js";
 import { bindReports, loadReports } from "./manager-reports.js";
 import { bindPlanner } from "./manager-planner.js";
 import { bindAudit, loadAudit } from "./manager-audit.js";
+import { fieldRefusal } from "./manager-fields.js";
 import { logIn, logOut, sessionOwner, showError, showInfo } from "./staff-page.js";
 import { ROLES } from "./words.js";
 
@@ -46,6 +47,13 @@ let drawPending = false;
 
 // -- messages ---------------------------------------------------------------------------
 
+/** Why a call failed: a value of a form the server refused is said in Chinese. */
+function showFailure(error) {
+  const refused = fieldRefusal(error);
+  if (refused) showError(refused.text, { detail: refused.detail });
+  else showError(error.message);
+}
+
 function handleError(error) {
   if (error.status === 401) {
     forgetSession();
@@ -53,7 +61,7 @@ function handleError(error) {
     showError("登录已失效，请重新登录");
     return;
   }
-  showError(error.message);
+  showFailure(error);
 }
 
 /** Calls the API with the manager's token; failures are shown and rethrown. */
@@ -339,7 +347,7 @@ async function login(event) {
   try {
     state.token = await logIn(event, TOKEN_KEY);
   } catch (error) {
-    showError(error.message);
+    showFailure(error);
     return;
   }
   await resumeSession();
@@ -349,7 +357,7 @@ async function logout() {
   try {
     await logOut(state.token);
   } catch (error) {
-    showError(error.message);
+    showFailure(error);
     return;
   }
   forgetSession();

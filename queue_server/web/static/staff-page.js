@@ -3,6 +3,7 @@
 // (#username, #password); each page keeps its own session state.
 
 import { api } from "./api.js";
+import { el } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 const INFO_MS = 6000;
@@ -10,10 +11,11 @@ const RETRY_MS = 3000;
 
 let infoTimer = null;
 
-export function showError(text) {
+/** `detail`, when given, is shown under the text in small print (e.g. the server's words). */
+export function showError(text, { detail = "" } = {}) {
   clearTimeout(infoTimer);
   $("info").hidden = true;
-  $("error-text").textContent = text;
+  $("error-text").replaceChildren(text, ...(detail ? [el("small", "message-detail", detail)] : []));
   $("error").hidden = false;
 }
 
