@@ -328,6 +328,23 @@ async def test_the_planners_form_says_what_the_server_refuses_in_chinese(
     await expect(page.locator("#plan-progress")).to_be_hidden()  # no run was started
 
 
+async def test_a_run_on_days_without_tickets_says_why_in_chinese(
+    start_hall: StartHall, open_manager: OpenManager
+) -> None:
+    hall = await start_hall()
+    page = await open_manager(hall)
+    await page.locator("#tabs [data-tab=planner]").click()
+    await page.get_by_label("模拟天数").fill("1")
+    await page.get_by_label("本大厅历史").check()
+    await page.locator("#plan-from").fill("2026-11-02")
+    await page.locator("#plan-to").fill("2026-11-08")
+    await page.get_by_role("button", name="开始测算").click()
+    await expect(page.locator("#plan-progress-text")).to_contain_text("测算失败")
+    await expect(page.locator("#error-text")).to_have_text(
+        "测算失败：2026-11-02 至 2026-11-08 本大厅没有取号记录，请换一段日期或选择典型负荷"
+    )
+
+
 async def test_the_planner_page_runs_a_small_job_to_the_end(
     start_hall: StartHall, open_manager: OpenManager, screenshot: Screenshot
 ) -> None:

@@ -117,6 +117,25 @@ function showComparison(app, result) {
   });
 }
 
+// Why a run failed, as the server words it (the planner's reasons are English), in Chinese.
+const FAILURES = [
+  [/^no tickets issued from (\S+) to (\S+) in the journal$/, (from, to) => `${from} 至 ${to} 本大厅没有取号记录，请换一段日期或选择典型负荷`],
+  [/^(.+) has no service (.+)$/, (hall, services) => `另一份大厅配置（${hall}）没有业务 ${services}`],
+];
+
+function failureText(reason) {
+  for (const [pattern, say] of FAILURES) {
+    const found = pattern.exec(reason ?? "");
+    if (found) return say(...found.slice(1));
+  }
+  return /[\u4e00-\u9fff]/.test(reason ?? "") ? reason : "测算条件无法使用";
+}
+
+/** The server's own words, in small print, where they were not said in Chinese. */
+function failureDetail(reason) {
+  return failureText(reason) === "测算条件无法使用" ? reason ?? "" : "";
+}
+
 function showJob(app, job) {
   $("plan-bar").value = job.progress;
   const label = { running: "正在测算", done: "测算完成", failed: "测算失败" }[job.state];
@@ -126,7 +145,7 @@ function showJob(app, job) {
     $("plan-notes").textContent = `需求说明（${job.demand ?? ""}）：${job.notes.join("；")}`;
     $("plan-notes").hidden = false;
   }
-  if (job.state === "failed") app.showError(`测算失败：${job.error}`);
+  if (job.state === "failed") app.showError(`测算失败：${failureText(job.error)}`, { detail: failureDetail(job.error) });
   if (job.state !== "done") return;
   $("plan-result").hidden = false;
   $("plan-result").dataset.kind = job.kind;
