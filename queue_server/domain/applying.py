@@ -43,8 +43,7 @@ class Applier(HallState):
 
     def _finalise(self, ticket: Ticket, at: dt.datetime) -> None:
         ticket.finished_at = at
-        if ticket.id_hash is not None:
-            self._active_by_id_hash.pop((ticket.origin_service, ticket.id_hash), None)
+        self._release_id(ticket)
 
     def _on_issued(self, ev: e.TicketIssued) -> None:
         if ev.day != self.day:
@@ -85,7 +84,9 @@ class Applier(HallState):
                 self._by_idempotency.pop((ticket.device, ticket.idempotency_key), None)
         for window in self.windows.values():
             window.missed = [tid for tid in window.missed if tid in self.tickets]
-        for code in [c for c, a in self.appointments.items() if a.slot_end.date() < day]:
+        for code in [
+            c for c, a in self.appointments.items() if a.slot_end.astimezone(self.tz).date() < day
+        ]:
             del self.appointments[code]
         self.clerk_today.clear()
         self.book.prune(day, self.config.ratings.keep_days, self.tz)
@@ -100,7 +101,9 @@ class Applier(HallState):
             self._dequeue(ticket)
         elif ev.ticket_id in window.missed:
             window.missed.remove(ev.ticket_id)
+            self._guard_id(ticket)  # called back: it counts as the citizen's ticket again
         ticket.move_to(TicketState.CALLED)
+        ticket.rejoined = False
         ticket.window = ev.window
         ticket.target_window = None
         ticket.called_at = ev.at
@@ -135,7 +138,9 @@ class Applier(HallState):
         self._release_window(ev.window, ev.at)
         if ev.next_service is not None and ev.key is not None:
             ticket.move_to(TicketState.WAITING)
+            self._release_id(ticket)
             ticket.service = ev.next_service
+            self._guard_id(ticket)
             ticket.route_remaining = ticket.route_remaining[1:]
             ticket.transferred = True
             self._enqueue(ticket, ev.key)
@@ -182,8 +187,12 @@ class Applier(HallState):
         self._count_for_clerk(ev.window, "missed")
         self._release_window(ev.window, ev.at)
         if ev.key is not None:
+            # Back in as an ordinary ticket: green, a pin, a transfer or an appointment's
+            # slot got it the call it missed; else it would be called again at once.
             ticket.move_to(TicketState.WAITING)
             ticket.requeues += 1
+            ticket.pinned = False
+            ticket.rejoined = True
             self._enqueue(ticket, ev.key)
             return
         ticket.move_to(TicketState.NO_SHOW)
@@ -217,7 +226,9 @@ class Applier(HallState):
         self._count_for_clerk(ev.window, "transferred")
         self._release_window(ev.window, ev.at)
         ticket.move_to(TicketState.WAITING)
+        self._release_id(ticket)
         ticket.service = ev.to_service
+        self._guard_id(ticket)
         ticket.target_window = ev.to_window
         ticket.transferred = True
         self._enqueue(ticket, ev.key)

@@ -13,7 +13,7 @@ from queue_server.domain.deciding_ratings import RatingDecider
 from queue_server.domain.deciding_tuning import TuningDecider
 from queue_server.domain.errors import Conflict, NotFound
 from queue_server.domain.hall import MissedPolicy
-from queue_server.domain.hours import issuing_session
+from queue_server.domain.hours import check_in_session, issuing_session
 from queue_server.domain.model import (
     Priority,
     QueueKey,
@@ -56,7 +56,11 @@ class Decider(RatingDecider, TuningDecider):
                 "service_paused", f"{service.name}暂停取号{f': {reason}' if reason else ''}"
             )
         local = now.astimezone(self.tz)
-        session = issuing_session(self.config.hours, local)
+        session = (
+            issuing_session(self.config.hours, local)
+            if appointment is None or cmd.slot_end is None
+            else check_in_session(self.config.hours, local, cmd.slot_end)
+        )
         if session is None:
             raise Conflict("hall_closed", "现在不在取号时间内")
         day = local.date()
@@ -64,6 +68,9 @@ class Decider(RatingDecider, TuningDecider):
         in_session = (
             self.issued_in_session.get(f"{service.id}/{session}", 0) if day == self.day else 0
         )
+        # The day's numbers start again: tickets of the days before still waiting (a hall with
+        # no end-of-day clearing) are closed out first, so that none shares one.
+        left_over = self._unserved(before=day) if day != self.day else ()
         # An appointment was booked against the day's capacity: the walk-in quotas spare it.
         if appointment is None:
             if service.daily_quota is not None and issued >= service.daily_quota:
@@ -73,10 +80,11 @@ class Decider(RatingDecider, TuningDecider):
         if (
             cmd.id_hash
             and self.config.policy.one_waiting_ticket_per_id
-            and (service.id, cmd.id_hash) in self._active_by_id_hash
+            and self._active_by_id_hash.get((service.id, cmd.id_hash), set()) - set(left_over)
         ):
             raise Conflict("already_waiting", f"您已有一张{service.name}的号在排队")
         outcome = Outcome(ticket_id=cmd.ticket_id)
+        self._close_out(outcome, now, left_over)
         self._emit(
             outcome,
             e.TicketIssued(
@@ -379,15 +387,23 @@ class Decider(RatingDecider, TuningDecider):
         return outcome
 
     def _clear(self, cmd: c.ClearQueue, now: dt.datetime) -> Outcome:
-        ids = tuple(
+        outcome = Outcome()
+        self._close_out(outcome, now, self._unserved())
+        return outcome
+
+    def _unserved(self, before: dt.date | None = None) -> tuple[str, ...]:
+        """Tickets waiting or held (of the days before `before`, when given)."""
+        return tuple(
             t.id
             for t in self.tickets.values()
             if t.state in (TicketState.WAITING, TicketState.HELD)
+            and (before is None or t.day < before)
         )
-        outcome = Outcome()
-        if ids:
-            self._emit(outcome, e.QueueCleared(at=now, ticket_ids=ids))
-        return outcome
+
+    def _close_out(self, outcome: Outcome, now: dt.datetime, ticket_ids: tuple[str, ...]) -> None:
+        """The tickets given, not served, end as abandoned (if there are any)."""
+        if ticket_ids:
+            self._emit(outcome, e.QueueCleared(at=now, ticket_ids=ticket_ids))
 
     # -- helpers for deciding ------------------------------------------------------------
 
@@ -424,7 +440,8 @@ class Decider(RatingDecider, TuningDecider):
         if policy.missed is MissedPolicy.VOID or ticket.requeues >= policy.missed_requeue_limit:
             return None
         if policy.missed is MissedPolicy.AFTER_N:
-            nth = self.queues.nth_key_in_line(ticket, policy.missed_after_places)
+            # It rejoins as an ordinary ticket (see queues.bucket_of): N of those go first.
+            nth = self.queues.nth_ordinary_key(ticket.service, policy.missed_after_places)
             if nth is not None:
                 # Sorts right after the N-th ticket: same major, a fresh (larger) minor.
                 return (nth[0], self.next_minor)

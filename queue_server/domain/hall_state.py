@@ -39,7 +39,8 @@ class HallState:
         self.next_minor = 1
         self.last_event_at: dt.datetime | None = None
         self._by_idempotency: dict[tuple[str, str], str] = {}
-        self._active_by_id_hash: dict[tuple[str, str], str] = {}
+        # (service, ID hash) -> the tickets of that ID in line or at a window for that service
+        self._active_by_id_hash: dict[tuple[str, str], set[str]] = {}
         self.appointments: dict[str, Appointment] = {}
         self.devices: dict[tuple[str, str], DeviceHealth] = {}  # (device, component) -> health
         self.book = RatingBook()
@@ -81,8 +82,24 @@ class HallState:
     def _index(self, ticket: Ticket) -> None:
         if ticket.device and ticket.idempotency_key:
             self._by_idempotency[(ticket.device, ticket.idempotency_key)] = ticket.id
-        if ticket.id_hash and not ticket.is_final:
-            self._active_by_id_hash[(ticket.origin_service, ticket.id_hash)] = ticket.id
+        if not ticket.is_final:
+            self._guard_id(ticket)
+
+    def _guard_id(self, ticket: Ticket) -> None:
+        """One waiting ticket per ID card and service: the service the ticket is for now,
+        which a transfer or a route's next step changes."""
+        if ticket.id_hash:
+            self._active_by_id_hash.setdefault((ticket.service, ticket.id_hash), set()).add(
+                ticket.id
+            )
+
+    def _release_id(self, ticket: Ticket) -> None:
+        key = (ticket.service, ticket.id_hash or "")
+        holders = self._active_by_id_hash.get(key)
+        if holders is not None:
+            holders.discard(ticket.id)
+            if not holders:
+                del self._active_by_id_hash[key]
 
 
 def _serves(window: Window, service: str) -> bool:

@@ -36,6 +36,23 @@ def issuing_session(hours: Hours, local: dt.datetime) -> int | None:
     return None
 
 
+def check_in_session(hours: Hours, local: dt.datetime, slot_end: dt.datetime) -> int | None:
+    """The session an appointment checked in at `local` belongs to, or None when closed.
+
+    As for a walk-in, and past the walk-in cut-off too, until its session ends, while its
+    slot has not ended: the hall promised it that slot.
+    """
+    session = issuing_session(hours, local)
+    if session is not None or local >= slot_end:
+        return session
+    now = local.hour * 60 + local.minute + local.second / 60
+    for index, open_session in enumerate(hours.sessions):
+        opens = _minutes(open_session.start) - hours.issue_opens_before_minutes
+        if opens <= now < _minutes(open_session.end):
+            return index
+    return None
+
+
 def clearings_between(hours: Hours, after: dt.datetime, until: dt.datetime) -> list[dt.datetime]:
     """The clearing moments in (after, until], both aware datetimes in the hall's zone."""
     if hours.open_all_hours or not hours.clearing_times or until <= after:

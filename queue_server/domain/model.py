@@ -88,6 +88,7 @@ class Ticket:
     requeues: int = 0
     pinned: bool = False
     transferred: bool = False
+    rejoined: bool = False  # back in the queue after a missed call, until called again
     target_window: str | None = None  # transferred to one window, not a service
     route_remaining: tuple[str, ...] = ()
     device: str | None = None

@@ -23,6 +23,8 @@ class Rank(IntEnum):
 
 def bucket_of(ticket: Ticket) -> Rank:
     """The bucket a waiting ticket lives in; appointments rank by time, see `rank_at`."""
+    if ticket.rejoined:  # its precedence was for the call it missed: ordinary now
+        return Rank.PINNED if ticket.pinned else Rank.NORMAL
     if ticket.priority is Priority.GREEN:
         return Rank.GREEN
     if ticket.pinned:
@@ -100,9 +102,11 @@ class Queues:
     def waiting(self, service: str) -> int:
         return self._waiting_per_service.get(service, 0)
 
-    def nth_key_in_line(self, ticket: Ticket, places: int) -> QueueKey | None:
-        """The key of the `places`-th ticket in the line this ticket would rejoin."""
-        return self._bucket_for(ticket).nth_key(places)
+    def nth_ordinary_key(self, service: str, places: int) -> QueueKey | None:
+        """The key of the `places`-th ordinary ticket waiting for `service`, or None when
+        fewer wait."""
+        bucket = self._by_service.get((service, Rank.NORMAL))
+        return bucket.nth_key(places) if bucket is not None else None
 
     def _buckets(self, services: Iterable[str], window: str | None, rank: Rank) -> list[Bucket]:
         found = [b for s in services if (b := self._by_service.get((s, rank)))]

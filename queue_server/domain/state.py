@@ -33,10 +33,11 @@ class Hall(Decider):
 
     def place(self, ticket: Ticket, now: dt.datetime) -> tuple[int, float]:
         """People ahead, and the expected wait in minutes: those ahead over the windows that
-        can take the ticket (the open ones, or all of them while none is open), at the
-        service's running mean pace."""
+        can take the ticket (the open ones, or all of them while none is open; only its own
+        for a ticket sent to one window), at the service's running mean pace."""
         ahead = self.ahead(ticket, now)
-        return ahead, self._wait_minutes(ticket.service, ahead)
+        servers = (ticket.target_window,) if ticket.target_window is not None else None
+        return ahead, self._wait_minutes(ticket.service, ahead, servers=servers)
 
     def new_ticket_etas(self) -> dict[str, float]:
         """Per service, the minutes a ticket taken now would wait (everyone waiting goes
@@ -52,11 +53,16 @@ class Hall(Decider):
         return frozenset(w for w, status in self.windows.items() if status.is_open)
 
     def _wait_minutes(
-        self, service: str, ahead: int, open_now: frozenset[str] | None = None
+        self,
+        service: str,
+        ahead: int,
+        open_now: frozenset[str] | None = None,
+        servers: tuple[str, ...] | None = None,
     ) -> float:
         if ahead == 0:
             return 0.0
-        servers = self._servers.get(service, ())
+        if servers is None:
+            servers = self._servers.get(service, ())
         if open_now is None:
             open_now = self._open_windows()
         open_servers = len(open_now.intersection(servers))

@@ -545,3 +545,146 @@ def test_a_service_dropped_from_the_config_does_not_break_the_hall(clock: FakeCl
     do(restarted, clock, c.CallNext("1"))
     clock.advance(minutes=5)
     do(restarted, clock, c.FinishService("1"))
+
+
+@pytest.mark.parametrize("missed", [MissedPolicy.BACK, MissedPolicy.AFTER_N])
+@pytest.mark.parametrize("precedence", ["green", "pinned", "transferred"])
+def test_a_missed_ticket_that_goes_back_in_waits_as_an_ordinary_ticket(
+    clock: FakeClock, missed: MissedPolicy, precedence: str
+) -> None:
+    """Its precedence was for the call it missed: back in the queue, it lets the others go
+    first instead of being called again at once."""
+    hall = opened(clock, "1", policy=Policy(missed=missed, missed_after_places=2))
+    late = issue(hall, clock, priority=Priority.GREEN if precedence == "green" else Priority.NORMAL)
+    ordinary = [issue(hall, clock) for _ in range(3)]
+    if precedence == "pinned":
+        do(hall, clock, c.PinTicket(late, by="manager"))
+    if precedence == "transferred":
+        do(hall, clock, c.CallNext("1"))
+        do(hall, clock, c.Transfer("1", to_service="social"))  # served ahead of the others
+    assert do(hall, clock, c.CallNext("1")) == late
+    do(hall, clock, c.MarkNoShow("1"))
+    calls = [do(hall, clock, c.CallNext("1")) for _ in range(4)]
+    if missed is MissedPolicy.BACK:
+        assert calls == [*ordinary, late]
+    else:
+        assert calls == [*ordinary[:2], late, ordinary[2]]
+    assert not hall.tickets[late].pinned
+
+
+def test_a_missed_ticket_goes_to_the_back_when_fewer_than_n_wait(clock: FakeClock) -> None:
+    hall = opened(clock, "1", policy=Policy(missed=MissedPolicy.AFTER_N, missed_after_places=3))
+    route_step = issue(hall, clock, "estate")
+    walk_in = issue(hall, clock, "pickup")
+    do(hall, clock, c.CallNext("1"))
+    do(hall, clock, c.FinishService("1"))  # on to pick-up, ahead of the walk-in
+    assert do(hall, clock, c.CallNext("1")) == route_step
+    do(hall, clock, c.MarkNoShow("1"))
+    assert hall.tickets[route_step].state is TicketState.WAITING
+    assert [do(hall, clock, c.CallNext("1")) for _ in range(2)] == [walk_in, route_step]
+
+
+def test_a_ticket_back_in_after_a_missed_call_may_be_pinned_again(clock: FakeClock) -> None:
+    hall = opened(clock, "1", policy=Policy(missed=MissedPolicy.BACK))
+    late = issue(hall, clock)
+    others = [issue(hall, clock) for _ in range(2)]
+    do(hall, clock, c.CallNext("1"))
+    do(hall, clock, c.MarkNoShow("1"))
+    do(hall, clock, c.PinTicket(late, by="manager"))
+    assert [do(hall, clock, c.CallNext("1")) for _ in range(3)] == [late, *others]
+
+
+def test_one_waiting_ticket_per_id_follows_the_ticket_to_its_next_service(
+    clock: FakeClock,
+) -> None:
+    hall = opened(clock, "1")
+    case = issue(hall, clock, "estate", id_hash="h1")
+    do(hall, clock, c.CallNext("1"))
+    do(hall, clock, c.Transfer("1", to_service="social"))
+    with pytest.raises(Conflict) as refused:
+        issue(hall, clock, "social", id_hash="h1")  # it waits for social now
+    assert refused.value.code == "already_waiting"
+    issue(hall, clock, "estate", id_hash="h1")  # and no longer for estate
+    assert do(hall, clock, c.CallNext("1")) == case
+    do(hall, clock, c.FinishService("1"))  # on to its route's pick-up step
+    assert hall.tickets[case].service == "pickup"
+    with pytest.raises(Conflict):
+        issue(hall, clock, "pickup", id_hash="h1")
+    issue(hall, clock, "social", id_hash="h1")
+
+
+def test_a_missed_ticket_called_back_keeps_the_rule_for_the_new_one(clock: FakeClock) -> None:
+    hall = opened(clock, "1")
+    missed = issue(hall, clock, id_hash="h1")
+    do(hall, clock, c.CallNext("1"))
+    do(hall, clock, c.MarkNoShow("1"))
+    issue(hall, clock, id_hash="h1")  # the citizen took a new ticket meanwhile
+    do(hall, clock, c.CallBack("1", missed))
+    do(hall, clock, c.FinishService("1"))
+    with pytest.raises(Conflict) as refused:
+        issue(hall, clock, id_hash="h1")  # the new one still waits
+    assert refused.value.code == "already_waiting"
+
+
+def test_the_wait_of_a_ticket_sent_to_one_window_is_that_window_s(clock: FakeClock) -> None:
+    hall = opened(clock, "1", "2")
+    sent = [issue(hall, clock) for _ in range(3)]
+    for _ in sent:
+        do(hall, clock, c.CallNext("1"))
+        do(hall, clock, c.Transfer("1", to_window="2"))
+    # Two ahead of it, and only window 2 will call them: 6 minutes each, one after the other.
+    assert hall.place(hall.tickets[sent[-1]], clock()) == (2, 12.0)
+
+
+def test_tickets_left_from_an_earlier_day_never_share_today_s_numbers(clock: FakeClock) -> None:
+    hall = Hall(small_hall(clearing=()))  # a hall without an end-of-day clearing
+    do(hall, clock, c.OpenWindow("1", clerk="clerk1"))
+    left = [issue(hall, clock, id_hash="h1"), issue(hall, clock)]
+    do(hall, clock, c.CallNext("1"))
+    do(hall, clock, c.HoldTicket("1"))
+    clock.advance(days=1)
+    # The citizen of yesterday's held ticket comes back for a new one.
+    outcome = hall.execute(
+        c.IssueTicket(ticket_id="today", service="social", id_hash="h1"), clock()
+    )
+    cleared = [ev for ev in outcome.events if isinstance(ev, e.QueueCleared)]
+    assert [set(ev.ticket_ids) for ev in cleared] == [set(left)]  # one waiting, one held
+    assert number(hall, "today") == "A001"
+    assert hall.windows["1"].held == []
+    assert [t.number for t in hall.waiting_tickets()] == ["A001"]
+    assert do(hall, clock, c.CallNext("1")) == "today"
+
+
+def test_a_booking_sent_in_utc_is_kept_for_its_local_day(clock: FakeClock) -> None:
+    hall = Hall(small_hall(open_all_hours=True))
+    issue(hall, clock)
+    # 07:00-07:59 in Shanghai on the 24th, which is still the 23rd in UTC.
+    slot_start = dt.datetime(2026, 11, 23, 23, 0, tzinfo=dt.UTC)
+    slot_end = slot_start + dt.timedelta(minutes=59)
+    do(hall, clock, c.BookAppointment("X1", "social", slot_start, slot_end))
+    clock.now = dt.datetime(2026, 11, 24, 7, 0, tzinfo=clock.now.tzinfo)
+    issue(hall, clock)  # the day's first ticket
+    checked_in = do(hall, clock, c.CheckIn("X1", ticket_id="booked"))
+    assert hall.tickets["booked"].priority is Priority.APPOINTMENT
+    assert checked_in == "booked"
+
+
+def test_an_appointment_checks_in_in_its_slot_after_the_walk_in_cutoff(clock: FakeClock) -> None:
+    hall = Hall(small_hall())
+    slot = clock.now.replace(hour=17, minute=0)
+    do(hall, clock, c.BookAppointment("X1", "social", slot, slot + dt.timedelta(minutes=30)))
+    do(hall, clock, c.BookAppointment("X2", "social", slot - dt.timedelta(hours=1), slot))
+    clock.now = slot.replace(minute=5)  # walk-ins are cut off from 17:00
+    with pytest.raises(Conflict) as walk_in:
+        issue(hall, clock)
+    assert walk_in.value.code == "hall_closed"
+    do(hall, clock, c.CheckIn("X1", ticket_id="booked"))
+    assert hall.tickets["booked"].session == 1
+    with pytest.raises(Conflict) as too_late:  # that slot is over: a walk-in's hours
+        do(hall, clock, c.CheckIn("X2", ticket_id="late"))
+    assert too_late.value.code == "hall_closed"
+    clock.now = slot.replace(minute=30)  # the session is over
+    do(hall, clock, c.BookAppointment("X3", "social", slot, slot + dt.timedelta(hours=1)))
+    with pytest.raises(Conflict) as closed:
+        do(hall, clock, c.CheckIn("X3", ticket_id="after"))
+    assert closed.value.code == "hall_closed"
