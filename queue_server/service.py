@@ -182,17 +182,20 @@ class HallService:
         render_from = await self.journal.last_seq() - self.replay_rendered
         messages: list[Published] = []
         replayed = 0
+        known = {None, *hall.window_config}
         while batch := await self.journal.read(after_seq=seq, limit=5000):
             events = [e.decode_event(stored.type, stored.data) for stored in batch]
             rendered = []
             for stored, event in zip(batch, events, strict=True):
                 hall.apply(event)
-                if stored.seq > render_from:
+                # A change at a window the config no longer has is no news for any screen.
+                if stored.seq > render_from and getattr(event, "window", None) in known:
                     rendered.append((stored.seq, event, wire.event_message(hall, event)))
             wire.fold_for_boards([ev for _, ev, _ in rendered], [m for _, _, m in rendered])
             messages.extend(_published(at, m) for at, _, m in rendered)
             seq = batch[-1].seq
             replayed += len(batch)
+        hall.drop_removed_windows()
         self.hall = hall
         self.last_seq = seq
         self.replayed_events = replayed

@@ -10,7 +10,7 @@ from queue_server.domain import events as e
 from queue_server.domain.applying_ratings import RATING_APPLIERS
 from queue_server.domain.applying_tuning import TUNING_APPLIERS
 from queue_server.domain.hall_state import HallState
-from queue_server.domain.model import QueueKey, Ticket, TicketState, WindowState
+from queue_server.domain.model import QueueKey, Ticket, TicketState, WindowState, WindowStatus
 from queue_server.domain.rating_book import Rateable
 from queue_server.domain.ratings import ServedService
 from queue_server.domain.records import Appointment, DeviceHealth
@@ -25,8 +25,18 @@ class Applier(HallState):
     """Applies each event to the state; deterministic, so replaying the journal rebuilds it."""
 
     def apply(self, event: e.Event) -> None:
+        window = getattr(event, "window", None)
+        if isinstance(window, str) and window not in self.windows:
+            # Replaying a journal that names a window the config no longer has (taken out
+            # after a crash, before a snapshot): followed for now, dropped after the replay.
+            self.windows[window] = WindowStatus(window)
         _APPLIERS[type(event)](self, event)
         self.last_event_at = event.at
+
+    def drop_removed_windows(self) -> None:
+        """Forget the windows the config no longer has, as loading a snapshot does."""
+        for window in set(self.windows) - {w.id for w in self.config.windows}:
+            del self.windows[window]
 
     def _track_key(self, key: QueueKey) -> None:
         self.next_major = max(self.next_major, key[0] + 1)

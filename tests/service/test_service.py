@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
@@ -177,6 +178,36 @@ async def test_a_snapshot_that_cannot_be_used_is_passed_over_for_the_journal(
     assert await issue(again) == "A006"
     latest = await journal.latest_snapshot()
     assert latest is not None and latest.seq == again.last_seq  # a usable one replaces it
+    await again.stop()
+    await service.stop()
+
+
+async def test_a_window_removed_from_the_config_after_a_crash_does_not_stop_the_start(
+    clock: FakeClock,
+) -> None:
+    """A power cut, then the IT person takes window 3 out of the config: the journal since
+    the last snapshot still names it. The hall starts as a snapshot taken before the cut
+    would have started it: window 3 is gone, its tickets kept."""
+    journal = MemoryEventLog()
+    await journal.open()
+    service = make_service(journal, clock, snapshot_every=10**9)  # no snapshot: all replayed
+    await service.start()
+    await service.execute(c.OpenWindow("3", clerk="li"), lambda h, o, n: None)
+    for _ in range(3):
+        await issue(service)
+    await service.execute(c.CallNext("3"), lambda h, o, n: None)
+    await service.execute(c.FinishService("3"), lambda h, o, n: None)
+    await service.execute(c.CallNext("3"), lambda h, o, n: None)
+    before_the_cut = service.hall.to_snapshot()
+    config = service.config
+    smaller = dataclasses.replace(config, windows=tuple(w for w in config.windows if w.id != "3"))
+
+    again = make_service(journal, clock, config=smaller)
+    await again.start()
+
+    assert "3" not in again.hall.windows
+    assert again.hall.to_snapshot() == Hall.from_snapshot(smaller, before_the_cut).to_snapshot()
+    assert await issue(again) == "A004"
     await again.stop()
     await service.stop()
 
