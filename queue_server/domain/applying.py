@@ -239,6 +239,9 @@ class Applier(HallState):
         self._release_id(ticket)
         ticket.service = ev.to_service
         self._guard_id(ticket)
+        if ev.to_service in ticket.route_remaining:  # sent on to a step of its route by hand
+            rest = ticket.route_remaining
+            ticket.route_remaining = rest[rest.index(ev.to_service) + 1 :]
         ticket.target_window = ev.to_window
         ticket.transferred = True
         self._enqueue(ticket, ev.key)

@@ -278,6 +278,17 @@ def test_a_route_follows_the_citizen_to_the_next_step(clock: FakeClock) -> None:
     assert do(hall, clock, c.CallNext("1")) == walk_in
 
 
+def test_a_transfer_to_the_route_s_next_step_takes_that_step(clock: FakeClock) -> None:
+    hall = opened(clock, "1")
+    case = issue(hall, clock, "estate")  # estate, then pick-up
+    do(hall, clock, c.CallNext("1"))
+    do(hall, clock, c.Transfer("1", to_service="pickup"))  # the clerk sends it on by hand
+    assert hall.tickets[case].route_remaining == ()
+    assert do(hall, clock, c.CallNext("1")) == case
+    do(hall, clock, c.FinishService("1"))
+    assert hall.tickets[case].state is TicketState.DONE  # not sent to pick-up a second time
+
+
 def test_pause_resume_close(clock: FakeClock) -> None:
     hall = opened(clock, "1")
     issue(hall, clock)
