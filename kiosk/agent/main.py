@@ -108,7 +108,6 @@ async def run(args: argparse.Namespace) -> int:
             desk,
             open_scanner=open_scanner,
             open_card_reader=open_reader,
-            green_age=settings.green_age,
         )
         runner = await serve(make_app(kiosk), port)
         print(f"hallq kiosk: touchscreen page on http://127.0.0.1:{port}/ for {server}", flush=True)

@@ -18,6 +18,7 @@ from kiosk.agent.link import ServerLink
 from kiosk.agent.link_errors import IssueRefused, ServerUnavailable
 from kiosk.page_feed import PageFeed
 from kiosk.running import run_all
+from queue_server.domain.hall import Policy
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,6 @@ class Kiosk(PageFeed):
         *,
         open_scanner: DeviceOpener | None = None,
         open_card_reader: DeviceOpener | None = None,
-        green_age: int = 60,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -70,7 +70,6 @@ class Kiosk(PageFeed):
         self.desk = desk
         self.open_scanner = open_scanner
         self.open_card_reader = open_card_reader
-        self.green_age = green_age
         self.now = now
         self.monotonic = monotonic
         self.devices = {"scanner": False, "card_reader": False}
@@ -124,6 +123,14 @@ class Kiosk(PageFeed):
         return event
 
     # -- green channel ---------------------------------------------------------------------
+
+    @property
+    def green_age(self) -> int:
+        """The age from which an ID card offers a green-channel ticket: the hall's policy
+        (until the hall is read, the policy's default)."""
+        hall = self.link.hall
+        age = hall["hall"].get("green_channel_age") if hall else None
+        return age if isinstance(age, int) else Policy.green_channel_age
 
     def fresh_card(self) -> Card | None:
         if self.card is not None and self.monotonic() - self._card_at <= CARD_VALID_SECONDS:

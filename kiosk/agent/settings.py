@@ -27,7 +27,6 @@ class KioskSettings:
     trust_unknown_printer: bool = False
     phone_url: str | None = None  # the printed QR's base, when phones reach the server elsewhere
     missed_rule: str | None = None
-    green_age: int = 60
     printer: PrinterSettings | None = None  # None: only with --fake-devices
     scanner: str | None = None  # a device selector: ID_PATH, serial, name or /dev/input path
     card_reader: str | None = None
@@ -57,11 +56,15 @@ class KioskSettings:
             trust_unknown_printer=kiosk.flag("trust_unknown_printer", False),
             phone_url=kiosk.optional_text("phone_url"),
             missed_rule=kiosk.optional_text("missed_rule"),
-            green_age=kiosk.integer("green_age", 60, 50, 80),
             printer=_nested(data, "printer", problems, PrinterSettings.from_mapping),
             scanner=scanner.optional_text("device"),
             card_reader=card_reader.optional_text("device"),
             layout=_nested(data, "ticket", problems, TicketLayout.from_mapping) or TicketLayout(),
+        )
+        kiosk.retired(
+            "green_age",
+            "the green-channel age is the hall's now: [policy] green_channel_age in the hall"
+            " config (every kiosk reads it from the server); remove this line",
         )
         for table in (kiosk, scanner, card_reader, top):
             table.close()

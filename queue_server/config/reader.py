@@ -60,6 +60,7 @@ class Table:
         self.path = path
         self.problems = problems
         self._known: list[str] = []
+        self._retired: list[str] = []
 
     def __contains__(self, key: str) -> bool:
         return key in self._data
@@ -70,10 +71,17 @@ class Table:
     def problem(self, key: str, message: str) -> None:
         self.problems.add(self.key_path(key), message)
 
+    def retired(self, key: str, message: str) -> None:
+        """A key an earlier version read: said with what to do instead, if present (and
+        never suggested for a misspelt key)."""
+        self._retired.append(key)
+        if key in self._data:
+            self.problem(key, message)
+
     def close(self) -> None:
         """Refuse every key no read asked for: a misspelt key would otherwise be ignored."""
         for key in self._data:
-            if key not in self._known:
+            if key not in self._known and key not in self._retired:
                 hint = suggest(key, self._known) or f"; known keys: {', '.join(self._known)}"
                 self.problem(key, f"unknown key{hint}")
 

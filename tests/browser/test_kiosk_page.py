@@ -16,7 +16,7 @@ from helpers import SHANGHAI, FakeClock, RunningHall, small_hall
 from playwright.async_api import Page, expect
 
 from kiosk.agent.desk import UnprintedPolicy
-from queue_server.domain.hall import HallConfig
+from queue_server.domain.hall import HallConfig, Policy
 
 from .conftest import OpenPage, Prepare, Screenshot
 from .kiosk_fixtures import KIOSK_SCREEN, RunningKiosk, running_kiosk
@@ -446,6 +446,21 @@ async def test_an_elders_id_card_offers_a_green_channel_ticket(
     await page.get_by_role("button", name="确认取号").tap()
     await expect(done.locator(".number")).to_have_text("A002")
     await expect(done).not_to_contain_text("绿色通道")
+
+
+async def test_the_green_channel_age_is_the_hall_s_policy(
+    start_hall: StartHall, start_kiosk: StartKiosk, open_kiosk: OpenKiosk
+) -> None:
+    hall = await start_hall(small_hall(policy=Policy(green_channel_age=80), open_all_hours=True))
+    kiosk = await start_kiosk(hall)
+    page = await open_kiosk(kiosk)
+    kiosk.place_card(*ELDER)  # in their seventies: below this hall's age
+    banner = page.locator("#card-banner")
+    await expect(banner).to_contain_text("已读取身份证")
+    await expect(banner).not_to_contain_text("绿色通道")
+    await tile(page, "social").tap()
+    await expect(panel(page, "confirm")).to_be_visible()
+    await expect(page.get_by_role("button", name="绿色通道取号")).to_have_count(0)
 
 
 # -- faults -------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ def test_the_example_config_loads_with_every_table() -> None:
     assert settings.port == 8090
     assert settings.state_dir == Path("/var/lib/hallq-kiosk")
     assert settings.unprinted is UnprintedPolicy.REPRINT
-    assert settings.green_age == 60
     assert settings.printer is not None
     assert settings.printer.kind is ConnectionKind.USB
     assert (settings.printer.vendor_id, settings.printer.product_id) == (0x0416, 0x5011)
@@ -38,7 +37,8 @@ def test_a_bad_config_lists_every_problem_with_its_key(tmp_path: Path) -> None:
 server = "hall-server:8080"
 port = 0
 unprinted = "burn"
-green_ag = 65
+phone_ur = "https://queue.example.gov.cn"
+green_age = 65
 
 [printer]
 kind = "usb"
@@ -62,7 +62,8 @@ header = "欢迎"
         "kiosk.server": "http:// or https://",
         "kiosk.port": "from 1 to 65535",
         "kiosk.unprinted": "not one of reprint, void",
-        "kiosk.green_ag": "green_age",  # a typo gets a "did you mean"
+        "kiosk.phone_ur": "phone_url",  # a typo gets a "did you mean"
+        "kiosk.green_age": "[policy] green_channel_age in the hall config",  # moved there
         "printer.product_id": "missing required key",
         "scanner.device": "must be a string",
         "ticket.width": "multiple of 8",

@@ -140,6 +140,11 @@ def answer_schemas() -> dict[str, Json]:
                     ),
                     "open_all_hours": {"type": "boolean"},
                     "recall_cap": {"type": "integer"},
+                    "green_channel_age": {
+                        "type": "integer",
+                        "description": "An ID card of this age or more offers a green-channel"
+                        " ticket at the kiosk.",
+                    },
                     "missed_policy": _enum(MissedPolicy),
                     "issuing": _object(
                         {
