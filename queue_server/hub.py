@@ -88,11 +88,14 @@ class Hub:
         return len(self._subscribers)
 
     def seed(self, published: Sequence[Published], last_seq: int) -> None:
-        """Fill the replay buffer with what the server rebuilt at start."""
+        """Fill the replay buffer with what the server rebuilt at start, ahead of the changes
+        already published since (a clearing the server made up for as it started)."""
+        since = [entry for entry in self._ring if not published or entry.seq > published[-1].seq]
         self._ring.clear()
         for item in published:
             self._ring.append(_entry(item))
-        self.last_seq = last_seq
+        self._ring.extend(since)
+        self.last_seq = max(last_seq, self.last_seq)
 
     def publish(self, published: Sequence[Published]) -> None:
         for item in published:

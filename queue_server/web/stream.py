@@ -31,6 +31,11 @@ SEND_TIMEOUT = 5.0
 DIRECT_WRITE_LIMIT = 16 * 1024
 TOO_SLOW = 4008  # an application close code: "you fell behind; resume with after_seq"
 REVOKED = 4001  # "your token was revoked or your session ended": reconnecting gets a 401
+# How often a stream opened with a token asks whether the token still holds: a session
+# that expires ends no stream by itself, as a logout or a revocation does.
+TOKEN_CHECK_SECONDS = 60.0
+# nginx's status for a client that left before its answer; seen only in the access log.
+CLIENT_LEFT = 499
 
 routes = web.RouteTableDef()
 
@@ -39,16 +44,24 @@ routes = web.RouteTableDef()
 async def stream(request: web.Request) -> web.StreamResponse:
     ctx = context(request)
     principal = await optional_principal(request, ctx.accounts, allow_query=True)
-    topics = frozenset(rq.query_list(request.query, "topics", sorted(wire.ALL_TOPICS), wire.BOARD))
+    topics = _topics(request)
     if wire.CONSOLE in topics:
         if principal is None:
             raise Unauthenticated("the console topic needs a token")
         require_role(principal, STAFF_STREAM)
+    for name in ("topics", "after_seq"):
+        if len(request.query.getall(name, ())) > 1:
+            raise rq.InvalidRequest(name, "given more than once")
     after_seq = rq.query_int(request.query, "after_seq")
     # No permessage-deflate: it would compress every message once per client, which for a
     # call shown on a thousand boards costs far more CPU than the LAN saves in bytes.
     ws = web.WebSocketResponse(heartbeat=10, max_msg_size=4096, compress=False)
-    await ws.prepare(request)
+    try:
+        await ws.prepare(request)
+    except ConnectionError:
+        # The client left mid-handshake: aiohttp takes an answer it cannot send for the
+        # client's disconnection, where an exception would be logged as a server error.
+        return web.Response(status=CLIENT_LEFT, reason="Client Closed Request")
     # The stream remembers its token's hash, so that revoking the token closes it.
     token = bearer_token(request, allow_query=True) if principal is not None else None
     credential = None if token is None else hash_token(token)
@@ -59,22 +72,59 @@ async def stream(request: web.Request) -> web.StreamResponse:
             lambda: wire.board_state(hall, ctx.service.recent_calls, staff=wire.CONSOLE in topics),
             credential=credential,
         )
-    # A token revoked while this stream was being set up was not yet in the hub to close.
-    if token is not None and await ctx.accounts.authenticate(token) is None:
-        ctx.hub.end_streams(hash_token(token))
-    if request.transport is not None:
-        subscriber.write, subscriber.ready = _direct(request.transport, ws)
-    sender = asyncio.create_task(_send(ws, ctx, subscriber, first))
+    transport = request.transport
+    if transport is not None:
+        subscriber.write, subscriber.ready = _direct(transport, ws)
+    sender = asyncio.create_task(_send(ws, ctx, subscriber, first, transport))
+    checker = None if token is None else asyncio.create_task(_end_when_refused(ctx, token))
     try:
         async for message in ws:  # the reader handles pings and close frames
             if message.type is WSMsgType.ERROR:
                 break
+    except ConnectionError:  # gone while the reader was answering a ping
+        pass
     finally:
         ctx.hub.detach(subscriber)
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sender
+        for task in (sender, checker):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        _drop_soon(transport)
     return ws
+
+
+def _topics(request: web.Request) -> frozenset[str]:
+    """Every topic asked for, however many `topics` there are: a repeated parameter is
+    refused, but only once the token is known to be allowed all it asks for."""
+    given = request.query.getall("topics", [wire.BOARD])
+    allowed = sorted(wire.ALL_TOPICS)
+    return frozenset(
+        topic
+        for value in given
+        for topic in rq.query_list({"topics": value}, "topics", allowed, "")
+    )
+
+
+async def _end_when_refused(ctx: Context, token: str) -> None:
+    """Close the token's streams with REVOKED once it is refused: revoked while this stream
+    was being set up (before the hub knew of it), or a session that expired."""
+    while True:
+        if await ctx.accounts.authenticate(token) is None:
+            ctx.hub.end_streams(hash_token(token))
+            return
+        await asyncio.sleep(TOKEN_CHECK_SECONDS)
+
+
+def _drop_soon(transport: asyncio.Transport | None) -> None:
+    """Drop the connection if it is still there in SEND_TIMEOUT seconds.
+
+    A stream that ended may still hold frames, its close frame last, for a client that reads
+    nothing more; closing the socket would wait for them as long as that client likes, and
+    keep its buffers meanwhile. Dropping a connection already closed does nothing.
+    """
+    if transport is not None:
+        asyncio.get_running_loop().call_later(SEND_TIMEOUT, transport.abort)
 
 
 def _direct(
@@ -113,12 +163,18 @@ def _text_frame(payload: bytes) -> bytes:
 
 
 async def _send(
-    ws: web.WebSocketResponse, ctx: Context, sub: Subscriber, first: list[bytes]
+    ws: web.WebSocketResponse,
+    ctx: Context,
+    sub: Subscriber,
+    first: list[bytes],
+    transport: asyncio.Transport | None,
 ) -> None:
     """The client's own sender: its first messages, then whatever the hub had to queue."""
     # asyncio.timeout, not wait_for: on Python 3.11 wait_for wraps every send in a new task.
     try:
         for frame in first:
+            if sub.cut_off:  # revoked, or too slow, while its replay was being sent
+                break
             async with asyncio.timeout(SEND_TIMEOUT):
                 await ws.send_frame(frame, WSMsgType.TEXT)
         while True:
@@ -130,11 +186,14 @@ async def _send(
             async with asyncio.timeout(SEND_TIMEOUT):
                 await ws.send_frame(queued, WSMsgType.TEXT)
         if sub.revoked:
-            await ws.close(code=REVOKED, message=b"token revoked or session ended")
+            code, reason = REVOKED, b"token revoked or session ended"
         else:
-            await ws.close(code=TOO_SLOW, message=b"too slow; reconnect with after_seq")
+            code, reason = TOO_SLOW, b"too slow; reconnect with after_seq"
     except (TimeoutError, ConnectionError) as failure:
         log.info("stream client dropped: %r", failure)
         ctx.hub.cut_off(sub)
-        with contextlib.suppress(Exception):
-            await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"send timed out")
+        code, reason = WSCloseCode.POLICY_VIOLATION, b"send timed out"
+    # A client that reads nothing more cannot take even the close frame: without a limit,
+    # closing would wait for it, with the heartbeat already stopped, for as long as it likes.
+    _drop_soon(transport)
+    await ws.close(code=code, message=reason)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import shutil
 from collections.abc import Awaitable, Callable
@@ -11,10 +12,11 @@ from typing import Any
 
 import aiohttp
 import pytest
-from helpers import RunningHall
+from helpers import FakeClock, RunningHall, small_hall
 
 from queue_server.hub import Hub
 from queue_server.service import Published
+from queue_server.web import stream
 from queue_server.web.stream import _text_frame
 from queue_server.wire import ALL_TOPICS
 
@@ -275,3 +277,45 @@ def test_a_text_frame_is_what_a_websocket_client_reads() -> None:
             assert length == 126 and int.from_bytes(frame[2:4]) == size
         else:
             assert length == 127 and int.from_bytes(frame[2:10]) == size
+
+
+async def test_a_clearing_made_at_start_is_replayed_to_a_board_that_resumes(
+    start_hall: Callable[..., Awaitable[RunningHall]], tmp_path: Path, clock: FakeClock
+) -> None:
+    db = tmp_path / "overnight.db"
+    hall = await start_hall(small_hall(), db_path=db, clock=clock, snapshot_every=1_000_000)
+    station, kiosk = await window_1_open(hall)
+    await issue_and_call(hall, station, kiosk, 1)
+    await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"})  # still waiting
+    async with hall.http.ws_connect(f"{hall.url}/ws") as ws:
+        seq = (await receive(ws))["seq"]
+    # The server dies that evening without a shutdown snapshot; restarted the next morning,
+    # it clears the queue the 17:30 clearing time would have cleared.
+    crashed = tmp_path / "crashed.db"
+    for suffix in ("", "-wal"):
+        if (source := db.with_name(db.name + suffix)).exists():
+            shutil.copyfile(source, crashed.with_name(crashed.name + suffix))
+    clock.advance(days=1)
+    again = await start_hall(small_hall(), db_path=crashed, clock=clock)
+    async with again.http.ws_connect(f"{again.url}/ws?after_seq={seq}") as ws:
+        first = await receive(ws)
+    # The journal since its last snapshot is still in the replay buffer: the board is sent
+    # what it missed, the clearing included, not nothing.
+    assert (first["type"], first["seq"], first["count"]) == ("queue.cleared", seq + 1, 1)
+    assert first["waiting"]["social"] == 0
+
+
+async def test_a_session_that_expires_while_streaming_is_closed_4001(
+    start_hall: Callable[..., Awaitable[RunningHall]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stream, "TOKEN_CHECK_SECONDS", 0.2)
+    hall = await start_hall(supervise_every=None)
+    hall.server.accounts._session_ttl = dt.timedelta(seconds=1)
+    clerk = await hall.person("wang")
+    async with hall.http.ws_connect(f"{hall.url}/ws?topics=board,console&token={clerk}") as ws:
+        assert (await receive(ws))["type"] == "snapshot"
+        closing = await asyncio.wait_for(ws.receive(), timeout=10)
+    assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, stream.REVOKED)
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await hall.http.ws_connect(f"{hall.url}/ws?topics=board&token={clerk}")
+    assert refused.value.status == 401
