@@ -11,7 +11,7 @@ from typing import Any
 
 from queue_server import json_codec
 from queue_server.service import Published
-from queue_server.wire import BOARD, CONSOLE
+from queue_server.wire import BOARD, CONSOLE, SUPERVISION
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,9 @@ class _Entry:
         return None
 
 
-# A client on several topics gets the console form, which adds staff fields to the board's.
-PREFERENCE = (CONSOLE, BOARD)
+# A client on several topics gets the console form, which adds staff fields to the board's;
+# a supervisor's console also gets what only supervisors see.
+PREFERENCE = (SUPERVISION, CONSOLE, BOARD)
 
 
 def _entry(item: Published) -> _Entry:

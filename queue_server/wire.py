@@ -18,7 +18,11 @@ from queue_server.wire_records import when as when  # every wire shape renders t
 # Stream topics: "board" is public and carries no personal data; "console" is for staff.
 BOARD = "board"
 CONSOLE = "console"
-ALL_TOPICS = frozenset({BOARD, CONSOLE})
+ALL_TOPICS = frozenset({BOARD, CONSOLE})  # what a client may ask for
+# Cases and alerts go to managers and admins on the console topic only (API.md: "for
+# managers"), never to clerks' consoles, stations or the pads facing citizens. The stream
+# adds this to a supervisor's console topic; no client names it.
+SUPERVISION = "supervision"
 
 # Journal event type -> stream message type (API.md names the window changes as one type).
 _MESSAGE_TYPES = {
@@ -252,7 +256,7 @@ def event_message(hall: Hall, event: e.Event) -> dict[str, dict[str, Any]]:
         return {CONSOLE: body}
     staff_only = _staff_message(hall, event, body)
     if staff_only is not None:
-        return {CONSOLE: staff_only}
+        return staff_only
     window_id = getattr(event, "window", None)
     if isinstance(event, e.WindowHandedOver):
         body["change"] = "handed_over"
@@ -265,33 +269,39 @@ def event_message(hall: Hall, event: e.Event) -> dict[str, dict[str, Any]]:
     }
 
 
-def _staff_message(hall: Hall, event: e.Event, body: dict[str, Any]) -> dict[str, Any] | None:
-    """The console message of an event the public board never carries (ratings, cases)."""
+def _staff_message(
+    hall: Hall, event: e.Event, body: dict[str, Any]
+) -> dict[str, dict[str, Any]] | None:
+    """The message of an event the public board never carries (ratings, cases, alerts), for
+    the topic that carries it."""
     if isinstance(event, e.RatingOpened):
-        return {**body, "window": window(hall, event.window, staff=True)}
+        return {CONSOLE: {**body, "window": window(hall, event.window, staff=True)}}
     if isinstance(event, e.RatingRecorded):
         record = rating_record(hall, event)
         return {
-            **body,
-            "rating": rating_view(hall, record),
-            # Kept for clients of the first API version, which read these at the top level.
-            "level": event.level,
-            "tags": list(event.tags),
-            "service": event.service,
-            "clerk": event.clerk,
-            "channel": event.channel,
-            "comment": event.comment,
-            "window": window(hall, event.window, staff=True),
+            CONSOLE: {
+                **body,
+                "rating": rating_view(hall, record),
+                # Kept for clients of the first API version, which read these at the top level.
+                "level": event.level,
+                "tags": list(event.tags),
+                "service": event.service,
+                "clerk": event.clerk,
+                "channel": event.channel,
+                "comment": event.comment,
+                "window": window(hall, event.window, staff=True),
+            }
         }
     if isinstance(event, e.CaseOpened | e.CaseAdvanced | e.CaseOverdue):
         extra = {"action": event.action} if isinstance(event, e.CaseAdvanced) else {}
         if isinstance(event, e.CaseOverdue):
             extra = {"stage": event.stage}
-        return {**body, **extra, "case": case_view(hall, hall.book.cases[event.case_id])}
+        case = case_view(hall, hall.book.cases[event.case_id])
+        return {SUPERVISION: {**body, **extra, "case": case}}
     if isinstance(event, e.TuningChanged):
-        return {**body, "change": change_view(hall, hall.changes[event.change_id])}
+        return {CONSOLE: {**body, "change": change_view(hall, hall.changes[event.change_id])}}
     if isinstance(event, e.AlertRaised | e.AlertAcknowledged | e.AlertCleared):
-        return {**body, "alert": alert_view(hall, hall.book.alerts[event.alert_id])}
+        return {SUPERVISION: {**body, "alert": alert_view(hall, hall.book.alerts[event.alert_id])}}
     return None
 
 

@@ -16,6 +16,7 @@ from queue_server.hub import Subscriber
 from queue_server.web import requests as rq
 from queue_server.web.auth import (
     STAFF_STREAM,
+    SUPERVISORS,
     Unauthenticated,
     bearer_token,
     optional_principal,
@@ -49,6 +50,8 @@ async def stream(request: web.Request) -> web.StreamResponse:
         if principal is None:
             raise Unauthenticated("the console topic needs a token")
         require_role(principal, STAFF_STREAM)
+        if principal.role in SUPERVISORS:
+            topics |= {wire.SUPERVISION}
     for name in ("topics", "after_seq"):
         if len(request.query.getall(name, ())) > 1:
             raise rq.InvalidRequest(name, "given more than once")

@@ -101,6 +101,37 @@ async def test_a_bad_rating_without_a_tag_is_refused_and_changes_nothing(
     assert status == 201
 
 
+async def test_cases_and_alerts_reach_supervisors_only(start_hall: StartHall) -> None:
+    """API.md: case.opened and the alerts are on the console topic "for managers"; a clerk's
+    console, a station and the pad facing the citizen never get the complaint."""
+    hall = await start_hall(rating_hall())
+    clerk = await hall.clerk_at("1", "wang")
+    pad = await hall.device("pad-1", "pad", window="1")
+    station = await hall.device("station-1", "station", window="1")
+    manager = await hall.person("li", "manager")
+    ticket = await served_ticket(hall, clerk)
+    rating = {"ticket": ticket, "level": 1, "tags": ["115"], "comment": "等了很久"}
+    seen: dict[str, list[str]] = {}
+    tokens = {"manager": manager, "clerk": clerk, "pad": pad, "station": station}
+    streams = {
+        who: await hall.http.ws_connect(f"{hall.url}/ws?topics=console&token={token}")
+        for who, token in tokens.items()
+    }
+    for ws in streams.values():
+        await ws.receive_json()  # the snapshot
+    assert (await hall.call("POST", "/api/v1/ratings", pad, rating))[0] == 201
+    # A last change every console carries, so that each has seen everything before it.
+    assert (await hall.call("POST", "/api/v1/windows/1/pause", clerk, {"reason": "休息"}))[0] == 200
+    for who, ws in streams.items():
+        seen[who] = []
+        while not seen[who] or seen[who][-1] != "window.changed":
+            seen[who].append((await ws.receive_json())["type"])
+        await ws.close()
+    assert seen["manager"] == ["rating.recorded", "case.opened", "alert.raised", "window.changed"]
+    for who in ("clerk", "pad", "station"):
+        assert seen[who] == ["rating.recorded", "window.changed"], who
+
+
 async def test_a_bad_rating_opens_a_case_whose_deadlines_count_working_days(
     start_hall: StartHall,
 ) -> None:
