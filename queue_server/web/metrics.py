@@ -197,7 +197,11 @@ async def _server(out: Exposition, ctx: Context) -> None:
         out.sample("hallq_devices", count, role=role)
     out.family("hallq_stream_clients", "gauge", "Event stream clients connected.")
     out.sample("hallq_stream_clients", ctx.hub.clients)
-    out.family("hallq_stream_cut_offs_total", "counter", "Stream clients cut off for being slow.")
+    out.family(
+        "hallq_stream_cut_offs_total",
+        "counter",
+        "Stream clients cut off: too slow, or gone mid-send.",
+    )
     out.sample("hallq_stream_cut_offs_total", ctx.hub.cut_offs)
     out.family("hallq_journal_seq", "gauge", "Position of the newest journalled change.")
     out.sample("hallq_journal_seq", ctx.service.last_seq)

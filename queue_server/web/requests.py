@@ -189,7 +189,11 @@ def query_int(query: Mapping[str, str], name: str, minimum: int = 0) -> int | No
     raw = query.get(name)
     if raw is None:
         return None
-    if not re.fullmatch(r"[0-9]{1,18}", raw) or int(raw) < minimum:
+    if not re.fullmatch(r"[0-9]+", raw):
+        raise InvalidRequest(name, f"must be a whole number >= {minimum}")
+    if len(raw) > 18:  # and never a number Python refuses to read (over 4300 digits)
+        raise InvalidRequest(name, "must have at most 18 digits")
+    if int(raw) < minimum:
         raise InvalidRequest(name, f"must be a whole number >= {minimum}")
     return int(raw)
 

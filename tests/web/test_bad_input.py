@@ -137,6 +137,12 @@ async def test_stream_query_is_checked(start_hall: Callable[..., Awaitable[Runni
         status, answer = await hall.call("GET", f"/ws?{query}")
         assert status == 422, answer
         assert answer["error"]["message"].startswith(f"{field}:")
+    for digits in (19, 5000):  # 5000: more than Python reads as a number at all
+        status, answer = await hall.call("GET", f"/ws?after_seq={'9' * digits}")
+        assert (status, answer["error"]["message"]) == (
+            422,
+            "after_seq: must have at most 18 digits",
+        )
     status, answer = await hall.call("GET", "/ws")  # no Upgrade header
     assert (status, answer["error"]["code"]) == (422, "invalid_request")
     status, answer = await hall.call("GET", "/ws?topics=board,console")
