@@ -370,10 +370,10 @@ def board_state(
     """What a board needs to draw itself from nothing: the state part of a snapshot."""
     longest: dict[str, str | None] = {s.id: None for s in hall.config.services}
     for t in hall.waiting_tickets():
-        issued = when(t.issued_at, hall)
+        since = when(t.in_line_since, hall)
         current = longest[t.service]
-        if current is None or (issued is not None and issued < current):
-            longest[t.service] = issued
+        if current is None or (since is not None and since < current):
+            longest[t.service] = since
     return {
         "hall": hall.config.name,
         "windows": [window(hall, w.id, staff=staff) for w in hall.config.windows],

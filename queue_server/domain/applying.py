@@ -153,6 +153,7 @@ class Applier(HallState):
             self._guard_id(ticket)
             ticket.route_remaining = ticket.route_remaining[1:]
             ticket.transferred = True
+            ticket.requeued_at = ev.at
             self._enqueue(ticket, ev.key)
         else:
             ticket.move_to(TicketState.DONE)
@@ -203,6 +204,7 @@ class Applier(HallState):
             ticket.requeues += 1
             ticket.pinned = False
             ticket.rejoined = True
+            ticket.requeued_at = ev.at
             self._enqueue(ticket, ev.key)
             return
         ticket.move_to(TicketState.NO_SHOW)
@@ -244,6 +246,7 @@ class Applier(HallState):
             ticket.route_remaining = rest[rest.index(ev.to_service) + 1 :]
         ticket.target_window = ev.to_window
         ticket.transferred = True
+        ticket.requeued_at = ev.at
         self._enqueue(ticket, ev.key)
 
     def _on_pinned(self, ev: e.TicketPinned) -> None:

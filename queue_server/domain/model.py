@@ -89,6 +89,9 @@ class Ticket:
     pinned: bool = False
     transferred: bool = False
     rejoined: bool = False  # back in the queue after a missed call, until called again
+    # When it last joined a line after a service: a transfer, a route's next step, a missed
+    # call put back; None while it waits in the line it was issued to.
+    requeued_at: dt.datetime | None = None
     target_window: str | None = None  # transferred to one window, not a service
     route_remaining: tuple[str, ...] = ()
     device: str | None = None
@@ -109,6 +112,12 @@ class Ticket:
     @property
     def is_final(self) -> bool:
         return self.state in FINAL_STATES
+
+    @property
+    def in_line_since(self) -> dt.datetime:
+        """Since when it waits in the line it is in: a wait alert or a longest wait is about
+        that line, not the time since the citizen took the ticket."""
+        return self.requeued_at or self.issued_at
 
     def in_slot(self, now: dt.datetime) -> bool:
         return (
@@ -175,7 +184,15 @@ class Ticket:
         return ticket
 
 
-_TICKET_TIMES = ("issued_at", "called_at", "started_at", "finished_at", "slot_start", "slot_end")
+_TICKET_TIMES = (
+    "issued_at",
+    "called_at",
+    "started_at",
+    "finished_at",
+    "slot_start",
+    "slot_end",
+    "requeued_at",
+)
 TICKET_COLUMNS = tuple(f.name for f in fields(Ticket))
 # What a field missing from an older snapshot's rows takes; fields without a default must be
 # there.

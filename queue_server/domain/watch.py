@@ -51,8 +51,9 @@ def _waits(state: HallState, now: dt.datetime) -> Iterator[Condition]:
     for ticket in state.tickets.values():
         if ticket.state is TicketState.WAITING:
             counts[ticket.service] = counts.get(ticket.service, 0) + 1
-            if ticket.service not in oldest or ticket.issued_at < oldest[ticket.service]:
-                oldest[ticket.service] = ticket.issued_at
+            since = ticket.in_line_since
+            if ticket.service not in oldest or since < oldest[ticket.service]:
+                oldest[ticket.service] = since
     for service, since in sorted(oldest.items()):
         name = state.services[service].name if service in state.services else service
         waited = _minutes_since(since, now)

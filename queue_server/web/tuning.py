@@ -98,7 +98,7 @@ async def today(request: web.Request) -> web.Response:
         now = ctx.service.clock().astimezone(hall.tz)
         longest: dict[str, float] = {}
         for ticket in hall.waiting_tickets():
-            waited = round((now - ticket.issued_at).total_seconds() / 60, 1)
+            waited = round((now - ticket.in_line_since).total_seconds() / 60, 1)
             longest[ticket.service] = max(longest.get(ticket.service, 0.0), waited)
         return reply(
             {

@@ -15,6 +15,7 @@ from queue_server.domain.errors import Conflict, DomainError, NotFound
 from queue_server.domain.hall import MissedPolicy, Policy, Service, Window, WindowKind
 from queue_server.domain.model import Priority, TicketState, WindowState
 from queue_server.domain.state import Hall
+from queue_server.domain.watch import conditions
 
 _ids = itertools.count(1)
 
@@ -287,6 +288,21 @@ def test_a_transfer_to_the_route_s_next_step_takes_that_step(clock: FakeClock) -
     assert do(hall, clock, c.CallNext("1")) == case
     do(hall, clock, c.FinishService("1"))
     assert hall.tickets[case].state is TicketState.DONE  # not sent to pick-up a second time
+
+
+def test_a_ticket_sent_on_waits_in_its_new_line_from_then(clock: FakeClock) -> None:
+    """A wait alert and a line's longest wait are about the line: a ticket served 45 minutes
+    and then transferred has not waited 45 minutes in its new line."""
+    hall = opened(clock, "1")
+    case = issue(hall, clock, "estate")
+    do(hall, clock, c.CallNext("1"))
+    do(hall, clock, c.StartService("1"))
+    clock.advance(minutes=45)
+    do(hall, clock, c.Transfer("1", to_service="social"))
+    assert hall.tickets[case].in_line_since == clock()
+    assert [x.key for x in conditions(hall, clock()) if x.kind.startswith("wait")] == []
+    clock.advance(minutes=31)
+    assert "wait_red:social" in {x.key for x in conditions(hall, clock())}
 
 
 def test_pause_resume_close(clock: FakeClock) -> None:
