@@ -274,9 +274,10 @@ OPERATIONS: Mapping[tuple[str, str], Op] = {
         "when it can no longer replay that far back. A client too slow to keep up is closed "
         f"with code {TOO_SLOW} (or 1008 when a send times out) and should resume with "
         "`after_seq`. A stream opened with a token that is then revoked, or whose session "
-        f"is logged out, is closed at once with code {REVOKED} and must not reconnect with it. "
+        f"is logged out, is closed at once with code {REVOKED} (a session that expires: within "
+        "a minute) and must not reconnect with it. `topics` or `after_seq` given twice is 422. "
         "The `board` topic is public and masked; `console` needs a staff token (roles in "
-        "`x-roles`).",
+        "`x-roles`); cases and alerts reach managers and admins only.",
         tag="stream",
         roles=STAFF_STREAM,
         status=101,
