@@ -71,8 +71,8 @@ async def _serve(args: argparse.Namespace) -> int:
             _notice(
                 "hallq: nobody can sign in yet. Create the first administrator with:\n"
                 f"  .venv/bin/hallq user add admin --role admin --password-stdin{db}\n"
-                "  (type a password of 8 or more characters mixing letters with digits or"
-                " signs, then press Enter and Ctrl-D)"
+                "  (type a password of 8 or more characters of two kinds: letters, digits,"
+                " signs; then press Enter and Ctrl-D)"
             )
         sd_notify.ready()
         await stop.wait()
