@@ -39,8 +39,8 @@ def check_new_password(password: str, username: str) -> None:
     normalized = check_password(password)
     if len(_kinds(normalized)) < 2:
         raise AccountError(
-            "the password must mix at least two kinds of letters, digits and other characters"
-            " (such as 12345678 or abcdefgh are guessed first)"
+            "the password must mix two kinds of characters of these three: letters, digits,"
+            " others (passwords like 12345678 or abcdefgh are guessed first)"
         )
     if len(username) >= 3 and username.casefold() in normalized.casefold():
         raise AccountError("the password must not contain the username")
