@@ -129,6 +129,7 @@ class _Walk:
         self.facts = Facts()
         self.tickets: dict[str, _Ticket] = {}
         self.windows: dict[str, _Window] = {}
+        self.earlier_cards: dict[str, Card] = {}  # clerks signed in before the period
 
     def ticket(self, ticket_id: str) -> _Ticket:
         # A ticket issued before the period (a window open overnight): its issue is unknown.
@@ -157,6 +158,16 @@ class _Walk:
         if window.open_since is not None:
             self.facts.opened.append(Segment(window_id, window.clerk, window.open_since, at))
             window.open_since = None
+
+    def change_clerk(self, window_id: str, clerk: str | None, at: dt.datetime) -> None:
+        """Another clerk at an open window (替岗, or a sign-in where its station opened it):
+        its time open and paused so far is the last clerk's, the rest the new clerk's."""
+        window = self.window(window_id)
+        paused = window.paused_since is not None
+        self.close_pause(window_id, at)
+        self.close_open(window_id, at)
+        window.clerk, window.open_since = clerk, at
+        window.paused_since = at if paused else None
 
     def step(self, ev: e.Event) -> None:
         facts = self.facts
@@ -189,20 +200,17 @@ class _Walk:
             if isinstance(ev, e.TicketTransferred):
                 ticket.service = ev.to_service
         elif isinstance(ev, e.WindowOpened):
-            if ev.window in self.windows:  # opened again without a close: end what was
-                self.close_pause(ev.window, ev.at)
-                self.close_open(ev.window, ev.at)
-            self.windows[ev.window] = _Window(clerk=ev.clerk, open_since=ev.at)
+            known = self.windows.get(ev.window)
+            if known is not None and known.open_since is not None:
+                # A clerk signs in at a window its station opened: it goes on as it was.
+                self.change_clerk(ev.window, ev.clerk, ev.at)
+            else:
+                self.windows[ev.window] = _Window(clerk=ev.clerk, open_since=ev.at)
             self.card(ev.clerk, ev.clerk_name, ev.staff_no)
             if ev.clerk is not None:
                 facts.sign_ins.append((ev.clerk, ev.at))
         elif isinstance(ev, e.WindowHandedOver):
-            window = self.window(ev.window)
-            paused = window.paused_since is not None
-            self.close_pause(ev.window, ev.at)
-            self.close_open(ev.window, ev.at)
-            window.clerk, window.open_since = ev.clerk, ev.at
-            window.paused_since = ev.at if paused else None
+            self.change_clerk(ev.window, ev.clerk, ev.at)
             self.card(ev.clerk, ev.clerk_name, ev.staff_no)
             self.card(ev.from_clerk, ev.from_clerk_name, ev.from_staff_no)
             facts.sign_ins.append((ev.clerk, ev.at))
@@ -221,11 +229,40 @@ class _Walk:
         elif isinstance(ev, e.RatingRecorded):
             self.card(ev.clerk, ev.clerk_name, ev.staff_no)
 
+    def before(self, ev: e.Event) -> None:
+        """A window's event before the period: who is signed in where, and which windows are
+        paused, as the period begins (a window open overnight). It counts for nothing."""
+        if isinstance(ev, e.WindowOpened | e.WindowHandedOver):
+            window = self.window(ev.window)
+            if window.open_since is None:
+                window.open_since = self.start
+            window.clerk = ev.clerk
+            if ev.clerk is not None:
+                self.earlier_cards[ev.clerk] = Card(ev.clerk_name, ev.staff_no)
+        elif isinstance(ev, e.WindowPaused):
+            self.window(ev.window).paused_since = self.start
+        elif isinstance(ev, e.WindowResumed):
+            self.window(ev.window).paused_since = None
+        elif isinstance(ev, e.WindowClosed):
+            self.windows[ev.window] = _Window()
+
     def finish(self) -> Facts:
         for window_id in sorted(self.windows):
             self.close_pause(window_id, self.end)
             self.close_open(window_id, self.end)
-        return self.facts
+        facts = self.facts
+        # A clerk signed in before the period and seen in it is named by that sign-in.
+        seen: list[Wait | Served | Mark | Segment] = [
+            *facts.waits,
+            *facts.served,
+            *facts.marks,
+            *facts.opened,
+            *facts.paused,
+        ]
+        for clerk in {x.clerk for x in seen if x.clerk is not None} - set(facts.cards):
+            if clerk in self.earlier_cards:
+                facts.cards[clerk] = self.earlier_cards[clerk]
+        return facts
 
 
 def walk(
@@ -238,6 +275,8 @@ def walk(
 ) -> Facts:
     """The facts of the period [start, end), from its events in journal order.
 
+    Window events before `start` (the day before, say) tell who is signed in at a window
+    open overnight and whether it is paused as the period begins; they count for nothing.
     `end` is the period's end, or now for a period still running: pauses and windows still
     open are counted up to it. `ratings` may reach past the period (a phone rating given a
     few days later): a rating counts when the service it rates was finished in the period,
@@ -245,7 +284,9 @@ def walk(
     """
     walker = _Walk(start, end)
     for ev in events:
-        if start <= ev.at < end:
+        if ev.at < start:
+            walker.before(ev)
+        elif ev.at < end:
             walker.step(ev)
     facts = walker.finish()
     for rating in ratings:

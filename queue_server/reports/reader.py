@@ -13,6 +13,13 @@ from queue_server.reports.facts import Facts, walk
 from queue_server.reports.periods import Period
 from queue_server.store.eventlog import EventLog, StoredEvent
 
+WINDOW_KINDS = (
+    e.WindowOpened.type,
+    e.WindowPaused.type,
+    e.WindowResumed.type,
+    e.WindowClosed.type,
+    e.WindowHandedOver.type,
+)
 TICKET_KINDS = (
     e.TicketIssued.type,
     e.TicketCalled.type,
@@ -21,11 +28,7 @@ TICKET_KINDS = (
     e.TicketMissed.type,
     e.TicketHeld.type,
     e.TicketTransferred.type,
-    e.WindowOpened.type,
-    e.WindowPaused.type,
-    e.WindowResumed.type,
-    e.WindowClosed.type,
-    e.WindowHandedOver.type,
+    *WINDOW_KINDS,
 )
 _CASE_KINDS = (e.CaseOpened.type, e.CaseAdvanced.type)
 _FAR_FUTURE = "9999-12-31T00:00:00+00:00"
@@ -42,6 +45,7 @@ async def read_facts(
     """The facts of `period` in the hall's time zone `tz`.
 
     A period still running ends at `now` (pauses and windows open now count up to now).
+    A window open overnight is known by the day before: its clerk, and whether it is paused.
     Ratings are read for `grace_days` more (a phone rating may come days after the service,
     as the hall's `ratings.keep_days`) and counted with the service they rate; ratings
     struck on appeal up to now are left out.
@@ -50,7 +54,11 @@ async def read_facts(
     start, end = period.moments(tz)
     if now is not None:
         end = max(start, min(end, now))
-    stored = await journal.read_kinds(TICKET_KINDS, since, until)
+    # The day before: who was signed in at a window still open when the period began.
+    eve = period.first - dt.timedelta(days=1)
+    day_before, _ = day_bounds(eve, eve, tz)
+    stored = await journal.read_kinds(WINDOW_KINDS, day_before, since)
+    stored += await journal.read_kinds(TICKET_KINDS, since, until)
     _, rated_until = day_bounds(period.first, period.last + dt.timedelta(days=grace_days), tz)
     ratings = await journal.read_kinds((e.RatingRecorded.type,), since, rated_until)
     cases = await journal.read_kinds(_CASE_KINDS, since, _FAR_FUTURE)

@@ -8,10 +8,12 @@ import pytest
 from helpers import SHANGHAI
 
 from queue_server.domain import events as e
+from queue_server.domain.model import Priority
 from queue_server.reports import (
     ReportError,
     assessment_sheet,
     build_report,
+    hourly_load,
     parse_month,
     period_of,
     table_csv,
@@ -81,6 +83,58 @@ def test_a_pause_goes_to_the_clerk_at_the_window_across_a_hand_over() -> None:
         ("wang", 1, 30.0),
         ("li", 1, 35.0),
     ]
+
+
+def test_a_clerk_signing_in_at_a_window_its_station_paused_takes_over_the_pause() -> None:
+    # The station opens window 1 at 08:30 and pauses it at 08:35; wang signs in there at
+    # 08:40, the window still paused, and resumes at 08:50: 5 minutes nobody's, 10 wang's.
+    facts = walk(
+        [
+            e.WindowOpened(at(8, 30), "1", None),
+            e.WindowPaused(at(8, 35), "1", "准备"),
+            e.WindowOpened(at(8, 40), "1", "wang", "王芳", "1001"),
+            e.WindowResumed(at(8, 50), "1"),
+        ],
+        *PERIOD.moments(SHANGHAI)[:1],
+        at(9),
+    )
+    by_clerk = build_report(facts, PERIOD, "clerk", tz=SHANGHAI)
+    assert [(r.key, r.pause_minutes) for r in by_clerk.rows] == [("", 5.0), ("wang", 10.0)]
+    assert by_clerk.total.pause_minutes == 15.0
+    by_hour = build_report(facts, PERIOD, "hour", tz=SHANGHAI)
+    assert [(r.key, r.pause_minutes) for r in by_hour.rows] == [("08", 15.0)]
+    (load,) = hourly_load(facts, PERIOD, tz=SHANGHAI).rows
+    assert (load.hour, load.open_windows, load.serving_windows) == (8, 0.5, 0.25)
+    sheet = assessment_sheet(facts, PERIOD, tz=SHANGHAI)
+    assert [(r.clerk, r.days_present, r.pause_minutes) for r in sheet.rows] == [("wang", 1, 10.0)]
+
+
+def test_a_window_open_overnight_keeps_its_clerk_and_its_pause_into_the_day() -> None:
+    # zhao signed in at window 3 yesterday at 22:00 and paused at 23:50; today she resumes
+    # at 00:10, calls a ticket issued at 00:20 at 00:25 and signs out at 01:00.
+    yesterday = DAY - dt.timedelta(days=1)
+    late = dt.datetime.combine(yesterday, dt.time(22), SHANGHAI)
+    facts = walk(
+        [
+            e.WindowOpened(late, "3", "zhao", "赵敏", "1003"),
+            e.WindowPaused(late + dt.timedelta(minutes=110), "3", "离开"),
+            e.WindowResumed(at(0, 10), "3"),
+            e.TicketIssued(at(0, 20), "t1", "C001", "company", Priority.NORMAL, DAY, 1, (0, 1)),
+            e.TicketCalled(at(0, 25), "t1", "3"),
+            e.WindowClosed(at(1), "3"),
+        ],
+        *PERIOD.moments(SHANGHAI)[:1],
+        at(2),
+    )
+    by_clerk = build_report(facts, PERIOD, "clerk", tz=SHANGHAI)
+    assert [(r.key, r.label, r.called, r.pause_minutes) for r in by_clerk.rows] == [
+        ("zhao", "赵敏（1003）", 1, 10.0)
+    ]
+    (load,) = hourly_load(facts, PERIOD, tz=SHANGHAI).rows
+    assert (load.hour, load.open_windows, load.serving_windows) == (0, 1.0, 0.83)
+    sheet = assessment_sheet(facts, PERIOD, tz=SHANGHAI)
+    # She signed in yesterday: today is no day of attendance, but its pause is hers.
+    assert [(r.clerk, r.days_present, r.pause_minutes) for r in sheet.rows] == [("zhao", 0, 10.0)]
 
 
 def rating(
