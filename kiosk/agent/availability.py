@@ -34,8 +34,12 @@ def services(hall: dict[str, Any] | None, now: dt.datetime) -> list[dict[str, An
     tiles = []
     for service in hall["services"]:
         reason, words = None, None
+        paused_for = service.get("issuing_paused")  # a manager's pause, with its reason
         if not issuing["open"]:
             reason, words = "hall_closed", "已停止取号，" + opening_words(issuing["opens_at"], now)
+        elif paused_for is not None:
+            reason = "service_paused"
+            words = f"暂停取号：{paused_for}" if paused_for else "暂停取号，请咨询工作人员"
         elif service.get("left_today") == 0:
             reason, words = "quota_exhausted", "今日号已取完，请改日再来或预约办理"
         elif service.get("left_in_session") == 0:

@@ -160,6 +160,9 @@ class TicketDesk:
                     # The server may have issued it: keep the key to find out and settle it.
                     self.ledger.put(entry)
                 raise IssueRefused(503, "server_unavailable", "网络中断，暂停取号，请稍候") from exc
+            # An earlier try of this touch whose answer was lost is this very ticket: it is
+            # printed now, so the ledger must not print it again.
+            self.ledger.drop(key)
             issued = await self._print(answer, entry)
             self._answers[key] = issued
             while len(self._answers) > REMEMBERED_TOUCHES:

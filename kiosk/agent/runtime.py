@@ -75,6 +75,7 @@ class Kiosk(PageFeed):
         self.devices = {"scanner": False, "card_reader": False}
         self.card: Card | None = None
         self._card_at = 0.0
+        self._card_shown: asyncio.TimerHandle | None = None  # takes the card off the screen
         self._rescans: list[asyncio.Event] = []  # one per loop that looks for devices
         link.on_change = self.changed
         desk.on_change = self.changed
@@ -154,6 +155,15 @@ class Kiosk(PageFeed):
         self.card = None
         self.push({"type": "card", "card": None})
 
+    def _show_card(self, message: dict[str, Any]) -> None:
+        """Show a card read (or misread) for as long as it counts, then forget it: the next
+        citizen must see neither the name nor a green channel that is no longer theirs."""
+        if self._card_shown is not None:
+            self._card_shown.cancel()
+        loop = asyncio.get_running_loop()
+        self._card_shown = loop.call_later(CARD_VALID_SECONDS, self.forget_card)
+        self.push(message)
+
     # -- running --------------------------------------------------------------------------
 
     async def run(self) -> None:
@@ -191,9 +201,9 @@ class Kiosk(PageFeed):
         rescan = self._rescan_event()
         while True:
             try:
-                async for item in opener():
-                    if not self.devices[name]:
-                        self._set_device(name, True)
+                device = opener()  # opened (and grabbed) now, or it raises: it is there
+                self._set_device(name, True)
+                async for item in device:
                     await handle(item)
             except Exception as exc:  # a device error degrades this device only
                 log.warning("%s unavailable: %s", name, exc)
@@ -229,12 +239,12 @@ class Kiosk(PageFeed):
         if isinstance(card, Misread):
             # Say so, so that the citizen places the card again rather than walk away.
             self.card = None
-            self.push({"type": "card", "card": None, "misread": True})
+            self._show_card({"type": "card", "card": None, "misread": True})
             return
         self.card = card
         self._card_at = self.monotonic()
         age = card.age_on(self.now().date())
-        self.push(
+        self._show_card(
             {
                 "type": "card",
                 "card": {"name": card.masked_name, "age": age, "green": age >= self.green_age},

@@ -10,7 +10,16 @@ import { VoiceQueue, phraseUrl } from "/shared/voice.js";
 import { secondLanguage, fill, pair } from "/shared/bilingual.js";
 import { el } from "/shared/words.js";
 
-const HOME_AFTER_MS = { done: 15000, confirm: 30000, appointment: 45000, error: 10000 };
+const HOME_AFTER_MS = {
+  done: 15000,
+  confirm: 30000,
+  appointment: 45000,
+  "appointment-found": 45000,
+  error: 10000,
+};
+// A screen's buttons wait this long before they take a touch: the second tap of a double tap
+// on a tile (or on 完成) must not land on the 确认取号 that has just appeared under the finger.
+const SETTLE_MS = 600;
 const GUIDE = {
   home: "请选择要办理的业务",
   confirm: "请确认",
@@ -142,8 +151,13 @@ function home() {
 }
 
 function actionButton(text, className, onClick) {
-  const button = el("button", `action ${className}`, text);
+  const button = el("button", `action ${className} settling`, text);
   button.type = "button";
+  button.disabled = true;
+  setTimeout(() => {
+    button.classList.remove("settling");
+    button.disabled = false;
+  }, SETTLE_MS);
   button.addEventListener("click", () => {
     button.disabled = true; // a second tap of the same button does nothing
     onClick();

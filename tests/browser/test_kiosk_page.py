@@ -15,6 +15,7 @@ import pytest
 from helpers import SHANGHAI, FakeClock, RunningHall, small_hall
 from playwright.async_api import Page, expect
 
+from kiosk.agent import runtime
 from kiosk.agent.desk import UnprintedPolicy
 from queue_server.domain.hall import HallConfig, Policy
 
@@ -158,6 +159,36 @@ async def test_a_touch_makes_one_ticket_on_paper_and_on_the_server(
     assert [a["ticket"]["number"] for a in again] == ["B001", "B001"]
     assert len(kiosk.printed()) == 2
     assert await issued_today(hall) == {"social": 1, "estate": 1}
+
+
+async def test_a_double_tap_on_a_tile_never_lands_on_the_confirm_button(
+    start_hall: StartHall, start_kiosk: StartKiosk, open_kiosk: OpenKiosk
+) -> None:
+    hall = await start_hall()
+    page = await open_kiosk(await start_kiosk(hall))
+    confirm = page.get_by_role("button", name="确认取号")
+    await take_ticket_screen(page)
+    box = await confirm.bounding_box()
+    assert box is not None
+    await page.get_by_role("button", name="返回").tap()
+    await expect(page.locator("#screen")).to_be_hidden()
+    # A tile under where 确认取号 appears, tapped twice quickly: the second tap is no
+    # confirmation (in a big hall some tile always lies there).
+    where = await tile(page, "social").bounding_box()
+    assert where is not None
+    await page.touchscreen.tap(where["x"] + 20, where["y"] + 20)
+    await page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    await expect(panel(page, "confirm")).to_be_visible()
+    await page.wait_for_timeout(1500)
+    await expect(panel(page, "confirm")).to_be_visible()
+    assert await issued_today(hall) == {}
+    await confirm.tap()  # a deliberate touch still takes the ticket
+    await expect(panel(page, "done").locator(".number")).to_have_text("A001")
+
+
+async def take_ticket_screen(page: Page, service: str = "social") -> None:
+    await tile(page, service).tap()
+    await expect(panel(page, "confirm")).to_be_visible()
 
 
 async def test_the_done_screen_goes_home_by_itself_in_normal_mode(
@@ -385,6 +416,20 @@ async def test_an_appointment_code_can_be_typed_on_the_keypad(
     await expect(panel(page, "error")).to_contain_text("没有找到这个预约")
 
 
+async def test_a_scanned_appointment_left_on_screen_goes_home_by_itself(
+    start_hall: StartHall, start_kiosk: StartKiosk, open_kiosk: OpenKiosk
+) -> None:
+    hall = await start_hall()
+    await book(hall, "YY0002")
+    kiosk = await start_kiosk(hall)
+    page = await open_kiosk(kiosk, prepare=install_clock)
+    kiosk.scan("YY0002")
+    await expect(panel(page, "appointment-found")).to_be_visible()
+    await page.clock.fast_forward(10 * 60_000)  # the citizen walked away
+    await expect(page.locator("#screen")).to_be_hidden()
+    assert kiosk.printed() == []
+
+
 async def kiosk_token(hall: RunningHall) -> str:
     return await hall.device("kiosk-lookup", "kiosk")
 
@@ -446,6 +491,30 @@ async def test_an_elders_id_card_offers_a_green_channel_ticket(
     await page.get_by_role("button", name="确认取号").tap()
     await expect(done.locator(".number")).to_have_text("A002")
     await expect(done).not_to_contain_text("绿色通道")
+
+
+async def test_a_card_left_unused_is_forgotten_on_screen_too(
+    start_hall: StartHall,
+    start_kiosk: StartKiosk,
+    open_kiosk: OpenKiosk,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(runtime, "CARD_VALID_SECONDS", 1.0)
+    hall = await start_hall()
+    kiosk = await start_kiosk(hall)
+    page = await open_kiosk(kiosk)
+    kiosk.place_card(*ELDER)
+    banner = page.locator("#card-banner")
+    await expect(banner).to_contain_text("您可以取绿色通道号")
+    # The elder walked away: the next citizen sees neither the name nor the green channel.
+    await expect(banner).to_be_hidden()
+    await tile(page, "social").tap()
+    await expect(panel(page, "confirm")).to_be_visible()
+    await expect(page.get_by_role("button", name="绿色通道取号")).to_have_count(0)
+    await page.get_by_role("button", name="返回").tap()
+    kiosk.place_card(ELDER[0], ELDER[1][:-1] + "1")  # a bad read, and nobody tries again
+    await expect(banner).to_contain_text("未能读取身份证")
+    await expect(banner).to_be_hidden()
 
 
 async def test_the_green_channel_age_is_the_hall_s_policy(

@@ -44,6 +44,16 @@ def test_a_closed_hall_and_used_up_quotas_are_explained() -> None:
     assert services(None, NOW) == []
 
 
+def test_a_service_a_manager_paused_is_greyed_out_with_the_reason() -> None:
+    (tile,) = services(hall(OPEN, issuing_paused="系统维护"), NOW)
+    assert (tile["available"], tile["reason"]) == (False, "service_paused")
+    assert tile["reason_text"] == "暂停取号：系统维护"
+    (tile,) = services(hall(OPEN, issuing_paused=""), NOW)  # paused without a reason given
+    assert (tile["available"], tile["reason_text"]) == (False, "暂停取号，请咨询工作人员")
+    (tile,) = services(hall(OPEN, issuing_paused=None), NOW)
+    assert tile["available"]
+
+
 def test_the_kiosk_pauses_for_the_server_first_then_the_printer() -> None:
     gone = pause(server_online=False, printer=PrinterCondition.OK, trust_unknown=False, unprinted=0)
     assert gone is not None and gone["reason"] == "server"

@@ -215,6 +215,29 @@ async def test_an_answer_lost_on_the_way_is_found_again_and_printed_once(
     assert printed_ticket_ids(printer.jobs, tmp_path) == [issued[0]["id"]]
 
 
+async def test_a_touch_sent_again_after_its_answer_was_lost_is_printed_once(
+    start_hall: Start, tmp_path: Path
+) -> None:
+    hall = await start_hall()
+    cutter = Cutter(int(hall.url.rsplit(":", 1)[1]))
+    await cutter.start()
+    printer = FakePrinter()
+    async with desk_for(hall, printer, tmp_path, url=cutter.url) as desk:
+        cutter.swallow = True
+        with pytest.raises(IssueRefused):
+            await desk.issue("social", "normal", "touch-1")
+        assert len(desk.ledger) == 1  # issued or not: to be found out
+        cutter.swallow = False
+        await online(desk.link)
+        again = await desk.issue("social", "normal", "touch-1")  # the same touch, resent
+        assert again.printed
+        await desk.recover()  # the ledger must not print that ticket a second time
+    await cutter.close()
+    assert len(desk.ledger) == 0
+    ids = [t["id"] for t in await server_tickets(hall)]
+    assert printed_ticket_ids(printer.jobs, tmp_path) == ids == [again.answer["ticket"]["id"]]
+
+
 async def test_a_server_gone_before_the_touch_issues_and_prints_nothing(
     start_hall: Start, tmp_path: Path
 ) -> None:
