@@ -299,11 +299,20 @@ def _staff_message(
         case = case_view(hall, hall.book.cases[event.case_id])
         return {SUPERVISION: {**body, **extra, "case": case}}
     if isinstance(event, e.TuningChanged):
-        return {CONSOLE: {**body, "change": change_view(hall, hall.changes[event.change_id])}}
+        change = {CONSOLE: {**body, "change": change_view(hall, hall.changes[event.change_id])}}
+        if event.kind in _SERVICE_TUNINGS:
+            # Kiosks grey a tile at once (they read the hall again): which service changed,
+            # not who changed it.
+            change[BOARD] = {**body, "kind": event.kind, "service": event.target}
+        return change
     if isinstance(event, e.AlertRaised | e.AlertAcknowledged | e.AlertCleared):
         return {SUPERVISION: {**body, "alert": alert_view(hall, hall.book.alerts[event.alert_id])}}
     return None
 
+
+# A manager's changes to a service that kiosks and boards must follow: its quotas, whether
+# it issues tickets.
+_SERVICE_TUNINGS = frozenset({"quota", "issuing"})
 
 # Window changes move the expected waits (more or fewer windows serve the queues).
 _CHANGES_WAITING = frozenset(

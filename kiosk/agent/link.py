@@ -28,7 +28,8 @@ class ServerLink:
     """Talks to the server for the kiosk; `online` while the stream is held.
 
     The hall view (`hall`, from GET /api/v1/hall) is refreshed when the stream connects, after
-    every change to the queues (coalesced) and every 30 s; `on_change` is called after each.
+    every change to the queues or a service's quota or issuing (coalesced) and every 30 s;
+    `on_change` is called after each.
     """
 
     def __init__(
@@ -142,9 +143,9 @@ class ServerLink:
         except ValueError:
             return
         if isinstance(message, dict) and (
-            "waiting" in message or message.get("type") == "snapshot"
+            "waiting" in message or message.get("type") in ("snapshot", "tuning.changed")
         ):
-            self._refresh.set()
+            self._refresh.set()  # a quota or a paused service, too, changes the tiles
 
     async def _refresh_loop(self) -> None:
         while True:

@@ -517,6 +517,21 @@ async def test_a_card_left_unused_is_forgotten_on_screen_too(
     await expect(banner).to_be_hidden()
 
 
+async def test_a_service_a_manager_pauses_greys_its_tile_at_once(
+    start_hall: StartHall, start_kiosk: StartKiosk, open_kiosk: OpenKiosk
+) -> None:
+    hall = await start_hall()
+    kiosk = await start_kiosk(hall)
+    page = await open_kiosk(kiosk)
+    await expect(tile(page, "estate")).to_be_enabled()
+    manager = await hall.person("li", "manager")
+    pause = {"kind": "issuing", "service": "estate", "paused": True, "reason": "系统维护"}
+    assert (await hall.call("POST", "/api/v1/tuning", manager, pause))[0] == 201
+    # Well before the kiosk's own 30 s reading of the hall: the stream said so.
+    await expect(tile(page, "estate")).to_be_disabled(timeout=5_000)
+    await expect(tile(page, "estate")).to_contain_text("暂停取号：系统维护")
+
+
 async def test_the_green_channel_age_is_the_hall_s_policy(
     start_hall: StartHall, start_kiosk: StartKiosk, open_kiosk: OpenKiosk
 ) -> None:

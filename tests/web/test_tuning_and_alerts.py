@@ -112,6 +112,25 @@ async def test_quotas_and_paused_issuing_apply_at_once(start_hall: StartHall) ->
     assert len(history["changes"]) == 3
 
 
+async def test_a_service_s_tuning_reaches_the_board_topic_without_who(
+    start_hall: StartHall,
+) -> None:
+    """Kiosks follow the board topic: a paused service or a new quota must reach them at once
+    (they grey the tile), without the manager's name; a window's services stay staff news."""
+    hall = await start_hall()
+    manager = await hall.person("li", "manager")
+    pause = {"kind": "issuing", "service": "estate", "paused": True, "reason": "系统维护"}
+    services = {"kind": "window_services", "window": "1", "services": ["estate"]}
+    async with hall.http.ws_connect(f"{hall.url}/ws?topics=board") as board:
+        await board.receive_json()  # the snapshot
+        assert (await hall.call("POST", "/api/v1/tuning", manager, services))[0] == 201
+        assert (await hall.call("POST", "/api/v1/tuning", manager, pause))[0] == 201
+        message = await board.receive_json()
+    assert message["type"] == "tuning.changed"
+    assert (message["kind"], message["service"]) == ("issuing", "estate")
+    assert "li" not in str(message) and "change" not in message
+
+
 async def open_alerts(hall: RunningHall, manager: str) -> dict[str, dict[str, Any]]:
     _, listed = await hall.call("GET", "/api/v1/alerts", manager)
     return {a["id"].split("@")[0]: a for a in listed["alerts"]}
