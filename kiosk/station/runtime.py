@@ -100,11 +100,17 @@ class Station(PageFeed):
         self.server_url = link.server_url
         self.online = False
         self.devices: dict[str, bool] = {}
+        self._device_details: dict[str, str | None] = {}  # why each device is missing
+        self._back_online = asyncio.Event()
         self.last_refusal: dict[str, str] | None = None  # the last server refusal, for logs
         self._key_rated: set[str] = set()  # tickets a key-pad press was sent for
+        self._actions: asyncio.Queue[Action] = asyncio.Queue()  # pressed, not yet sent
         self._rescan = asyncio.Event()
         self._expiry: asyncio.TimerHandle | None = None
         self._rating_seen: str | None = None
+        # Who served the open rating's service: the window's clerk when it opened, kept
+        # through a hand-over (替岗), since the citizen rates the one who served them.
+        self._rating_clerk: dict[str, Any] | None = None
 
     # -- what the pad page sees -------------------------------------------------------
 
@@ -117,8 +123,8 @@ class Station(PageFeed):
 
     def state(self) -> dict[str, Any]:
         window = self.watch.window or {}
-        clerk = self.watch.clerk
         rating = self.open_rating()
+        clerk = self._rating_clerk if rating is not None else self.watch.clerk
         return {
             "type": "state",
             "online": self.online,
@@ -161,16 +167,23 @@ class Station(PageFeed):
 
     def _on_message(self, message: object) -> None:
         if self.watch.apply(message):
-            rating = self.watch.rating
-            if rating is not None and rating.ticket != self._rating_seen:
-                self._rating_seen = rating.ticket
-                log.info("rating open for %s until %s", rating.number, rating.touch_until)
-            self.changed()
+            self._window_changed()
+
+    def _window_changed(self) -> None:
+        """The window changed (from the stream or an answer): note a newly opened rating."""
+        rating = self.watch.rating
+        if rating is not None and rating.ticket != self._rating_seen:
+            self._rating_seen = rating.ticket
+            self._rating_clerk = self.watch.clerk
+            log.info("rating open for %s until %s", rating.number, rating.touch_until)
+        self.changed()
 
     def _set_online(self, online: bool) -> None:
         if online != self.online:
             self.online = online
             log.info("server %s", "reachable" if online else "unreachable")
+            if online:
+                self._back_online.set()
             self.changed()
 
     def _schedule_expiry(self) -> None:
@@ -188,11 +201,15 @@ class Station(PageFeed):
     # -- running ------------------------------------------------------------------------
 
     async def run(self) -> None:
-        tasks = [asyncio.create_task(self.stream.run(), name="hallq-station-stream")]
+        tasks = [
+            asyncio.create_task(self.stream.run(), name="hallq-station-stream"),
+            asyncio.create_task(self._report_devices_again()),
+        ]
         if self.open_keypad is not None and self.station_link is not None:
             tasks.append(
                 asyncio.create_task(self._hold(KEYPAD, self.open_keypad, self.key_pressed))
             )
+            tasks.append(asyncio.create_task(self._send_actions()))
         if self.open_key_pad is not None and self.pad_link is not None:
             tasks.append(
                 asyncio.create_task(self._hold(KEY_PAD, self.open_key_pad, self.rating_key))
@@ -231,24 +248,53 @@ class Station(PageFeed):
     async def _set_device(self, name: str, present: bool, detail: str | None) -> None:
         was = self.devices.get(name)
         self.devices[name] = present
+        self._device_details[name] = detail
         if was == present and was is not None:
             return
+        await self._report(name)
+        self.changed()
+
+    async def _report(self, name: str) -> None:
         link = self.station_link if name == KEYPAD else self.pad_link
         if link is not None:
-            await link.report(name, "ok" if present else "offline", detail)
-        self.changed()
+            condition = "ok" if self.devices[name] else "offline"
+            await link.report(name, condition, self._device_details.get(name))
+
+    async def _report_devices_again(self) -> None:
+        """Whenever the server is reachable again, say again how each device is: a change
+        reported while it was unreachable was lost. The server keeps changes only, so saying
+        the same again costs nothing."""
+        while True:
+            await self._back_online.wait()
+            self._back_online.clear()
+            for name in list(self.devices):
+                await self._report(name)
 
     # -- the caller keypad --------------------------------------------------------------
 
     async def key_pressed(self, code: int) -> None:
+        """Take a press when it is made, so the double-tap guard sees the real gap between two
+        presses even while the server is slow to answer the first; its action waits its turn."""
         for output in self.machine.press(code, self.monotonic()):
             if isinstance(output, Feedback):
                 log.debug("keypad: %s: %s", output.kind, output.text)
             else:
-                await self.act(output)
+                self._actions.put_nowait(output)
 
-    async def act(self, action: Action) -> bool:
-        """Send one keypad action; a refusal is logged, never raised. True when done."""
+    async def _send_actions(self) -> None:
+        """Send the keypad's actions one at a time, in the order pressed."""
+        while True:
+            await self.act(await self._actions.get())
+
+    def _forget_pressed_blind(self) -> None:
+        """Actions pressed while the server did not answer were pressed blind: never send them
+        late to a server that has come back; the clerk presses again when it answers."""
+        while not self._actions.empty():
+            action = self._actions.get_nowait()
+            log.warning("keypad %s: not sent, the server did not answer", action.intent)
+
+    async def act(self, action: Action) -> None:
+        """Send one keypad action; a refusal is logged, never raised."""
         link = self.station_link
         assert link is not None, "a keypad needs the station token"
         assert self.keypad is not None
@@ -261,19 +307,19 @@ class Station(PageFeed):
             answer = await link.request(request.method, request.path, request.body, retry=False)
         except NotPossible as exc:
             log.warning("keypad %s: %s", action.intent, exc)
-            return False
+            return
         except IssueRefused as exc:
             self.last_refusal = {"action": str(action.intent), "code": exc.code}
             log.warning("keypad %s refused: %s %s", action.intent, exc.code, exc.message)
-            return False
+            return
         except ServerUnavailable as exc:
             log.warning("keypad %s: server unavailable: %s", action.intent, exc)
-            return False
+            self._forget_pressed_blind()
+            return
         log.info("keypad %s%s: done", action.intent, f" {action.number}" if action.number else "")
         window = answer.get("window")
         if isinstance(window, dict) and self.watch.replace(window):
-            self.changed()
-        return True
+            self._window_changed()
 
     # -- ratings ------------------------------------------------------------------------
 
@@ -302,6 +348,9 @@ class Station(PageFeed):
                 self.push({"type": "reason", "level": level})
             return
         except ServerUnavailable as exc:
+            # Unanswered: the citizen may press again. Should the first have landed after all,
+            # the server refuses the second as already rated.
+            self._key_rated.discard(rating.ticket)
             log.warning("key pad rating of %s not sent: %s", rating.number, exc)
             return
         self.push({"type": "thanks"})
@@ -331,5 +380,5 @@ class Station(PageFeed):
         log.info("rating %s recorded for %s (channel %d)", level, ticket, channel)
         window = answer.get("window")
         if isinstance(window, dict) and self.watch.replace(window):
-            self.changed()
+            self._window_changed()
         return answer

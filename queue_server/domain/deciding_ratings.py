@@ -54,8 +54,10 @@ class RatingDecider(DeciderBase):
 
     def _ask_rating(self, cmd: c.AskRating, now: dt.datetime) -> Outcome:
         window = self._window(cmd.window)
-        latest = self.book.latest_unrated(window.id)
-        if latest is None:
+        # Only the service just finished: an older one's citizen has gone, and whoever sits at
+        # the window now would be rating a service that was not theirs.
+        latest = self.book.last_served(window.id)
+        if latest is None or latest.rating_id is not None:
             raise Conflict("nothing_to_rate", f"{window.id}号窗口没有待评价的服务")
         outcome = Outcome(ticket_id=latest.served.ticket_id)
         self._open_rating(

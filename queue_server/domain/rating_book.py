@@ -154,10 +154,10 @@ class RatingBook:
         """The ticket's services still kept, in the order served."""
         return list(self._by_ticket.get(ticket_id, ()))
 
-    def latest_unrated(self, window: str) -> Rateable | None:
-        return next(
-            (r for r in reversed(self._by_window.get(window, ())) if r.rating_id is None), None
-        )
+    def last_served(self, window: str) -> Rateable | None:
+        """The service the window finished last, rated or not."""
+        served = self._by_window.get(window)
+        return served[-1] if served else None
 
     def strike(self, rating_id: str, reason: str) -> None:
         self.records[rating_id] = replace(

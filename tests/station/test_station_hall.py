@@ -7,13 +7,15 @@ import contextlib
 import datetime as dt
 import itertools
 import logging
+import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
 from helpers import SHANGHAI, RunningHall
 
-from drivers.input.base import KeyEvent, KeyState
+from drivers.input.base import DeviceError, KeyEvent, KeyState
 from drivers.input.fake import FakeSource
 from drivers.input.presses import GrabbedKeys
 from kiosk.agent.link import ServerLink
@@ -50,6 +52,7 @@ class Desk:
         self.manager = manager
         self.keypad = FakeSource()
         self.key_pad = FakeSource()
+        self.keypad_plugged = True  # False: the agent finds no keypad to open
 
     def press(self, *keys: Key) -> None:
         tap(self.keypad, *(KEYS[key] for key in keys))
@@ -65,15 +68,13 @@ class Desk:
         return list(answer["ratings"])
 
 
-@pytest.fixture
-async def desk(start_hall: StartHall) -> AsyncIterator[Desk]:
-    hall = await start_hall()
+@contextlib.asynccontextmanager
+async def desk_at(hall: RunningHall, monotonic: Callable[[], float]) -> AsyncIterator[Desk]:
+    """The station of window 1, its clerk signed in, timing key presses by `monotonic`."""
     await hall.clerk_at(WINDOW, "wang", "王芳", "0107")
     manager = await hall.person("boss", "manager")
     station_token = await hall.device("w1-station", "station", WINDOW)
     pad_token = await hall.device("w1-pad", "pad", WINDOW)
-    # Each press a second apart: past the double-tap guard, within the digits' time-out.
-    clock = itertools.count(1000.0, 1.0)
     async with (
         ServerLink(hall.url, station_token) as station_link,
         ServerLink(hall.url, pad_token) as pad_link,
@@ -84,10 +85,16 @@ async def desk(start_hall: StartHall) -> AsyncIterator[Desk]:
             pad_link=pad_link,
             keypad=KeypadSettings(pause_reason="休息"),
             key_pad=KeyPadSettings(),
-            monotonic=lambda: next(clock),
+            monotonic=monotonic,
         )
         desk = Desk(hall, station, manager)
-        station.open_keypad = lambda: GrabbedKeys(desk.keypad)
+
+        def open_keypad() -> GrabbedKeys:
+            if not desk.keypad_plugged:
+                raise DeviceError("no input device matches 'port:usb-0:1.3'")
+            return GrabbedKeys(desk.keypad)
+
+        station.open_keypad = open_keypad
         station.open_key_pad = lambda: GrabbedKeys(desk.key_pad)
         running = asyncio.create_task(station.run())
 
@@ -101,6 +108,21 @@ async def desk(start_hall: StartHall) -> AsyncIterator[Desk]:
             running.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await running
+
+
+@pytest.fixture
+async def desk(start_hall: StartHall) -> AsyncIterator[Desk]:
+    # Each press a second apart: past the double-tap guard, within the digits' time-out.
+    clock = itertools.count(1000.0, 1.0)
+    async with desk_at(await start_hall(), lambda: next(clock)) as desk:
+        yield desk
+
+
+@pytest.fixture
+async def desk_in_real_time(start_hall: StartHall) -> AsyncIterator[Desk]:
+    """Presses timed by the real clock, as the agent times them."""
+    async with desk_at(await start_hall(), time.monotonic) as desk:
+        yield desk
 
 
 async def issue(hall: RunningHall, count: int) -> list[str]:
@@ -283,6 +305,31 @@ async def test_a_keypad_unplugged_mid_combination_forgets_it_and_the_station_car
     assert [t["number"] for t in (await desk.window())["missed"]] == numbers[:2]
 
 
+async def test_a_keypad_unplugged_while_the_server_is_down_is_reported_when_it_is_back(
+    desk: Desk, start_hall: StartHall
+) -> None:
+    port, db = desk.hall.server.port, desk.hall.server.db_path
+    await desk.hall.server.stop()  # restarting, or the network down
+
+    async def offline() -> bool:
+        return not desk.station.online
+
+    await until(offline, "the station notices the server gone", 15)
+    desk.keypad_plugged = False
+    desk.keypad.unplug()
+
+    async def unplugged() -> bool:
+        return desk.station.devices["keypad"] is False
+
+    await until(unplugged, "the station notices its keypad gone")
+    desk.hall = await start_hall(db_path=db, port=port)
+
+    async def keypad_offline() -> bool:
+        return ("device:w1-station", "keypad", "offline") in await devices_reported(desk)
+
+    await until(keypad_offline, "the manager's console learns of it once the server is back", 15)
+
+
 async def test_a_key_pad_unplugged_mid_rating_leaves_the_rating_to_the_touch_pad(
     desk: Desk,
 ) -> None:
@@ -318,6 +365,130 @@ async def test_a_key_pad_unplugged_mid_rating_leaves_the_rating_to_the_touch_pad
     tap(desk.key_pad, key_code("KEY_1"))  # the rating is taken: nothing more is recorded
     await asyncio.sleep(0.3)
     assert len(await desk.ratings()) == 1
+
+
+async def called_number(desk: Desk) -> str | None:
+    ticket = (await desk.window())["window"]["ticket"]
+    return ticket["number"] if ticket else None
+
+
+async def test_a_double_tap_of_call_while_the_server_is_slow_calls_one_citizen(
+    desk_in_real_time: Desk,
+) -> None:
+    desk = desk_in_real_time
+    numbers = await issue(desk.hall, 3)
+    async with desk.hall.server.service.consistent():  # the server is busy for a while
+        desk.press(Key.CALL)
+        await asyncio.sleep(0.2)
+        desk.press(Key.CALL)  # the same key again at once: one press
+        await asyncio.sleep(1.5)  # longer than the double-tap guard
+    await until(lambda: _eq(called_number(desk), numbers[0]), "呼叫 calls the first citizen")
+    await asyncio.sleep(0.5)
+    detail = await desk.window()
+    assert detail["window"]["ticket"]["number"] == numbers[0], "nobody was skipped"
+    assert detail["waiting"]["social"] == 2
+
+
+async def test_keys_pressed_while_the_server_hangs_are_not_sent_when_it_answers_again(
+    desk_in_real_time: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    desk = desk_in_real_time
+    numbers = await issue(desk.hall, 3)
+    async with desk.hall.server.service.consistent():  # the server hangs past the timeout
+        desk.press(Key.CALL)
+        await asyncio.sleep(1.0)
+        desk.press(Key.CALL)  # nothing seems to happen: the clerk presses again
+        await until(lambda: _contains(caplog, "not sent, the server did not answer"), "", 8)
+    # The second 呼叫 was pressed blind and is not sent late to the server answering again:
+    # the clerk, who saw nothing happen, presses again, and one citizen is called.
+    await asyncio.sleep(0.5)
+    assert await called_number(desk) is None
+    desk.press(Key.CALL)
+    await until(lambda: _eq(called_number(desk), numbers[0]), "呼叫 calls the first citizen")
+    await asyncio.sleep(0.5)
+    assert await called_number(desk) == numbers[0]
+    assert (await desk.window())["waiting"]["social"] == 2
+
+
+async def test_a_key_pad_press_the_server_never_got_may_be_pressed_again(desk: Desk) -> None:
+    await issue(desk.hall, 1)
+    desk.press(Key.CALL)
+    await until(lambda: _eq(called_number(desk), "A001"), "a ticket is called")
+    desk.press(Key.FINISH)
+
+    async def rating_open() -> bool:
+        return desk.station.watch.rating is not None
+
+    await until(rating_open, "finishing opens a rating")
+    reachable = desk.station.pad_link
+    assert reachable is not None
+    with socket.socket() as probe:  # a port nobody listens on: the pad's cable is out
+        probe.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    async with ServerLink(nowhere, reachable.token, attempts=(0.0,)) as cut:
+        desk.station.pad_link = cut
+        await desk.station.rating_key(key_code("KEY_2"))  # 满意: never reaches the server
+    desk.station.pad_link = reachable
+    await desk.station.rating_key(key_code("KEY_2"))  # the citizen presses again
+    [rating] = await desk.ratings()
+    assert (rating["level"], rating["channel"]) == (4, 5)
+
+
+async def test_the_rate_key_asks_only_for_the_service_just_finished(
+    desk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    numbers = await issue(desk.hall, 2)
+    desk.press(Key.CALL)
+    await until(lambda: _eq(called_number(desk), numbers[0]), "the first citizen is called")
+    desk.press(Key.CALL)  # finishes the first, who leaves without rating; calls the second
+    await until(lambda: _eq(called_number(desk), numbers[1]), "the second citizen is called")
+    desk.press(Key.FINISH)
+
+    async def second_open() -> bool:
+        rating = desk.station.open_rating()
+        return rating is not None and rating.number == numbers[1]
+
+    await until(second_open, "the second service's rating opens")
+    await desk.station.rate(5, [], None)
+    desk.press(Key.RATE)  # the clerk presses 评价 again after the citizen rated
+    await until(lambda: _contains(caplog, "refused: nothing_to_rate"), "nothing left to rate")
+    assert desk.station.open_rating() is None, "the first citizen's service is not offered"
+    assert len(await desk.ratings()) == 1
+
+
+async def test_after_a_hand_over_the_pad_shows_and_rates_the_clerk_who_served(
+    desk: Desk,
+) -> None:
+    await issue(desk.hall, 1)
+    desk.press(Key.CALL)
+    await until(lambda: _eq(called_number(desk), "A001"), "a ticket is called")
+    desk.press(Key.FINISH)  # 王芳 finished the service
+
+    async def rating_open() -> bool:
+        return desk.station.open_rating() is not None
+
+    await until(rating_open, "finishing opens a rating")
+    li = await desk.hall.person("li", display_name="李强", staff_no="0108")
+    status, answer = await desk.hall.call(
+        "POST", f"/api/v1/windows/{WINDOW}/hand-over", li, {"reason": "替岗"}
+    )
+    assert status == 200, answer
+
+    async def handed_over() -> bool:
+        return (desk.station.watch.clerk or {}).get("name") == "李强"
+
+    await until(handed_over, "the station sees 李强 at the window")
+    assert desk.station.state()["clerk"]["name"] == "王芳", "the citizen rates who served them"
+    answer = await desk.station.rate(2, ["214"], None)
+    assert answer["rating"]["clerk"] == {"name": "王芳", "staff_no": "0107"}
+    assert desk.station.state()["clerk"]["name"] == "李强", "then the pad shows who is there"
+    wang = await desk.hall.person("wang2", display_name="王芳")  # not the clerk rated
+    case = answer["case"]
+    for token, expected in ((li, 403), (wang, 403)):
+        status, _ = await desk.hall.call(
+            "POST", f"/api/v1/cases/{case}/appeal", token, {"note": "不是我办的"}
+        )
+        assert status == expected
 
 
 def _drain(queue: asyncio.Queue[dict[str, Any]]) -> list[dict[str, Any]]:
