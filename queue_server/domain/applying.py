@@ -135,6 +135,9 @@ class Applier(HallState):
         ticket.move_to(TicketState.SERVING)
         ticket.started_at = ev.at
         self.windows[ev.window].move_to(WindowState.SERVING, ev.at)
+        # The next citizen sits at the window: the pad no longer offers the last service
+        # (its citizen has gone; the QR code on their ticket still rates it by phone).
+        self.book.open.pop(ev.window, None)
 
     def _release_window(self, window_id: str, at: dt.datetime) -> None:
         window = self.windows[window_id]

@@ -62,6 +62,28 @@ async def test_a_finish_opens_the_rating_on_that_windows_pad_only(start_hall: St
     assert detail["today"]["served"] == 1 and detail["today"]["ratings"] == 1
 
 
+async def test_the_pads_offer_ends_when_the_next_citizen_s_service_starts(
+    start_hall: StartHall,
+) -> None:
+    """The next citizen sits down within the pad's time: the pad must not offer them the
+    previous citizen's service (its QR code still rates it by phone)."""
+    hall = await start_hall(rating_hall())
+    clerk = await hall.clerk_at("1", "wang")
+    pad = await hall.device("pad-1", "pad", window="1")
+    kiosk = await hall.device("kiosk-next", "kiosk")
+    first = await served_ticket(hall, clerk)
+    assert (await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"}))[0] == 201
+    assert (await hall.call("POST", "/api/v1/windows/1/call-next", clerk))[0] == 200
+    _, detail = await hall.call("GET", "/api/v1/windows/1", clerk)
+    assert detail["window"]["rating"]["ticket"] == first  # still at the window: may rate
+    assert (await hall.call("POST", "/api/v1/windows/1/start", clerk))[0] == 200
+    _, detail = await hall.call("GET", "/api/v1/windows/1", clerk)
+    assert detail["window"]["rating"] is None
+    body = {"ticket": first, "level": 5, "tags": ["517"]}
+    status, answer = await hall.call("POST", "/api/v1/ratings", pad, body)
+    assert (status, answer["error"]["code"]) == (409, "rating_closed")
+
+
 async def test_a_key_pad_press_counts_only_while_the_rating_is_open(
     start_hall: StartHall, clock: FakeClock
 ) -> None:
