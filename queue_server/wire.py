@@ -92,11 +92,15 @@ def open_rating(hall: Hall, window_id: str) -> dict[str, Any] | None:
         return None
     ticket_ = hall.tickets.get(opened.ticket_id)
     service = hall.services.get(opened.service)
+    # Who served it (亮身份): after a hand-over (替岗) not the clerk at the window now.
+    rateable = hall.book.rateable.get((opened.ticket_id, f"{opened.service}@{window_id}"))
+    served = rateable.served if rateable is not None else None
     return {
         "ticket": opened.ticket_id,
         "number": ticket_.number if ticket_ else None,
         "service": opened.service,
         "service_name": service.name if service else opened.service,
+        "clerk": clerk_card(served.clerk_name, served.staff_no) if served else None,
         "opened_at": when(opened.opened_at, hall),
         "key_until": when(opened.key_until, hall),
         "touch_until": when(opened.touch_until, hall),

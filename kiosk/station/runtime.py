@@ -108,9 +108,6 @@ class Station(PageFeed):
         self._rescan = asyncio.Event()
         self._expiry: asyncio.TimerHandle | None = None
         self._rating_seen: str | None = None
-        # Who served the open rating's service: the window's clerk when it opened, kept
-        # through a hand-over (替岗), since the citizen rates the one who served them.
-        self._rating_clerk: dict[str, Any] | None = None
 
     # -- what the pad page sees -------------------------------------------------------
 
@@ -124,7 +121,9 @@ class Station(PageFeed):
     def state(self) -> dict[str, Any]:
         window = self.watch.window or {}
         rating = self.open_rating()
-        clerk = self._rating_clerk if rating is not None else self.watch.clerk
+        # While a rating is open the citizen rates who served them: after a 替岗, not the
+        # clerk at the window now.
+        clerk = rating.clerk if rating is not None and rating.clerk else self.watch.clerk
         return {
             "type": "state",
             "online": self.online,
@@ -174,7 +173,6 @@ class Station(PageFeed):
         rating = self.watch.rating
         if rating is not None and rating.ticket != self._rating_seen:
             self._rating_seen = rating.ticket
-            self._rating_clerk = self.watch.clerk
             log.info("rating open for %s until %s", rating.number, rating.touch_until)
         self.changed()
 

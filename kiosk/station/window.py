@@ -17,6 +17,7 @@ class OpenRating:
     opened_at: dt.datetime
     key_until: dt.datetime
     touch_until: dt.datetime
+    clerk: dict[str, Any] | None = None  # who served it: after a 替岗, not the clerk there now
 
     @classmethod
     def from_wire(cls, data: object) -> OpenRating | None:
@@ -30,6 +31,7 @@ class OpenRating:
                 opened_at=dt.datetime.fromisoformat(data["opened_at"]),
                 key_until=dt.datetime.fromisoformat(data["key_until"]),
                 touch_until=dt.datetime.fromisoformat(data["touch_until"]),
+                clerk=data["clerk"] if isinstance(data.get("clerk"), dict) else None,
             )
         except (KeyError, TypeError, ValueError):
             return None

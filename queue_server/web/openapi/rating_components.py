@@ -59,9 +59,12 @@ def rating_schemas() -> dict[str, Json]:
                 "opened_at": _when(),
                 "key_until": _when(),
                 "touch_until": _when(),
+                "clerk": _nullable(_ref("ClerkCard")),
             },
             description="The rating a window's pads may take: key pads until `key_until`, "
-            "touch pads until `touch_until` (clients close it then by themselves).",
+            "touch pads until `touch_until` (clients close it then by themselves), or until the "
+            "window starts serving the next citizen; `clerk` is who served it (after a 替岗, "
+            "not the clerk at the window now).",
         ),
         "RatingView": _object(
             {
