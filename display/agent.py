@@ -223,8 +223,15 @@ class DisplayAgent:
             )
         if verdict.call is None or verdict.skip is not None:
             return None
+        # Too late to speak once its turn comes after the stale limit (a burst at many
+        # windows), on the announcer's clock: the device's, without the server's offset.
+        expires = (
+            None
+            if verdict.made_at is None
+            else verdict.made_at + self.calls.stale_seconds - self.clock_offset
+        )
         try:
-            script = self.announcer.announce(verdict.call)
+            script = self.announcer.announce(verdict.call, expires=expires)
         except VoiceError as failure:
             log.warning("cannot announce %s: %s", verdict.call, failure)
             return None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Callable
 from types import TracebackType
 
 from display.voice.errors import AnnouncerFull
@@ -19,7 +21,11 @@ MAX_PENDING = 1000
 
 
 class Announcer:
-    """Plays announcements in the order given, never two at once, never dropping one."""
+    """Plays announcements in the order given, never two at once, never dropping one.
+
+    An announcement given an expiry (`now`'s clock) is dropped, logged, if its turn comes
+    after it: after a burst at many windows a call spoken minutes late misleads the citizen.
+    """
 
     def __init__(
         self,
@@ -29,22 +35,27 @@ class Announcer:
         *,
         max_pending: int = MAX_PENDING,
         gap_ms: int = DEFAULT_GAP_MS,
+        now: Callable[[], float] = time.time,
     ) -> None:
         self.pack = pack
         self.output = output
         self.templates = templates or Templates(phrases=pack.phrases)
         self.gap_ms = gap_ms
-        self._queue: asyncio.Queue[tuple[str, ...]] = asyncio.Queue(max_pending)
+        self.now = now
+        self._queue: asyncio.Queue[tuple[tuple[str, ...], float | None]] = asyncio.Queue(
+            max_pending
+        )
         self._task: asyncio.Task[None] | None = None
 
-    def announce(self, call: Call) -> tuple[str, ...]:
+    def announce(self, call: Call, *, expires: float | None = None) -> tuple[str, ...]:
         """Queue `call` and return its segment names at once; playback happens in the background.
 
+        `expires` (on the `now` clock) is when the call is too old to speak; None never expires.
         Raises ScriptError if the call cannot be read and AnnouncerFull if the queue is full.
         """
         script = self.templates.script(call)
         try:
-            self._queue.put_nowait(script)
+            self._queue.put_nowait((script, expires))
         except asyncio.QueueFull:
             raise AnnouncerFull(
                 f"{self._queue.maxsize} announcements are already waiting; refusing {call}"
@@ -87,8 +98,15 @@ class Announcer:
 
     async def _run(self) -> None:
         while True:
-            script = await self._queue.get()
+            script, expires = await self._queue.get()
             try:
+                if expires is not None and self.now() > expires:
+                    log.info(
+                        "not speaking %s: its turn came %.0f s too late",
+                        "".join(script),
+                        self.now() - expires,
+                    )
+                    continue
                 await self._speak(script)
             except AudioError as exc:
                 log.warning(

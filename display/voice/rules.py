@@ -53,10 +53,14 @@ class Scope:
 
 @dataclass(frozen=True)
 class Verdict:
-    """A message judged: the call to speak, or why not (and the call it would have been)."""
+    """A message judged: the call to speak, or why not (and the call it would have been).
+
+    `made_at` is when the call was made (epoch seconds), when the message tells it.
+    """
 
     call: Call | None
     skip: Skip | None = None
+    made_at: float | None = None
 
 
 class SpokenCalls:
@@ -91,18 +95,18 @@ class SpokenCalls:
         call = Call(kind, number, window_id)
         if self.scope is not None and not self.scope.covers(window):
             return Verdict(call, Skip.ELSEWHERE)
-        age = _age(message.get("at"), now)
-        if age is not None and age > self.stale_seconds:
-            return Verdict(call, Skip.STALE)
-        return Verdict(call)
+        made_at = _moment(message.get("at"))
+        if made_at is not None and now - made_at > self.stale_seconds:
+            return Verdict(call, Skip.STALE, made_at)
+        return Verdict(call, made_at=made_at)
 
 
 def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _age(at: object, now: float) -> float | None:
-    """Seconds since `at`; None unless it is an ISO time with a UTC offset (a naive time's
+def _moment(at: object) -> float | None:
+    """`at` in epoch seconds; None unless it is an ISO time with a UTC offset (a naive time's
     zone is unknown, and a browser would read it in its own zone)."""
     if not isinstance(at, str):
         return None
@@ -112,4 +116,4 @@ def _age(at: object, now: float) -> float | None:
         return None
     if moment.tzinfo is None:
         return None
-    return now - moment.timestamp()
+    return moment.timestamp()

@@ -237,6 +237,42 @@ async def test_a_board_speaks_what_the_case_says(
     )
 
 
+async def test_a_call_whose_turn_comes_after_it_expired_is_skipped_not_played(
+    start_hall: StartHall, open_page: OpenPage
+) -> None:
+    """After a burst at many windows the queue runs long: a call must not be spoken minutes
+    after it was made, as the display agent's announcer does not either."""
+    hall = await start_hall()
+    page = await open_page(f"{hall.url}/board", viewport=LANDSCAPE)
+    played = await page.evaluate(
+        """async () => {
+          const { VoiceQueue, VoiceLog } = await import("/static/voice.js");
+          let clock = 1_000_000;
+          let finish = null;
+          const player = {
+            urls: [],
+            play(url) {
+              this.urls.push(url);
+              return new Promise((resolve) => { finish = resolve; });
+            },
+          };
+          const log = new VoiceLog();
+          const queue = new VoiceQueue(player, log, () => clock);
+          queue.say("first", clock + 120_000);
+          queue.say("late", clock + 120_000);
+          queue.say("never expires");
+          clock += 121_000; // the first call took longer than the second may wait
+          finish();
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          finish();
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          return { urls: player.urls, log: log.map((e) => [e.event, e.url, e.detail ?? null]) };
+        }"""
+    )
+    assert played["urls"] == ["first", "never expires"]
+    assert ["skip", "late", "stale"] in played["log"]
+
+
 async def test_a_board_of_an_unknown_speaker_group_stays_silent(
     start_hall: StartHall, open_page: OpenPage, issue: Issue
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array
+import asyncio
 import io
 import shutil
 import wave
@@ -134,3 +135,11 @@ async def test_aplay_failure_is_translated_with_its_message(tmp_path: Path) -> N
     )
     with pytest.raises(AudioError, match="aplay:default: aplay: main: audio open error"):
         await AplayAudio(aplay=aplay).play(quiet_wav())
+
+
+async def test_a_stuck_aplay_is_stopped_and_raises_audio_error(tmp_path: Path) -> None:
+    # A wedged USB sound card: aplay takes the sound and never returns.
+    aplay = _stand_in_aplay(tmp_path, "cat > /dev/null; exec sleep 600")
+    audio = AplayAudio(aplay=aplay, overrun_seconds=0.5)
+    with pytest.raises(AudioError, match=r"aplay:default: did not finish"):
+        await asyncio.wait_for(audio.play(quiet_wav(0.2)), 10)

@@ -14,7 +14,7 @@ from display.voice.announcer import Announcer
 from display.voice.errors import AnnouncerFull, ScriptError
 from display.voice.pack import SegmentEntry, VoicePack, write_manifest
 from display.voice.script import DEFAULT_PHRASES, DIGITS, LETTERS, TEN, Call, CallKind, Templates
-from drivers.audio.fake import FakeAudio
+from drivers.audio.fake import FakeAudio, ManualClock
 
 RATE = 8000
 ALL_SEGMENTS = (*DIGITS, TEN, *LETTERS, *DEFAULT_PHRASES)
@@ -157,3 +157,24 @@ async def test_close_stops_playing_and_can_be_repeated(pack: VoicePack) -> None:
     await announcer.close()
     await announcer.close()
     assert len(audio.played) == 1
+
+
+async def test_a_call_whose_turn_comes_after_it_expires_is_logged_not_spoken(
+    pack: VoicePack, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A burst at many windows: each call lasts about 2 s, the later ones would be spoken late.
+    clock = ManualClock(1000.0)
+    audio = FakeAudio(clock)
+    calls = [Call(CallKind.CALL, f"A{n:03d}", str(n)) for n in range(1, 6)]
+    with caplog.at_level(logging.INFO):
+        async with Announcer(pack, audio, now=clock) as announcer:
+            for call in calls:
+                announcer.announce(call, expires=1005.0)
+            await announcer.drain()
+    assert [segments_heard(p.wav)[1:5] for p in audio.played] == [
+        ["A", "零", "零", "一"],
+        ["A", "零", "零", "二"],
+        ["A", "零", "零", "三"],
+    ]
+    assert "请A零零四号到四号窗口办理" in caplog.text
+    assert "too late" in caplog.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
@@ -19,7 +20,7 @@ from display.agent import DisplayAgent, stream_url
 from display.voice.announcer import Announcer
 from display.voice.pack import VoicePack
 from display.voice.script import Call, CallKind
-from drivers.audio.fake import FakeAudio
+from drivers.audio.fake import FakeAudio, ManualClock
 
 StartHall = Callable[..., Awaitable[RunningHall]]
 DEADLINE = 15.0
@@ -237,3 +238,32 @@ async def test_a_wrong_device_clock_is_corrected_from_the_server(
         await station.act("call-next")
         await until(lambda: len(audio.played) == 1, "A001 despite the clock")
     assert agent.clock_offset == pytest.approx(-3600, abs=3)
+
+
+async def test_a_burst_longer_than_the_stale_limit_drops_the_late_calls_when_their_turn_comes(
+    pack: VoicePack, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Each test call lasts about 2 s; with a 5 s limit only the first three are still in time.
+    made = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
+    clock = ManualClock(made.timestamp())
+    audio = FakeAudio(clock)
+    announcer = Announcer(pack, audio, now=clock)
+    agent = DisplayAgent("http://127.0.0.1:9", announcer, now=clock)
+    agent.calls.stale_seconds = 5.0
+    agent.receive(json.dumps({"type": "snapshot", "seq": 1, "state": {}}))
+    for n in range(1, 6):
+        message = {
+            "type": "ticket.called",
+            "seq": 1 + n,
+            "at": made.isoformat(),
+            "ticket": {"number": f"A{n:03d}"},
+            "window": {"id": str(n), "floor": "1F"},
+        }
+        assert agent.receive(json.dumps(message)) is not None
+    caplog.set_level(logging.INFO)
+    async with announcer:
+        await announcer.drain()
+    assert heard(audio) == spoken(
+        pack, *(Call(CallKind.CALL, f"A{n:03d}", str(n)) for n in (1, 2, 3))
+    )
+    assert "too late" in caplog.text

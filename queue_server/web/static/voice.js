@@ -6,8 +6,9 @@
 //   failed). ElementPlayer is the real one (one <audio> element). A test or a kiosk may set
 //   window.__hallqVoicePlayer before this module loads (e.g. with an init script): every queue
 //   made by voicePlayer() then plays through it instead.
-// - VoiceQueue: plays URLs in the order given, never two at once, never dropping one; a failed
-//   play is logged and the next one goes on. The kiosk's elderly mode uses it with phraseUrl().
+// - VoiceQueue: plays URLs in the order given, never two at once; a failed play is logged and
+//   the next one goes on; a call whose turn comes after it expired (a burst at many windows)
+//   is logged, not played. The kiosk's elderly mode uses it with phraseUrl().
 // - SpokenCalls: the rule, the same as display/voice/rules.py on the display agent, checked by
 //   the same cases (tests/voice/announce_cases.json): never a snapshot, never a seq twice,
 //   only ticket.called / ticket.recalled of the windows in scope, none made over 2 min ago.
@@ -47,7 +48,10 @@ export class SpokenCalls {
     this.lastSeq = null;
   }
 
-  /** {call, skip}: the call to speak (skip null), or why not. `now` is the hall's time in ms. */
+  /**
+   * {call, skip, madeAt}: the call to speak (skip null), or why not; madeAt is when the call
+   * was made (ms), when the message says. `now` is the hall's time in ms.
+   */
   judge(message, now) {
     const seq = Number.isInteger(message?.seq) ? message.seq : null;
     if (message?.type === "snapshot") {
@@ -69,8 +73,9 @@ export class SpokenCalls {
       return { call, skip: "elsewhere" };
     }
     const at = typeof message.at === "string" && WITH_OFFSET.test(message.at) ? Date.parse(message.at) : NaN;
-    if (Number.isFinite(at) && now - at > this.staleMs) return { call, skip: "stale" };
-    return { call, skip: null };
+    const madeAt = Number.isFinite(at) ? at : null; // when the call was made, if it says
+    if (madeAt !== null && now - madeAt > this.staleMs) return { call, skip: "stale", madeAt };
+    return { call, skip: null, madeAt };
   }
 }
 
@@ -118,15 +123,17 @@ export class VoiceLog extends Array {
 
 /** Plays the URLs given to say(), in order, one at a time; a failure is logged and skipped. */
 export class VoiceQueue {
-  constructor(player = voicePlayer(), log = new VoiceLog()) {
+  constructor(player = voicePlayer(), log = new VoiceLog(), now = () => Date.now()) {
     this.player = player;
     this.log = log;
+    this.now = now;
     this.waiting = [];
     this.busy = false;
   }
 
-  say(url) {
-    this.waiting.push(url);
+  /** Queues `url`; `expiresAt` (ms, on the `now` clock) is when it is too late to play. */
+  say(url, expiresAt = null) {
+    this.waiting.push({ url, expiresAt });
     this.drain();
   }
 
@@ -135,7 +142,11 @@ export class VoiceQueue {
     this.busy = true;
     try {
       while (this.waiting.length) {
-        const url = this.waiting.shift();
+        const { url, expiresAt } = this.waiting.shift();
+        if (expiresAt !== null && this.now() > expiresAt) {
+          this.log.record("skip", url, "stale"); // its turn came too late after a burst
+          continue;
+        }
         this.log.record("start", url);
         try {
           await this.player.play(url);
@@ -175,12 +186,12 @@ export async function boardVoice({ params, floor, now, loadSpeakers }) {
     scope = { windows: group.windows };
   }
   const rule = new SpokenCalls(scope);
-  const queue = new VoiceQueue(voicePlayer(), log);
+  const queue = new VoiceQueue(voicePlayer(), log, now);
   return {
     hear(message) {
-      const { call, skip } = rule.judge(message, now());
+      const { call, skip, madeAt } = rule.judge(message, now());
       if (skip === "stale") log.record("skip", announcementUrl(call, speaker), "stale");
-      if (call && !skip) queue.say(announcementUrl(call, speaker));
+      if (call && !skip) queue.say(announcementUrl(call, speaker), madeAt === null ? null : madeAt + rule.staleMs);
     },
   };
 }
