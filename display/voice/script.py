@@ -104,13 +104,18 @@ def read_cardinal(value: int) -> tuple[str, ...]:
 
 
 def read_window(window: str) -> tuple[str, ...]:
-    """A window id: a pure number as a cardinal ("03" -> 三), anything else like a ticket."""
-    text = window.strip()
-    if _ASCII_DIGITS.fullmatch(text):
-        return read_cardinal(int(text))
-    if not text:
+    """A window id: a pure number as a cardinal ("03" -> 三), anything else like a ticket;
+    the parts of an id with '-' or '_' (which the hall config allows) one after the other."""
+    parts = [part for part in re.split(r"[-_]", window.strip()) if part]
+    if not parts:
         raise ScriptError("the call has no window to read")
-    return read_ticket(text)
+    return tuple(
+        word
+        for part in parts
+        for word in (
+            read_cardinal(int(part)) if _ASCII_DIGITS.fullmatch(part) else read_ticket(part)
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,9 @@ def test_window_ids_numeric_and_lettered() -> None:
     assert read_window("03") == ("三",)
     assert read_window("M03") == ("M", "零", "三")
     assert read_window(" 7 ") == ("七",)
+    # The hall config allows '-' and '_' in window ids: each part is read in turn.
+    assert read_window("2F-12") == ("二", "F", "十", "二")
+    assert read_window("east_3") == ("E", "A", "S", "T", "三")
 
 
 def test_ticket_letters_are_upper_cased() -> None:
