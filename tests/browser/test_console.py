@@ -593,3 +593,90 @@ async def test_the_waiting_panel_follows_a_managers_change_of_the_windows_servic
     await expect(waiting(page, "estate")).to_have_text("0")
     await expect(page.locator("#waiting-list .is-overflow")).to_have_count(0)
     await expect(page.locator("#waiting-total")).to_have_text("共 1 人")
+
+
+async def test_a_double_click_on_call_next_calls_only_once(
+    start_hall: StartHall, open_console: OpenConsole, issue: Issue
+) -> None:
+    hall = await start_hall()
+    page = await open_console(hall)
+    await issue(hall, "social")
+    a002 = await issue(hall, "social")
+    await expect(waiting(page, "social")).to_have_text("2")
+
+    # The server answers the first click before the hand makes the second one.
+    box = await act(page, "call-next").bounding_box()
+    assert box is not None
+    await page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    await page.mouse.down()
+    await page.mouse.up()
+    await done(page, "已叫号 A001")
+    await page.mouse.down(click_count=2)
+    await page.mouse.up(click_count=2)
+    await page.wait_for_timeout(500)
+    await expect_current(page, "A001")
+    assert await ticket_state(hall, a002) == "waiting"
+
+
+async def test_holding_enter_on_a_focused_button_acts_once(
+    start_hall: StartHall, open_console: OpenConsole, issue: Issue
+) -> None:
+    hall = await start_hall()
+    page = await open_console(hall)
+    await issue(hall, "social")
+    await issue(hall, "social")
+    await expect(waiting(page, "social")).to_have_text("2")
+    await call_next(page, "A001", key="F1")
+
+    await act(page, "recall").focus()
+    await page.keyboard.down("Enter")
+    await done(page, "已重呼 A001（第 1 次）")
+    for _ in range(3):  # the key held down repeats
+        await page.keyboard.down("Enter")
+        await page.wait_for_timeout(150)
+    await page.keyboard.up("Enter")
+    await expect(page.locator("#ticket-recalls")).to_have_text("1 / 5")
+
+
+async def test_a_case_number_typed_for_a_ticket_that_ended_elsewhere_is_dropped(
+    start_hall: StartHall, open_console: OpenConsole, issue: Issue
+) -> None:
+    hall = await start_hall()
+    keypad = await hall.device("station-1", "station", window="1")
+    await issue(hall, "social")
+    await issue(hall, "social")
+    page = await open_console(hall)
+    await call_next(page, "A001", key="F1")
+    await page.locator("#case-no").fill("500101-2026-000042")
+
+    # The window's keypad calls the next citizen: A001's case number is not A002's.
+    assert (await hall.call("POST", "/api/v1/windows/1/call-next", keypad))[0] == 200
+    await expect_current(page, "A002")
+    await expect(page.locator("#case-no")).to_have_value("")
+
+
+@pytest.mark.parametrize(
+    "viewport",
+    [{"width": 1280, "height": 720}, {"width": 911, "height": 512}],  # 911x512: 1366x768 at 150%
+)
+async def test_the_current_ticket_stays_readable_on_a_narrow_or_zoomed_screen(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue, viewport: dict[str, int]
+) -> None:
+    hall = await start_hall()
+    await hall.person("wang", "clerk")
+    await issue(hall, "social")
+    page = await open_page(f"{hall.url}/console", viewport=viewport)
+    await page.get_by_label("用户名").fill("wang")
+    await page.get_by_label("密码").fill(PASSWORD)
+    await page.get_by_role("button", name="登录").click()
+    await page.locator('button[data-window="1"]').click()
+    await expect(waiting(page, "social")).to_have_text("1")
+    await call_next(page, "A001", key="F1")
+
+    card = await page.locator(".current").bounding_box()
+    assert card is not None
+    for shown in ["#ticket-state", ".ticket-times", "#case-no"]:
+        box = await page.locator(shown).bounding_box()
+        assert box is not None and box["x"] + box["width"] <= card["x"] + card["width"], shown
+    recalls = await page.locator("#ticket-recalls").bounding_box()
+    assert recalls is not None and recalls["height"] < 40, recalls  # "0 / 5" on one line

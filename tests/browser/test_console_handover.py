@@ -10,7 +10,7 @@ import pytest
 from helpers import RunningHall
 from playwright.async_api import Page, expect
 
-from .conftest import PASSWORD, Issue, OpenPage, Screenshot
+from .conftest import PASSWORD, Issue, OpenConsole, OpenPage, Screenshot, StreamSwitch
 
 pytestmark = pytest.mark.browser
 
@@ -190,3 +190,36 @@ async def test_the_console_is_for_clerks(start_hall: StartHall, open_page: OpenP
     await page.get_by_role("button", name="登录").click()
     await expect(page.locator("#error")).to_contain_text("窗口工作台只对窗口人员开放")
     await expect(page.get_by_role("button", name="登录")).to_be_visible()
+
+
+async def test_acting_after_a_hand_over_the_console_missed_is_said_in_chinese(
+    start_hall: StartHall, open_console: OpenConsole, issue: Issue
+) -> None:
+    hall = await start_hall()
+    await issue(hall, "social")
+    stream = StreamSwitch()
+    page = await open_console(hall, "wang", window="1", prepare=stream.prepare)
+    await page.keyboard.press("F1")
+    await expect(page.locator("#info")).to_have_text("已叫号 A001")
+    await page.evaluate(
+        """() => {
+          const said = () => [...document.querySelector("#error-text").childNodes]
+            .filter((node) => node.nodeName !== "SMALL").map((node) => node.textContent).join("");
+          window.saidLarge = [];
+          new MutationObserver(() => window.saidLarge.push(said()))
+            .observe(document.querySelector("#error-text"), { childList: true, subtree: true });
+        }"""
+    )
+
+    await stream.cut()  # the news of the hand-over does not reach this console
+    await expect(page.locator("#offline")).to_be_visible()
+    substitute = await hall.person("zhao", "clerk")
+    status, _ = await hall.call(
+        "POST", "/api/v1/windows/1/hand-over", substitute, {"reason": "轮岗"}
+    )
+    assert status == 200
+    await page.keyboard.press("KeyS")
+    await expect(page.get_by_role("heading", name="请选择窗口签到")).to_be_visible()
+    await expect(page.locator("#info")).to_contain_text("已替岗接手1号窗口")
+    said = await page.evaluate("window.saidLarge")
+    assert said and not any(re.search("[A-Za-z]{3,}", text) for text in said), said

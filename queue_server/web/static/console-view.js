@@ -163,6 +163,7 @@ export function renderStation(state) {
 
   const ticket = win.ticket;
   const paused = win.state === "paused";
+  forgetCaseNoOfAnotherTicket(ticket);
   $("current-ticket").hidden = !ticket;
   $("current-empty").hidden = Boolean(ticket) || paused;
   $("current-paused").hidden = !paused;
@@ -191,6 +192,16 @@ export function renderStation(state) {
   renderTicketList(state, "held", state.held, "恢复", "resume-held", win);
   renderTicketList(state, "missed", state.missed.slice(-3).reverse(), "回呼", "call-back", win);
   updateTimers(state);
+}
+
+/** The 办件编号 typed belongs to the ticket it was typed for: when that ticket leaves the
+ * window (finished, called past or taken over elsewhere), it must not go with the next. */
+function forgetCaseNoOfAnotherTicket(ticket) {
+  const input = $("case-no");
+  const id = ticket?.id ?? "";
+  if (input.dataset.ticket === id) return;
+  input.dataset.ticket = id;
+  input.value = "";
 }
 
 function renderWaiting(state, win) {

@@ -63,6 +63,8 @@ const LIST_ACTIONS = new Set(["no-show", "hold", "resume-held", "call-back"]);
 
 // -- messages ---------------------------------------------------------------------------
 
+const HAS_CHINESE = /[\u4e00-\u9fff]/;
+
 function handleError(error) {
   if (error.status === 401) {
     forgetSession();
@@ -70,7 +72,14 @@ function handleError(error) {
     showError("登录已失效，请重新登录");
     return;
   }
-  showError(error.message);
+  if (!error.said || HAS_CHINESE.test(error.said)) {
+    showError(error.message);
+  } else if (error.status === 403 && state.windowId) {
+    showError(`您已不在${windowName(state.windowId)}签到，操作未执行`, { detail: error.said });
+  } else {
+    // The server's English words go in small print, under the Chinese.
+    showError(error.message.replace(`：${error.said}`, ""), { detail: error.said });
+  }
 }
 
 // -- state ------------------------------------------------------------------------------
@@ -409,6 +418,11 @@ function onKey(event) {
   if (event.ctrlKey || event.altKey || event.metaKey) return;
   if (document.querySelector("dialog[open]")) return;
   if (event.target.closest?.("input, textarea, select, [contenteditable]")) return;
+  // Enter held down on a focused button would press it again with every repeat.
+  if (event.repeat && event.target.closest?.("button")) {
+    event.preventDefault();
+    return;
+  }
   const action = KEYS[event.code];
   if (!action) return;
   // At the window choice only 绿色通道取号 has a key: a guide at the help desk has no window.
@@ -430,7 +444,10 @@ function bindUi() {
   $("error-close").addEventListener("click", () => {
     $("error").hidden = true;
   });
+  // The second click of a double click comes after the first one's answer, on a window
+  // that has moved on (e.g. the next citizen called): it is never meant.
   $("window-list").addEventListener("click", (event) => {
+    if (event.detail > 1) return;
     const button = event.target.closest("button[data-window]");
     if (!button || button.disabled) return;
     if (button.dataset.handOver) {
@@ -441,6 +458,7 @@ function bindUi() {
   });
   $("choose-view").querySelector("[data-action=green]").addEventListener("click", askGreen);
   $("station-view").addEventListener("click", (event) => {
+    if (event.detail > 1) return;
     const button = event.target.closest("button[data-action]");
     if (!button || button.disabled) return;
     const ticket = button.dataset.ticket;
