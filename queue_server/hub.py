@@ -33,6 +33,9 @@ class Subscriber:
     topics: frozenset[str]
     queue: asyncio.Queue[bytes | None]
     credential: str | None = None  # the hash of the token it connected with, if any
+    # For staff other than supervisors: the window it works for now, whose own changes
+    # (Published.window_only) it may see. None: no such limit.
+    own_window: Callable[[], str | None] | None = None
     write: Callable[[bytes], None] | None = None  # never waits
     ready: Callable[[], bool] = _never
     busy: bool = True  # its sender is at work (at first: sending the snapshot or replay)
@@ -47,11 +50,15 @@ class Subscriber:
 class _Entry:
     seq: int
     texts: dict[str, bytes]  # topic -> the message as UTF-8 JSON
+    window_only: str | None
 
-    def text_for(self, topics: frozenset[str]) -> bytes | None:
+    def text_for(self, subscriber: Subscriber) -> bytes | None:
         """The richest form this client may see: console over board."""
+        own_window = subscriber.own_window
+        if self.window_only is not None and own_window and own_window() != self.window_only:
+            return None
         for topic in PREFERENCE:
-            if topic in topics and topic in self.texts:
+            if topic in subscriber.topics and topic in self.texts:
                 return self.texts[topic]
         return None
 
@@ -66,7 +73,7 @@ def _entry(item: Published) -> _Entry:
     serialised: dict[int, bytes] = {}  # topics often share one message object: encode once
     for topic, message in item.messages.items():
         texts[topic] = serialised.setdefault(id(message), json_codec.encode(message))
-    return _Entry(item.seq, texts)
+    return _Entry(item.seq, texts, item.window_only)
 
 
 class Hub:
@@ -106,7 +113,7 @@ class Hub:
             for subscriber in self._subscribers:
                 if subscriber.cut_off:
                     continue
-                message = entry.text_for(subscriber.topics)
+                message = entry.text_for(subscriber)
                 if message is None:
                     continue
                 if subscriber.takes_directly():
@@ -158,6 +165,7 @@ class Hub:
         snapshot: Callable[[], dict[str, Any]],
         *,
         credential: str | None = None,
+        own_window: Callable[[], str | None] | None = None,
     ) -> tuple[Subscriber, list[bytes]]:
         """Register a client; returns it with what it must be sent first.
 
@@ -165,9 +173,11 @@ class Hub:
         describe the same moment. Without `after_seq`, or when the client asks for more than
         the buffer still holds, the first message is a fresh snapshot.
         """
-        subscriber = Subscriber(topics, asyncio.Queue(maxsize=self.queue_size), credential)
+        subscriber = Subscriber(
+            topics, asyncio.Queue(maxsize=self.queue_size), credential, own_window
+        )
         self._subscribers.add(subscriber)
-        replay = self._replay(topics, after_seq)
+        replay = self._replay(subscriber, after_seq)
         if replay is not None:
             return subscriber, replay
         message = {"type": "snapshot", "seq": self.last_seq, "state": snapshot()}
@@ -176,12 +186,12 @@ class Hub:
     def detach(self, subscriber: Subscriber) -> None:
         self._subscribers.discard(subscriber)
 
-    def _replay(self, topics: frozenset[str], after_seq: int | None) -> list[bytes] | None:
+    def _replay(self, subscriber: Subscriber, after_seq: int | None) -> list[bytes] | None:
         if after_seq is None or after_seq > self.last_seq:
             return None
         if after_seq == self.last_seq:
             return []
         if not self._ring or self._ring[0].seq > after_seq + 1:
             return None
-        texts = (x.text_for(topics) for x in self._ring if x.seq > after_seq)
+        texts = (x.text_for(subscriber) for x in self._ring if x.seq > after_seq)
         return [text for text in texts if text is not None]

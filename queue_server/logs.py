@@ -33,7 +33,9 @@ HIDDEN = "[redacted]"
 SECRET_NAMES = frozenset(
     {"token", "password", "authorization", "cookie", "id_number", "phone", "secret", "set-cookie"}
 )
-_SECRET_IN_TEXT = re.compile(r"(?i)\b(token|password|id_number|phone)=[^&\s]*")
+# In a logged path, also a ticket's rating key (`/t/A001-…?k=`, `…/rating?key=`): whoever reads
+# the log could otherwise rate that citizen's service.
+_SECRET_IN_TEXT = re.compile(r"(?i)\b(token|password|id_number|phone|key|k)=[^&\s]*")
 # Attributes every LogRecord has; anything else was passed in `extra=` and is written out.
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 

@@ -64,6 +64,9 @@ class Published:
 
     seq: int
     messages: dict[str, dict[str, Any]]  # topic -> message (with its seq)
+    # The one window whose staff (with supervisors) may see this change; None: every client
+    # of its topics.
+    window_only: str | None = None
 
     @property
     def any_message(self) -> dict[str, Any]:
@@ -192,7 +195,7 @@ class HallService:
                 if stored.seq > render_from and getattr(event, "window", None) in known:
                     rendered.append((stored.seq, event, wire.event_message(hall, event)))
             wire.fold_for_boards([ev for _, ev, _ in rendered], [m for _, _, m in rendered])
-            messages.extend(_published(at, m) for at, _, m in rendered)
+            messages.extend(_published(at, ev, m) for at, ev, m in rendered)
             seq = batch[-1].seq
             replayed += len(batch)
         hall.drop_removed_windows()
@@ -341,8 +344,8 @@ class HallService:
                 pending.future.set_result(answer)
         if decided:
             published = [
-                _published(s.seq, messages)
-                for s, (_, messages) in zip(stored, decided, strict=True)
+                _published(s.seq, event, messages)
+                for s, (event, messages) in zip(stored, decided, strict=True)
             ]
             self._remember_calls(published)
             self.publish(published)
@@ -426,8 +429,12 @@ class HallService:
             await asyncio.sleep(every)
 
 
-def _published(seq: int, messages: dict[str, dict[str, Any]]) -> Published:
-    return Published(seq, {topic: {**body, "seq": seq} for topic, body in messages.items()})
+def _published(seq: int, event: e.Event, messages: dict[str, dict[str, Any]]) -> Published:
+    return Published(
+        seq,
+        {topic: {**body, "seq": seq} for topic, body in messages.items()},
+        wire.window_only(event),
+    )
 
 
 def _fail(batch: list[_Pending[Any]], error: Exception) -> None:

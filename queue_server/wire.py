@@ -273,6 +273,14 @@ def event_message(hall: Hall, event: e.Event) -> dict[str, dict[str, Any]]:
     }
 
 
+def window_only(event: e.Event) -> str | None:
+    """The one window whose staff, besides supervisors, may see this change on the console
+    topic: a rating, with what the citizen said, goes to the console of the clerk signed in
+    at the window rated, its station and its pad. A clerk does not read what citizens said
+    of a colleague, nor does a pad facing the public show another window's 差评."""
+    return event.window if isinstance(event, e.RatingRecorded) else None
+
+
 def _staff_message(
     hall: Hall, event: e.Event, body: dict[str, Any]
 ) -> dict[str, dict[str, Any]] | None:

@@ -40,6 +40,8 @@ DEFAULT_CACHE_TTL = timedelta(seconds=2)
 DEFAULT_HASHER = PasswordHasher()
 
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,64}", re.ASCII)
+# The access log's actor for a failed login under a name nobody has (never a username).
+UNKNOWN_USER = "(unknown user)"
 _CACHE_SIZE = 1024
 # Far longer than the tokens we hand out (43 characters): anything longer is refused unhashed.
 _MAX_TOKEN_LENGTH = 256
@@ -236,17 +238,23 @@ class AccountStore:
             found = await self._check_password(username, password)
             locked_for = await self.throttle.lock_remaining(username)
             if locked_for is not None:
-                await self.audit.record("login.refused", username, client=client)
+                await self.audit.record("login.refused", await self._named(username), client=client)
                 raise LoginRefused(locked_for, locked=True)
             if found is None:
                 locked = await self.throttle.failed(username, client)
                 kind = "login.locked" if locked else "login.failed"
-                await self.audit.record(kind, username, client=client)
+                await self.audit.record(kind, await self._named(username), client=client)
                 return None
             await self.throttle.forget(found.name)
             token = await self._open_session(found.name)
             await self.audit.record("login.succeeded", found.name, client=client)
             return token, found
+
+    async def _named(self, username: str) -> str:
+        """Whom the access log names for a refused login: the account as it was added, or
+        UNKNOWN_USER for a name nobody has. Such a name is often a password typed into the
+        username box, and the access log keeps every entry for good."""
+        return await self.stored_username(username) or UNKNOWN_USER
 
     async def _check_password(self, username: str, password: str) -> Principal | None:
         async with self._conn.execute(

@@ -269,7 +269,8 @@ async def window_action(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/windows/{window}")
 async def window_detail(request: web.Request) -> web.Response:
-    """What a clerk's console shows: the window, its held and recently missed tickets."""
+    """What a clerk's console shows: the window, its held and recently missed tickets, and
+    (for the clerk signed in there) their figures for the day."""
     ctx = context(request)
     principal = await require_principal(request, ctx.accounts)
     window_id = request.match_info["window"]
@@ -286,6 +287,14 @@ async def window_detail(request: web.Request) -> web.Response:
                 "held": [wire.ticket(hall, hall.tickets[t]) for t in status.held],
                 "missed": [wire.ticket(hall, hall.tickets[t]) for t in status.missed],
                 "waiting": {s: hall.waiting_count(s) for s in (*config.services, *config.overflow)},
-                "today": wire_records.clerk_today(hall, status.clerk),
+                "today": _clerk_today(hall, status.clerk, principal),
             }
         )
+
+
+def _clerk_today(hall: Hall, clerk: str | None, principal: Principal) -> dict[str, Any] | None:
+    """The figures of the clerk at the window, for that clerk, the window's station and
+    supervisors: a clerk may look at any window, but not at a colleague's 差评 count."""
+    if principal.role is Role.CLERK and principal.name != clerk:
+        return None
+    return wire_records.clerk_today(hall, clerk)

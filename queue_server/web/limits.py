@@ -1,5 +1,5 @@
-"""Requests refused early, before a token is looked up or a body is read: a body declared
-larger than the server takes, and floods from one client beyond the hall's `[limits]`."""
+"""Requests refused early, before a body is read: a body declared larger than the server
+takes, and floods from one client beyond the hall's `[limits]`."""
 
 from __future__ import annotations
 
@@ -67,17 +67,22 @@ def limiter_for(limits: RequestLimits) -> RateLimiter | None:
     return RateLimiter(rate, limits.burst or rate)
 
 
-def client_of(request: web.Request) -> str:
-    """Whom a bucket belongs to: the token the request carries, else its address."""
+async def client_of(request: web.Request) -> str:
+    """Whom a bucket belongs to: the token the request carries if the server accepts it,
+    else its address. Keyed by any token sent, a flood with a new made-up token on every
+    request would get a full bucket each time and never be refused. A token seen lately
+    is told from the cache, without the database; the handler then finds it there too."""
     token = bearer_token(request, allow_query=True)
-    return f"token {token}" if token else f"address {request.remote}"
+    if token and await request.app[CONTEXT].accounts.authenticate(token) is not None:
+        return f"token {token}"
+    return f"address {request.remote}"
 
 
 @web.middleware
 async def refuse_early(request: web.Request, handler: Handler) -> web.StreamResponse:
     limiter = request.app.get(LIMITER)
     if limiter is not None:
-        wait = limiter.take(client_of(request))
+        wait = limiter.take(await client_of(request))
         if wait:
             answer = reply(
                 {

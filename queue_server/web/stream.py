@@ -11,7 +11,7 @@ from collections.abc import Callable
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from queue_server import wire
-from queue_server.accounts import hash_token
+from queue_server.accounts import Principal, hash_token
 from queue_server.hub import Subscriber
 from queue_server.web import requests as rq
 from queue_server.web.auth import (
@@ -74,6 +74,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
             after_seq,
             lambda: wire.board_state(hall, ctx.service.recent_calls, staff=wire.CONSOLE in topics),
             credential=credential,
+            own_window=_own_window(ctx, principal),
         )
     transport = request.transport
     if transport is not None:
@@ -95,6 +96,19 @@ async def stream(request: web.Request) -> web.StreamResponse:
                     await task
         _drop_soon(transport)
     return ws
+
+
+def _own_window(ctx: Context, principal: Principal | None) -> Callable[[], str | None] | None:
+    """The window whose own changes (its ratings) the stream carries, or None for all:
+    supervisors'. A station or pad works for the window its token is bound to; a clerk for
+    the window signed in to at the moment, as clerks sign in and out while their console
+    stays connected. Other clients have no window."""
+    if principal is None or principal.role in SUPERVISORS:
+        return None
+    bound = principal.window
+    if bound is not None:
+        return lambda: bound
+    return lambda: ctx.service.hall.window_of_clerk(principal.name)
 
 
 def _topics(request: web.Request) -> frozenset[str]:

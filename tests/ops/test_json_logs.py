@@ -103,4 +103,10 @@ def test_fields_named_like_secrets_are_hidden() -> None:
 def test_secrets_in_query_strings_are_hidden() -> None:
     assert hide_secrets("/ws?token=abc&topics=board") == "/ws?token=[redacted]&topics=board"
     assert hide_secrets("/x?id_number=1101&a=1") == "/x?id_number=[redacted]&a=1"
+    # A ticket's rating key, on the phone page's link and on its rating reads.
+    assert hide_secrets("/t/A001-x?k=Zq9") == "/t/A001-x?k=[redacted]"
+    assert hide_secrets("/api/v1/tickets/t1/rating?key=Zq9") == (
+        "/api/v1/tickets/t1/rating?key=[redacted]"
+    )
+    assert hide_secrets("/api/v1/report?book=1&kind=day") == "/api/v1/report?book=1&kind=day"
     assert hide_secrets("/api/v1/tickets") == "/api/v1/tickets"

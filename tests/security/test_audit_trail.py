@@ -11,6 +11,8 @@ import pytest
 from helpers import RunningHall
 from route_table import app_routes
 
+from queue_server.accounts.store import UNKNOWN_USER
+
 StartHall = Callable[..., Awaitable[RunningHall]]
 PASSWORD = "correct horse battery"
 
@@ -65,6 +67,23 @@ async def test_every_login_and_logout_is_in_the_access_log(start_hall: StartHall
     assert [(e["kind"], e["actor"]) for e in failed] == [("login.failed", "wang")]
     by_wang = await everything(hall, manager, "log=access&actor=wang")
     assert [e["kind"] for e in by_wang] == ["login.succeeded", "login.failed", "logout"]
+
+
+async def test_a_password_typed_as_the_username_stays_out_of_the_access_log(
+    start_hall: StartHall,
+) -> None:
+    """The access log keeps every entry for good: a failed login under a name nobody has
+    (often the password, typed into the wrong box) is logged without that name; one under
+    a real name in another case is logged under the account's own."""
+    hall = await start_hall()
+    manager = await hall.person("zhao", "manager")
+    await hall.person("wang", "clerk")
+    for typed in (PASSWORD, "WANG"):
+        mistake = {"username": typed, "password": "wang"}
+        assert (await hall.call("POST", "/api/v1/session", body=mistake))[0] == 401
+    entries = await everything(hall, manager, "log=access&kind=login.failed")
+    assert [e["actor"] for e in entries] == [UNKNOWN_USER, "wang"]
+    assert PASSWORD not in str(entries)
 
 
 async def test_every_change_of_the_hall_is_in_the_journal_view(start_hall: StartHall) -> None:
