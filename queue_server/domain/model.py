@@ -165,6 +165,11 @@ class Ticket:
             if missing:
                 raise ValueError(f"ticket rows lack the fields {', '.join(missing)}")
             values = {name: named.get(name, _TICKET_DEFAULTS.get(name)) for name in TICKET_COLUMNS}
+            if _back_in_line(values) and not named.keys() >= _LINE_RETURN_FIELDS:
+                raise ValueError(
+                    f"ticket {values['number']} waits after going back into a line, which a "
+                    "snapshot this old does not record: since when, and whether it is ordinary"
+                )
         values["priority"] = _PRIORITIES[values["priority"]]
         values["state"] = _TICKET_STATES[values["state"]]
         values["day"] = dt.date.fromisoformat(values["day"])
@@ -201,6 +206,10 @@ _TICKET_DEFAULTS: dict[str, Any] = {
     for f in fields(Ticket)
     if f.default is not MISSING or f.default_factory is not MISSING
 }
+# How a ticket back in a line (a missed call put back, a transfer, a route's next step) waits
+# there. Snapshots from before these fields lack them; the defaults are right for every ticket
+# but one waiting after such a return, which only a replay of the journal rebuilds.
+_LINE_RETURN_FIELDS = frozenset({"rejoined", "requeued_at"})
 _TIME_INDEXES = tuple(TICKET_COLUMNS.index(name) for name in _TICKET_TIMES)
 _DAY_INDEX = TICKET_COLUMNS.index("day")
 _KEY_INDEX = TICKET_COLUMNS.index("key")
@@ -210,6 +219,14 @@ _RATED_INDEX = TICKET_COLUMNS.index("rated")
 _ticket_values = operator.attrgetter(*TICKET_COLUMNS)
 _PRIORITIES = {p.value: p for p in Priority}
 _TICKET_STATES = {s.value: s for s in TicketState}
+
+
+def _back_in_line(values: Mapping[str, Any]) -> bool:
+    """Whether a snapshot row (its values as stored) is a ticket waiting after a return."""
+    return values["state"] == TicketState.WAITING and bool(
+        values["transferred"] or values["requeues"]
+    )
+
 
 # A window in these states takes tickets; closed and paused windows do not.
 _OPEN_STATES = frozenset({WindowState.IDLE, WindowState.CALLING, WindowState.SERVING})
