@@ -133,6 +133,7 @@ class HallServer:
             access_log=logs.ACCESS,
             max_line_size=limits.MAX_URL_BYTES,
             max_field_size=limits.MAX_HEADER_BYTES,
+            keepalive_timeout=limits.IDLE_CONNECTION_SECONDS,
         )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)

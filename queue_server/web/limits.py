@@ -22,6 +22,13 @@ MAX_CLIENTS = 10_000  # buckets kept; the least recently seen client is forgotte
 # connection, before any handler runs (aiohttp's own limits, made the hall's here).
 MAX_URL_BYTES = 8190
 MAX_HEADER_BYTES = 8190
+# A connection that has not sent a whole request this long after it opened, or after its
+# last answer, is closed. aiohttp has no timeout on reading headers and keeps an idle
+# connection an hour by default: a client trickling a header byte every few seconds held its
+# socket for as long as it liked. hallq's own clients let a connection go after 15 s idle
+# (aiohttp's client default), browsers reconnect; streams and requests being answered are
+# not idle.
+IDLE_CONNECTION_SECONDS = 30.0
 
 
 class RateLimiter:

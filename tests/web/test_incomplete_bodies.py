@@ -1,7 +1,9 @@
-"""A body that never arrives whole: the client leaves half-way, or stops sending.
+"""A request that never arrives whole: the client leaves half-way, or stops sending, or
+trickles its headers.
 
-Both are the client's doing: a 422 naming the body (or nothing, for a client gone), never an
-error with a traceback, never a handler held until the client goes; nothing changes.
+All are the client's doing: a 422 naming the body (or nothing, for a client gone, or a
+connection closed), never an error with a traceback, never a handler or a socket held until
+the client goes; nothing changes.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pytest
 from browser.kiosk_fixtures import running_kiosk
 from helpers import RunningHall
 
-from queue_server.web import bodies
+from queue_server.web import bodies, limits
 
 StartHall = Callable[..., Awaitable[RunningHall]]
 
@@ -132,3 +134,29 @@ async def test_the_kiosk_s_own_page_times_a_body_out_as_the_server_does(
     assert head.startswith(b"HTTP/1.1 422"), head
     assert b"body: not complete after 0.2 s" in body, body
     assert hall.server.service.last_seq == 0 and printed == []
+
+
+async def test_headers_trickled_a_byte_at_a_time_do_not_hold_the_connection(
+    start_hall: StartHall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "IDLE_CONNECTION_SECONDS", 0.5)
+    hall = await start_hall()
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    reader, writer = await _connect(hall.url)
+    head = _head(kiosk, "Content-Length: 2")
+
+    async def trickle() -> None:
+        for byte in head:
+            writer.write(bytes([byte]))
+            await asyncio.sleep(0.05)
+
+    sending = asyncio.create_task(trickle())
+    try:
+        # The server closes the connection long before the headers are all sent.
+        assert await asyncio.wait_for(reader.read(), timeout=30) == b""
+        assert not sending.done()
+    finally:
+        sending.cancel()
+        writer.close()
+    assert hall.server.service.last_seq == 0
+    assert await _issued(hall, kiosk) == 201
