@@ -18,7 +18,7 @@ from kiosk.agent.availability import PRINTER_WORDS
 from kiosk.agent.ledger import Ledger, Unprinted
 from kiosk.agent.link import ServerLink
 from kiosk.agent.link_errors import IssueRefused, ServerUnavailable
-from kiosk.ticket.layout import PrintedTicket, TicketLayout
+from kiosk.ticket.layout import PrintedTicket, TicketError, TicketLayout
 from kiosk.ticket.layout import Priority as PrintedPriority
 
 log = logging.getLogger(__name__)
@@ -113,8 +113,11 @@ class TicketDesk:
         if changed:
             log.info("printer %s: %s %s", self.printer.name, status.condition, status.detail)
             self.on_change()
-        if status != self._reported and self.link.online:
-            await self.link.report("printer", str(status.condition), status.detail)
+        if (
+            status != self._reported
+            and self.link.online
+            and await self.link.report("printer", str(status.condition), status.detail)
+        ):
             self._reported = status
         return status
 
@@ -169,9 +172,18 @@ class TicketDesk:
                 self._answers.popitem(last=False)
             return issued
 
+    async def _put_on_paper(self, answer: dict[str, Any]) -> None:
+        """Print one ticket; a ticket that cannot be made (a font gone, a layout the printer
+        cannot take) fails like a print, so that the issued ticket goes into the ledger."""
+        try:
+            job = self.encode(self._printed(answer), self.layout)
+        except TicketError as exc:
+            raise PrintFailed(f"cannot make ticket {answer['ticket']['number']}: {exc}") from exc
+        await self.printer.print_job(job)
+
     async def _print(self, answer: dict[str, Any], entry: Unprinted) -> Issued:
         try:
-            await self.printer.print_job(self.encode(self._printed(answer), self.layout))
+            await self._put_on_paper(answer)
         except PrintFailed as exc:
             log.error("ticket %s issued but not printed: %s", answer["ticket"]["number"], exc)
             self.ledger.put(dataclasses.replace(entry, answer=answer))
@@ -244,7 +256,7 @@ class TicketDesk:
             return
         # The place in the queue as it is now; the rating key only the issuer's answer has.
         reprint = {**current, "rating_key": answer.get("rating_key")}
-        await self.printer.print_job(self.encode(self._printed(reprint), self.layout))
+        await self._put_on_paper(reprint)
         log.warning("ticket %s reprinted after a printer fault", ticket["number"])
         self.ledger.drop(entry.idempotency_key)
 

@@ -96,13 +96,21 @@ class ServerLink:
                 failure = f"{type(exc).__name__}: {exc}"
         raise ServerUnavailable(f"{method} {path}: {failure}", maybe_done=maybe_done)
 
-    async def report(self, component: str, condition: str, detail: str | None = None) -> None:
-        """Tell the server how a part is; a failure is logged, never raised (best effort)."""
-        body = {"component": component, "condition": condition, "detail": detail or None}
+    async def report(self, component: str, condition: str, detail: str | None = None) -> bool:
+        """Tell the server how a part is; whether it got there (a failure is logged, never
+        raised), so that the caller says it again rather than leave the managers unaware."""
+        # The server refuses a longer detail, and a device's error message may be one.
+        body = {
+            "component": component,
+            "condition": condition,
+            "detail": (detail or "")[:200] or None,
+        }
         try:
             await self.request("POST", "/api/v1/devices/self/status", body, retry=False)
         except (IssueRefused, ServerUnavailable) as exc:
             log.warning("could not report %s %s to the server: %s", component, condition, exc)
+            return False
+        return True
 
     # -- the live hall --------------------------------------------------------------------
 

@@ -83,10 +83,17 @@ async def run(args: argparse.Namespace) -> int:
     except (KioskError, OSError) as exc:
         print(f"hallq kiosk: {exc}", file=sys.stderr)
         return 1
-    from kiosk.ticket.encode import encode_ticket
+    from kiosk.ticket.encode import DEFAULT_PROFILE, check_printable, encode_ticket
+    from kiosk.ticket.layout import TicketError
 
-    if settings.printer is not None:  # raster width and cutter come from the printer's profile
-        encode_ticket = functools.partial(encode_ticket, profile=settings.printer.profile)
+    # Raster width and cutter come from the printer's profile.
+    profile = settings.printer.profile if settings.printer is not None else DEFAULT_PROFILE
+    try:
+        check_printable(settings.layout, profile)
+    except TicketError as exc:
+        print(f"hallq kiosk: the [ticket] layout cannot be printed: {exc}", file=sys.stderr)
+        return 1
+    encode_ticket = functools.partial(encode_ticket, profile=profile)
 
     state_dir = settings.state_dir or (fake if fake is not None else Path("var/kiosk"))
     state_dir.mkdir(parents=True, exist_ok=True)

@@ -77,6 +77,8 @@ class Kiosk(PageFeed):
         self._card_at = 0.0
         self._card_shown: asyncio.TimerHandle | None = None  # takes the card off the screen
         self._rescans: list[asyncio.Event] = []  # one per loop that looks for devices
+        self._devices_reported: dict[str, bool] = {}  # as the server last heard of them
+        self._devices_changed = asyncio.Event()  # wakes the printer watch, which reports them
         link.on_change = self.changed
         desk.on_change = self.changed
 
@@ -184,7 +186,9 @@ class Kiosk(PageFeed):
         await run_all(tasks)
 
     async def _watch_printer(self) -> None:
-        rescan = self._rescan_event()
+        """Ask the printer, settle unprinted tickets and report the devices, every few
+        seconds and at once on a hot-plug event or a scanner or reader gone or back."""
+        rescan = self._devices_changed = self._rescan_event()
         while True:
             try:
                 if self.desk.ledger and self.link.online:
@@ -193,6 +197,7 @@ class Kiosk(PageFeed):
                     await self.desk.check_printer()
             except Exception:  # one bad poll must not end the watch
                 log.exception("printer check failed")
+            await self._report_devices()
             self.changed()
             await self._pause(PRINTER_POLL_SECONDS, rescan)
 
@@ -210,10 +215,22 @@ class Kiosk(PageFeed):
             self._set_device(name, False)
             await self._pause(DEVICE_RETRY_SECONDS, rescan)
 
+    async def _report_devices(self) -> None:
+        """Tell the server of a scanner or card reader gone or back (the managers' device
+        alert), and again after a report that did not get there."""
+        openers = {"scanner": self.open_scanner, "card_reader": self.open_card_reader}
+        for name, opener in openers.items():
+            present = self.devices[name]
+            if opener is None or self._devices_reported.get(name) == present:
+                continue
+            if self.link.online and await self.link.report(name, "ok" if present else "offline"):
+                self._devices_reported[name] = present
+
     def _set_device(self, name: str, present: bool) -> None:
         if self.devices[name] != present:
             self.devices[name] = present
             self.changed()
+            self._devices_changed.set()  # for the report to the server
 
     async def _scanned(self, raw: str) -> None:
         code = appointment_code(raw)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from typing import Any
 
 from escpos.constants import QR_ECLEVEL_M  # type: ignore[import-untyped]
@@ -10,7 +11,7 @@ from escpos.printer import Dummy  # type: ignore[import-untyped]
 from PIL import Image
 
 from kiosk.ticket.layout import PrintedTicket, TicketError, TicketLayout
-from kiosk.ticket.render import render_ticket
+from kiosk.ticket.render import render_line, render_ticket
 
 DEFAULT_PROFILE = "TM-T20II"
 _FEED_LINES = 4  # clears the tear bar when the printer has no cutter
@@ -26,6 +27,24 @@ def encode_ticket(
     if layout.text_mode:
         return encode_text(ticket, layout, profile)
     return encode_image(render_ticket(ticket, layout), layout, profile)
+
+
+def check_printable(layout: TicketLayout, profile: str = DEFAULT_PROFILE) -> None:
+    """Make a sample ticket now, or raise TicketError: a layout the printer cannot take (too
+    wide, a cut without a cutter, no font) is then refused at start, not found out only
+    after the server has issued a ticket."""
+    sample = PrintedTicket(
+        hall="政务服务中心",
+        area="1F",
+        service="综合",
+        number="A001",
+        people_ahead=0,
+        wait_minutes=0,
+        missed_call_rule="过号作废",
+        issued_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        phone_url="https://hall.example/t/0",
+    )
+    encode_ticket(sample, layout, profile)
 
 
 def encode_image(image: Image.Image, layout: TicketLayout, profile: str = DEFAULT_PROFILE) -> bytes:
@@ -47,8 +66,15 @@ def encode_text(
 
     def line(text: str, **style: Any) -> None:
         printer.set_with_default(align="center", **style)
-        # python-escpos sends GB18030 only for chunks with an ideograph in U+4E00-U+9FA5 and
-        # prints anything else outside its code pages as "?": encode every line ourselves.
+        try:
+            # python-escpos sends GB18030 only for chunks with an ideograph in U+4E00-U+9FA5
+            # and prints anything else outside its code pages as "?": encode every line here.
+            # GBK is what the fonts of Chinese printers are sure to have.
+            text.encode("gbk")
+        except UnicodeEncodeError:
+            # A second language, a rare ideograph: drawn with our fonts instead.
+            printer.image(render_line(text, layout), impl="bitImageRaster")
+            return
         printer._raw(text.encode("gb18030") + b"\n")
 
     printer.hw("INIT")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
+from kiosk.ticket.glyphs import find_fallback_files
 from queue_server.config.reader import Problems, Table
 
 FONT_ROOTS = (Path("/usr/share/fonts"),)
@@ -46,6 +47,8 @@ class FontFace:
 class Fonts:
     regular: FontFace
     bold: FontFace
+    # Tried for each character the ticket font lacks (a second language, a rare ideograph).
+    fallbacks: tuple[FontFace, ...] = ()
 
 
 def find_cjk_fonts(roots: Sequence[Path] = FONT_ROOTS) -> Fonts:
@@ -79,11 +82,12 @@ class TicketLayout:
     cut: bool = True
 
     def fonts(self) -> Fonts:
+        fallbacks = tuple(FontFace(path) for path in find_fallback_files(FONT_ROOTS))
         if self.font is None:
-            return find_cjk_fonts()
+            return replace(find_cjk_fonts(), fallbacks=fallbacks)
         if not self.font.path.is_file():
             raise TicketError(f"the ticket font {self.font.path} does not exist")
-        return Fonts(self.font, self.font)
+        return Fonts(self.font, self.font, fallbacks)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object], path: str = "") -> TicketLayout:

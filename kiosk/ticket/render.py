@@ -8,6 +8,7 @@ from pathlib import Path
 import qrcode  # type: ignore[import-untyped]
 from PIL import Image, ImageDraw, ImageFont
 
+from kiosk.ticket.glyphs import Run, runs
 from kiosk.ticket.layout import (
     PAPER_80MM,
     FontFace,
@@ -63,6 +64,14 @@ def render_ticket(ticket: PrintedTicket, layout: TicketLayout) -> Image.Image:
     return page.finish()
 
 
+def render_line(text: str, layout: TicketLayout, role: str = "second") -> Image.Image:
+    """One line (wrapped if long) as a mode "1" image: for text mode's lines the printer's
+    own font cannot print."""
+    page = _Page(layout.width, layout.fonts())
+    page.text(text, role)
+    return page.finish()
+
+
 @functools.cache
 def _font(face: FontFace, size: int) -> ImageFont.FreeTypeFont:
     try:
@@ -81,12 +90,12 @@ class _Page:
         self.draw = ImageDraw.Draw(self.image)
 
     def text(self, text: str, role: str, *, bold: bool = False, inverted: bool = False) -> None:
-        font = _font(
-            self.fonts.bold if bold else self.fonts.regular, round(_SIZES[role] * self.scale)
-        )
-        for line in self._wrap(text, font):
-            left, top, right, bottom = map(round, self.draw.textbbox((0, 0), line, font=font))
-            x, y = (self.width - (right - left)) // 2 - left, self.y - top
+        size = round(_SIZES[role] * self.scale)
+        faces = (self.fonts.bold if bold else self.fonts.regular, *self.fonts.fallbacks)
+        fonts = [_font(face, size) for face in faces]
+        for line in self._wrap(text, fonts):
+            left, top, right, bottom = self._bbox(line)
+            x, baseline = (self.width - (right - left)) // 2 - left, self.y - top
             if inverted:
                 box = (
                     x + left - _GAP,
@@ -95,8 +104,25 @@ class _Page:
                     self.y + bottom - top + _GAP // 2,
                 )
                 self.draw.rectangle(box, fill=0)
-            self.draw.text((x, y), line, font=font, fill=255 if inverted else 0)
+            for font, part in line:
+                self.draw.text(
+                    (x, baseline), part, font=font, fill=255 if inverted else 0, anchor="ls"
+                )
+                x += round(font.getlength(part))
             self.y += bottom - top + _GAP * (2 if inverted else 1)
+
+    def _bbox(self, line: list[Run]) -> tuple[int, int, int, int]:
+        """The box of a line of runs drawn from x = 0 on a baseline at y = 0."""
+        boxes, x = [], 0
+        for font, part in line:
+            boxes.append(self.draw.textbbox((x, 0), part, font=font, anchor="ls"))
+            x += round(font.getlength(part))
+        return (
+            round(min(b[0] for b in boxes)),
+            round(min(b[1] for b in boxes)),
+            round(max(b[2] for b in boxes)),
+            round(max(b[3] for b in boxes)),
+        )
 
     def logo(self, path: Path) -> None:
         try:
@@ -122,16 +148,17 @@ class _Page:
         self.image.paste(qr, ((self.width - qr.width) // 2, self.y))
         self.y += qr.height
 
-    def _wrap(self, text: str, font: ImageFont.FreeTypeFont) -> list[str]:
+    def _wrap(self, text: str, fonts: list[ImageFont.FreeTypeFont]) -> list[list[Run]]:
         """Break a line that is wider than the paper, between any two characters (as CJK does)."""
         lines, line = [], ""
         for char in text:
-            if line and font.getlength(line + char) > self.width - 2 * _GAP:
+            wider = sum(f.getlength(part) for f, part in runs(line + char, fonts))
+            if line and wider > self.width - 2 * _GAP:
                 lines.append(line)
                 line = char.lstrip()
             else:
                 line += char
-        return [*lines, line] if line else lines
+        return [runs(each, fonts) for each in ([*lines, line] if line else lines)]
 
     def finish(self) -> Image.Image:
         if self.y > _MAX_CANVAS:

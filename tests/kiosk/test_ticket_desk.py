@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -287,3 +288,20 @@ async def test_a_printer_failing_between_its_check_and_the_print_loses_no_ticket
     assert len(desk.ledger) == 0
     ids = [t["id"] for t in await server_tickets(hall)]
     assert printed_ticket_ids(printer.jobs, tmp_path) == ids == [issued.answer["ticket"]["id"]]
+
+
+async def test_a_ticket_that_cannot_be_made_after_issuing_goes_into_the_ledger(
+    start_hall: Start, tmp_path: Path
+) -> None:
+    hall = await start_hall()
+    printer = FakePrinter()
+    async with desk_for(hall, printer, tmp_path) as desk:
+        # The default 80 mm layout for a 58 mm printer: found out only once issued.
+        desk.encode = functools.partial(encode_ticket, profile="ZJ-5870")
+        issued = await desk.issue("social", "normal", "touch-1")
+        assert issued.printed is False and printer.jobs == []
+        assert [e.ticket_id for e in desk.ledger] == [issued.answer["ticket"]["id"]]
+        desk.encode = encode_ticket  # the layout put right
+        await desk.recover()
+    assert len(desk.ledger) == 0
+    assert printed_ticket_ids(printer.jobs, tmp_path) == [issued.answer["ticket"]["id"]]
