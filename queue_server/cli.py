@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -28,10 +29,11 @@ from queue_server.ops import doctor
 from queue_server.planner import command as plan_command
 from queue_server.planner import simulate_command
 from queue_server.server import HallServer
-from queue_server.store.errors import StoreError
+from queue_server.store.errors import StoreError, refused_writing
 
 DEFAULT_DB = Path("var") / "hall.db"
 DEFAULT_VOICE = Path("var") / "voice" / "default"
+_INTERRUPTED = 128 + signal.SIGINT  # what a shell reports for a command ended by Ctrl-C
 
 log = logging.getLogger("hallq")
 
@@ -55,9 +57,14 @@ async def _serve(args: argparse.Namespace) -> int:
     )
     try:
         await server.start()
-    except (StoreError, OSError) as failure:
-        print(f"hallq: cannot start: {failure}", file=sys.stderr)
+    except BaseException as failure:
+        # Whatever stopped the start (a refused database, Ctrl-C, a bug), the database
+        # threads end with it: left open, they kept the process alive for ever.
         await server.stop()
+        if not isinstance(failure, (StoreError, OSError, sqlite3.Error)):
+            raise
+        advice = _start_advice(failure, Path(args.db))
+        print(f"hallq: cannot start: {failure}{advice}", file=sys.stderr)
         return 1
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -70,7 +77,7 @@ async def _serve(args: argparse.Namespace) -> int:
             db = f" --db {args.db}" if Path(args.db) != DEFAULT_DB else ""
             _notice(
                 "hallq: nobody can sign in yet. Create the first administrator with:\n"
-                f"  .venv/bin/hallq user add admin --role admin --password-stdin{db}\n"
+                f"  {_this_hallq()} user add admin --role admin --password-stdin{db}\n"
                 "  (type a password of 8 or more characters of two kinds: letters, digits,"
                 " signs; then press Enter and Ctrl-D)"
             )
@@ -83,6 +90,23 @@ async def _serve(args: argparse.Namespace) -> int:
             await watchdog
         await server.stop()
     return 0
+
+
+def _start_advice(failure: BaseException, db: Path) -> str:
+    """What to do, where SQLite's own words do not say it."""
+    if refused_writing(failure):
+        return (
+            "; the user the server runs as may not write the database: give it the database"
+            f" and its folder, e.g. chown -R hallq:hallq {db.absolute().parent}"
+        )
+    return ""
+
+
+def _this_hallq() -> str:
+    """The hallq to run for the first administrator, as this one was called: under systemd
+    the journal shows /opt/hallq/.venv/bin/hallq, where `.venv/bin/hallq` names nothing."""
+    called = Path(sys.argv[0])
+    return str(called) if called.name == "hallq" else ".venv/bin/hallq"
 
 
 def _notice(text: str) -> None:
@@ -313,7 +337,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "user" and args.action == "unlock":
             return asyncio.run(cli_user_unlock(args.db, args.name))
         if args.command == "user":
-            return asyncio.run(cli_user_add(args.db, args.name, args.role, sys.stdin.read()))
+            stdin = sys.stdin.buffer.read()
+            return asyncio.run(cli_user_add(args.db, args.name, args.role, stdin))
         if args.action == "add":
             windows = _known_windows(args.config)
             return asyncio.run(
@@ -325,6 +350,11 @@ def main(argv: list[str] | None = None) -> int:
         for problem in problems.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # Ctrl-C: every command undoes its own half-done work on the way out (a backup's
+        # .part file, a database it created); the operator needs one line, not a traceback.
+        print("hallq: interrupted", file=sys.stderr)
+        return _INTERRUPTED
 
 
 if __name__ == "__main__":

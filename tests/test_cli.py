@@ -8,13 +8,17 @@ import io
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from queue_server.accounts.store import AccountStore
 from queue_server.cli import build_parser, main
 
 HALLQ = str(Path(sys.executable).with_name("hallq"))
@@ -49,6 +53,7 @@ async def test_serve_prints_the_url_and_how_to_make_an_admin_then_stops_cleanly(
             lines.append(line.decode())
         text = "".join(lines)
         assert f"is open at http://127.0.0.1:{port}/" in text
+        assert f"  {HALLQ} user add admin --role admin" in text  # a command that runs anywhere
         assert "重庆市江北区政务服务中心" in text
         async with (
             aiohttp.ClientSession() as http,
@@ -94,7 +99,7 @@ def test_user_and_device_add(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = str(tmp_path / "hall.db")
-    monkeypatch.setattr(sys, "stdin", io.StringIO("a long enough secret\n"))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"a long enough secret\n")))
     assert main(["user", "add", "wang", "--role", "clerk", "--password-stdin", "--db", db]) == 0
     assert main(["device", "add", "pad-7", "--role", "pad", "--window", "7", "--db", db]) == 0
     token = capsys.readouterr().out.strip().splitlines()[-1]
@@ -171,3 +176,48 @@ def test_simulate_is_a_hallq_command() -> None:
         ["simulate", "--config", "hall.toml", "--profile", "county", "--json"]
     )
     assert (args.command, args.days, args.seed, args.json) == ("simulate", 20, 0, True)
+
+
+def test_ctrl_c_is_one_line_and_the_shell_s_exit_code(tmp_path: Path) -> None:
+    """Ctrl-C while `user add` waits for the password: no traceback, and nothing created."""
+    db = tmp_path / "hall.db"
+    with subprocess.Popen(
+        [HALLQ, "user", "add", "wang", "--role", "clerk", "--password-stdin", "--db", str(db)],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as waiting:
+        assert waiting.stdin is not None and waiting.stderr is not None
+        waiting.stdin.write("a-long-pass")  # typed, no Enter yet
+        waiting.stdin.flush()
+        time.sleep(2)  # past the start-up, into the read of standard input
+        waiting.send_signal(signal.SIGINT)
+        assert waiting.wait(30) == 130
+        assert waiting.stderr.read() == "hallq: interrupted\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_server_that_cannot_start_says_why_in_one_line_and_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A database the server may not write (made by `sudo hallq user add`, owned by root)
+    fails at its first write during the start. That was a traceback, and the database's
+    threads, never closed, kept the process alive: under systemd, never READY and never gone.
+    """
+
+    async def read_only(*_: object) -> str:
+        refused = sqlite3.OperationalError("attempt to write a readonly database")
+        refused.sqlite_errorcode = sqlite3.SQLITE_READONLY
+        raise refused
+
+    monkeypatch.setattr(AccountStore, "secret", read_only)
+    db = tmp_path / "hall.db"
+    argv = ["serve", "--db", str(db), "--port", str(free_port()), "--voice-pack", "none"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    said = [line for line in err.splitlines() if line.startswith("hallq:")]  # not the log
+    assert "Traceback" not in err
+    assert len(said) == 1 and said[0].startswith("hallq: cannot start: attempt to write")
+    assert f"chown -R hallq:hallq {tmp_path}" in said[0]
+    left = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    assert left == [], "the database connections were not closed"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import os
 import sqlite3
 import sys
 from collections.abc import AsyncIterator, Collection
@@ -14,12 +15,13 @@ from pathlib import Path
 from queue_server.accounts.principal import AccountError
 from queue_server.accounts.store import AccountStore
 from queue_server.store.database import Create, open_database
-from queue_server.store.errors import StoreError
+from queue_server.store.errors import StoreError, refused_writing
 
 _EXIT_ERROR = 2
 _clock = partial(datetime.now, UTC)
-# What a command reports in one line and exits 2 for, instead of a traceback.
-_REFUSED = (AccountError, StoreError, sqlite3.Error)
+# What a command reports in one line and exits 2 for, instead of a traceback (OSError: a
+# --db the system refuses to look at, e.g. a name longer than 255 bytes).
+_REFUSED = (AccountError, StoreError, sqlite3.Error, OSError)
 
 
 @contextlib.asynccontextmanager
@@ -28,19 +30,37 @@ async def _accounts(db_path: str | Path, create: Create) -> AsyncIterator[Accoun
 
     Adding may create the database (the first people and devices come before the server's
     first start) but not its folder, so a mistyped --db fails instead of starting another
-    hall's file; the other commands need the database to be there.
+    hall's file; the other commands need the database to be there. A database this command
+    created is removed again when the command fails (a weak password, a bad name, Ctrl-C):
+    a refused command leaves the disk as it was, and no file owned by the wrong user.
     """
-    conn = await open_database(db_path, create=create)
+    created = _absent(Path(db_path))
     try:
-        yield AccountStore(conn, clock=_clock)
-    finally:
-        await conn.close()
+        conn = await open_database(db_path, create=create)
+        try:
+            yield AccountStore(conn, clock=_clock)
+        finally:
+            await conn.close()
+    except BaseException:
+        if created:
+            _remove_database(Path(db_path))
+        raise
 
 
-async def cli_user_add(db_path: str | Path, name: str, role: str, password_stdin_text: str) -> int:
+def _absent(db: Path) -> bool:
+    return not os.path.lexists(db)  # a dangling link is somebody's: never removed
+
+
+def _remove_database(db: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(OSError):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+
+
+async def cli_user_add(db_path: str | Path, name: str, role: str, stdin: bytes) -> int:
     """Create a person whose password came on standard input; returns the exit code."""
     try:
-        password = _one_line(password_stdin_text)
+        password = _one_line(stdin)
         async with _accounts(db_path, Create.FILE) as accounts:
             await accounts.add_user(name, role, password)
     except _REFUSED as exc:
@@ -98,7 +118,19 @@ async def cli_user_unlock(db_path: str | Path, name: str) -> int:
     return 0
 
 
-def _one_line(text: str) -> str:
+def _one_line(stdin: bytes) -> str:
+    """The password as a browser will send it: UTF-8, whatever the terminal's locale.
+
+    Read as text, bytes that are not UTF-8 (a file saved in GBK) were a traceback under a
+    UTF-8 locale, and under the C locale a password nobody could ever type at the login.
+    """
+    try:
+        text = stdin.decode("utf-8-sig")  # a file saved by Notepad starts with a BOM
+    except UnicodeDecodeError as exc:
+        raise AccountError(
+            f"the password on standard input is not UTF-8 text (byte {exc.start}): "
+            "save it as UTF-8 or type it"
+        ) from exc
     # `echo secret | hallq user add ...` ends the password with a newline that is not part of it.
     line = text.removesuffix("\n").removesuffix("\r")
     if "\n" in line or "\r" in line:
@@ -117,5 +149,15 @@ def _unknown_window(window: str, known_windows: Collection[str]) -> str:
 
 
 def _fail(exc: Exception) -> int:
-    print(f"hallq: error: {exc}", file=sys.stderr)
+    print(f"hallq: error: {exc}{_advice(exc)}", file=sys.stderr)
     return _EXIT_ERROR
+
+
+def _advice(exc: Exception) -> str:
+    """What to do, where SQLite's own words do not say it."""
+    if refused_writing(exc):
+        return (
+            "; this user may not write the database: run hallq as the user that owns it and"
+            " its folder, e.g. sudo -u hallq hallq ..."
+        )
+    return ""

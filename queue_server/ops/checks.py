@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 import zoneinfo
 from dataclasses import replace
@@ -344,9 +345,35 @@ def _json_object(raw: bytes) -> dict[str, object] | None:
     return found if isinstance(found, dict) else None
 
 
+def _not_a_server_url(server: str) -> str | None:
+    """Why `server` is no http(s)://host:port address, or None when it is one.
+
+    urllib's own words for these ("unknown url type: 127.0.0.1", a ValueError for
+    "http://[::1") read as a server that is down, or as a bug in the doctor.
+    """
+    try:
+        parts = urllib.parse.urlsplit(server)
+        parts.port  # noqa: B018 - raises ValueError for a port past 65535 or not a number
+    except ValueError as exc:
+        return str(exc)
+    if parts.scheme not in ("http", "https"):
+        return "it does not start with http:// or https://"
+    if not parts.hostname:
+        return "it names no host"
+    return None
+
+
 def server_answers(install: Install) -> Finding | None:
     if install.server is None:
         return None
+    malformed = _not_a_server_url(install.server)
+    if malformed is not None:
+        return Finding(
+            "server",
+            Status.FAIL,
+            f"--server {install.server!r} is not a server address: {malformed}",
+            "write it as http://HOST:PORT, e.g. http://127.0.0.1:8080",
+        )
     url = install.server.rstrip("/") + "/healthz"
     try:
         with urllib.request.urlopen(url, timeout=5) as answer:

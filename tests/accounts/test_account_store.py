@@ -417,7 +417,7 @@ async def test_clock_must_be_timezone_aware(open_conn: OpenConn) -> None:
 async def test_cli_user_add_reads_one_line_from_stdin(
     db_path: Path, open_store: OpenStore, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert await cli_user_add(db_path, "li", "clerk", "correct horse\n") == 0
+    assert await cli_user_add(db_path, "li", "clerk", b"correct horse\n") == 0
 
     out, err = capsys.readouterr()
     assert out == "created clerk 'li'\n"
@@ -429,14 +429,16 @@ async def test_cli_user_add_reads_one_line_from_stdin(
 @pytest.mark.parametrize(
     ("role", "stdin", "reason"),
     [
-        ("clerk", "", "empty"),
-        ("clerk", "short\n", "shorter than 8"),
-        ("clerk", "first line\nsecond line\n", "single line"),
-        ("root", "correct horse\n", "not a role"),
+        ("clerk", b"", "empty"),
+        ("clerk", b"short\n", "shorter than 8"),
+        ("clerk", b"first line\nsecond line\n", "single line"),
+        ("root", b"correct horse\n", "not a role"),
+        # 密码2026 saved in GBK: read as UTF-8 it was a traceback, or a password nobody types
+        ("clerk", "密码2026abc\n".encode("gbk"), "not UTF-8"),
     ],
 )
 async def test_cli_user_add_errors_exit_2(
-    db_path: Path, capsys: pytest.CaptureFixture[str], role: str, stdin: str, reason: str
+    db_path: Path, capsys: pytest.CaptureFixture[str], role: str, stdin: bytes, reason: str
 ) -> None:
     assert await cli_user_add(db_path, "li", role, stdin) == 2
 
@@ -444,13 +446,14 @@ async def test_cli_user_add_errors_exit_2(
     assert out == ""
     assert err.startswith("hallq: error: ")
     assert reason in err
+    assert list(db_path.parent.iterdir()) == []  # no database made for nothing
 
 
 async def test_cli_user_add_duplicate_exits_2(
     db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert await cli_user_add(db_path, "li", "clerk", PASSWORD) == 0
-    assert await cli_user_add(db_path, "li", "clerk", PASSWORD) == 2
+    assert await cli_user_add(db_path, "li", "clerk", PASSWORD.encode()) == 0
+    assert await cli_user_add(db_path, "li", "clerk", PASSWORD.encode()) == 2
 
     assert "already exists" in capsys.readouterr().err
 

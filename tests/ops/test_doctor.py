@@ -444,3 +444,21 @@ def test_a_check_that_breaks_is_one_failure_and_the_others_run(tmp_path: Path) -
         ("python", Status.OK),
     ]
     assert "surprise" in findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("server", "said"),
+    [
+        ("127.0.0.1:8080", "does not start with http://"),  # the scheme left out in a hurry
+        ("htp://127.0.0.1:8080", "does not start with http://"),
+        ("http://", "names no host"),
+        ("http://127.0.0.1:99999", "out of range"),
+        ("http://[::1", "Invalid IPv6 URL"),  # was "the check itself failed": a bug report
+    ],
+)
+def test_a_server_address_that_is_no_url_says_how_to_write_one(server: str, said: str) -> None:
+    found = finding(checks.server_answers(Install("server", server=server)))
+    assert found.status is Status.FAIL
+    assert found.message.startswith(f"--server {server!r} is not a server address: ")
+    assert said in found.message
+    assert found.fix.startswith("write it as http://HOST:PORT")

@@ -1,0 +1,46 @@
+"""The systemd units in systemd/ agree with each other and with docs/operations.md."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+UNITS = REPO / "systemd"
+
+
+def settings(unit: str) -> dict[str, list[str]]:
+    """Every `Key=value` of a unit file, values in order (a key may repeat)."""
+    found: dict[str, list[str]] = {}
+    text = (UNITS / unit).read_text(encoding="utf-8").replace("\\\n", " ")
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not line.startswith(("#", ";", "[")):
+            found.setdefault(key.strip(), []).append(value.strip())
+    return found
+
+
+def test_every_unit_of_the_hall_s_state_folder_keeps_it_closed() -> None:
+    """systemd sets a StateDirectory= to the unit's StateDirectoryMode= (0755 when unset) at
+    each start: the nightly backup opened /var/lib/hallq to every user until the server's
+    next restart closed it again."""
+    sharing = [
+        unit.name
+        for unit in sorted(UNITS.glob("*.service"))
+        if settings(unit.name).get("StateDirectory") == ["hallq"]
+    ]
+    assert sharing == ["hallq-backup.service", "hallq-server.service"]
+    for unit in sharing:
+        assert settings(unit).get("StateDirectoryMode") == ["0750"], unit
+
+
+def test_server_and_backup_use_the_paths_the_operations_guide_names() -> None:
+    guide = (REPO / "docs" / "operations.md").read_text(encoding="utf-8")
+    serve = settings("hallq-server.service")["ExecStart"][0]
+    backup = settings("hallq-backup.service")["ExecStart"][0]
+    assert "--config /etc/hallq/hall.toml" in serve and "`/etc/hallq/hall.toml`" in guide
+    assert "--db /var/lib/hallq/hall.db" in serve and "`/var/lib/hallq/hall.db`" in guide
+    assert "--db /var/lib/hallq/hall.db" in backup
+    written = re.search(r"out=(/\S+)/hall-", backup)
+    assert written is not None and "`/var/lib/hallq/backups/hall-" in guide
+    assert written.group(1) == "/var/lib/hallq/backups"
