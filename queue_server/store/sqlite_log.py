@@ -41,6 +41,7 @@ _DISK_ERRORS = {
     "SQLITE_IOERR_WRITE": "the disk refused the write; is it full, read-only or failing?",
     "SQLITE_IOERR_FSYNC": "the disk could not flush its cache; is it failing?",
     "SQLITE_IOERR_TRUNCATE": "the disk refused the write; is it full or failing?",
+    "SQLITE_READONLY": "this user may not write the file, or its disk is mounted read-only",
 }
 _PRUNE_SNAPSHOTS = (
     "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)"
@@ -79,9 +80,13 @@ class SqliteEventLog:
                 self._conn = await open_database(self.path)
                 try:
                     self._writer_lock = _lock_for_writing(self.path)
+                    await _check_writable(self._conn, self.path)
                 except StoreError:
                     await self._conn.close()
                     self._conn = None
+                    if self._writer_lock is not None:
+                        os.close(self._writer_lock)
+                        self._writer_lock = None
                     raise
             self._last_seq = None
 
@@ -238,6 +243,19 @@ def _lock_for_writing(path: Path) -> int:
             "Stop that one first (systemctl stop hallq-server), or give this one its own --db"
         ) from None
     return fd
+
+
+async def _check_writable(conn: aiosqlite.Connection, path: Path) -> None:
+    """Refuse at once a database this process may only read (a read-only mount, a file
+    another user owns): SQLite opens such a file anyway, and a server on it would start,
+    say it is healthy, and then fail every ticket. A write of nothing, rolled back."""
+    try:
+        await conn.execute("BEGIN IMMEDIATE")
+        await conn.execute("DELETE FROM events WHERE 0")
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot write {path}: {_explained(exc)}") from exc
+    finally:
+        await _rollback(conn)
 
 
 def _explained(exc: sqlite3.Error) -> str:

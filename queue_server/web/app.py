@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import MutableMapping
 
 from aiohttp import web
@@ -10,6 +11,7 @@ from aiohttp import web
 from queue_server.domain.errors import Conflict, DomainError, NotFound
 from queue_server.domain.ratings import InvalidRating
 from queue_server.service import ServiceUnavailable
+from queue_server.store.errors import StoreError
 from queue_server.web import (
     access,
     api,
@@ -59,6 +61,11 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return error(409, exc.code, exc.message)
     except ServiceUnavailable as exc:
         return error(503, "unavailable", str(exc))
+    except (StoreError, sqlite3.Error) as exc:
+        # The people and devices tables, or a read, on a disk that failed (corrupt, gone,
+        # read-only): the hall's problem, said once in the log, never a 500 for the client.
+        log.error("%s %s: the database failed: %s", request.method, request.path, exc)
+        return error(503, "unavailable", "数据库暂时不可用，请稍后再试 (the database failed)")
     except web.RequestPayloadError as exc:  # e.g. a Content-Encoding the body is not in
         return unreadable_body(exc)
     except web.HTTPException as exc:

@@ -9,8 +9,10 @@ from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
 
+import aiosqlite
 import pytest
 
+from queue_server.store import sqlite_log
 from queue_server.store.database import open_database
 from queue_server.store.errors import StoreError
 from queue_server.store.eventlog import NewEvent, Snapshot
@@ -207,6 +209,30 @@ async def test_a_file_that_is_not_a_database_is_refused(not_a_database: Path) ->
         await log.open()
     with pytest.raises(StoreError):
         await log.last_seq()
+
+
+async def test_a_database_this_process_may_only_read_is_refused_at_open(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As on a read-only mount or a file another user owns, where SQLite opens it anyway."""
+
+    async def read_only_database(path: Path) -> aiosqlite.Connection:
+        conn = await open_database(path)
+        await conn.execute("PRAGMA query_only = ON")
+        return conn
+
+    monkeypatch.setattr(sqlite_log, "open_database", read_only_database)
+    log = SqliteEventLog(db_path)
+    with pytest.raises(StoreError, match=r"cannot write .*readonly"):
+        await log.open()
+    # The lock went with the refusal: a writer that may write opens the file.
+    monkeypatch.undo()
+    writer = SqliteEventLog(db_path)
+    await writer.open()
+    try:
+        assert [e.seq for e in await writer.append([issued(1)], recorded_at=T0)] == [1]
+    finally:
+        await writer.close()
 
 
 async def test_a_second_writer_on_the_same_file_is_refused_until_the_first_closes(
