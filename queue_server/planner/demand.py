@@ -119,3 +119,22 @@ def demand_from_profile(profile: Profile, hall: HallConfig) -> Demand:
         behaviour=profile.behaviour,
         notes=tuple(notes),
     )
+
+
+def served_only(demand: Demand, hall: HallConfig) -> Demand:
+    """The demand without the services no window of `hall` takes, each noted: no number of
+    windows calls their tickets (a manager's tuning can leave a service so, a hall file
+    cannot), and their endless waits would hide how every other hour does."""
+    taken = {s for w in hall.windows for s in (*w.services, *w.overflow)}
+    names = {s.id: s.name for s in hall.services}
+    left_out = [sd.service for sd in demand.services if sd.service not in taken]
+    if not left_out:
+        return demand
+    notes = tuple(
+        f"{names.get(s, s)}({s}): 目前没有窗口办理这项业务, 它的号叫不到, 未计入" for s in left_out
+    )
+    return dataclasses.replace(
+        demand,
+        services=tuple(sd for sd in demand.services if sd.service in taken),
+        notes=demand.notes + notes,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from queue_server.domain import events as e
@@ -14,6 +15,7 @@ from queue_server.planner.errors import PlannerError
 from queue_server.planner.profile import Behaviour
 from queue_server.ratings.history import day_bounds
 from queue_server.store.eventlog import EventLog
+from queue_server.store.sqlite_log import SqliteEventLog
 
 KINDS = (
     e.TicketIssued.type,
@@ -102,6 +104,19 @@ async def demand_from_journal(
         days=count,
         notes=notes,
     )
+
+
+async def demand_from_database(
+    path: Path, hall: HallConfig, first: dt.date, last: dt.date
+) -> Demand:
+    """`demand_from_journal` on the hall's database file, opened for reading only: planning
+    from a live hall's database changes nothing in it, not its schema."""
+    journal = SqliteEventLog(path, read_only=True)
+    await journal.open()
+    try:
+        return await demand_from_journal(journal, hall, first, last)
+    finally:
+        await journal.close()
 
 
 def _minutes(start: dt.datetime, end: dt.datetime) -> float:

@@ -16,10 +16,9 @@ from queue_server.config import ConfigError
 from queue_server.domain.hall import HallConfig
 from queue_server.planner.demand import Demand, demand_from_profile
 from queue_server.planner.errors import PlannerError
-from queue_server.planner.journal import demand_from_journal
+from queue_server.planner.journal import demand_from_database
 from queue_server.planner.profile import ProfileError, load_profile
 from queue_server.store.errors import StoreError
-from queue_server.store.sqlite_log import SqliteEventLog
 
 HISTORY_DAYS = 28  # --from-db without dates: the last four weeks, each weekday four times
 
@@ -144,7 +143,7 @@ def load_demand(args: argparse.Namespace, hall: HallConfig) -> Demand:
     first, last = history_days(args.first, args.last, local_today(hall))
     if not path.is_file():
         raise PlannerError(f"{path}: no such database (check {option})")
-    return asyncio.run(_read_journal(path, hall, first, last)).scaled(args.scale)
+    return asyncio.run(demand_from_database(path, hall, first, last)).scaled(args.scale)
 
 
 def local_today(hall: HallConfig) -> dt.date:
@@ -162,16 +161,6 @@ def history_days(
         until = f"--to {end}" if last else f"{end}, the last whole day"
         raise UsageError(f"the dates are reversed: --from {start} is after {until}")
     return start, end
-
-
-async def _read_journal(path: Path, hall: HallConfig, first: dt.date, last: dt.date) -> Demand:
-    # Read only: planning from a live hall's database changes nothing in it, not its schema.
-    journal = SqliteEventLog(path, read_only=True)
-    await journal.open()
-    try:
-        return await demand_from_journal(journal, hall, first, last)
-    finally:
-        await journal.close()
 
 
 # -- output ----------------------------------------------------------------------------------

@@ -201,7 +201,7 @@ def recommend(
         failing = [c for c in failing_cells(result, hours, target) if c not in unmet]
         if not failing:
             break
-        changed = False
+        changed = hopeless = False
         for pool in sorted({p for _, p in failing}):
             hour = min(h for h, p in failing if p == pool)
             # Short in this hour: one more window now, else in the next hour of the same
@@ -211,20 +211,30 @@ def recommend(
             spare = [h for h in [hour, *later, *earlier] if schedule.count(h, pool) < sizes[pool]]
             if not spare:
                 unmet.add((hour, pool))
+                hopeless = True
                 continue
             add_at = spare[0]
             schedule = schedule.with_count(add_at, pool, schedule.count(add_at, pool) + 1)
             changed = True
-        if not changed:
+        if changed:
+            result = run(schedule)
+        elif not hopeless:
             break
-        result = run(schedule)
+        # Only hours short even with every window open this round: the same result still
+        # shows the pools' later hours, which more windows may yet put right.
 
     def meets(trial: SimulationResult) -> bool:
         return all(c in unmet for c in failing_cells(trial, hours, target))
 
     if meets(result):
         schedule, result = _trim(
-            schedule, result, hours, unmet, target, run, meets, lambda: runs < max_simulations
+            schedule,
+            result,
+            hours,
+            _untouchable(hall, hours, unmet),
+            run,
+            meets,
+            lambda: runs < max_simulations,
         )
     return Recommendation(
         pools=pools,
@@ -237,18 +247,32 @@ def recommend(
     )
 
 
+def _untouchable(hall: HallConfig, hours: tuple[int, ...], unmet: set[Cell]) -> set[Cell]:
+    """The cells no window may be taken from: for a pool short in some hour even with every
+    window open, the hours with no clearing between them and it (before it they shorten its
+    queue, after it they serve that queue). The target cannot see these harms: the short
+    hour's waits are counted as missed already, however much longer they grow."""
+    clearings = [t.hour * 60 + t.minute for t in hall.hours.clearing_times]
+    kept: set[Cell] = set()
+    for short, pool in unmet:
+        for hour in hours:
+            first, last = sorted((hour, short))
+            if not any((first + 1) * 60 <= m <= last * 60 for m in clearings):
+                kept.add((hour, pool))
+    return kept
+
+
 def _trim(
     schedule: Schedule,
     result: SimulationResult,
     hours: tuple[int, ...],
-    unmet: set[Cell],
-    target: Target,
+    untouchable: set[Cell],
     run: Callable[[Schedule], SimulationResult],
     meets: Callable[[SimulationResult], bool],
     budget: Callable[[], bool],
 ) -> tuple[Schedule, SimulationResult]:
     """Take back one window at a time while the target still holds, the cells with the most
-    room first; never from a pool before an hour it misses even with every window open."""
+    room first; never an `untouchable` one."""
 
     def room(cell: Cell) -> float:
         stats = result.by_cell.get(cell)
@@ -259,7 +283,7 @@ def _trim(
         key=lambda cell: (-room(cell), -cell[0], cell[1]),
     )
     for hour, pool in cells:
-        if any(p == pool and h >= hour for h, p in unmet):
+        if (hour, pool) in untouchable:
             continue
         while schedule.count(hour, pool) > 0 and budget():
             trial = schedule.with_count(hour, pool, schedule.count(hour, pool) - 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import math
@@ -18,6 +19,7 @@ from queue_server.config import ConfigError
 from queue_server.config.loader import parse_hall
 from queue_server.domain.errors import Conflict, NotFound
 from queue_server.domain.hall import HallConfig
+from queue_server.domain.state import Hall
 from queue_server.planner import (
     Demand,
     PlannerError,
@@ -28,7 +30,11 @@ from queue_server.planner import (
     load_profile,
     recommend,
 )
+from queue_server.planner.demand import served_only
+from queue_server.planner.journal import demand_from_database
 from queue_server.planner.profile import BUILTIN_PROFILES
+from queue_server.store.eventlog import EventLog
+from queue_server.store.sqlite_log import SqliteEventLog
 from queue_server.web import requests as rq
 from queue_server.web.auth import SUPERVISORS, require_principal, require_role
 from queue_server.web.context import context
@@ -250,6 +256,25 @@ def _other_hall(text: str) -> HallConfig:
         raise rq.InvalidRequest("compare", f"not a usable hall config: {shown}") from None
 
 
+def live_config(hall: Hall) -> HallConfig:
+    """The hall as it runs now: the windows with the services a manager's tuning gave them,
+    which are the ones its tickets are called by (and not the hall file's)."""
+    windows = tuple(hall.window_config[w.id] for w in hall.config.windows)
+    return dataclasses.replace(hall.config, windows=windows)
+
+
+async def _history(journal: EventLog, config: HallConfig, first: dt.date, last: dt.date) -> Demand:
+    """The journal's days, read in a worker thread on a connection of its own: weeks of a
+    busy hall are millions of events, and reading them through the server's journal would
+    hold up its writer, and decoding them on its event loop every call-next, for seconds."""
+    if isinstance(journal, SqliteEventLog):
+        path = journal.path
+        return await asyncio.to_thread(
+            lambda: asyncio.run(demand_from_database(path, config, first, last))
+        )
+    return await demand_from_journal(journal, config, first, last)
+
+
 # -- the routes --------------------------------------------------------------------------------
 
 
@@ -264,13 +289,15 @@ async def run(request: web.Request) -> web.Response:
     body = parse_run(await request.read())
     other = _other_hall(body.compare) if body.compare is not None else None
     async with ctx.service.consistent() as hall:
-        config = hall.config
+        config = live_config(hall)
 
     async def demand() -> Demand:
         if body.profile is not None:
-            return demand_from_profile(load_profile(body.profile), config)
-        assert body.first is not None and body.last is not None
-        return await demand_from_journal(ctx.journal, config, body.first, body.last)
+            found = demand_from_profile(load_profile(body.profile), config)
+        else:
+            assert body.first is not None and body.last is not None
+            found = await _history(ctx.journal, config, body.first, body.last)
+        return served_only(found, config)
 
     def work(found: Demand) -> Callable[[Steps], dict[str, Any]]:
         def recommendation(step: Steps) -> dict[str, Any]:

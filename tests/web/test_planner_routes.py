@@ -178,3 +178,62 @@ async def test_only_supervisors_plan(start_hall: StartHall) -> None:
     status, answer = await hall.call("GET", "/api/v1/planner/jobs/nope", admin)
     assert status == 404
     assert answer["error"]["code"] == "unknown_job"
+
+
+async def _tune_services(hall: RunningHall, token: str, window: str, *services: str) -> None:
+    body = {"kind": "window_services", "window": window, "services": list(services)}
+    status, answer = await hall.call("POST", "/api/v1/tuning", token, body)
+    assert status == 201, answer
+
+
+async def test_the_plan_is_for_the_windows_as_tuned_now(start_hall: StartHall) -> None:
+    hall = await start_hall()
+    manager = await hall.person("li", "manager")
+    await _tune_services(hall, manager, "2", "company")
+    status, answer = await hall.call("POST", RUN, manager, SMALL)
+    assert status == 202, answer
+    done = await finished(hall, manager, answer["job"])
+    assert done["state"] == "done", done
+    pools = {p["id"]: (p["windows"], p["services"]) for p in done["result"]["pools"]}
+    assert pools == {
+        "general-1": (["1"], ["social", "estate", "pickup"]),
+        "general-2": (["2"], ["company"]),
+        "domain-3": (["3"], ["company"]),
+    }
+
+
+async def test_a_service_no_window_takes_now_is_left_out_and_said(start_hall: StartHall) -> None:
+    hall = await start_hall()
+    manager = await hall.person("li", "manager")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    for service in ("social", "company", "company"):
+        status, _ = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": service})
+        assert status == 201
+    await _tune_services(hall, manager, "3", "social")  # company: no window left
+    today = dt.datetime.now(SHANGHAI).date().isoformat()
+    body = {"from": today, "to": today, "replications": 1, "max_simulations": 3}
+    status, answer = await hall.call("POST", RUN, manager, body)
+    assert status == 202, answer
+    done = await finished(hall, manager, answer["job"])
+    assert done["state"] == "done", done
+    assert any(note.startswith("企业开办(company): 目前没有窗口办理") for note in done["notes"])
+    assert "company" not in done["result"]["result"]["by_service"]
+
+
+async def test_reading_the_history_never_waits_for_the_journals_writer(
+    start_hall: StartHall,
+) -> None:
+    # Weeks of a busy hall take seconds to read: read through the server's own journal,
+    # they would hold up its writer (every call-next) meanwhile, and wait for it in turn.
+    hall = await start_hall()
+    manager = await hall.person("li", "manager")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    status, _ = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"})
+    assert status == 201
+    today = dt.datetime.now(SHANGHAI).date().isoformat()
+    body = {"from": today, "to": today, "replications": 1, "max_simulations": 2}
+    async with hall.server.journal._lock:  # the writer in the middle of a long commit
+        status, answer = await hall.call("POST", RUN, manager, body)
+        assert status == 202, answer
+        done = await finished(hall, manager, answer["job"], seconds=10)
+    assert done["state"] == "done", done

@@ -44,6 +44,15 @@ function percent(share) {
   return `${Math.round(share * 100)}%`;
 }
 
+// Every hour a pool misses the target with all its windows open, one pool at a time: a busy
+// hall has many such hours, and "综合 1-4号 9、10、11时" reads at a glance where a list of
+// hour-and-pool pairs does not.
+function shortHours(app, pools, unmet) {
+  const hours = new Map();
+  for (const { hour, pool } of unmet) hours.set(pool, [...(hours.get(pool) ?? []), hour]);
+  return [...hours].map(([id, list]) => `${poolName(app, pools.find((p) => p.id === id))} ${list.join("、")}时`).join("，");
+}
+
 function showRecommendation(app, result) {
   const pools = result.pools;
   const head = el("tr");
@@ -65,7 +74,7 @@ function showRecommendation(app, result) {
     }),
   );
   const overall = result.result.overall;
-  const short = result.unmet.length ? `；全部窗口开放仍不达标：${result.unmet.map((u) => `${u.hour}时 ${poolName(app, pools.find((p) => p.id === u.pool))}`).join("、")}` : "";
+  const short = result.unmet.length ? `；全部窗口开放仍不达标的时段：${shortHours(app, pools, result.unmet)}` : "";
   $("plan-summary").textContent =
     `目标：${percent(result.target.share)} 的办事群众等候不超过 ${result.target.minutes} 分钟。` +
     `建议共 ${result.window_hours} 窗口·小时（Erlang C 初估 ${result.erlang_window_hours}），` +
