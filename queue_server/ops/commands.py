@@ -16,7 +16,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], d
     take.add_argument("--to", required=True, metavar="OUT", help="the backup file to write")
     put = commands.add_parser("restore", help="put a backup in place (the server stopped)")
     put.add_argument("backup", metavar="FILE", help="a file written by hallq backup")
-    put.add_argument("--db", default=db, help="SQLite file to replace (default: %(default)s)")
+    # No default: a forgotten --db restored into ./var/hall.db beside wherever the command
+    # ran, said so in one line and exited 0, while the hall's own database stayed as it was.
+    put.add_argument("--db", required=True, help="the SQLite file the server uses, to replace")
     put.add_argument(
         "--force",
         action="store_true",

@@ -192,3 +192,19 @@ def test_a_directory_given_as_a_database_is_named_so(tmp_path: Path) -> None:
     assert list(folder.iterdir()) == []
     assert not (tmp_path / "x.db").exists() and not (tmp_path / "out.db").exists()
     assert parts(tmp_path) == []
+
+
+def test_a_restore_without_db_is_refused_and_restores_nothing(tmp_path: Path) -> None:
+    """The hall's database must be named: a default would be a file beside the shell."""
+    good = hall_db(tmp_path / "b.db")
+    done = subprocess.run(
+        [str(HALLQ), "restore", str(good)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2
+    assert "--db" in done.stderr and "required" in done.stderr
+    assert not (tmp_path / "var").exists()
