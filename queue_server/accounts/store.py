@@ -109,7 +109,8 @@ class AccountStore:
         self._cache: dict[str, _Cached] = {}
         self.throttle = LoginThrottle(conn, clock=self._now, policy=throttle)
         self.audit = AuditTrail(conn, clock=self._now)
-        # One login at a time per username, so parallel guesses cannot outrun the counter.
+        # One login at a time per username and per address: parallel guesses cannot outrun the
+        # counters.
         self._login_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -232,8 +233,12 @@ class AccountStore:
         locked; a locked account's right password is refused like a wrong one, after the
         same work.
         """
-        lock = self._login_locks.setdefault(username.lower(), asyncio.Lock())
-        async with lock:
+        # One check at a time per username and per address (in that order, always): tried
+        # side by side, guesses all passed the check before the first was counted, so a
+        # burst of them, at one name or spread over many, escaped both limits.
+        by_client = self._login_locks.setdefault(f"address {client}", asyncio.Lock())
+        by_name = self._login_locks.setdefault(f"user {username.lower()}", asyncio.Lock())
+        async with by_client, by_name:
             await self.throttle.check(username, client)
             found = await self._check_password(username, password)
             locked_for = await self.throttle.lock_remaining(username)

@@ -197,6 +197,17 @@ async def test_parallel_guesses_cannot_outrun_the_count(
     assert outcomes.count("wait 30") == 30 - DEFAULT_POLICY.user_backoff_after
 
 
+async def test_parallel_guesses_at_many_names_cannot_outrun_the_address_count(
+    conn: aiosqlite.Connection, utc_clock: FakeClock
+) -> None:
+    """Password spraying: one password tried on many names at once from one address."""
+    accounts = store(conn, utc_clock, PasswordHasher(n_log2=4, r=1))
+    spray = (attempt(accounts, f"user{n}", WRONG, client="10.0.0.9") for n in range(40))
+    outcomes = await asyncio.gather(*spray)
+    assert outcomes.count("bad") == DEFAULT_POLICY.client_backoff_after
+    assert outcomes.count("wait 30") == 40 - DEFAULT_POLICY.client_backoff_after
+
+
 async def test_the_server_answers_429_with_retry_after_until_an_admin_unlocks(
     start_hall: StartHall,
 ) -> None:
