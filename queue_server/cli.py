@@ -55,6 +55,8 @@ async def _serve(args: argparse.Namespace) -> int:
         # Only the default folder is filled by the builder; a hall's own pack is never touched.
         build_voice_pack=Path(args.voice_pack) == DEFAULT_VOICE,
     )
+    # `systemctl status` shows it: the first start after an upgrade may replay a long journal.
+    sd_notify.status("rebuilding the hall from its journal")
     try:
         await server.start()
     except BaseException as failure:
@@ -81,6 +83,7 @@ async def _serve(args: argparse.Namespace) -> int:
                 "  (type a password of 8 or more characters of two kinds: letters, digits,"
                 " signs; then press Enter and Ctrl-D)"
             )
+        sd_notify.status(f"{hall.name} is open at {server.url}/")
         sd_notify.ready()
         await stop.wait()
     finally:

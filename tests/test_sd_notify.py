@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import socket
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -256,3 +258,43 @@ async def test_a_health_check_that_hangs_withholds_the_ping(fake_systemd: MakeSy
             await task
 
     assert systemd.received() == []
+
+
+async def test_the_server_tells_systemd_it_is_ready_alive_and_stopping(
+    tmp_path: Path, fake_systemd: MakeSystemd
+) -> None:
+    """`hallq serve` as the unit runs it: Type=notify with a watchdog."""
+    systemd = fake_systemd()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = await asyncio.create_subprocess_exec(
+        Path(sys.executable).parent / "hallq",
+        "serve",
+        "--port",
+        str(port),
+        cwd=tmp_path,
+        env={**os.environ, "WATCHDOG_USEC": "400000"},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    loop = asyncio.get_running_loop()
+
+    async def next_datagram() -> bytes:  # a start may be slow on a busy machine
+        return await asyncio.wait_for(loop.sock_recv(systemd.sock, 4096), 60)
+
+    try:
+        said = [await next_datagram()]
+        while said[-1] != b"WATCHDOG=1":
+            said.append(await next_datagram())
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+    said += systemd.received()
+    assert said[:4] == [
+        b"STATUS=rebuilding the hall from its journal",
+        f"STATUS=重庆市江北区政务服务中心 is open at http://127.0.0.1:{port}/".encode(),
+        b"READY=1",
+        b"WATCHDOG=1",
+    ]
+    assert said[-1] == b"STOPPING=1"
