@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import http.client
 import json
 import os
@@ -319,6 +320,35 @@ def disk_space(install: Install) -> Finding:
     if free < WARN_FREE_BYTES:
         return Finding("disk", Status.WARN, text, "free space: old backups, logs (journalctl)")
     return Finding("disk", Status.OK, text)
+
+
+# The nightly backup unit's folder and names (systemd/hallq-backup.service): beside the
+# database, `backups/hall-<date>T<time>.db`.
+BACKUP_FOLDER = "backups"
+BACKUP_PATTERN = "hall-*.db"
+STALE_BACKUP = dt.timedelta(hours=36)  # a night missed, with a few hours to spare
+
+
+def backups(install: Install) -> Finding:
+    """The newest nightly backup: a backup unit that fails says so only in its own journal,
+    which nobody reads until the day the disk dies."""
+    folder = install.db.parent / BACKUP_FOLDER
+    timer = "systemctl enable --now hallq-backup.timer (docs/operations.md, section 5)"
+    taken = sorted(folder.glob(BACKUP_PATTERN), key=lambda f: f.stat().st_mtime)
+    if not taken:
+        return Finding("backups", Status.WARN, f"no backup in {folder}", timer)
+    newest = taken[-1]
+    when = dt.datetime.fromtimestamp(newest.stat().st_mtime, dt.UTC)
+    hours = max(0.0, (install.now() - when).total_seconds() / 3600)
+    text = f"the newest, {newest.name}, is {hours:.0f} h old ({len(taken)} in {folder})"
+    if install.now() - when > STALE_BACKUP:
+        return Finding(
+            "backups",
+            Status.WARN,
+            text,
+            "see why the nightly backup stopped: journalctl -u hallq-backup; " + timer,
+        )
+    return Finding("backups", Status.OK, text)
 
 
 def metrics_setting(_: Install) -> Finding:

@@ -80,6 +80,7 @@ def registry() -> list[tuple[frozenset[str], Check]]:
         (server, checks.journal_mode),
         (server, checks.file_permissions),
         (server, checks.disk_space),
+        (server, checks.backups),
         (server, checks.metrics_setting),
         (everywhere, checks.server_answers),
         (server, checks.port),

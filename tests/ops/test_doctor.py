@@ -139,6 +139,29 @@ def test_an_unwritable_folder_fails(tmp_path: Path) -> None:
         shutil.rmtree(base)
 
 
+def test_nightly_backups_missing_stale_and_fresh(tmp_path: Path) -> None:
+    now = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
+    install = Install("server", db=make_db(tmp_path / "hall.db"), now=lambda: now)
+    found = finding(checks.backups(install))
+    assert found.status is Status.WARN and "no backup" in found.message
+    assert "hallq-backup.timer" in found.fix
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    for name, hours_ago in (("hall-20261204T023000.db", 78), ("hall-20261205T023000.db", 54)):
+        made = (now - dt.timedelta(hours=hours_ago)).timestamp()
+        (folder / name).write_bytes(b"")
+        os.utime(folder / name, (made, made))
+    found = finding(checks.backups(install))
+    assert found.status is Status.WARN
+    assert "hall-20261205T023000.db, is 54 h old (2 in" in found.message
+    assert "journalctl -u hallq-backup" in found.fix
+    (folder / "hall-20261207T023000.db").write_bytes(b"")
+    made = (now - dt.timedelta(hours=6, minutes=30)).timestamp()
+    os.utime(folder / "hall-20261207T023000.db", (made, made))
+    found = finding(checks.backups(install))
+    assert found.status is Status.OK and "hall-20261207T023000.db, is 6 h old" in found.message
+
+
 def test_hall_config_and_its_timezone(tmp_path: Path) -> None:
     assert status(checks.hall_config(Install("server", config=JIANGBEI))) is Status.OK
     assert status(checks.timezone_data(Install("server", config=JIANGBEI))) is Status.OK
