@@ -1,4 +1,8 @@
-"""A small ESC/POS decoder for tests: raster images, GB18030 text runs, QR payloads, cuts."""
+"""A small ESC/POS decoder for tests: raster images, GB18030 text runs, QR payloads, cuts.
+
+It reads a stream as a printer does: NUL is ignored, `ESC @` resets the style, and a block
+with a declared length takes that many bytes whatever they are.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageOps
 
-ESC, GS, FS, DLE, LF = 0x1B, 0x1D, 0x1C, 0x10, 0x0A
+NUL, ESC, GS, FS, DLE, LF = 0x00, 0x1B, 0x1D, 0x1C, 0x10, 0x0A
 # Commands with a fixed number of argument bytes after their two-byte prefix.
 _FIXED = {
     (ESC, ord("@")): 0,  # initialise
@@ -39,6 +43,7 @@ class Decoded:
     cuts: list[bytes] = field(default_factory=list)  # the bytes after GS V
     commands: list[bytes] = field(default_factory=list)  # every command, in order
     unknown: list[bytes] = field(default_factory=list)
+    incomplete: bytes = b""  # a command cut off by the end of the stream, still awaiting bytes
 
     def image(self) -> Image.Image:
         """The raster blocks stacked, as python-escpos splits tall images into bands."""
@@ -54,7 +59,8 @@ class Decoded:
 
 def decode(data: bytes) -> Decoded:
     out = Decoded()
-    style: dict[str, int] = {"a": 0, "E": 0, "!": 0, "B": 0}
+    initial_style = {"a": 0, "E": 0, "!": 0, "B": 0}
+    style = dict(initial_style)
     text = bytearray()
     i = 0
 
@@ -62,7 +68,7 @@ def decode(data: bytes) -> Decoded:
         if text:
             out.texts.append(
                 TextRun(
-                    text.decode("gb18030"),
+                    text.decode("gb18030", errors="replace"),  # as a printer prints it
                     style["a"],
                     bool(style["E"]),
                     style["!"],
@@ -73,6 +79,9 @@ def decode(data: bytes) -> Decoded:
 
     while i < len(data):
         byte = data[i]
+        if byte == NUL:
+            i += 1
+            continue
         if byte not in (ESC, GS, FS, DLE, LF):
             text.append(byte)
             i += 1
@@ -81,10 +90,15 @@ def decode(data: bytes) -> Decoded:
         if byte == LF:
             i += 1
             continue
+        if _declared_end(data, i) > len(data):
+            out.incomplete = data[i:]
+            break
         key = (byte, data[i + 1])
         if key in _FIXED:
             end = i + 2 + _FIXED[key]
-            if key[0] in (ESC, GS) and chr(key[1]) in style:
+            if key == (ESC, ord("@")):
+                style = dict(initial_style)
+            elif key[0] in (ESC, GS) and chr(key[1]) in style:
                 style[chr(key[1])] = data[end - 1]
         elif key == (GS, ord("V")):
             end = i + (4 if data[i + 2] in (65, 66) else 3)
@@ -114,3 +128,24 @@ def decode(data: bytes) -> Decoded:
         i = end
     flush()
     return out
+
+
+def _declared_end(data: bytes, i: int) -> int:
+    """Where the command at `i` ends as far as its header tells, or past the end of `data`
+    when even the header is cut off."""
+    header = data[i : i + 8]
+    if len(header) < 2:
+        return len(data) + 1
+    if header[:3] == b"\x1dv0":
+        if len(header) < 8:
+            return len(data) + 1
+        width_bytes = int.from_bytes(header[4:6], "little")
+        return i + 8 + width_bytes * int.from_bytes(header[6:8], "little")
+    if header[:3] == b"\x1d(k":
+        if len(header) < 5:
+            return len(data) + 1
+        return i + 5 + int.from_bytes(header[3:5], "little")
+    if header[:2] == b"\x1dV":
+        return i + (4 if header[2:3] in (b"A", b"B") else 3)
+    key = (header[0], header[1])
+    return i + 2 + _FIXED.get(key, 0)

@@ -1,4 +1,9 @@
-"""python-escpos connections with a time-out on every read and write, opened from settings."""
+"""python-escpos connections with a time-out on every read and write, opened from settings.
+
+Each also has `discard_input()`: what the printer sent that nobody read (a status answer that
+came after its time-out) is thrown away before the next request, so that it cannot pass for
+that request's answer; a connection the printer has closed raises there instead.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,13 @@ from drivers.printer.settings import ConnectionKind, PrinterSettings
 
 # Status answers are one byte; python-escpos reads up to 16 on every connection.
 READ_SIZE = 16
+# Reads to empty the input: enough for any backlog of late answers, bounded for a printer
+# that keeps sending (automatic status back).
+MAX_DISCARDED_READS = 64
+# How long a USB read waits when only emptying the input (pyusb takes 0 to mean no limit).
+DISCARD_TIMEOUT_MS = 1
+# A byte on a serial line: start bit, 8 data bits, stop bit.
+SERIAL_BITS_PER_BYTE = 10
 
 
 class TimedUsb(Usb):  # type: ignore[misc]
@@ -32,15 +44,42 @@ class TimedUsb(Usb):  # type: ignore[misc]
         )
         self.read_timeout_ms = settings.status_timeout_ms
 
-    def _read(self) -> bytes:
+    def _configure_usb(self) -> None:
+        """Set a configuration only on an unconfigured device, and never reset it.
+
+        python-escpos calls set_configuration() and reset() on every open. On a configured
+        device the first is a "lightweight reset" (libusb) that some devices do not follow (the
+        pyusb FAQ: later writes time out), and the second is a USB port reset, after which
+        libusb may find the device re-enumerated and its handle gone (python-escpos issue #387
+        shows one in dmesg with each print). Linux configures a printer when it is plugged in,
+        so neither is needed to print.
+        """
         try:
-            return bytes(self.device.read(self.in_ep, READ_SIZE, self.read_timeout_ms))
+            self.device.get_active_configuration()
+        except usb.core.USBError:  # pyusb: "Configuration not set"
+            self.device.set_configuration()
+
+    def _read(self) -> bytes:
+        return self._read_within(self.read_timeout_ms)
+
+    def discard_input(self) -> None:
+        for _ in range(MAX_DISCARDED_READS):
+            if not self._read_within(DISCARD_TIMEOUT_MS):
+                return
+
+    def _read_within(self, timeout_ms: int) -> bytes:
+        try:
+            return bytes(self.device.read(self.in_ep, READ_SIZE, timeout_ms))
         except usb.core.USBTimeoutError:
             return b""
 
 
 class TimedSerial(Serial):  # type: ignore[misc]
-    """Serial whose writes time out too (pyserial waits forever on a stalled flow control)."""
+    """Serial whose writes time out too (pyserial waits forever on a stalled flow control).
+
+    pyserial's write time-out covers the whole write, and at 9600 baud an image ticket takes
+    about 47 s on the line: each job gets the time its bytes take, plus the write time-out.
+    """
 
     def __init__(self, settings: PrinterSettings) -> None:
         super().__init__(
@@ -51,9 +90,16 @@ class TimedSerial(Serial):  # type: ignore[misc]
         )
         self.write_timeout = settings.write_timeout_ms / 1000
 
-    def open(self, raise_not_found: bool = True) -> None:
-        super().open(raise_not_found)
-        self.device.write_timeout = self.write_timeout
+    def _raw(self, msg: bytes) -> None:
+        self.device.write_timeout = self.write_timeout + self._line_seconds(len(msg))
+        self.device.write(msg)
+
+    def _line_seconds(self, size: int) -> float:
+        """How long `size` bytes take on the line at the configured speed."""
+        return size * SERIAL_BITS_PER_BYTE / float(self.baudrate)
+
+    def discard_input(self) -> None:
+        self.device.reset_input_buffer()
 
 
 class TimedNetwork(Network):  # type: ignore[misc]
@@ -76,9 +122,18 @@ class TimedNetwork(Network):  # type: ignore[misc]
         sock: socket.socket = self.device
         sock.settimeout(self.timeout)
         try:
-            return sock.recv(READ_SIZE)
+            return _received(sock.recv(READ_SIZE))
         except TimeoutError:
             return b""
+
+    def discard_input(self) -> None:
+        sock: socket.socket = self.device
+        sock.settimeout(0)
+        try:
+            for _ in range(MAX_DISCARDED_READS):
+                _received(sock.recv(READ_SIZE))
+        except BlockingIOError:
+            return
 
 
 class DeviceFile(Escpos):  # type: ignore[misc]
@@ -107,8 +162,16 @@ class DeviceFile(Escpos):  # type: ignore[misc]
             view = view[written:]
 
     def _read(self) -> bytes:
+        return self._read_within(self.read_timeout)
+
+    def discard_input(self) -> None:
+        for _ in range(MAX_DISCARDED_READS):
+            if not self._read_within(0):
+                return
+
+    def _read_within(self, timeout: float) -> bytes:
         device: io.FileIO = self.device
-        if not select.select([device], [], [], self.read_timeout)[0]:
+        if not select.select([device], [], [], timeout)[0]:
             return b""
         return device.read(READ_SIZE) or b""
 
@@ -116,6 +179,15 @@ class DeviceFile(Escpos):  # type: ignore[misc]
         device, self._device = self._device, False
         if device:
             device.close()
+
+
+def _received(data: bytes) -> bytes:
+    """`data` from recv(); nothing at all means the printer has closed the connection."""
+    if not data:
+        # Network printers drop idle connections: silence here would read as "no answer"
+        # forever, and a job would go into a dead socket.
+        raise ConnectionResetError("the printer closed the connection")
+    return data
 
 
 def open_connection(settings: PrinterSettings) -> Any:

@@ -20,6 +20,7 @@ from drivers.printer.base import (
 )
 from drivers.printer.connections import open_connection
 from drivers.printer.fake import FakePrinter
+from drivers.printer.resync import resync_bytes
 from drivers.printer.settings import PrinterSettings
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,12 @@ def condition_from_answers(ask: Callable[[bytes], bytes]) -> PrinterStatus:
 
 
 class EscposPrinter:
-    """Sends jobs and status requests over one python-escpos connection, one at a time."""
+    """Sends jobs and status requests over one python-escpos connection, one at a time.
+
+    The connection stays open while it works: a printer that does not answer status queries
+    is not a reason to reopen it (a USB open detaches the kernel driver and configures the
+    device). Only an I/O error closes it, and the next request opens it afresh.
+    """
 
     def __init__(
         self, settings: PrinterSettings, connect: Callable[[PrinterSettings], Any] = open_connection
@@ -77,6 +83,9 @@ class EscposPrinter:
         self.settings = settings
         self._connect = connect
         self._connection: Any = None
+        # Length of the last write that failed, while the printer may still be waiting for
+        # the rest of it; 0 when its parser is known to be in step (see resync.py).
+        self._cut_off_length = 0
         # One thread per printer: requests stay in order, and the event loop never waits on
         # a device; every blocking call in it has its own time-out.
         self._worker = ThreadPoolExecutor(1, thread_name_prefix=f"printer-{settings.name}")
@@ -86,18 +95,20 @@ class EscposPrinter:
         return self.settings.name
 
     async def status(self) -> PrinterStatus:
+        def ask(connection: Any, request: bytes) -> bytes:
+            self._send(connection, request)
+            return bytes(connection._read())
+
         try:
-            status = await self._run(lambda conn: condition_from_answers(conn.query_status))
+            return await self._run(
+                lambda conn: condition_from_answers(lambda request: ask(conn, request))
+            )
         except DEVICE_ERRORS as exc:
             return PrinterStatus(PrinterCondition.OFFLINE, f"{self.name}: {exc}")
-        if status.condition is PrinterCondition.UNKNOWN:
-            # An answer that comes after the time-out must not pass for the next one's.
-            await self._run_without_connection(self._drop)
-        return status
 
     async def print_job(self, job: bytes) -> None:
         try:
-            await self._run(lambda conn: conn._raw(job))
+            await self._run(lambda conn: self._send(conn, job))
         except DEVICE_ERRORS as exc:
             raise PrintFailed(f"{self.name}: {exc}") from exc
 
@@ -106,10 +117,8 @@ class EscposPrinter:
 
     async def _run(self, work: Callable[[Any], T]) -> T:
         def in_thread() -> T:
-            if self._connection is None:
-                self._connection = self._connect(self.settings)
             try:
-                return work(self._connection)
+                return work(self._ready_connection())
             except DEVICE_ERRORS:
                 # python-escpos never reopens a connection whose open failed: start afresh.
                 self._drop()
@@ -119,6 +128,34 @@ class EscposPrinter:
 
     async def _run_without_connection(self, work: Callable[[], None]) -> None:
         await asyncio.get_running_loop().run_in_executor(self._worker, work)
+
+    def _ready_connection(self) -> Any:
+        """The open connection, with no stale input and the printer's parser in step."""
+        if self._connection is not None:
+            try:
+                self._connection.discard_input()
+            except DEVICE_ERRORS as exc:
+                # Closed since its last use (a network printer drops idle connections):
+                # nothing of this request has been sent yet, so a new connection can take it.
+                log.info("%s: reconnecting: %s", self.name, exc)
+                self._drop()
+        if self._connection is None:
+            self._connection = self._connect(self.settings)
+            self._connection.discard_input()
+        if self._cut_off_length:
+            # Zeros only shorten what the printer waits for: if this write fails too, the
+            # same number of them is still enough next time.
+            self._connection._raw(resync_bytes(self._cut_off_length))
+            self._cut_off_length = 0
+        return self._connection
+
+    def _send(self, connection: Any, data: bytes) -> None:
+        try:
+            connection._raw(data)
+        except DEVICE_ERRORS:
+            # Part of `data` may have reached the printer, which then waits for the rest.
+            self._cut_off_length = max(self._cut_off_length, len(data))
+            raise
 
     def _drop(self) -> None:
         connection, self._connection = self._connection, None

@@ -48,7 +48,8 @@ class PrinterSettings:
     profile: str = DEFAULT_PROFILE
     # For a status answer (and a network connect): short, the kiosk asks before every issue.
     status_timeout_ms: int = 1000
-    # For one job to go out; an image ticket is about 45 KB, 47 s at 9600 baud.
+    # For one job to go out; on a serial line, on top of the time its bytes take there (an
+    # image ticket is about 45 KB: 47 s at 9600 baud).
     write_timeout_ms: int = 10_000
 
     @property

@@ -69,6 +69,12 @@ class FakeTcpPrinter:
         for writer in self.clients:  # Python 3.11's Server.close leaves its connections open
             writer.transport.abort()
 
+    async def hang_up(self) -> None:
+        """Close every connection, as network printers do with idle ones."""
+        for writer in self.clients:
+            writer.close()
+            await writer.wait_closed()
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.clients.append(writer)
         tail, taken = b"", 0
@@ -99,7 +105,8 @@ class FakeTcpPrinter:
 class Rig(Protocol):
     """A printer under test and the means to steer it and see what reached the paper."""
 
-    printer: TicketPrinter
+    @property
+    def printer(self) -> TicketPrinter: ...
 
     def set_condition(self, condition: PrinterCondition) -> None: ...
 
@@ -342,6 +349,21 @@ async def test_a_printer_that_stops_taking_data_fails_the_job_in_time(
         await printer.print_job(BIG_JOB)
     assert time.monotonic() - started < WRITE_TIMEOUT + 1
     tcp_printer.reading.set()
+    await printer.close()
+
+
+async def test_a_connection_the_printer_closed_is_opened_again(
+    tcp_printer: FakeTcpPrinter,
+) -> None:
+    printer = EscposPrinter(network_settings(tcp_printer.port))
+    assert (await printer.status()).condition is C.OK
+    await tcp_printer.hang_up()
+    assert (await printer.status()).condition is C.OK  # not "no answer"
+    await tcp_printer.hang_up()
+    job = b"\x1b@A012\n"  # straight after the hang-up: it must not go into the dead socket
+    await printer.print_job(job)
+    expected = b"\x10\x04\x01\x10\x04\x04" * 2 + job
+    assert await NetworkRig(tcp_printer).printed(len(expected)) == expected
     await printer.close()
 
 
