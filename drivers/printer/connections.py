@@ -17,7 +17,7 @@ import usb.core  # type: ignore[import-untyped]
 from escpos.escpos import Escpos  # type: ignore[import-untyped]
 from escpos.printer import Network, Serial, Usb  # type: ignore[import-untyped]
 
-from drivers.printer.settings import ConnectionKind, PrinterSettings
+from drivers.printer.settings import ConnectionKind, FlowControl, PrinterSettings
 
 # Status answers are one byte; python-escpos reads up to 16 on every connection.
 READ_SIZE = 16
@@ -82,13 +82,24 @@ class TimedSerial(Serial):  # type: ignore[misc]
     """
 
     def __init__(self, settings: PrinterSettings) -> None:
+        # python-escpos asks pyserial for DTR/DSR flow control by default, which pyserial does
+        # not do on Linux, and offers no RTS/CTS (its docs say dsrdtr=False gives it; it
+        # does not): the printer's flow control is set here, on the port once open.
         super().__init__(
             settings.device,
             settings.baudrate,
             timeout=settings.status_timeout_ms / 1000,
+            xonxoff=settings.flow_control is FlowControl.XONXOFF,
+            dsrdtr=False,
             profile=settings.profile,
         )
+        self.rtscts = settings.flow_control is FlowControl.RTSCTS
         self.write_timeout = settings.write_timeout_ms / 1000
+
+    def open(self, raise_not_found: bool = True) -> None:
+        super().open(raise_not_found)
+        if self.device is not None and self.rtscts:
+            self.device.rtscts = True
 
     def _raw(self, msg: bytes) -> None:
         self.device.write_timeout = self.write_timeout + self._line_seconds(len(msg))

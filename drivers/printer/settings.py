@@ -31,6 +31,15 @@ class ConnectionKind(StrEnum):
     FILE = "file"  # a device node of the kernel's usblp driver, e.g. /dev/usb/lp0
 
 
+class FlowControl(StrEnum):
+    """How a serial printer says it is busy, as set on the printer (its self-test page shows
+    it). Linux has no DTR/DSR handshake, so a printer set to that needs `none` here."""
+
+    NONE = "none"
+    RTSCTS = "rtscts"  # hardware: the printer drops CTS while its buffer is full
+    XONXOFF = "xonxoff"  # software: the printer sends XOFF, then XON
+
+
 @dataclass(frozen=True)
 class PrinterSettings:
     """One printer connection; only the fields of its kind matter."""
@@ -43,6 +52,7 @@ class PrinterSettings:
     out_endpoint: int = 0x01
     device: str = ""  # serial port or device node
     baudrate: int = 9600
+    flow_control: FlowControl = FlowControl.NONE
     host: str = ""
     port: int = 9100
     profile: str = DEFAULT_PROFILE
@@ -108,6 +118,7 @@ def _read(table: Table, data: Mapping[str, object]) -> PrinterSettings:
                 common,
                 device=table.text("device"),
                 baudrate=table.integer("baudrate", 9600, 1200, 921_600),
+                flow_control=table.choice("flow_control", FlowControl, FlowControl.NONE),
             )
         case ConnectionKind.NETWORK:
             return replace(
