@@ -182,6 +182,8 @@ def hall_info(hall: Hall, now: dt.datetime, *, staff: bool = False) -> dict[str,
             "recall_cap": config.policy.recall_cap,
             "green_channel_age": config.policy.green_channel_age,
             "missed_policy": str(config.policy.missed),
+            # Printed on the ticket: how many places a missed ticket goes back under after_n.
+            "missed_after_places": config.policy.missed_after_places,
             "issuing": issuing(hall, now),
         },
         "services": [

@@ -24,11 +24,22 @@ from kiosk.ticket.layout import Priority as PrintedPriority
 log = logging.getLogger(__name__)
 
 REMEMBERED_TOUCHES = 200  # answers kept for touches sent again
-MISSED_RULES = {
-    "void": "过号作废，请留意叫号",
-    "back": "过号后请重新排队",
-    "after_n": "过号后顺延几位再呼叫",
-}
+
+
+def missed_call_rule(hall: dict[str, Any]) -> str:
+    """The hall's missed-call policy in the words printed on a ticket.
+
+    `hall` is the `hall` object of the server's hall view. A missed ticket under `back` or
+    `after_n` is put back in by the server itself, so the words must not send the citizen to
+    take a new one. A server too old to send `missed_after_places` gets no made-up number.
+    """
+    policy = hall.get("missed_policy")
+    if policy == "back":
+        return "过号后排到队尾再呼叫"
+    if policy == "after_n":
+        places = hall.get("missed_after_places")
+        return f"过号后顺延{places}位再呼叫" if isinstance(places, int) else "过号后顺延再呼叫"
+    return "过号作废，请留意叫号"
 
 
 class UnprintedPolicy(StrEnum):
@@ -299,8 +310,7 @@ class TicketDesk:
             number=ticket["number"],
             people_ahead=int(answer["ahead"]),
             wait_minutes=round(float(answer["eta_minutes"])),
-            missed_call_rule=self.missed_rule
-            or MISSED_RULES.get(info.get("missed_policy", ""), MISSED_RULES["void"]),
+            missed_call_rule=self.missed_rule or missed_call_rule(info),
             issued_at=dt.datetime.fromisoformat(ticket["issued_at"]),
             phone_url=phone_page(self.phone_url, ticket["id"], answer.get("rating_key")),
             priority=priority,

@@ -24,6 +24,8 @@ const GUIDE = {
   home: "请选择要办理的业务",
   confirm: "请确认",
   done: "请取走您的号票",
+  // No ticket to take: the printer failed on it (the number is on screen; staff can help).
+  unprinted: "取号成功，请联系工作人员",
   paused: "暂停取号",
   appointment: "请扫描预约码",
   card: "请将身份证放在感应区",
@@ -35,6 +37,7 @@ const view = {
   elderly: false,
   alternate: false, // showing the hall's second language
   screen: null, // {kind, ...} while an overlay is up
+  heldScan: null, // a scan that came while a ticket was in hand; shown when that screen goes
   card: null,
   cardMisread: false, // the last card placed could not be read
   timer: null,
@@ -139,7 +142,9 @@ function show(kind, build, extra = {}) {
   panel.dataset.kind = kind;
   $("screen").dataset.kind = kind;
   $("screen").hidden = false;
-  const after = HOME_AFTER_MS[kind];
+  noteHeldScan();
+  // An unprinted number stays until 完成: the citizen is copying it down.
+  const after = kind === "done" && extra.printed === false ? null : HOME_AFTER_MS[kind];
   if (after && !view.elderly) view.timer = setTimeout(home, after);
 }
 
@@ -148,6 +153,9 @@ function home() {
   view.screen = null;
   $("screen").hidden = true;
   $("panel").replaceChildren();
+  const held = view.heldScan;
+  view.heldScan = null;
+  if (held) showScan(held);
 }
 
 function actionButton(text, className, onClick) {
@@ -227,7 +235,7 @@ function ticketFacts(answer) {
 function showTicket(answer, service) {
   const ticket = answer.ticket;
   const name = service?.name ?? "";
-  guide("done");
+  guide(answer.printed ? "done" : "unprinted");
   show("done", () => {
     const parts = [
       el("div", "take", answer.printed ? "请取走您的号票" : "请记下您的号码"),
@@ -257,7 +265,10 @@ function showError(error) {
 // -- appointments -------------------------------------------------------------------------
 
 function openAppointment(typed = "") {
-  guide("appointment");
+  // Spoken once on opening, not again at every key; and never an invitation to scan that the
+  // kiosk cannot take (the default voice pack has no words for typing the code).
+  const opening = view.screen?.kind !== "appointment";
+  if (opening && view.state?.devices?.scanner) guide("appointment");
   show("appointment", () => {
     const shown = el("div", "typed", typed || "　");
     const keypad = el("div", "keypad");
@@ -273,7 +284,7 @@ function openAppointment(typed = "") {
     }
     const actions = el("div", "actions");
     actions.append(actionButton("返回", "", home));
-    return [el("h1", "", "请将预约码对准扫描口，或输入预约码"), shown, keypad, actions];
+    return [el("h1", "", appointmentPrompt()), shown, keypad, actions];
   }, { typed });
 }
 
@@ -327,6 +338,50 @@ async function checkIn(code, touch, service) {
   else showError(answer.data.error);
 }
 
+// -- scans ------------------------------------------------------------------------------
+
+// A scan must never take away a ticket in hand: the 正在出票 screen (the ticket screen that
+// follows would take the scan away in turn) or a number not printed, being copied down.
+function ticketInHand() {
+  const screen = view.screen;
+  return screen?.kind === "printing" || (screen?.kind === "done" && screen.printed === false);
+}
+
+function onScan(message) {
+  if (!ticketInHand() && !view.heldScan) {
+    showScan(message);
+    return;
+  }
+  view.heldScan = message; // the latest scan wins; home() shows it
+  noteHeldScan();
+}
+
+// What the citizen must do to see the scan that is waiting, said on the screen it waits behind.
+const HELD_SCAN_NOTE = {
+  printing: "已收到预约码，出票后为您显示",
+  done: "已收到预约码，点击“完成”后为您显示",
+  error: "已收到预约码，点击“返回”后为您显示",
+};
+
+function noteHeldScan() {
+  const text = view.heldScan && HELD_SCAN_NOTE[view.screen?.kind];
+  if (!text) return;
+  const panel = $("panel");
+  const note = panel.querySelector(".held-scan") ?? el("div", "note held-scan");
+  note.textContent = text;
+  if (!note.isConnected) panel.insertBefore(note, panel.querySelector(":scope > .action"));
+}
+
+function showScan(message) {
+  if (message.appointment) showAppointment(message.code, message.appointment);
+  else showError(message.error);
+}
+
+// Without a working scanner the page must not ask for a scan: typing the code still works.
+function appointmentPrompt() {
+  return view.state?.devices?.scanner ? "请将预约码对准扫描口，或输入预约码" : "扫码器暂不可用，请输入预约码";
+}
+
 // -- the agent's messages -----------------------------------------------------------------
 
 function onMessage(message) {
@@ -334,10 +389,10 @@ function onMessage(message) {
     const wasPaused = Boolean(view.state?.paused);
     view.state = message;
     drawHome();
+    if (view.screen?.kind === "appointment") $("panel").querySelector("h1").textContent = appointmentPrompt();
     if (!wasPaused && message.paused) guide("paused");
   } else if (message.type === "appointment") {
-    if (message.appointment) showAppointment(message.code, message.appointment);
-    else showError(message.error);
+    onScan(message);
   } else if (message.type === "card") {
     view.card = message.card;
     view.cardMisread = Boolean(message.misread);

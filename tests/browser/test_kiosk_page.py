@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
+import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 from helpers import SHANGHAI, FakeClock, RunningHall, small_hall
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, WebSocketRoute, expect
 
 from kiosk.agent import runtime
 from kiosk.agent.desk import UnprintedPolicy
@@ -238,6 +239,60 @@ async def test_elderly_mode_is_large_clear_and_never_times_out(
     assert len(kiosk.printed()) == 1
 
 
+async def test_every_button_is_a_finger_wide_in_both_modes(
+    start_hall: StartHall, start_kiosk: StartKiosk, open_kiosk: OpenKiosk
+) -> None:
+    hall = await start_hall()
+    page = await open_kiosk(await start_kiosk(hall))
+    for _ in ("normal", "elderly"):
+        sizes = await page.locator("button:visible").evaluate_all(
+            "(bs) => bs.map((b) => [b.textContent.trim(), b.offsetWidth, b.offsetHeight])"
+        )
+        # About 15 mm on a portrait 1080x1920 kiosk panel.
+        small = [size for size in sizes if size[1] < FINGER_PX or size[2] < FINGER_PX]
+        assert sizes and not small, f"targets under {FINGER_PX} px: {small}"
+        await page.locator("#elderly-button").tap()
+
+
+FINGER_PX = 90
+
+
+async def test_elderly_voice_says_what_each_screen_says_once(
+    start_hall: StartHall, start_kiosk: StartKiosk, open_kiosk: OpenKiosk
+) -> None:
+    hall = await start_hall()
+    kiosk = await start_kiosk(hall)
+    page = await open_kiosk(kiosk, prepare=record_voice)
+    await page.locator("#elderly-button").tap()
+    await page.locator("#appointment-button").tap()
+    keypad = panel(page, "appointment").locator(".keypad")
+    for key in "1234":
+        await keypad.get_by_role("button", name=key, exact=True).tap()
+    await expect(panel(page, "appointment").locator(".typed")).to_have_text("1234")
+    await page.get_by_role("button", name="返回").tap()
+    kiosk.set_printer("unplug_mid_print")
+    await take_ticket(page)
+    await expect(panel(page, "done").locator(".take")).to_have_text("请记下您的号码")
+    spoken = await page.evaluate("window.spoken")
+    # The scan prompt once, not at every key; no ticket to take when none was printed (the
+    # printer's 暂停取号 may come before or after the ticket's answer).
+    assert spoken.count("请扫描预约码") == 1, spoken
+    assert "请取走您的号票" not in spoken and "取号成功，请联系工作人员" in spoken, spoken
+
+
+async def record_voice(page: Page) -> None:
+    """Every guidance phrase the page speaks, in order, in `window.spoken`."""
+    await page.add_init_script(
+        """window.spoken = [];
+        window.__hallqVoicePlayer = {
+          play: (url) => {
+            window.spoken.push(new URL(url, location.href).searchParams.get("text"));
+            return Promise.resolve();
+          },
+        };"""
+    )
+
+
 async def assert_elderly_sizes(page: Page) -> None:
     """适老化: text at least 18 pt (24 px), the largest at least 30 pt (40 px), every target
     at least 60x60, and every text at a contrast of 4.5:1 or more against its background."""
@@ -428,6 +483,96 @@ async def test_a_scanned_appointment_left_on_screen_goes_home_by_itself(
     await page.clock.fast_forward(10 * 60_000)  # the citizen walked away
     await expect(page.locator("#screen")).to_be_hidden()
     assert kiosk.printed() == []
+
+
+async def test_a_scan_while_printing_waits_until_the_ticket_has_been_seen(
+    start_hall: StartHall, start_kiosk: StartKiosk, open_kiosk: OpenKiosk
+) -> None:
+    hall = await start_hall()
+    await book(hall, "YY0003")
+    kiosk = await start_kiosk(hall)
+    issued = asyncio.Event()
+
+    async def hold_issue(route: Route) -> None:
+        await issued.wait()  # 正在出票 stays up until the test has scanned
+        await route.continue_()
+
+    async def prepare(page: Page) -> None:
+        await page.route("**/local/issue", hold_issue)
+
+    page = await open_kiosk(kiosk, prepare=prepare)
+    await take_ticket(page)
+    printing = panel(page, "printing")
+    await expect(printing).to_be_visible()
+    kiosk.scan("YY0003")  # the next citizen, or this one, scans meanwhile
+    await expect(printing.locator(".held-scan")).to_have_text("已收到预约码，出票后为您显示")
+    issued.set()
+    done = panel(page, "done")
+    await expect(done.locator(".number")).to_have_text("A001")
+    await expect(done.locator(".held-scan")).to_have_text("已收到预约码，点击“完成”后为您显示")
+    await page.get_by_role("button", name="完成").tap()
+    await expect(panel(page, "appointment-found").locator("h1")).to_have_text("找到您的预约")
+
+
+async def test_an_unprinted_number_stays_until_the_citizen_is_done_with_it(
+    start_hall: StartHall, start_kiosk: StartKiosk, open_kiosk: OpenKiosk
+) -> None:
+    hall = await start_hall()
+    await book(hall, "YY0004")
+    kiosk = await start_kiosk(hall)
+    page = await open_kiosk(kiosk, prepare=install_clock)
+    kiosk.set_printer("unplug_mid_print")
+    await take_ticket(page)
+    done = panel(page, "done")
+    await expect(done.locator(".take")).to_have_text("请记下您的号码")
+    kiosk.scan("YY0004")
+    await expect(done.locator(".held-scan")).to_have_text("已收到预约码，点击“完成”后为您显示")
+    await page.clock.fast_forward(10 * 60_000)  # a slow hand copying it: no time-out either
+    await expect(done.locator(".number")).to_have_text("A001")
+    await page.get_by_role("button", name="完成").tap()
+    await expect(panel(page, "appointment-found").locator("h1")).to_have_text("找到您的预约")
+
+
+class ScannerPresence:
+    """Stands between the page and the agent's /local/ws: the state says the scanner is
+    there or not as the test sets `present` (the agent's side is tests/kiosk's)."""
+
+    def __init__(self) -> None:
+        self.present = False
+
+    async def prepare(self, page: Page) -> None:
+        await page.route_web_socket("**/local/ws", self._route)
+
+    def _route(self, ws: WebSocketRoute) -> None:
+        agent = ws.connect_to_server()
+        agent.on_message(lambda message: ws.send(self._edit(message)))
+
+    def _edit(self, message: str | bytes) -> str:
+        data = json.loads(message)
+        if data.get("type") == "state":
+            data["devices"]["scanner"] = self.present
+        return json.dumps(data, ensure_ascii=False)
+
+
+async def test_without_a_scanner_the_page_asks_only_for_the_code_to_be_typed(
+    start_hall: StartHall, start_kiosk: StartKiosk, open_kiosk: OpenKiosk
+) -> None:
+    hall = await start_hall()
+    await book(hall, "20261124")
+    kiosk = await start_kiosk(hall)
+    scanner = ScannerPresence()
+    page = await open_kiosk(kiosk, prepare=scanner.prepare)
+    await page.locator("#appointment-button").tap()
+    heading = panel(page, "appointment").locator("h1")
+    await expect(heading).to_have_text("扫码器暂不可用，请输入预约码")
+    keypad = panel(page, "appointment").locator(".keypad")
+    for key in "20261124":
+        await keypad.get_by_role("button", name=key, exact=True).tap()
+    await expect(heading).to_have_text("扫码器暂不可用，请输入预约码")
+    scanner.present = True
+    kiosk.kiosk.changed()  # the scanner plugged back in: the agent says so at once
+    await expect(heading).to_have_text("请将预约码对准扫描口，或输入预约码")
+    await expect(panel(page, "appointment").locator(".typed")).to_have_text("20261124")
 
 
 async def kiosk_token(hall: RunningHall) -> str:

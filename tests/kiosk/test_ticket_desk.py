@@ -10,17 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import RunningHall
+from helpers import RunningHall, small_hall
 from printed import printed_ticket_ids
 
 from drivers.printer.base import PrinterCondition
 from drivers.printer.fake import FakePrinter
-from kiosk.agent.desk import TicketDesk, UnprintedPolicy
+from kiosk.agent.desk import TicketDesk, UnprintedPolicy, missed_call_rule
 from kiosk.agent.ledger import Ledger
 from kiosk.agent.link import ServerLink
 from kiosk.agent.link_errors import IssueRefused
 from kiosk.ticket.encode import encode_ticket
 from kiosk.ticket.layout import TicketLayout
+from queue_server.domain.hall import MissedPolicy, Policy
 
 Start = Callable[..., Awaitable[RunningHall]]
 
@@ -90,6 +91,7 @@ async def desk_for(
     *,
     policy: UnprintedPolicy = UnprintedPolicy.REPRINT,
     url: str | None = None,
+    layout: TicketLayout | None = None,
 ) -> AsyncIterator[TicketDesk]:
     token = await hall.device("kiosk-1", "kiosk")
     async with ServerLink(url or hall.url, token, attempts=(0.0, 0.05)) as link:
@@ -98,7 +100,7 @@ async def desk_for(
         desk = TicketDesk(
             link,
             printer,
-            TicketLayout(),
+            layout or TicketLayout(),
             encode_ticket,
             Ledger(tmp_path / "unprinted.json"),
             policy=policy,
@@ -114,6 +116,31 @@ async def desk_for(
 async def server_tickets(hall: RunningHall) -> list[dict[str, Any]]:
     tickets = hall.server.service.hall.tickets.values()
     return [{"id": t.id, "state": str(t.state)} for t in tickets]
+
+
+@pytest.mark.parametrize(
+    ("policy", "words"),
+    [
+        (Policy(missed=MissedPolicy.AFTER_N, missed_after_places=3), "过号后顺延3位再呼叫"),
+        (Policy(missed=MissedPolicy.AFTER_N, missed_after_places=7), "过号后顺延7位再呼叫"),
+        (Policy(missed=MissedPolicy.BACK), "过号后排到队尾再呼叫"),
+        (Policy(missed=MissedPolicy.VOID), "过号作废，请留意叫号"),
+    ],
+)
+async def test_the_ticket_prints_the_halls_missed_call_rule(
+    start_hall: Start, tmp_path: Path, policy: Policy, words: str
+) -> None:
+    hall = await start_hall(small_hall(policy=policy, open_all_hours=True))
+    printer = FakePrinter()
+    # Text mode: the printer gets the words themselves, in GB18030.
+    async with desk_for(hall, printer, tmp_path, layout=TicketLayout(text_mode=True)) as desk:
+        await desk.issue("social", "normal", "touch-1")
+    (job,) = printer.jobs
+    assert words.encode("gb18030") in job
+
+
+def test_a_server_without_the_places_gets_no_made_up_number() -> None:
+    assert missed_call_rule({"missed_policy": "after_n"}) == "过号后顺延再呼叫"
 
 
 async def test_paper_out_before_printing_issues_nothing_and_tells_the_manager(

@@ -146,6 +146,12 @@ def answer_schemas() -> dict[str, Json]:
                         " ticket at the kiosk.",
                     },
                     "missed_policy": _enum(MissedPolicy),
+                    "missed_after_places": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "description": "Under missed_policy after_n, how many places a missed"
+                        " ticket goes back in after (the kiosk prints it).",
+                    },
                     "issuing": _object(
                         {
                             "open": {"type": "boolean"},
