@@ -25,6 +25,7 @@ from queue_server.domain.tuning import (
     quota_settings,
     window_settings,
 )
+from queue_server.domain.tuning_guards import quota_below_issued, service_left_unserved
 
 
 class TuningDecider(DeciderBase):
@@ -43,6 +44,7 @@ class TuningDecider(DeciderBase):
         after = self._checked(cmd.kind, cmd.target, cmd.values)
         outcome = Outcome()
         if after != before:
+            self._guard(cmd.kind, cmd.target, before, after, now)
             self._act(outcome, cmd.kind, cmd.target, after, cmd.by, now)
             self._emit(
                 outcome,
@@ -76,6 +78,25 @@ class TuningDecider(DeciderBase):
         outcome.events.extend(done.events)  # emitted, so applied, by the handler already
         outcome.ticket_id = done.ticket_id
 
+    def _guard(
+        self,
+        kind: str,
+        target: str,
+        before: Mapping[str, Any],
+        after: Mapping[str, Any],
+        now: dt.datetime,
+    ) -> None:
+        """Refuses a setting that would stop the hall serving a service without a word; an undo
+        is judged like a new change, as the hall may have moved on since."""
+        if kind == "quota":
+            below = quota_below_issued(self, target, before, after, now)
+            if below is not None:
+                raise Conflict("quota_below_issued", below)
+        elif kind == "window_services":
+            unserved = service_left_unserved(self, target, after)
+            if unserved is not None:
+                raise Conflict("service_unserved", unserved)
+
     def _unpin(self, ticket_id: str, by: str, now: dt.datetime) -> Outcome:
         ticket = self._ticket(ticket_id)
         if ticket.state is not TicketState.WAITING:
@@ -93,6 +114,8 @@ class TuningDecider(DeciderBase):
             raise Conflict("already_undone", "这项调整已经撤销过了, 或它本身就是撤销")
         outcome = Outcome()
         current = self._current_settings(change.kind, change.target)
+        if current != change.before:
+            self._guard(change.kind, change.target, current, change.before, now)
         self._act(outcome, change.kind, change.target, change.before, cmd.by, now)
         self._emit(
             outcome,

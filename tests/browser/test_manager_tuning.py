@@ -300,3 +300,91 @@ async def test_a_change_the_server_refuses_is_said_in_chinese_naming_the_field(
         "reason: not used by a quota change"
     )
     await expect(page.locator("#history-empty")).to_be_visible()  # nothing changed
+
+
+LAPTOP = {"width": 1366, "height": 768}
+
+
+async def test_the_pin_buttons_are_whole_on_a_1366_screen(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    await issue(hall, "social")
+    page = await tuning_page(hall, open_page, LAPTOP)
+    item = page.locator("#pin-list li").first
+    button = item.get_by_role("button", name="置顶")
+    await expect(button).to_be_visible()
+    # Read at once: the list is drawn again whenever the waiting list is read.
+    whole = await page.evaluate(
+        """() => {
+          const list = document.querySelector("#pin-list").getBoundingClientRect();
+          return [...document.querySelectorAll("#pin-list button")].map(
+            (b) => b.getBoundingClientRect().right <= list.right,
+          );
+        }"""
+    )
+    assert whole == [True]
+    await button.click()
+    await expect(item).to_contain_text("已置顶")
+
+
+async def test_a_quota_being_typed_survives_the_tickets_issued_meanwhile(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    page = await tuning_page(hall, open_page, LAPTOP)
+    row = page.locator('#tune-services tr[data-service="social"]')
+    daily = row.get_by_label("社保医保每日限号")
+    await daily.fill("50")
+    await row.get_by_label("社保医保暂停原因").fill("系统")
+    await page.locator("#tune-services-title").click()  # the manager looks away
+    await issue(hall, "social")  # the table is drawn again, with the new count
+    await expect(row.locator(".issued")).to_have_text("1")
+    await expect(daily).to_have_value("50")
+    await expect(row.get_by_label("社保医保暂停原因")).to_have_value("系统")
+    await row.get_by_role("button", name="保存限号").click()
+    await expect(page.locator("#history tbody tr").first).to_contain_text("每日 50")
+
+
+async def test_a_quota_below_today_s_tickets_is_refused_and_one_at_it_is_said(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    for _ in range(3):
+        await issue(hall, "social")
+    page = await tuning_page(hall, open_page, LAPTOP)
+    row = page.locator('#tune-services tr[data-service="social"]')
+    daily = row.get_by_label("社保医保每日限号")
+    await expect(row.locator(".issued")).to_have_text("3")
+    await daily.fill("2")
+    await row.get_by_role("button", name="保存限号").click()
+    await expect(page.locator("#error-text")).to_contain_text(
+        "社保医保今日已取 3 号，每日限号 2 低于此数"
+    )
+    await expect(daily).to_have_value("2")  # kept, to be corrected
+    await expect(page.locator("#history-empty")).to_be_visible()
+    await page.locator("#error-close").click()
+
+    await daily.fill("3")
+    await row.get_by_role("button", name="保存限号").click()
+    await expect(page.locator("#info")).to_contain_text("今日已取 3 号，已到每日限号，今日不再取号")
+    await expect(row).to_contain_text("今日已取完")
+
+
+async def test_a_service_is_not_taken_from_the_only_window_that_takes_it(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    await issue(hall, "company")
+    page = await tuning_page(hall, open_page, LAPTOP)
+    row = page.locator('#tune-windows tr[data-window="3"]')
+    await row.get_by_role("button", name="调整业务").click()
+    dialog = page.locator("#services-dialog")
+    await dialog.locator("#services-primary").get_by_label("企业开办").uncheck()
+    await dialog.locator("#services-primary").get_by_label("社保医保").check()
+    await dialog.get_by_role("button", name="保存").click()
+    await expect(page.locator("#error-text")).to_contain_text(
+        "企业开办只有3号窗口受理，还有 1 人在等"
+    )
+    await expect(row.locator(".primary-services")).to_have_text("企业开办")
+    await expect(page.locator("#history-empty")).to_be_visible()

@@ -363,3 +363,41 @@ async def test_staff_see_the_halls_alert_thresholds(start_hall: StartHall) -> No
     assert staff["alerts"] == {"wait_yellow_minutes": 10, "wait_red_minutes": 20}
     _, public = await hall.call("GET", "/api/v1/hall")
     assert "alerts" not in public
+
+
+async def test_tuning_never_stops_a_service_silently(start_hall: StartHall) -> None:
+    """A quota below today's tickets, or a service taken from the one window that takes it,
+    is refused with 409 naming the field or service and the count; nothing is journalled."""
+    hall = await start_hall()
+    manager = await hall.person("li", "manager")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    for service in ("social", "social", "social", "company"):
+        assert (await issue(hall, kiosk, service))[0] == 201
+    status, answer = await tune(hall, manager, kind="quota", service="social", daily_quota=1)
+    assert (status, answer["error"]["code"]) == (409, "quota_below_issued")
+    assert "今日已取 3 号" in answer["error"]["message"]
+    assert "每日限号 1" in answer["error"]["message"]
+    status, answer = await tune(hall, manager, kind="quota", service="social", session_quota=2)
+    assert (status, answer["error"]["code"]) == (409, "quota_below_issued")
+    assert "本场已取 3 号，每场限号 2" in answer["error"]["message"]
+    status, answer = await tune(
+        hall, manager, kind="window_services", window="3", services=["social"]
+    )
+    assert (status, answer["error"]["code"]) == (409, "service_unserved")
+    assert "企业开办只有3号窗口受理，还有 1 人在等" in answer["error"]["message"]
+    _, history = await hall.call("GET", "/api/v1/tuning", manager)
+    assert history["changes"] == []
+    # The deliberate ways are accepted: the quota at today's count, company kept as overflow.
+    status, answer = await tune(hall, manager, kind="quota", service="social", daily_quota=3)
+    assert status == 201, answer
+    status, answer = await issue(hall, kiosk, "social")
+    assert (status, answer["error"]["code"]) == (409, "quota_exhausted")
+    status, answer = await tune(
+        hall,
+        manager,
+        kind="window_services",
+        window="3",
+        services=["social"],
+        overflow=["company"],
+    )
+    assert status == 201, answer

@@ -85,6 +85,15 @@ ERRORS: Mapping[str, tuple[int, str]] = {
     "planner_busy": (409, "A staffing plan is running already; one runs at a time."),
     "unknown_job": (404, "No such planner job (jobs are kept in memory, the last few)."),
     "already_undone": (409, "The change was undone already, or is itself an undo."),
+    "quota_below_issued": (
+        409,
+        "The quota is below the tickets it already counts (today's, or this session's); a "
+        "quota equal to them stops issuing.",
+    ),
+    "service_unserved": (
+        409,
+        "The change would leave a service that no window takes; pause its issuing instead.",
+    ),
     "unknown_appointment": (404, "No appointment has this code."),
     "invalid_slot": (409, "The slot ends before it starts."),
     "appointment_exists": (409, "The code is already used by a different appointment."),

@@ -23,8 +23,10 @@ TUNING_OPERATIONS: Mapping[tuple[str, str], Op] = {
         "actions do, refused as they are; a `window.changed` message follows) or `pin` "
         "(`ticket`, `pinned`: pins a waiting ticket to the front of its queue, or takes the "
         "pin back so that it waits at its own place again; `ticket.pinned` / "
-        "`ticket.unpinned`). Journalled with who and when; 201 with the change, or 200 with "
-        "`change` null when nothing would change.",
+        "`ticket.unpinned`). Never stops a service silently: a quota below the tickets it "
+        "already counts is refused with `quota_below_issued`, a service taken from the only "
+        "window that takes it with `service_unserved`. Journalled with who and when; 201 with "
+        "the change, or 200 with `change` null when nothing would change.",
         tag="tuning",
         roles=SUPERVISORS,
         body=rq.TUNING,
@@ -39,6 +41,8 @@ TUNING_OPERATIONS: Mapping[tuple[str, str], Op] = {
             "clerk_elsewhere",
             "window_busy",
             "not_waiting",
+            "quota_below_issued",
+            "service_unserved",
         ),
         writes=True,
         extension=True,
@@ -47,7 +51,8 @@ TUNING_OPERATIONS: Mapping[tuple[str, str], Op] = {
         "Undo a change",
         "Puts back what the change replaced, as a new change (`undoes`); once only. Undoing "
         "a `window_open` or `pin` closes or opens the window, unpins or pins the ticket, and "
-        "is refused as those would be now (e.g. `window_busy`, `not_waiting`).",
+        "is refused as those would be now (e.g. `window_busy`, `not_waiting`), and as a new "
+        "change would be (`quota_below_issued`, `service_unserved`).",
         tag="tuning",
         roles=SUPERVISORS,
         body=rq.EMPTY,
@@ -63,6 +68,8 @@ TUNING_OPERATIONS: Mapping[tuple[str, str], Op] = {
             "clerk_elsewhere",
             "window_busy",
             "not_waiting",
+            "quota_below_issued",
+            "service_unserved",
         ),
         writes=True,
         extension=True,

@@ -45,10 +45,17 @@ function quotaInput(service, field, label) {
   input.max = String(QUOTA_MAX);
   input.step = "1";
   input.placeholder = "不限";
-  input.value = service[field] == null ? "" : String(service[field]);
+  input.defaultValue = service[field] == null ? "" : String(service[field]);
   input.dataset.field = field;
   input.setAttribute("aria-label", `${service.name}${label}`);
   return input;
+}
+
+/** Said in the row when a quota is used up: kiosks refuse the service until it is raised. */
+function usedUp(service) {
+  if (service.left_today === 0) return el("span", "tag tag-warn", "今日已取完");
+  if (service.left_in_session === 0) return el("span", "tag tag-warn", "本场已取完");
+  return "";
 }
 
 function serviceRow(service) {
@@ -68,8 +75,9 @@ function serviceRow(service) {
     const reason = el("input", "reason-input");
     reason.maxLength = 100;
     reason.placeholder = "暂停原因";
+    reason.dataset.field = "reason";
     reason.setAttribute("aria-label", `${service.name}暂停原因`);
-    issuing.append(el("span", "", "正常 "), reason);
+    issuing.append(el("span", "", "正常 "), usedUp(service), reason);
     actions.append(button("暂停取号", { tune: "pause-issuing", service: service.id }));
   }
   row.append(el("td", "", service.name), el("td", "issued", String(service.issued_today ?? "—")), daily, session, issuing, actions);
@@ -159,11 +167,33 @@ export async function loadWaiting(app) {
   }
 }
 
+/** Where a box of the services table sits: its service and its field. */
+function draftKey(input) {
+  return `${input.closest("tr").dataset.service}|${input.dataset.field}`;
+}
+
+/**
+ * What the manager typed in the services table and has not saved: every ticket issued
+ * redraws the table, which must not wipe a quota or a reason being written.
+ */
+function unsavedDrafts() {
+  const drafts = new Map();
+  for (const input of document.querySelectorAll("#tune-services input")) {
+    if (input.value !== input.defaultValue) drafts.set(draftKey(input), input.value);
+  }
+  return drafts;
+}
+
 export function renderTuning(app) {
   const { state } = app;
   if (document.querySelector("#tuning-view input:focus")) return; // never under the typing hand
   $("tune-windows").tBodies[0].replaceChildren(...[...state.windows.values()].map((w) => windowRow(state, w)));
+  const drafts = unsavedDrafts();
   $("tune-services").tBodies[0].replaceChildren(...[...state.services.values()].map((s) => serviceRow(s)));
+  for (const input of document.querySelectorAll("#tune-services input")) {
+    const draft = drafts.get(draftKey(input));
+    if (draft !== undefined) input.value = draft;
+  }
   const waiting = state.waitingTickets;
   $("pin-list").replaceChildren(...waiting.map((t, i) => pinItem(state, t, i + 1)));
   $("pin-empty").hidden = waiting.length > 0;
@@ -171,10 +201,10 @@ export function renderTuning(app) {
   $("history-empty").hidden = state.changes.length > 0;
 }
 
-async function tune(app, body, done) {
+async function tune(app, body, done, { sticky = false } = {}) {
   try {
     await app.call("POST", "/api/v1/tuning", body);
-    app.showInfo(done);
+    app.showInfo(done, { sticky });
     app.reloadHall();
   } catch {
     // shown by call()
@@ -203,6 +233,17 @@ function readQuotas(row) {
     quotas[field] = value;
   }
   return { quotas };
+}
+
+/**
+ * The word after a quota is saved: one that today's tickets already reach stops issuing, which
+ * the manager must not miss (it stays until the next message).
+ */
+function quotaSaved(service, quotas) {
+  const issued = service?.issued_today ?? 0;
+  const reached = quotas.daily_quota != null && quotas.daily_quota <= issued;
+  const said = `${service?.name ?? ""} 限号已保存`;
+  return reached ? [`${said}；今日已取 ${issued} 号，已到每日限号，今日不再取号`, { sticky: true }] : [said];
 }
 
 async function onClick(app, event) {
@@ -234,7 +275,7 @@ async function onClick(app, event) {
         input.focus(); // kept as typed, to be corrected
         return;
       }
-      await tune(app, { kind: "quota", service, ...quotas }, `${name} 限号已保存`);
+      await tune(app, { kind: "quota", service, ...quotas }, ...quotaSaved(state.services.get(service), quotas));
     } else if (action === "pause-issuing") {
       const reason = target.closest("tr").querySelector(".reason-input").value.trim() || "暂停取号";
       await tune(app, { kind: "issuing", service, paused: true, reason }, `${name} 已暂停取号`);
