@@ -137,8 +137,9 @@ class HallService:
         await self._load()
         self.started_at = self.clock()
         self._tasks = [asyncio.create_task(self._writer(), name="hall-writer")]
-        await self._clear_missed_clearings()
-        self._tasks.append(asyncio.create_task(self._clearing_timer(), name="hall-clearing"))
+        checked_until = await self._clear_missed_clearings()
+        timer = self._clearing_timer(checked_until)
+        self._tasks.append(asyncio.create_task(timer, name="hall-clearing"))
         if self.supervise_every is not None:
             supervising = self._supervision_timer(self.supervise_every)
             self._tasks.append(asyncio.create_task(supervising, name="hall-supervise"))
@@ -387,14 +388,17 @@ class HallService:
 
     # -- clearing ---------------------------------------------------------------------------
 
-    async def _clear_missed_clearings(self) -> None:
-        """A clearing time that passed while the server was down is applied at start."""
+    async def _clear_missed_clearings(self) -> dt.datetime:
+        """A clearing time that passed while the server was down is applied at start; returns
+        the moment checked up to, from which the clearing timer goes on."""
+        now = self.clock()
         last = self.hall.last_event_at
-        if last is None:
-            return
         tz = self.hall.tz
-        if clearings_between(self.config.hours, last.astimezone(tz), self.clock().astimezone(tz)):
+        if last is not None and clearings_between(
+            self.config.hours, last.astimezone(tz), now.astimezone(tz)
+        ):
             await self.execute(c.ClearQueue(), _nothing)
+        return now
 
     async def _sleep_until(self, moment: dt.datetime) -> None:
         # The sleep runs on the monotonic clock, the clearing time is on the wall clock: wake
@@ -402,13 +406,18 @@ class HallService:
         while (remaining := (moment - self.clock()).total_seconds()) > 0:  # noqa: ASYNC110
             await asyncio.sleep(min(remaining, CLOCK_CHECK_SECONDS))
 
-    async def _clearing_timer(self) -> None:
+    async def _clearing_timer(self, cleared_until: dt.datetime) -> None:
+        """Clear at each clearing time after `cleared_until`. It goes on from the moment the
+        start-up check covered, not from when this task first reads the clock: a clearing
+        time in between was skipped for the day."""
         while True:
-            now = self.clock().astimezone(self.hall.tz)
-            moment = next_clearing(self.config.hours, now)
+            moment = next_clearing(self.config.hours, cleared_until.astimezone(self.hall.tz))
             if moment is None:
                 return
             await self._sleep_until(moment)
+            # Every clearing time up to now is covered by this one: a clock stepped past
+            # several clears once.
+            cleared_until = self.clock()
             try:
                 await self.execute(c.ClearQueue(), _nothing)
             except (DomainError, ServiceUnavailable):

@@ -227,6 +227,27 @@ async def test_a_clearing_missed_while_down_is_applied_at_start(clock: FakeClock
     await again.stop()
 
 
+async def test_a_clearing_time_passing_as_the_server_starts_is_not_skipped(
+    clock: FakeClock,
+) -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    config = small_hall(clearing=(dt.time(12, 0),))
+    service = make_service(journal, clock, config=config)
+    await service.start()
+    await issue(service)
+    await service.stop()
+    clock.now = clock.now.replace(hour=11, minute=59, second=59)
+    again = make_service(journal, clock, config=config)
+    await again.start()  # checked up to 11:59:59: nothing to clear yet
+    clock.advance(seconds=1.5)  # before the clearing timer first reads the clock
+    async with asyncio.timeout(30):
+        # Polled: the clearing is the service's own doing, with nothing to wait on.
+        while [t.state for t in again.hall.tickets.values()] != ["abandoned"]:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    await again.stop()
+
+
 async def test_a_store_failure_at_start_is_reported(clock: FakeClock) -> None:
     journal = MemoryEventLog()
     service = make_service(journal, clock)
