@@ -24,11 +24,16 @@ from queue_server.planner import (
     Demand,
     PlannerError,
     Target,
-    compare,
     demand_from_journal,
     demand_from_profile,
     load_profile,
-    recommend,
+)
+from queue_server.planner.apart import (
+    PlanChildDied,
+    PlanChildFailed,
+    PlanOrder,
+    PlanStopped,
+    run_apart,
 )
 from queue_server.planner.demand import served_only
 from queue_server.planner.journal import demand_from_database
@@ -64,13 +69,8 @@ RUN_BODY = rq.Shape(
 _DECIMALS = {"target_minutes": (1.0, 240.0, 15.0), "target_share": (0.5, 0.999, 0.9)}
 _LONGEST_CONFIG = 60_000  # characters of the what-if hall's TOML (the body is 64 KiB at most)
 
-Steps = Callable[[int, int], None]  # (simulations run, most it may run)
-# Given the demand, the synchronous work to run in a thread, reporting its steps.
-Work = Callable[[Demand], Callable[[Steps], dict[str, Any]]]
-
-
-class _Stopped(Exception):
-    """Raised inside the worker thread when the server stops, to end the simulations early."""
+# Given the demand, the plan to run (in a process of its own).
+Order = Callable[[Demand], PlanOrder]
 
 
 @dataclass
@@ -120,33 +120,37 @@ class PlannerJobs:
             raise NotFound("unknown_job", "没有这个测算任务（服务器重启后任务不再保留）")
         return job
 
-    def start(self, kind: str, demand: Callable[[], Awaitable[Demand]], work: Work) -> Job:
+    def start(self, kind: str, demand: Callable[[], Awaitable[Demand]], order: Order) -> Job:
         if self.running is not None:
             raise Conflict("planner_busy", "已有一个测算正在进行，请等它完成后再试")
         job = Job(uuid.uuid4().hex[:12], kind, dt.datetime.now(dt.UTC))
         self.running = job
         self.jobs[job.id] = job
-        task = asyncio.create_task(self._run(job, demand, work))
+        task = asyncio.create_task(self._run(job, demand, order))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return job
 
-    async def _run(self, job: Job, demand: Callable[[], Awaitable[Demand]], work: Work) -> None:
-        def step(done: int, most: int) -> None:
-            if self.stopping:
-                raise _Stopped
-            job.progress(done, most)
-
+    async def _run(self, job: Job, demand: Callable[[], Awaitable[Demand]], order: Order) -> None:
         try:
             found = await demand()
             job.demand, job.notes = found.source, list(found.notes)
-            # The simulations are synchronous and long: a worker thread keeps the hall live.
-            job.result = await asyncio.to_thread(work(found), step)
+            # The simulations run in a child process (a thread would hold up every call-next
+            # for the GIL); this worker thread only waits for it and passes its steps on.
+            job.result = await asyncio.to_thread(
+                run_apart, order(found), job.progress, lambda: self.stopping
+            )
             job.state = "done"
         except (PlannerError, ConfigError) as exc:
             job.state, job.error = "failed", str(exc)
-        except _Stopped:
+        except PlanStopped:
             job.state, job.error = "failed", "服务器停止，测算已中止"
+        except PlanChildDied as exc:
+            log.error("planner job %s: its process ended with %s", job.id, exc.exitcode)
+            job.state, job.error = "failed", str(exc)
+        except PlanChildFailed as exc:
+            log.error("planner job %s failed in its process:\n%s", job.id, exc.args[0])
+            job.state, job.error = "failed", "测算出错，详见服务器日志"
         except Exception:
             log.exception("planner job %s failed", job.id)
             job.state, job.error = "failed", "测算出错，详见服务器日志"
@@ -160,7 +164,7 @@ class PlannerJobs:
             del self.jobs[job.id]
 
     async def stop(self) -> None:
-        """Ends a running job at its next simulation, and waits for it."""
+        """Ends a running job (its process killed), and waits for it."""
         self.stopping = True
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -299,35 +303,19 @@ async def run(request: web.Request) -> web.Response:
             found = await _history(ctx.journal, config, body.first, body.last)
         return served_only(found, config)
 
-    def work(found: Demand) -> Callable[[Steps], dict[str, Any]]:
-        def recommendation(step: Steps) -> dict[str, Any]:
-            advice = recommend(
-                config,
-                found,
-                target=body.target,
-                replications=body.replications,
-                seed=body.seed,
-                max_simulations=body.max_simulations,
-                progress=step,
-            )
-            return advice.to_dict()
-
-        def what_if(step: Steps) -> dict[str, Any]:
-            assert other is not None
-            return compare(
-                config,
-                other,
-                found,
-                replications=body.replications,
-                seed=body.seed,
-                target_minutes=body.target.minutes,
-                progress=step,
-            ).to_dict()
-
-        return recommendation if other is None else what_if
+    def order(found: Demand) -> PlanOrder:
+        return PlanOrder(
+            config,
+            found,
+            body.target,
+            body.replications,
+            body.seed,
+            body.max_simulations,
+            other,
+        )
 
     jobs = request.app[PLANNER]
-    job = jobs.start("recommend" if other is None else "compare", demand, work)
+    job = jobs.start("recommend" if other is None else "compare", demand, order)
     return reply({"job": job.id}, status=202)
 
 

@@ -4,13 +4,14 @@ and what the server refuses said in Chinese."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from helpers import RunningHall
+from helpers import RunningHall, small_hall
 from playwright.async_api import Page, Route, expect
 
 from queue_server.config import load_hall
@@ -360,6 +361,13 @@ async def test_the_planner_page_runs_a_small_job_to_the_end(
         "09:00"
     )
     await expect(page.locator("#plan-summary")).to_contain_text("窗口·小时")
+    # In words a hall manager knows: minutes named, no "P90" or "Erlang C".
+    await expect(page.locator("#plan-table thead th")).to_contain_text(
+        ["时段", "平均等候（分钟）", "九成群众等候不超过（分钟）", "15分钟内叫号的比例", "达标"]
+    )
+    await expect(page.locator("#plan-summary")).to_contain_text("排队公式初估")
+    await expect(page.locator("#plan-summary")).to_contain_text("九成群众等候不超过")
+    await expect(page.locator("#plan-result")).not_to_contain_text(re.compile("P90|Erlang"))
     # A county day outruns this hall: every hour a pool is short with all its windows
     # open is named, the pool once with all its hours.
     await expect(page.locator("#plan-summary")).to_contain_text(
@@ -367,6 +375,28 @@ async def test_the_planner_page_runs_a_small_job_to_the_end(
     )
     await expect(page.locator("#plan-chart svg rect.bar").first).to_be_visible()
     await screenshot(page, "manager-planner")
+
+
+async def test_an_hour_without_tickets_says_so_and_not_that_it_met_the_target(
+    start_hall: StartHall, open_manager: OpenManager
+) -> None:
+    config = small_hall(open_all_hours=True)
+    # Issuing stops at 16:30: nobody takes a ticket in the hour from 17:00.
+    config = dataclasses.replace(
+        config, hours=dataclasses.replace(config.hours, issue_cutoff_minutes=60)
+    )
+    hall = await start_hall(config)
+    page = await open_manager(hall)
+    await page.locator("#tabs [data-tab=planner]").click()
+    await page.get_by_label("模拟天数").fill("1")
+    await page.get_by_role("button", name="开始测算").click()
+    await expect(page.locator("#plan-progress-text")).to_have_text("测算完成 100%", timeout=90_000)
+    last = page.locator('#plan-table tbody tr[data-hour="17"] td')
+    await expect(last.nth(-1)).to_have_text("无人取号")
+    await expect(last.nth(-2)).to_have_text("—")  # not "100%" within the target
+    await expect(page.locator('#plan-table tbody tr[data-hour="9"] td').nth(-1)).to_have_text(
+        re.compile("^[是否]$")
+    )
 
 
 async def test_a_clerk_is_sent_to_the_console(start_hall: StartHall, open_page: OpenPage) -> None:
@@ -395,6 +425,7 @@ async def test_the_planners_what_if_shows_both_halls_side_by_side_with_a_chart(
     head = page.locator("#plan-table thead th")
     await expect(head).to_have_count(3)
     await expect(page.locator("#plan-table tbody tr").first).to_contain_text("窗口数")
+    await expect(page.locator("#plan-table tbody")).to_contain_text("九成群众等候不超过（分钟）")
     bars = page.locator("#plan-chart svg rect.bar")
     await expect(bars.first).to_be_visible()
     # The two halls side by side in the table, the chart beside it on a full HD screen.

@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
+import json
+import multiprocessing
+import os
+import signal
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
-from helpers import SHANGHAI, RunningHall
+from helpers import SHANGHAI, RunningHall, small_hall
+
+from queue_server.planner import Target, demand_from_profile, load_profile
+from queue_server.planner.apart import CHILD_NAME, PlanOrder, work
+from queue_server.planner.demand import served_only
+from queue_server.server import HallServer
+from queue_server.web.planner_routes import live_config
 
 RUN = "/api/v1/planner/run"
 SMALL = {"profile": "county", "replications": 1, "max_simulations": 4, "seed": 3}
+LONG = {"profile": "county", "replications": 100, "max_simulations": 200}
 
 StartHall = Callable[..., Awaitable[RunningHall]]
 
@@ -25,6 +39,17 @@ async def finished(hall: RunningHall, token: str, job: str, *, seconds: float = 
             return answer
         await asyncio.sleep(0.05)
     raise AssertionError(f"job {job} still running after {seconds} s")
+
+
+async def planner_child(*, seconds: float = 20) -> multiprocessing.process.BaseProcess:
+    """The process a running job simulates in, once it has started."""
+    for _ in range(int(seconds * 20)):
+        children = [p for p in multiprocessing.active_children() if p.name == CHILD_NAME]
+        if children:
+            (child,) = children
+            return child
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no planner process after {seconds} s")
 
 
 async def test_a_profile_run_ends_with_the_hourly_recommendation(start_hall: StartHall) -> None:
@@ -91,8 +116,7 @@ async def test_a_journal_without_tickets_fails_the_job_with_the_reason(
 async def test_one_job_at_a_time(start_hall: StartHall) -> None:
     hall = await start_hall()
     manager = await hall.person("li", "manager")
-    long = {"profile": "county", "replications": 100, "max_simulations": 200}
-    status, first = await hall.call("POST", RUN, manager, long)
+    status, first = await hall.call("POST", RUN, manager, LONG)
     assert status == 202, first
     status, refused = await hall.call("POST", RUN, manager, SMALL)
     assert status == 409, refused
@@ -101,7 +125,73 @@ async def test_one_job_at_a_time(start_hall: StartHall) -> None:
     assert status == 200
     assert running["state"] == "running"
     assert 0 <= running["progress"] < 1
-    # The server stops the job when it stops (the fixture's teardown): no thread left over.
+    # The server stops the job when it stops (the fixture's teardown): nothing left over.
+
+
+async def test_the_simulations_run_in_a_process_of_their_own_and_report_progress(
+    start_hall: StartHall,
+) -> None:
+    # In a thread of the server they would hold up every call-next for the GIL.
+    hall = await start_hall()
+    manager = await hall.person("li", "manager")
+    status, started = await hall.call("POST", RUN, manager, LONG)
+    assert status == 202, started
+    child = await planner_child()
+    assert child.pid != os.getpid()
+    for _ in range(400):
+        status, job = await hall.call("GET", f"/api/v1/planner/jobs/{started['job']}", manager)
+        assert status == 200 and job["state"] == "running", job
+        if job["progress"] > 0:
+            break
+        await asyncio.sleep(0.05)
+    assert 0 < job["progress"] < 1
+
+
+async def test_the_answer_is_the_one_the_planner_gives_in_the_servers_own_process(
+    start_hall: StartHall,
+) -> None:
+    hall = await start_hall()
+    manager = await hall.person("li", "manager")
+    status, started = await hall.call("POST", RUN, manager, SMALL)
+    assert status == 202, started
+    done = await finished(hall, manager, started["job"])
+    assert done["state"] == "done", done
+    async with hall.server.service.consistent() as state:
+        config = live_config(state)
+    wanted = served_only(demand_from_profile(load_profile("county"), config), config)
+    here = work(PlanOrder(config, wanted, Target(15, 0.9), 1, 3, 4), lambda done, most: None)
+    assert done["result"] == json.loads(json.dumps(here))
+
+
+async def test_a_killed_planner_process_fails_the_job_saying_so(start_hall: StartHall) -> None:
+    hall = await start_hall()
+    manager = await hall.person("li", "manager")
+    status, started = await hall.call("POST", RUN, manager, LONG)
+    assert status == 202, started
+    os.kill((await planner_child()).pid or 0, signal.SIGKILL)  # as the out-of-memory killer
+    done = await finished(hall, manager, started["job"])
+    assert done["state"] == "failed"
+    assert done["error"].startswith("测算进程意外结束（被信号 9 终止），没有得出结果"), done
+    # The planner is free again.
+    status, again = await hall.call("POST", RUN, manager, SMALL)
+    assert status == 202, again
+    assert (await finished(hall, manager, again["job"]))["state"] == "done"
+
+
+async def test_no_planner_process_outlives_the_servers_stop(tmp_path: Path) -> None:
+    server = HallServer(small_hall(open_all_hours=True), tmp_path / "hall.db", port=0)
+    await server.start()
+    hall = RunningHall(server, aiohttp.ClientSession())
+    try:
+        manager = await hall.person("li", "manager")
+        status, started = await hall.call("POST", RUN, manager, LONG)
+        assert status == 202, started
+        child = await planner_child()
+    finally:
+        await hall.http.close()
+        await server.stop()
+    assert not child.is_alive()
+    assert child.exitcode is not None
 
 
 async def test_a_what_if_against_another_hall(start_hall: StartHall) -> None:
@@ -202,14 +292,26 @@ async def test_the_plan_is_for_the_windows_as_tuned_now(start_hall: StartHall) -
     }
 
 
-async def test_a_service_no_window_takes_now_is_left_out_and_said(start_hall: StartHall) -> None:
-    hall = await start_hall()
-    manager = await hall.person("li", "manager")
+async def test_a_service_no_window_takes_now_is_left_out_and_said(
+    start_hall: StartHall, tmp_path: Path
+) -> None:
+    # Tuning refuses to leave a service without a window; a new hall file can, on restart.
+    db = tmp_path / "planned.db"
+    hall = await start_hall(db_path=db)
+    await hall.person("li", "manager")
     kiosk = await hall.device("kiosk-1", "kiosk")
     for service in ("social", "company", "company"):
         status, _ = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": service})
         assert status == 201
-    await _tune_services(hall, manager, "3", "social")  # company: no window left
+    await hall.server.stop()
+    config = small_hall(open_all_hours=True)
+    no_company = tuple(
+        dataclasses.replace(w, services=("social",), overflow=()) if w.id == "3" else w
+        for w in config.windows
+    )
+    hall = await start_hall(dataclasses.replace(config, windows=no_company), db_path=db)
+    login = {"username": "li", "password": "correct horse battery"}
+    manager = (await hall.call("POST", "/api/v1/session", None, login))[1]["token"]
     today = dt.datetime.now(SHANGHAI).date().isoformat()
     body = {"from": today, "to": today, "replications": 1, "max_simulations": 3}
     status, answer = await hall.call("POST", RUN, manager, body)

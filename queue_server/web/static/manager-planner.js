@@ -44,6 +44,11 @@ function percent(share) {
   return `${Math.round(share * 100)}%`;
 }
 
+// What a hall manager reads instead of "P90": the wait nine in ten citizens stay within.
+const NINE_IN_TEN = "九成群众等候不超过";
+// An hour in which nobody took a ticket has no waits: not "100% within the target".
+const NO_TICKETS = "—";
+
 // Every hour a pool misses the target with all its windows open, one pool at a time: a busy
 // hall has many such hours, and "综合 1-4号 9、10、11时" reads at a glance where a list of
 // hour-and-pool pairs does not.
@@ -53,10 +58,26 @@ function shortHours(app, pools, unmet) {
   return [...hours].map(([id, list]) => `${poolName(app, pools.find((p) => p.id === id))} ${list.join("、")}时`).join("，");
 }
 
+// One hour's waits: dashes, and "无人取号" for the target, when nobody took a ticket then.
+function hourCells(hour) {
+  const { count, mean, p90, within } = hour.waits;
+  if (count === 0 && hour.met) {
+    return [el("td", "", NO_TICKETS), el("td", "", NO_TICKETS), el("td", "", NO_TICKETS), el("td", "no-tickets", "无人取号")];
+  }
+  return [el("td", "", mean.toFixed(1)), el("td", "", p90.toFixed(1)), el("td", "", percent(within)), el("td", hour.met ? "met" : "not-met", hour.met ? "是" : "否")];
+}
+
 function showRecommendation(app, result) {
   const pools = result.pools;
   const head = el("tr");
-  head.append(el("th", "", "时段"), ...pools.map((p) => el("th", "", poolName(app, p))), el("th", "", "平均等候"), el("th", "", "P90等候"), el("th", "", `${result.target.minutes}分钟内`), el("th", "", "达标"));
+  head.append(
+    el("th", "", "时段"),
+    ...pools.map((p) => el("th", "", poolName(app, p))),
+    el("th", "wait-head", "平均等候（分钟）"),
+    el("th", "wait-head", `${NINE_IN_TEN}（分钟）`),
+    el("th", "wait-head", `${result.target.minutes}分钟内叫号的比例`),
+    el("th", "", "达标"),
+  );
   $("plan-table").tHead.replaceChildren(head);
   $("plan-table").tBodies[0].replaceChildren(
     ...result.hours.map((h) => {
@@ -65,10 +86,7 @@ function showRecommendation(app, result) {
       row.append(
         el("td", "", `${String(h.hour).padStart(2, "0")}:00`),
         ...pools.map((p) => el("td", "", `${h.windows[p.id]} / ${p.windows.length}`)),
-        el("td", "", h.waits.mean.toFixed(1)),
-        el("td", "", h.waits.p90.toFixed(1)),
-        el("td", "", percent(h.waits.within)),
-        el("td", h.met ? "met" : "not-met", h.met ? "是" : "否"),
+        ...hourCells(h),
       );
       return row;
     }),
@@ -77,8 +95,8 @@ function showRecommendation(app, result) {
   const short = result.unmet.length ? `；全部窗口开放仍不达标的时段：${shortHours(app, pools, result.unmet)}` : "";
   $("plan-summary").textContent =
     `目标：${percent(result.target.share)} 的办事群众等候不超过 ${result.target.minutes} 分钟。` +
-    `建议共 ${result.window_hours} 窗口·小时（Erlang C 初估 ${result.erlang_window_hours}），` +
-    `模拟平均等候 ${overall.mean.toFixed(1)} 分钟，P90 ${overall.p90.toFixed(1)} 分钟，` +
+    `建议共 ${result.window_hours} 窗口·小时（一个窗口开放一小时计 1；排队公式初估 ${result.erlang_window_hours}），` +
+    `模拟平均等候 ${overall.mean.toFixed(1)} 分钟，${NINE_IN_TEN} ${overall.p90.toFixed(1)} 分钟，` +
     `${percent(overall.within)} 在目标内；共模拟 ${result.simulations} 次${short}。`;
   $("plan-pools").textContent = pools
     .map((p) => `${poolName(app, p)}：${serviceNames(app, p.services)}${p.overflow.length ? `；空闲时兼办 ${serviceNames(app, p.overflow)}` : ""}`)
@@ -88,7 +106,7 @@ function showRecommendation(app, result) {
     labels: result.hours.map((h) => `${h.hour}时`),
     series: [
       { name: "建议开放窗口", values: result.hours.map((h) => pools.reduce((n, p) => n + h.windows[p.id], 0)), className: "series-c" },
-      { name: "P90等候(分钟)", values: result.hours.map((h) => h.waits.p90), className: "series-a", axis: "right" },
+      { name: `${NINE_IN_TEN}(分钟)`, values: result.hours.map((h) => (h.waits.count === 0 ? null : h.waits.p90)), className: "series-a", axis: "right" },
     ],
   });
 }
@@ -98,11 +116,11 @@ function showComparison(app, result) {
   const lines = [
     ["窗口数", (s) => s.windows],
     ["日均取号", (s) => s.result.issued_per_day.toFixed(0)],
-    ["平均等候(分钟)", (s) => s.result.overall.mean.toFixed(1)],
-    ["P90等候(分钟)", (s) => s.result.overall.p90.toFixed(1)],
-    [`${result.first.result.target_minutes}分钟内`, (s) => percent(s.result.overall.within)],
-    ["日均未办完", (s) => s.result.unserved_per_day.toFixed(1)],
-    ["延时(分钟)", (s) => s.result.overtime_minutes.toFixed(0)],
+    ["平均等候（分钟）", (s) => s.result.overall.mean.toFixed(1)],
+    [`${NINE_IN_TEN}（分钟）`, (s) => s.result.overall.p90.toFixed(1)],
+    [`${result.first.result.target_minutes}分钟内叫号的比例`, (s) => percent(s.result.overall.within)],
+    ["日均未办完（人）", (s) => s.result.unserved_per_day.toFixed(1)],
+    ["下班后延时办理（分钟）", (s) => s.result.overtime_minutes.toFixed(0)],
   ];
   const head = el("tr");
   // Two configs of one hall often share its name: number them as well.
