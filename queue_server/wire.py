@@ -184,6 +184,8 @@ def hall_info(hall: Hall, now: dt.datetime, *, staff: bool = False) -> dict[str,
             "missed_policy": str(config.policy.missed),
             # Printed on the ticket: how many places a missed ticket goes back under after_n.
             "missed_after_places": config.policy.missed_after_places,
+            # Printed too: how many times a missed ticket goes back in before a miss voids it.
+            "missed_requeue_limit": config.policy.missed_requeue_limit,
             "issuing": issuing(hall, now),
         },
         "services": [

@@ -27,19 +27,29 @@ REMEMBERED_TOUCHES = 200  # answers kept for touches sent again
 
 
 def missed_call_rule(hall: dict[str, Any]) -> str:
-    """The hall's missed-call policy in the words printed on a ticket.
+    """The hall's missed-call policy in the words printed on a ticket: one short line, as it
+    must fit 58 mm paper (32 columns in the printer's own font).
 
     `hall` is the `hall` object of the server's hall view. A missed ticket under `back` or
     `after_n` is put back in by the server itself, so the words must not send the citizen to
-    take a new one. A server too old to send `missed_after_places` gets no made-up number.
+    take a new one. A server too old to send `missed_after_places` or `missed_requeue_limit`
+    gets no made-up number.
     """
     policy = hall.get("missed_policy")
+    limit = hall.get("missed_requeue_limit")
+    if policy not in ("back", "after_n") or limit == 0:
+        return "过号作废，请留意叫号"  # a limit of 0 voids at the first miss, as `void` does
     if policy == "back":
-        return "过号后排到队尾再呼叫"
-    if policy == "after_n":
+        requeue = "过号排到队尾再呼叫"
+    else:
         places = hall.get("missed_after_places")
-        return f"过号后顺延{places}位再呼叫" if isinstance(places, int) else "过号后顺延再呼叫"
-    return "过号作废，请留意叫号"
+        requeue = f"过号顺延{places}位再呼叫" if isinstance(places, int) else "过号顺延再呼叫"
+    return f"{requeue}，{_voided_after(limit)}" if isinstance(limit, int) else requeue
+
+
+def _voided_after(limit: int) -> str:
+    """Which miss voids a ticket that goes back in `limit` times (1 or more)."""
+    return "再过号作废" if limit == 1 else f"过号{limit + 1}次作废"
 
 
 class UnprintedPolicy(StrEnum):

@@ -1,4 +1,5 @@
-// The kiosk touchscreen: services grouped by field and floor, confirm, print, take the ticket.
+// The kiosk touchscreen: services grouped by field and floor, in pages that each fit the
+// screen (home-pages.js), confirm, print, take the ticket.
 // Talks only to the kiosk agent on 127.0.0.1 (app.py): state and scans over /local/ws, tickets
 // through POST /local/issue and /local/checkin. Every touch that may make a ticket carries a
 // touch_id, so a double tap or a resend never makes a second ticket.
@@ -9,6 +10,7 @@
 import { VoiceQueue, phraseUrl } from "/shared/voice.js";
 import { secondLanguage, fill, pair } from "/shared/bilingual.js";
 import { el } from "/shared/words.js";
+import { homeItems, paginate } from "/static/home-pages.js";
 
 const HOME_AFTER_MS = {
   done: 15000,
@@ -37,6 +39,8 @@ const view = {
   elderly: false,
   alternate: false, // showing the hall's second language
   screen: null, // {kind, ...} while an overlay is up
+  pages: [[]], // the home screen's tiles, page by page (home-pages.js)
+  page: 0, // the page shown
   heldScan: null, // a scan that came while a ticket was in hand; shown when that screen goes
   card: null,
   cardMisread: false, // the last card placed could not be read
@@ -72,28 +76,56 @@ function drawHome() {
   const second = secondLanguage(state?.hall?.second_language);
   $("language-button").hidden = !second;
   if (second) $("language-button").textContent = view.alternate ? "中文" : second.tag.split("-")[0].toUpperCase();
-  const fields = new Map((state?.hall?.fields ?? []).map((f) => [f.id, f]));
-  const floors = new Map((state?.hall?.floors ?? []).map((f) => [f.id, f]));
-  const groups = new Map();
-  for (const service of state?.services ?? []) {
-    const key = `${service.field}|${service.floor}`;
-    if (!groups.has(key)) groups.set(key, []);
-    groups.get(key).push(service);
-  }
-  const sections = [];
-  for (const [key, services] of groups) {
-    const [fieldId, floorId] = key.split("|");
-    const field = fields.get(fieldId) ?? { name: fieldId };
-    const floor = floors.get(floorId) ?? { label: floorId };
-    const section = el("section", "group");
-    section.append(pair("h2", "", `${field.name} · ${floor.label}`, field.name_alt, lang));
-    const tiles = el("div", "tiles");
-    for (const service of services) tiles.append(tile(service, lang));
-    section.append(tiles);
-    sections.push(section);
-  }
-  $("groups").replaceChildren(...sections);
+  const items = homeItems(state);
+  const fits = (page) => {
+    drawTiles(page, lang);
+    return $("groups").scrollHeight <= $("groups").clientHeight;
+  };
+  // The page buttons take room from the tiles: only a hall that needs them has them.
+  $("pager").hidden = true;
+  if (!fits(items)) $("pager").hidden = false;
+  view.pages = $("pager").hidden ? [items] : paginate(items, fits);
+  showPage(Math.min(view.page, view.pages.length - 1));
   drawPaused();
+}
+
+function drawTiles(items, lang) {
+  const sections = [];
+  let tiles = null;
+  items.forEach((item, index) => {
+    if (index === 0 || items[index - 1].group !== item.group) {
+      const { title, titleAlt } = item.group;
+      const section = el("section", "group");
+      // A field and floor too large for one page goes on: the citizen must see it is the same.
+      section.append(pair("h2", "", item.first ? title : `${title}（续）`, titleAlt, lang));
+      tiles = el("div", "tiles");
+      section.append(tiles);
+      sections.push(section);
+    }
+    tiles.append(tile(item.service, lang));
+  });
+  $("groups").replaceChildren(...sections);
+}
+
+function showPage(index) {
+  view.page = index;
+  drawTiles(view.pages[index], language());
+  const count = view.pages.length;
+  $("page-count").textContent = `第${index + 1}/${count}页`;
+  // Not greyed out but gone, keeping its place: nothing on screen that does nothing.
+  $("page-back").classList.toggle("is-end", index === 0);
+  $("page-next").classList.toggle("is-end", index === count - 1);
+}
+
+function turnPage(step) {
+  const index = view.page + step;
+  if (index < 0 || index >= view.pages.length) return;
+  showPage(index);
+  // A double tap turns one page: the second tap of it lands on the same button.
+  for (const button of [$("page-back"), $("page-next")]) {
+    button.disabled = true;
+    setTimeout(() => (button.disabled = false), SETTLE_MS);
+  }
 }
 
 function tile(service, lang) {
@@ -181,11 +213,10 @@ function openConfirm(serviceId) {
   const touch = touchId();
   const lang = language();
   guide("confirm");
+  const green = () => actionButton("绿色通道取号", "green", () => take(service, "green", touch));
   show("confirm", () => {
     const buttons = [actionButton("确认取号", "primary", () => take(service, "normal", touch))];
-    if (view.card?.green) {
-      buttons.push(actionButton("绿色通道取号", "green", () => take(service, "green", touch)));
-    }
+    if (view.card?.green) buttons.push(green());
     buttons.push(actionButton("返回", "", home));
     const actions = el("div", "actions");
     actions.append(...buttons);
@@ -195,7 +226,17 @@ function openConfirm(serviceId) {
       el("div", "facts", waitingFacts(service)),
       actions,
     ];
-  }, { service: serviceId });
+  }, { service: serviceId, green });
+}
+
+// The confirm screen follows the card reader: a card placed while it is open offers the green
+// channel at once (as the banner does), and a card that no longer counts takes it away.
+function followCard() {
+  if (view.screen?.kind !== "confirm") return;
+  const actions = $("panel").querySelector(".actions");
+  const offered = actions.querySelector(".green");
+  if (view.card?.green && !offered) actions.insertBefore(view.screen.green(), actions.lastChild);
+  if (!view.card?.green && offered) offered.remove();
 }
 
 async function post(path, body) {
@@ -236,6 +277,7 @@ function showTicket(answer, service) {
   const ticket = answer.ticket;
   const name = service?.name ?? "";
   guide(answer.printed ? "done" : "unprinted");
+  showPage(0); // the next citizen starts from the first page
   show("done", () => {
     const parts = [
       el("div", "take", answer.printed ? "请取走您的号票" : "请记下您的号码"),
@@ -397,6 +439,7 @@ function onMessage(message) {
     view.card = message.card;
     view.cardMisread = Boolean(message.misread);
     drawCard();
+    followCard();
     if (view.cardMisread) guide("card");
   }
 }
@@ -422,6 +465,8 @@ function tick() {
 $("elderly-button").addEventListener("click", () => {
   view.elderly = !view.elderly;
   document.body.classList.toggle("elderly", view.elderly);
+  view.page = 0; // larger tiles, other pages
+  drawHome();
   $("elderly-button").setAttribute("aria-pressed", String(view.elderly));
   if (view.elderly) {
     clearTimeout(view.timer); // no time-outs in elderly mode
@@ -431,8 +476,12 @@ $("elderly-button").addEventListener("click", () => {
 $("language-button").addEventListener("click", () => {
   view.alternate = !view.alternate;
   document.documentElement.lang = view.alternate ? view.state?.hall?.second_language ?? "zh-CN" : "zh-CN";
+  view.page = 0;
   drawHome();
 });
+$("page-back").addEventListener("click", () => turnPage(-1));
+$("page-next").addEventListener("click", () => turnPage(1));
+window.addEventListener("resize", drawHome); // a panel rotated: other pages
 $("appointment-button").addEventListener("click", () => openAppointment());
 tick();
 setInterval(tick, 10000);

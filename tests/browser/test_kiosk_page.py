@@ -18,6 +18,7 @@ from playwright.async_api import Page, Route, WebSocketRoute, expect
 
 from kiosk.agent import runtime
 from kiosk.agent.desk import UnprintedPolicy
+from queue_server.config import load_hall
 from queue_server.domain.hall import HallConfig, Policy
 
 from .conftest import OpenPage, Prepare, Screenshot
@@ -201,6 +202,137 @@ async def test_the_done_screen_goes_home_by_itself_in_normal_mode(
     await expect(panel(page, "done")).to_be_visible()
     await page.clock.fast_forward(NORMAL_TIME_OUT_MS)
     await expect(page.locator("#screen")).to_be_hidden()
+
+
+# -- a hall with many services: pages, never a hidden scroll ---------------------------------
+
+CONFIG = Path(__file__).resolve().parents[2] / "config"
+
+
+def example_hall(name: str) -> HallConfig:
+    """A hall from config/, open whenever the test runs."""
+    hall = load_hall(CONFIG / name)
+    return dataclasses.replace(hall, hours=dataclasses.replace(hall.hours, open_all_hours=True))
+
+
+async def open_hall_kiosk(page_of: OpenPage, kiosk: RunningKiosk) -> Page:
+    page = await page_of(kiosk.url, viewport=KIOSK_SCREEN, mobile=True)
+    await expect(page.locator("button.tile").first).to_be_enabled()
+    return page
+
+
+async def assert_page_fits_the_screen(page: Page) -> list[str]:
+    """Nothing on this page scrolls or hides below the fold, and no tile lies under the page
+    buttons or the card banner's place; the services it shows."""
+    found = await page.evaluate(
+        """() => {
+            const main = document.getElementById("home");
+            const groups = document.getElementById("groups");
+            const pager = document.getElementById("pager");
+            const floor = pager.hidden ? main.getBoundingClientRect().bottom
+                - parseFloat(getComputedStyle(main).paddingBottom)
+                : pager.getBoundingClientRect().top;
+            const tiles = [...groups.querySelectorAll("button.tile")];
+            return {
+                scrolls: document.scrollingElement.scrollHeight > innerHeight
+                    || main.scrollHeight > main.clientHeight
+                    || groups.scrollHeight > groups.clientHeight,
+                below: tiles.filter((t) => t.getBoundingClientRect().bottom > floor)
+                    .map((t) => t.dataset.service),
+                shown: tiles.map((t) => t.dataset.service),
+            };
+        }"""
+    )
+    assert not found["scrolls"], found
+    assert not found["below"], found
+    return list(found["shown"])
+
+
+async def every_page(page: Page) -> list[list[str]]:
+    """The services on each page, turning with 下一页 from the first page to the last."""
+    pages = [await assert_page_fits_the_screen(page)]
+    next_page = page.get_by_role("button", name="下一页")
+    while await next_page.is_visible():
+        await next_page.tap()
+        await expect(page.locator("#page-count")).to_have_text(re.compile(f"^第{len(pages) + 1}/"))
+        pages.append(await assert_page_fits_the_screen(page))
+    return pages
+
+
+async def test_a_big_hall_shows_its_services_in_pages_that_each_fit_the_screen(
+    start_hall: StartHall, start_kiosk: StartKiosk, open_page: OpenPage, screenshot: Screenshot
+) -> None:
+    jiangbei = example_hall("hall.example.toml")
+    every_service = sorted(s.id for s in jiangbei.services)
+    hall = await start_hall(jiangbei)
+    kiosk = await start_kiosk(hall)
+    page = await open_hall_kiosk(open_page, kiosk)
+    counts: dict[str, int] = {}
+    count = page.locator("#page-count")
+    for mode in ("normal", "elderly"):
+        if mode == "elderly":
+            await page.locator("#elderly-button").tap()
+        await expect(page.locator("#pager")).to_be_visible()
+        await expect(count).to_have_text(re.compile(r"^第1/\d+页$"))
+        await expect(page.get_by_role("button", name="上一页")).to_be_hidden()
+        await screenshot(page, f"kiosk-pages-{mode}")
+        pages = await every_page(page)
+        # Every service once, and no page turned for nothing.
+        assert sorted(s for shown in pages for s in shown) == every_service, pages
+        assert all(pages), pages
+        await expect(count).to_have_text(f"第{len(pages)}/{len(pages)}页")
+        await expect(page.get_by_role("button", name="下一页")).to_be_hidden()
+        await page.get_by_role("button", name="上一页").tap()
+        await expect(count).to_have_text(f"第{len(pages) - 1}/{len(pages)}页")
+        counts[mode] = len(pages)
+    # A double tap on 下一页 turns one page, not two (a tap is handled before the next).
+    await page.get_by_role("button", name="上一页").tap()
+    await expect(count).to_have_text(f"第1/{counts['elderly']}页")
+    await expect(page.get_by_role("button", name="下一页")).to_be_enabled()
+    box = await page.get_by_role("button", name="下一页").bounding_box()
+    assert box is not None
+    for _ in range(2):
+        await page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    await expect(count).to_have_text(f"第2/{counts['elderly']}页")
+    # The longest banner (two lines in 关怀模式) leaves the page buttons free to touch.
+    kiosk.place_card(ELDER[0], ELDER[1][:-1] + "1")
+    await expect(page.locator("#card-banner")).to_contain_text("未能读取身份证")
+    banner = await page.locator("#card-banner").bounding_box()
+    pager = await page.locator("#pager").bounding_box()
+    assert banner and pager and pager["y"] + pager["height"] <= banner["y"], (pager, banner)
+    # The elder's larger tiles: fewer on a page, so more pages.
+    assert 2 <= counts["normal"] < counts["elderly"], counts
+
+
+async def test_a_service_on_a_later_page_takes_a_ticket_and_the_next_citizen_starts_on_page_one(
+    start_hall: StartHall, start_kiosk: StartKiosk, open_page: OpenPage
+) -> None:
+    hall = await start_hall(example_hall("hall.example.toml"))
+    kiosk = await start_kiosk(hall)
+    page = await open_hall_kiosk(open_page, kiosk)
+    await expect(tile(page, "completion-filing")).to_have_count(0)  # not on the first page
+    while not await tile(page, "completion-filing").count():
+        await page.get_by_role("button", name="下一页").tap()
+    await take_ticket(page, "completion-filing")
+    await expect(panel(page, "done").locator(".number")).to_be_visible()
+    await page.get_by_role("button", name="完成").tap()
+    await expect(page.locator("#page-count")).to_have_text(re.compile(r"^第1/"))
+    assert len(kiosk.printed()) == 1
+
+
+async def test_a_township_hall_fits_on_one_page_in_both_modes(
+    start_hall: StartHall, start_kiosk: StartKiosk, open_page: OpenPage, screenshot: Screenshot
+) -> None:
+    township = example_hall("township.example.toml")
+    hall = await start_hall(township)
+    page = await open_hall_kiosk(open_page, await start_kiosk(hall))
+    for mode in ("normal", "elderly"):
+        if mode == "elderly":
+            await page.locator("#elderly-button").tap()
+            await screenshot(page, "kiosk-township-elderly")
+        await expect(page.locator("#pager")).to_be_hidden()
+        shown = await assert_page_fits_the_screen(page)
+        assert sorted(shown) == sorted(s.id for s in township.services), mode
 
 
 # -- elderly mode (适老化) -------------------------------------------------------------------
@@ -636,6 +768,29 @@ async def test_an_elders_id_card_offers_a_green_channel_ticket(
     await page.get_by_role("button", name="确认取号").tap()
     await expect(done.locator(".number")).to_have_text("A002")
     await expect(done).not_to_contain_text("绿色通道")
+
+
+async def test_an_open_confirm_screen_follows_the_card_placed_and_forgotten(
+    start_hall: StartHall, start_kiosk: StartKiosk, open_kiosk: OpenKiosk
+) -> None:
+    hall = await start_hall()
+    kiosk = await start_kiosk(hall)
+    page = await open_kiosk(kiosk)
+    await tile(page, "social").tap()
+    await expect(panel(page, "confirm")).to_be_visible()
+    green = page.get_by_role("button", name="绿色通道取号")
+    await expect(green).to_have_count(0)
+    kiosk.place_card(*ELDER)  # placed while the citizen reads 请确认
+    await expect(green).to_be_visible()
+    kiosk.kiosk.forget_card()  # as when the card stops counting
+    await expect(green).to_have_count(0)
+    kiosk.place_card(*ELDER)
+    await expect(green).to_be_enabled()
+    await green.tap()
+    done = panel(page, "done")
+    await expect(done.locator(".number")).to_have_text("A001")
+    await expect(done).to_contain_text("绿色通道")
+    assert len(kiosk.printed()) == 1
 
 
 async def test_a_card_left_unused_is_forgotten_on_screen_too(

@@ -21,6 +21,7 @@ from kiosk.agent.link import ServerLink
 from kiosk.agent.link_errors import IssueRefused
 from kiosk.ticket.encode import encode_ticket
 from kiosk.ticket.layout import TicketLayout
+from kiosk.ticket.render import render_line
 from queue_server.domain.hall import MissedPolicy, Policy
 
 Start = Callable[..., Awaitable[RunningHall]]
@@ -121,9 +122,16 @@ async def server_tickets(hall: RunningHall) -> list[dict[str, Any]]:
 @pytest.mark.parametrize(
     ("policy", "words"),
     [
-        (Policy(missed=MissedPolicy.AFTER_N, missed_after_places=3), "过号后顺延3位再呼叫"),
-        (Policy(missed=MissedPolicy.AFTER_N, missed_after_places=7), "过号后顺延7位再呼叫"),
-        (Policy(missed=MissedPolicy.BACK), "过号后排到队尾再呼叫"),
+        (
+            Policy(missed=MissedPolicy.AFTER_N, missed_after_places=3),
+            "过号顺延3位再呼叫，再过号作废",
+        ),
+        (
+            Policy(missed=MissedPolicy.AFTER_N, missed_after_places=7, missed_requeue_limit=2),
+            "过号顺延7位再呼叫，过号3次作废",
+        ),
+        (Policy(missed=MissedPolicy.BACK), "过号排到队尾再呼叫，再过号作废"),
+        (Policy(missed=MissedPolicy.BACK, missed_requeue_limit=0), "过号作废，请留意叫号"),
         (Policy(missed=MissedPolicy.VOID), "过号作废，请留意叫号"),
     ],
 )
@@ -132,15 +140,39 @@ async def test_the_ticket_prints_the_halls_missed_call_rule(
 ) -> None:
     hall = await start_hall(small_hall(policy=policy, open_all_hours=True))
     printer = FakePrinter()
-    # Text mode: the printer gets the words themselves, in GB18030.
+    # Text mode: the printer gets the words themselves, in GB18030, as one line.
     async with desk_for(hall, printer, tmp_path, layout=TicketLayout(text_mode=True)) as desk:
         await desk.issue("social", "normal", "touch-1")
     (job,) = printer.jobs
-    assert words.encode("gb18030") in job
+    assert words.encode("gb18030") + b"\n" in job
 
 
 def test_a_server_without_the_places_gets_no_made_up_number() -> None:
-    assert missed_call_rule({"missed_policy": "after_n"}) == "过号后顺延再呼叫"
+    assert missed_call_rule({"missed_policy": "after_n"}) == "过号顺延再呼叫"
+
+
+def test_a_server_without_the_requeue_limit_gets_no_made_up_second_miss() -> None:
+    hall = {"missed_policy": "after_n", "missed_after_places": 3}
+    assert missed_call_rule(hall) == "过号顺延3位再呼叫"
+
+
+# 58 mm paper: 384 dots, 32 columns of the printer's own 12-dot font (a hanzi takes two).
+PAPER_58MM, COLUMNS_58MM = 384, 32
+
+
+@pytest.mark.parametrize("policy", ["back", "after_n"])
+@pytest.mark.parametrize("places", [3, 30])
+@pytest.mark.parametrize("limit", [1, 2, 9])
+def test_every_missed_call_rule_is_one_line_on_58mm_paper(
+    policy: str, places: int, limit: int
+) -> None:
+    hall = {"missed_policy": policy, "missed_after_places": places, "missed_requeue_limit": limit}
+    words = missed_call_rule(hall)
+    assert len(words.encode("gbk")) <= COLUMNS_58MM, words
+    layout = TicketLayout(width=PAPER_58MM)
+    # A wrapped line is twice as tall; glyphs differ in height by a dot or two.
+    one_line = render_line("过", layout, "rule").height
+    assert render_line(words, layout, "rule").height < 1.5 * one_line, words
 
 
 async def test_paper_out_before_printing_issues_nothing_and_tells_the_manager(

@@ -17,3 +17,13 @@ async def test_the_hall_view_says_how_many_places_a_missed_ticket_goes_back(
     status, view = await hall.call("GET", "/api/v1/hall")
     assert status == 200, view
     assert (view["hall"]["missed_policy"], view["hall"]["missed_after_places"]) == ("after_n", 5)
+
+
+async def test_the_hall_view_says_how_often_a_missed_ticket_goes_back_before_it_is_void(
+    start_hall: Callable[..., Awaitable[RunningHall]],
+) -> None:
+    policy = Policy(missed=MissedPolicy.BACK, missed_requeue_limit=2)
+    hall = await start_hall(small_hall(policy=policy, open_all_hours=True))
+    status, view = await hall.call("GET", "/api/v1/hall")
+    assert status == 200, view
+    assert view["hall"]["missed_requeue_limit"] == 2

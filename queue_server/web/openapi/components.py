@@ -152,6 +152,13 @@ def answer_schemas() -> dict[str, Json]:
                         "description": "Under missed_policy after_n, how many places a missed"
                         " ticket goes back in after (the kiosk prints it).",
                     },
+                    "missed_requeue_limit": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "description": "Under missed_policy back or after_n, how many times a"
+                        " missed ticket goes back in; the next miss voids it (the kiosk prints"
+                        " it).",
+                    },
                     "issuing": _object(
                         {
                             "open": {"type": "boolean"},
