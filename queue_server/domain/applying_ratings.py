@@ -65,13 +65,8 @@ def on_rated(state: HallState, ev: e.RatingRecorded) -> None:
         return
     record = rating_record(state, ev)
     if ev.follow_up:
-        case = next(
-            c
-            for c in state.book.cases.values()
-            if c.follow_up_allowed
-            and state.book.records[c.rating_id].served.ticket_id == ev.ticket_id
-            and state.book.records[c.rating_id].served.occurrence == occurrence
-        )
+        case = state.book.follow_up_case(ev.ticket_id, window=ev.window, service=ev.service)
+        assert case is not None  # the decider found it before recording the 追评
         case.follow_up_rating = record.id
     state.book.records[record.id] = record
 

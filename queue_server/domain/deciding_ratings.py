@@ -16,6 +16,7 @@ from queue_server.domain.ratings import (
     TAGS,
     Channel,
     Level,
+    ServedService,
     check_rating,
     is_bad,
 )
@@ -96,17 +97,18 @@ class RatingDecider(DeciderBase):
             cmd.level, cmd.tags, bad_requires_tag=self.config.policy.bad_rating_requires_tag
         )
         window = self._window(cmd.window)
-        rateable = self._rated_service(cmd.ticket_id, window)
         if cmd.follow_up:
-            self._check_follow_up(rateable)
-        elif rateable.rating_id is not None:
-            raise Conflict(
-                "already_rated", f"{rateable.served.ticket_number}的这次服务已经评价过了"
-            )
+            served = self._followed_up_service(cmd.ticket_id, window)
         else:
+            rateable = self._rated_service(cmd.ticket_id, window)
+            if rateable.rating_id is not None:
+                raise Conflict(
+                    "already_rated", f"{rateable.served.ticket_number}的这次服务已经评价过了"
+                )
             self._check_open(cmd, rateable, now)
+            served = rateable.served
         outcome = Outcome(ticket_id=cmd.ticket_id)
-        self._record(outcome, rateable, cmd, now)
+        self._record(outcome, served, cmd, now)
         return outcome
 
     def _rated_service(self, ticket_id: str, window: WindowStatus) -> Rateable:
@@ -140,16 +142,17 @@ class RatingDecider(DeciderBase):
             if now.astimezone(self.tz).date() > last_day:
                 raise Conflict("rating_closed", "已过评价期限")
 
-    def _check_follow_up(self, rateable: Rateable) -> None:
-        case_id = self.book.case_of_rating.get(rateable.rating_id or "")
-        case = self.book.cases.get(case_id or "")
-        if case is None or not case.follow_up_allowed:
+    def _followed_up_service(self, ticket_id: str, window: WindowStatus) -> ServedService:
+        """The service whose 差评 the 追评 follows, from the case: it is no longer among the
+        rateable services when 整改 took longer than the phone's days."""
+        case = self.book.follow_up_case(ticket_id, window=window.id)
+        if case is None:
             raise Conflict("follow_up_not_allowed", "只有差评整改后才能追评一次")
+        return self.book.records[case.rating_id].served
 
     def _record(
-        self, outcome: Outcome, rateable: Rateable, cmd: c.RecordRating, now: dt.datetime
+        self, outcome: Outcome, served: ServedService, cmd: c.RecordRating, now: dt.datetime
     ) -> None:
-        served = rateable.served
         rating = e.RatingRecorded(
             at=now,
             ticket_id=served.ticket_id,
@@ -309,11 +312,15 @@ class RatingDecider(DeciderBase):
         settings = self.config.ratings
         if settings.default_after_days <= 0:
             return
-        last_day = now.astimezone(self.tz).date() - dt.timedelta(days=settings.default_after_days)
+        # "After N days" as the phone's N days count: the service's day does not count, and
+        # the citizen may rate all of the Nth day, so the default comes on the day after it.
+        served_by = now.astimezone(self.tz).date() - dt.timedelta(
+            days=settings.default_after_days + 1
+        )
         due = [
             r
             for r in self.book.rateable.values()
-            if r.rating_id is None and r.served.served_at.astimezone(self.tz).date() <= last_day
+            if r.rating_id is None and r.served.served_at.astimezone(self.tz).date() <= served_by
         ]
         for rateable in sorted(due, key=lambda r: r.served.served_at):
             served = rateable.served
@@ -324,7 +331,7 @@ class RatingDecider(DeciderBase):
                 rating_id=f"default:{served.ticket_id}/{served.occurrence}",
                 channel=Channel.SYSTEM_DEFAULT,
             )
-            self._record(outcome, rateable, command, now)
+            self._record(outcome, served, command, now)
 
 
 CASE_ACTIONS = tuple(ACTION_NAMES)

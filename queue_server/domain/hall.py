@@ -159,8 +159,10 @@ class RatingSettings:
 
     @property
     def keep_days(self) -> int:
-        """How long a served, unrated service may still be rated (by phone or by default)."""
-        return max(self.phone_days, self.default_after_days)
+        """How long a served, unrated service may still be rated (by phone or by default):
+        a default rating comes on the day after the `default_after_days`th."""
+        by_default = self.default_after_days + 1 if self.default_after_days else 0
+        return max(self.phone_days, by_default)
 
 
 @dataclass(frozen=True)

@@ -159,6 +159,25 @@ class RatingBook:
         served = self._by_window.get(window)
         return served[-1] if served else None
 
+    def follow_up_case(
+        self, ticket_id: str, *, window: str | None = None, service: str | None = None
+    ) -> Case | None:
+        """The case of the ticket's 差评 (at `window`, for `service`) that takes a 追评 now.
+
+        Found through the 差评 records, which are kept for good: a 追评 comes after 整改, up
+        to weeks after the service, when the service is no longer among the rateable ones.
+        """
+        for case in self.cases.values():
+            served = self.records[case.rating_id].served
+            if (
+                case.follow_up_allowed
+                and served.ticket_id == ticket_id
+                and window in (None, served.window)
+                and service in (None, served.service)
+            ):
+                return case
+        return None
+
     def strike(self, rating_id: str, reason: str) -> None:
         self.records[rating_id] = replace(
             self.records[rating_id], struck=True, strike_reason=reason

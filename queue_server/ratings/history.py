@@ -69,7 +69,8 @@ def rating_records(hall: Hall, stored: Iterable[StoredEvent]) -> list[tuple[int,
     return [
         (item.seq, rating_record(hall, event))
         for item in stored
-        if isinstance(event := e.decode_event(item.type, item.data), e.RatingRecorded)
+        if item.type == e.RatingRecorded.type
+        and isinstance(event := e.decode_event(item.type, item.data), e.RatingRecorded)
     ]
 
 
@@ -107,7 +108,11 @@ def _with_strikes(history: RatingHistory, stored: Iterable[StoredEvent]) -> Rati
 
 
 class JournalRatings:
-    """The upstream outbox's source: rating events after a seq, the rater opened for sending."""
+    """The upstream outbox's source: rating events after a seq, the rater opened for sending.
+
+    A 差评 struck on appeal goes once more, as struck, when the appeal is upheld: the
+    province has had it since it was given, and its figures must drop it as the hall's do.
+    """
 
     def __init__(self, journal: EventLog, hall: Callable[[], Hall], raters: RaterVault) -> None:
         self._journal = journal
@@ -115,12 +120,42 @@ class JournalRatings:
         self._raters = raters
 
     async def after(self, seq: int, limit: int) -> list[UpstreamItem]:
-        stored = await self._journal.read_type(e.RatingRecorded.type, seq, limit)
-        return [
-            UpstreamItem(
-                record=record,
-                rater=self._raters.open(record.rater) if record.rater else None,
-                seq=at,
+        hall = self._hall()
+        while True:
+            rated = await self._journal.read_type(e.RatingRecorded.type, seq, limit)
+            advanced = await self._journal.read_type(e.CaseAdvanced.type, seq, limit)
+            # A full page may stop short of events of the other kind: only up to the end of
+            # the shorter full page are both kinds read.
+            read_to = min(
+                (page[-1].seq for page in (rated, advanced) if len(page) == limit), default=None
             )
-            for at, record in rating_records(self._hall(), stored)
-        ]
+            stored = [
+                item for item in [*rated, *advanced] if read_to is None or item.seq <= read_to
+            ]
+            found = sorted(
+                [*rating_records(hall, stored), *struck_records(hall, stored)],
+                key=lambda pair: pair[0],
+            )[:limit]
+            if found or read_to is None:
+                return [
+                    UpstreamItem(
+                        record=record,
+                        rater=self._raters.open(record.rater) if record.rater else None,
+                        seq=at,
+                    )
+                    for at, record in found
+                ]
+            seq = read_to  # only case steps that strike nothing so far: read on past them
+
+
+def struck_records(hall: Hall, stored: Iterable[StoredEvent]) -> list[tuple[int, RatingRecord]]:
+    """The 差评 struck by the upheld appeals among `stored`, as the hall keeps them now
+    (struck, with the appeal's reason), with the journal seq of the appeal's decision."""
+    struck = []
+    for item in stored:
+        if item.type != e.CaseAdvanced.type or item.data["state"] != CaseState.STRUCK:
+            continue
+        case = hall.book.cases.get(item.data["case_id"])
+        if case is not None and case.rating_id in hall.book.records:
+            struck.append((item.seq, hall.book.records[case.rating_id]))
+    return struck

@@ -19,8 +19,7 @@ from queue_server.domain.applying_ratings import rating_record
 from queue_server.domain.deciding_base import Outcome
 from queue_server.domain.errors import Conflict, NotFound
 from queue_server.domain.events import RatingRecorded
-from queue_server.domain.rating_book import Rateable
-from queue_server.domain.ratings import LEVEL_NAMES, TAGS, Channel, Level
+from queue_server.domain.ratings import LEVEL_NAMES, TAGS, Channel, Level, ServedService
 from queue_server.domain.state import Hall
 from queue_server.ratings.export import ratings_csv
 from queue_server.ratings.figures import By, parse_month, rating_figures
@@ -130,16 +129,18 @@ def _check_served_here(hall: Hall, ticket_id: str, window: str) -> None:
         raise Forbidden(f"this pad belongs to window {window}; {ticket.number} was not served here")
 
 
-def _phone_target(hall: Hall, ticket_id: str) -> tuple[Rateable | None, bool]:
-    """The service the phone page rates now, and whether that is a 追评."""
-    mine = hall.book.of_ticket(ticket_id)
-    unrated = [r for r in mine if r.rating_id is None]
+def _phone_target(hall: Hall, ticket_id: str) -> tuple[ServedService | None, bool]:
+    """The service the phone page rates now, and whether that is a 追评.
+
+    A 追评 is found through its case: it comes after 整改, often weeks after the service,
+    when the service is no longer among those kept for rating.
+    """
+    unrated = [r.served for r in hall.book.of_ticket(ticket_id) if r.rating_id is None]
     if unrated:
-        return max(unrated, key=lambda r: r.served.served_at), False
-    for rateable in sorted(mine, key=lambda r: r.served.served_at, reverse=True):
-        case = hall.book.cases.get(hall.book.case_of_rating.get(rateable.rating_id or "", ""))
-        if case is not None and case.follow_up_allowed:
-            return rateable, True
+        return max(unrated, key=lambda served: served.served_at), False
+    case = hall.book.follow_up_case(ticket_id)
+    if case is not None:
+        return hall.book.records[case.rating_id].served, True
     return None, False
 
 
@@ -156,17 +157,16 @@ async def phone_rating_form(request: web.Request) -> web.Response:
     ticket_id = request.match_info["ticket"]
     _check_key(ctx, ticket_id, request.query.get("key"))
     async with ctx.service.consistent() as hall:
-        target, follow_up = _phone_target(hall, ticket_id)
+        served, follow_up = _phone_target(hall, ticket_id)
         ticket = hall.tickets.get(ticket_id)
-        if target is None and ticket is None:
+        if served is None and ticket is None:
             raise NotFound("unknown_ticket", "没有这个号")
-        reason = None if target else "这个号还没有办结, 或已经评价过了"
-        served = target.served if target else None
+        reason = None if served else "这个号还没有办结, 或已经评价过了"
         return reply(
             {
                 "ticket": ticket_id,
                 "number": served.ticket_number if served else ticket.number if ticket else None,
-                "open": target is not None,
+                "open": served is not None,
                 "follow_up": follow_up,
                 "reason": reason,
                 "window": served.window if served else None,
@@ -198,7 +198,7 @@ async def rate_on_phone(request: web.Request) -> web.Response:
         raise Conflict("rating_closed", "这个号还没有办结, 或已经评价过了")
     command = c.RecordRating(
         ticket_id=ticket_id,
-        window=target.served.window,
+        window=target.window,
         level=Level(body["level"]),
         rating_id=uuid.uuid4().hex,
         tags=tuple(body.get("tags", ())),

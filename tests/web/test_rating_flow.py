@@ -410,14 +410,15 @@ async def test_an_unrated_service_gets_the_default_rating_after_n_days(
     rated = await served_ticket(hall, clerk)
     await hall.call("POST", "/api/v1/ratings", pad, {"ticket": rated, "level": 5})
     unrated = await served_ticket(hall, clerk)
-    clock.advance(days=1)
-    await hall.server.service.supervise()
-    _, listed = await hall.call("GET", "/api/v1/ratings?from=2026-11-23&to=2026-11-25", manager)
-    assert [r["ticket"] for r in listed["ratings"]] == [rated]
+    for _ in range(2):  # Tuesday and Wednesday are still the citizen's days to rate
+        clock.advance(days=1)
+        await hall.server.service.supervise()
+        _, listed = await hall.call("GET", "/api/v1/ratings?from=2026-11-23&to=2026-11-26", manager)
+        assert [r["ticket"] for r in listed["ratings"]] == [rated]
     clock.advance(days=1)
     await hall.server.service.supervise()
     await hall.server.service.supervise()  # given once only
-    _, listed = await hall.call("GET", "/api/v1/ratings?from=2026-11-23&to=2026-11-25", manager)
+    _, listed = await hall.call("GET", "/api/v1/ratings?from=2026-11-23&to=2026-11-26", manager)
     default = listed["ratings"][-1]
     assert len(listed["ratings"]) == 2 and default["ticket"] == unrated
     assert (default["level"], default["default"], default["channel"]) == (3, True, 0)
@@ -451,3 +452,139 @@ async def test_the_case_number_given_at_finish_travels_with_the_rating(
     assert rated["rating"]["case_no"] == "500101-2026-000042"
     _, text = await hall.call("GET", "/api/v1/ratings.csv?from=2026-11-23", manager)
     assert "500101-2026-000042" in text
+
+
+async def test_a_follow_up_is_taken_weeks_after_the_service_as_rectifying_takes(
+    start_hall: StartHall, clock: FakeClock
+) -> None:
+    """整改 has 15 working days: the 追评 after it comes weeks after the service, long after
+    the phone's 7 days; the phone page and the supervisor's call back must still take it."""
+    hall = await start_hall(rating_hall(), clock=clock)
+    clerk = await hall.clerk_at("1", "wang")
+    pad = await hall.device("pad-1", "pad", window="1")
+    manager = await hall.person("li", "manager")
+    kiosk = await hall.device("kiosk-phone", "kiosk")
+    _, issued = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"})
+    ticket, key = issued["ticket"]["id"], issued["rating_key"]
+    await hall.call("POST", "/api/v1/windows/1/call-next", clerk)
+    await hall.call("POST", "/api/v1/windows/1/finish", clerk)
+    bad = {"ticket": ticket, "level": 1, "tags": ["115"]}
+    _, answer = await hall.call("POST", "/api/v1/ratings", pad, bad)
+    case = answer["case"]
+    note = {"note": "已处理"}
+    assert (await hall.call("POST", f"/api/v1/cases/{case}/verify", manager, note))[0] == 200
+    clock.advance(days=20)  # 整改 on the last working days; the hall served others meanwhile
+    await served_ticket(hall, clerk)
+    assert (await hall.call("POST", f"/api/v1/cases/{case}/rectify", manager, note))[0] == 200
+    status, form = await hall.call("GET", f"/api/v1/tickets/{ticket}/rating?key={key}")
+    assert (status, form["open"], form["follow_up"]) == (200, True, True), form
+    status, answer = await hall.call(
+        "POST", f"/api/v1/tickets/{ticket}/rating", None, {"key": key, "level": 4, "tags": []}
+    )
+    assert status == 201 and answer["rating"]["follow_up"], answer
+    status, answer = await hall.call(
+        "POST", f"/api/v1/cases/{case}/follow-up", manager, {"level": 5, "tags": ["517"]}
+    )
+    assert (status, answer["error"]["code"]) == (409, "follow_up_not_allowed")
+    status, found = await hall.call("GET", f"/api/v1/cases/{case}", manager)
+    assert found["case"]["follow_up"]["level"] == 4 and not found["case"]["follow_up_allowed"]
+
+
+async def test_the_supervisor_takes_a_follow_up_weeks_later_on_the_call_back(
+    start_hall: StartHall, clock: FakeClock
+) -> None:
+    hall = await start_hall(rating_hall(), clock=clock)
+    clerk = await hall.clerk_at("1", "wang")
+    pad = await hall.device("pad-1", "pad", window="1")
+    manager = await hall.person("li", "manager")
+    ticket = await served_ticket(hall, clerk)
+    bad = {"ticket": ticket, "level": 2, "tags": ["213"]}
+    _, answer = await hall.call("POST", "/api/v1/ratings", pad, bad)
+    case = answer["case"]
+    clock.advance(days=20)
+    await served_ticket(hall, clerk)  # a new day's first ticket: the old services are let go
+    note = {"note": "已整改"}
+    assert (await hall.call("POST", f"/api/v1/cases/{case}/rectify", manager, note))[0] == 200
+    status, answer = await hall.call(
+        "POST", f"/api/v1/cases/{case}/follow-up", manager, {"level": 5, "tags": ["517"]}
+    )
+    assert status == 201 and answer["rating"]["follow_up"], answer
+    assert answer["rating"]["ticket"] == ticket
+
+
+async def test_the_default_rating_waits_until_the_citizen_s_days_to_rate_are_over(
+    start_hall: StartHall, clock: FakeClock
+) -> None:
+    """DOMAIN.md's example, 基本满意 after 7 days, with the phone's 7 days: the QR code still
+    rates on the 7th day after the service, so the default comes only on the 8th."""
+    hall = await start_hall(rating_hall(default_after_days=7, phone_days=7), clock=clock)
+    clerk = await hall.clerk_at("1", "wang")
+    manager = await hall.person("li", "manager")
+    kiosk = await hall.device("kiosk-phone", "kiosk")
+    _, issued = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"})
+    ticket, key = issued["ticket"]["id"], issued["rating_key"]
+    await hall.call("POST", "/api/v1/windows/1/call-next", clerk)
+    await hall.call("POST", "/api/v1/windows/1/finish", clerk)  # Monday 23 November
+    unrated = await served_ticket(hall, clerk)
+    clock.advance(days=7, hours=6)  # Monday 30 November, 15:00: the phone's last day
+    await hall.server.service.supervise()
+    status, answer = await hall.call(
+        "POST", f"/api/v1/tickets/{ticket}/rating", None, {"key": key, "level": 4, "tags": []}
+    )
+    assert status == 201, answer
+    clock.advance(hours=9, minutes=1)  # Tuesday 1 December, 00:01
+    await hall.server.service.supervise()
+    _, listed = await hall.call("GET", "/api/v1/ratings?from=2026-11-30&to=2026-12-01", manager)
+    assert [(r["ticket"], r["default"]) for r in listed["ratings"]] == [
+        (ticket, False),
+        (unrated, True),
+    ]
+    _, figures = await hall.call("GET", "/api/v1/ratings/figures?month=2026-11", manager)
+    assert (figures["total"]["ratings"], figures["total"]["default"]) == (2, 1)
+
+
+async def test_a_bad_rating_struck_on_appeal_reaches_the_upstream_struck(
+    start_hall: StartHall,
+) -> None:
+    """The province had the 差评 the moment it was given; an upheld appeal must reach it too,
+    or the provincial figures keep a rating the hall's own no longer count."""
+    received: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    async def province(request: web.Request) -> web.Response:
+        for record in (await request.json())["records"]:
+            received.put_nowait(record)
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_post("/appraise", province)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    try:
+        upstream = UpstreamSettings("provincial", f"http://127.0.0.1:{port}/appraise", "t0ken")
+        hall = await start_hall(rating_hall(upstream=upstream))
+        clerk = await hall.clerk_at("1", "wang", "王芳", "1001")
+        pad = await hall.device("pad-1", "pad", window="1")
+        manager = await hall.person("li", "manager")
+        ticket = await served_ticket(hall, clerk)
+        bad = {"ticket": ticket, "level": 1, "tags": ["115"], "rater": {"name": "张三"}}
+        _, answer = await hall.call("POST", "/api/v1/ratings", pad, bad)
+        case = answer["case"]
+        given = await asyncio.wait_for(received.get(), timeout=10)
+        note = {"note": "核实中"}
+        for action, who in (("verify", manager), ("appeal", clerk)):
+            assert (await hall.call("POST", f"/api/v1/cases/{case}/{action}", who, note))[0] == 200
+        reason = {"note": "市民按错键, 已确认"}
+        status, _ = await hall.call("POST", f"/api/v1/cases/{case}/uphold-appeal", manager, reason)
+        assert status == 200
+        later = await served_ticket(hall, clerk)  # the next rating wakes the outbox at once
+        await hall.call("POST", "/api/v1/ratings", pad, {"ticket": later, "level": 5})
+        struck = await asyncio.wait_for(received.get(), timeout=10)
+        following = await asyncio.wait_for(received.get(), timeout=10)
+    finally:
+        await runner.cleanup()
+    assert (given["isStruck"], struck["isStruck"]) == (0, 1)
+    assert struck["appraiseId"] == given["appraiseId"]
+    assert (struck["strikeReason"], struck["userName"]) == ("市民按错键, 已确认", "张三")
+    assert (following["satisfaction"], following["isStruck"]) == (5, 0)
