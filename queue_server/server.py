@@ -21,7 +21,7 @@ from queue_server.clock import WallClock, system_clock
 from queue_server.config.holiday_files import missing_years_notice
 from queue_server.domain.hall import HallConfig
 from queue_server.hub import Hub
-from queue_server.ratings.history import JournalRatings
+from queue_server.ratings.history import UPSTREAM_NEWS, JournalRatings
 from queue_server.ratings.protect import RaterVault
 from queue_server.ratings.upstream.cursor import UpstreamCursor
 from queue_server.ratings.upstream.outbox import UpstreamOutbox
@@ -186,7 +186,7 @@ class HallServer:
         for item in published:
             self._warn_of_uncounted_holidays(item.any_message)
         kinds = [p.any_message.get("type") for p in published]
-        if self.outbox is not None and "rating.recorded" in kinds:
+        if self.outbox is not None and UPSTREAM_NEWS.intersection(kinds):
             self.outbox.notify()
         webhook = self.config.alerts.webhook
         if webhook is not None:

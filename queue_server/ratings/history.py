@@ -107,6 +107,11 @@ def _with_strikes(history: RatingHistory, stored: Iterable[StoredEvent]) -> Rati
     return RatingHistory(history.served, ratings)
 
 
+# The stream messages of what JournalRatings sends: a rating, and a case step that may strike
+# one; each wakes the outbox at once.
+UPSTREAM_NEWS = frozenset({"rating.recorded", "case.advanced"})
+
+
 class JournalRatings:
     """The upstream outbox's source: rating events after a seq, the rater opened for sending.
 

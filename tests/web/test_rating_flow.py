@@ -578,13 +578,10 @@ async def test_a_bad_rating_struck_on_appeal_reaches_the_upstream_struck(
         reason = {"note": "市民按错键, 已确认"}
         status, _ = await hall.call("POST", f"/api/v1/cases/{case}/uphold-appeal", manager, reason)
         assert status == 200
-        later = await served_ticket(hall, clerk)  # the next rating wakes the outbox at once
-        await hall.call("POST", "/api/v1/ratings", pad, {"ticket": later, "level": 5})
+        # At once, not at the outbox's next poll (30 s).
         struck = await asyncio.wait_for(received.get(), timeout=10)
-        following = await asyncio.wait_for(received.get(), timeout=10)
     finally:
         await runner.cleanup()
     assert (given["isStruck"], struck["isStruck"]) == (0, 1)
     assert struck["appraiseId"] == given["appraiseId"]
     assert (struck["strikeReason"], struck["userName"]) == ("市民按错键, 已确认", "张三")
-    assert (following["satisfaction"], following["isStruck"]) == (5, 0)
