@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from helpers import RunningHall
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 
 from .conftest import PHONE, OpenPage, Screenshot
 
@@ -114,12 +114,11 @@ async def test_without_the_key_the_page_shows_the_ticket_and_no_form(
 ) -> None:
     hall = await start_hall()
     ticket, _ = await served_ticket(hall)
-    for key in ("", "not-the-key"):
-        page = await phone(open_page, hall, ticket, key)
-        await expect(page.locator("#number")).to_have_text(ticket["number"])
-        await expect(page.locator("#status")).to_have_text("已办结，感谢您的耐心等候")
-        await page.wait_for_timeout(300)  # the rating question, if any, has been answered
-        await expect(page.locator("#rating-view")).to_be_hidden()
+    page = await phone(open_page, hall, ticket, "")
+    await expect(page.locator("#number")).to_have_text(ticket["number"])
+    await expect(page.locator("#status")).to_have_text("已办结，感谢您的耐心等候")
+    await page.wait_for_timeout(300)  # the rating question, if any, has been answered
+    await expect(page.locator("#rating-view")).to_be_hidden()
 
 
 async def test_waiting_ticket_has_no_form(start_hall: StartHall, open_page: OpenPage) -> None:
@@ -163,3 +162,96 @@ async def test_follow_up_rating_after_the_bad_one_was_put_right(
     assert status == 200, seen
     follow_up = seen["case"]["follow_up"]
     assert follow_up is not None and follow_up["level"] == 4 and follow_up["follow_up"]
+
+
+async def test_a_wrong_key_is_refused_in_plain_words(
+    start_hall: StartHall, open_page: OpenPage
+) -> None:
+    hall = await start_hall()
+    ticket, key = await served_ticket(hall)
+    page = await phone(open_page, hall, ticket, key[:-3])  # a QR printed or read incompletely
+    await expect(page.locator("#rating-note")).to_contain_text("请重新扫描号票上的二维码")
+    await expect(page.locator("#rating-form")).to_be_hidden()
+    assert await ratings_on_server(hall, ticket) == []
+
+
+async def test_the_comment_shows_how_much_is_left(
+    start_hall: StartHall, open_page: OpenPage
+) -> None:
+    hall = await start_hall()
+    ticket, key = await served_ticket(hall)
+    page = await phone(open_page, hall, ticket, key)
+    comment = page.get_by_label("其他意见")
+    count = page.locator("#rating-count")
+    await expect(count).to_have_text("0/200")
+    await comment.fill("等了很久")
+    await expect(count).to_have_text("4/200")
+    await comment.fill("长" * 250)  # no more than the limit is taken
+    await expect(count).to_have_text("200/200")
+    await expect(comment).to_have_value("长" * 200)
+
+
+async def test_each_service_of_a_finished_route_can_be_rated_in_one_visit(
+    start_hall: StartHall, open_page: OpenPage
+) -> None:
+    hall = await start_hall()
+    kiosk = await hall.device("kiosk-phone", "kiosk")
+    status, answer = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "estate"})
+    assert status == 201, answer
+    ticket, key = answer["ticket"], answer["rating_key"]
+    # 不动产登记 at window 1, then 出件 at window 2.
+    for window, clerk in (
+        ("1", await hall.clerk_at("1", "wang", "王芳", "0107")),
+        ("2", await hall.clerk_at("2", "li", "李明", "0108")),
+    ):
+        for action in ("call-next", "start", "finish"):
+            status, seen = await hall.call("POST", f"/api/v1/windows/{window}/{action}", clerk)
+            assert status == 200, seen
+
+    page = await phone(open_page, hall, ticket, key)
+    await expect(page.locator("#rating-who")).to_contain_text("出件")
+    await page.get_by_label("非常满意").check()
+    await page.get_by_role("button", name="提交评价").click()
+
+    # The first step is still to rate: offered at once, not only on a later visit.
+    await expect(page.locator("#rating-intro")).to_contain_text("谢谢您的评价")
+    await expect(page.locator("#rating-who")).to_contain_text("不动产登记")
+    await page.get_by_label("满意", exact=True).check()
+    await page.get_by_role("button", name="提交评价").click()
+    await expect(page.locator("#rating-form")).to_be_hidden()
+    await expect(page.locator("#rating-thanks")).to_be_visible()
+    rated = {r["service"]: r["level"] for r in await ratings_on_server(hall, ticket)}
+    assert rated == {"pickup": 5, "estate": 4}, rated
+
+
+async def test_a_rating_whose_answer_is_lost_is_neither_lost_nor_given_twice(
+    start_hall: StartHall, open_page: OpenPage
+) -> None:
+    hall = await start_hall()
+    ticket, key = await served_ticket(hall)
+    page = await phone(open_page, hall, ticket, key)
+    sent: list[str] = []
+
+    async def lose_answers(route: Route) -> None:
+        if route.request.method != "POST":
+            await route.continue_()
+            return
+        if sent:  # the second time the server gets it, only its answer is lost
+            await route.fetch()
+        sent.append(route.request.method)
+        await route.abort("connectionreset")
+
+    await page.route(f"**/api/v1/tickets/{ticket['id']}/rating*", lose_answers)
+    await page.get_by_label("满意", exact=True).check()
+    submit = page.get_by_role("button", name="提交评价")
+    await submit.click()
+    # It never reached the server: the citizen's choice is kept for another try.
+    await expect(page.locator("#rating-problem")).to_contain_text("没有提交")
+    await expect(page.get_by_label("满意", exact=True)).to_be_checked()
+
+    await submit.click()
+    # It reached the server, its answer did not reach the phone: the page finds out.
+    await expect(page.locator("#rating-thanks")).to_be_visible()
+    await expect(page.locator("#rating-form")).to_be_hidden()
+    [rating] = await ratings_on_server(hall, ticket)
+    assert rating["level"] == 4

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Awaitable, Callable
 
 import pytest
-from helpers import RunningHall, two_floors
-from playwright.async_api import expect
+from helpers import SHANGHAI, FakeClock, RunningHall, two_floors
+from playwright.async_api import Page, Route, expect
+
+from queue_server.domain.commands import ClearQueue
 
 from .conftest import PHONE, Issue, OpenPage, Screenshot
 
@@ -150,3 +153,108 @@ async def test_start_page_links_the_boards_and_window_screens(
     await expect(screens.nth(2)).to_have_attribute("href", "/window/3")
     await screens.nth(2).click()
     await expect(page.locator("#window-name")).to_have_text("3号窗口")
+
+
+async def test_phone_page_goes_live_even_when_its_first_read_is_lost(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    a001 = await issue(hall, "social")
+    clerk = await hall.person("wang", "clerk")
+    assert (await hall.call("POST", "/api/v1/windows/1/open", clerk))[0] == 200
+    lost: list[str] = []
+
+    async def lose_the_first_read(page: Page) -> None:
+        async def route(route: Route) -> None:
+            if not lost:
+                lost.append(route.request.url)
+                await route.abort("internetdisconnected")
+            else:
+                await route.continue_()
+
+        await page.route(f"**/api/v1/tickets/{a001['id']}", route)
+
+    page = await open_page(
+        f"{hall.url}/t/{a001['id']}", viewport=PHONE, mobile=True, prepare=lose_the_first_read
+    )
+    # The page asks again by itself, and from then on follows the ticket live.
+    await expect(page.locator("#status")).to_have_text("等候中", timeout=10_000)
+    assert lost
+    assert (await hall.call("POST", "/api/v1/windows/1/call-next", clerk))[0] == 200
+    await expect(page.locator("#call")).to_have_text(re.compile(r"^\s*请到1号窗口办理\s*$"))
+
+
+async def test_phone_page_says_when_the_phone_is_offline_and_catches_up_after(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    a001 = await issue(hall, "social")
+    clerk = await hall.person("wang", "clerk")
+    assert (await hall.call("POST", "/api/v1/windows/1/open", clerk))[0] == 200
+    page = await open_page(f"{hall.url}/t/{a001['id']}", viewport=PHONE, mobile=True)
+    await expect(page.locator("#updated")).to_contain_text("实时更新")
+
+    await page.context.set_offline(True)
+    # What is shown may be out of date now, and the page says so.
+    await expect(page.locator("#updated")).to_contain_text("网络中断")
+    await expect(page.locator("#ticket-view")).to_have_class(re.compile(r"\bis-stale\b"))
+    assert (await hall.call("POST", "/api/v1/windows/1/call-next", clerk))[0] == 200
+
+    await page.context.set_offline(False)
+    await expect(page.locator("#call")).to_have_text(re.compile(r"^\s*请到1号窗口办理\s*$"))
+    await expect(page.locator("#updated")).to_contain_text("实时更新")
+    await expect(page.locator("#ticket-view")).not_to_have_class(re.compile(r"\bis-stale\b"))
+
+
+async def test_phone_page_of_a_held_ticket_follows_the_day_end_clearing(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    a001 = await issue(hall, "social")
+    clerk = await hall.person("wang", "clerk")
+    for action in ("open", "call-next", "hold"):
+        assert (await hall.call("POST", f"/api/v1/windows/1/{action}", clerk))[0] == 200
+    page = await open_page(f"{hall.url}/t/{a001['id']}", viewport=PHONE, mobile=True)
+    await expect(page.locator("#status")).to_have_text("已挂起：补齐材料后请回到1号窗口")
+
+    # The day ends with the material still not fetched: the hall closes the ticket out.
+    await hall.server.service.execute(ClearQueue(), lambda hall, outcome, now: None)
+    await expect(page.locator("#status")).to_have_text(re.compile("^本号已作废"))
+
+
+async def test_phone_page_fits_a_small_phone_at_200_percent_zoom(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    a001 = await issue(hall, "social")
+    clerk = await hall.person("wang", "clerk")
+    assert (await hall.call("POST", "/api/v1/windows/1/open", clerk))[0] == 200
+    # A 360 px phone zoomed to 200% lays the page out in 180 CSS pixels.
+    zoomed = {"width": 180, "height": 320}
+    page = await open_page(f"{hall.url}/t/{a001['id']}", viewport=zoomed, mobile=True)
+    await expect(page.locator("#status")).to_have_text("等候中")
+    assert (await hall.call("POST", "/api/v1/windows/1/call-next", clerk))[0] == 200
+    await expect(page.locator("#call")).to_be_visible()
+    clipped = await page.evaluate(
+        """() => [...document.querySelectorAll("#ticket-view *")]
+            .filter((n) => getComputedStyle(n).display !== "inline")
+            .filter((n) => n.scrollWidth > n.clientWidth + 1)
+            .map((n) => n.id || n.className)"""
+    )
+    assert clipped == []
+    assert await page.evaluate("document.documentElement.scrollWidth") <= zoomed["width"]
+
+
+async def test_phone_page_of_a_ticket_from_an_earlier_day_shows_its_date(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    yesterday = dt.datetime.now(SHANGHAI) - dt.timedelta(days=1)
+    clock = FakeClock(yesterday)
+    hall = await start_hall(clock=clock)
+    a001 = await issue(hall, "social")
+    clock.advance(days=1)  # the citizen opens yesterday's ticket today
+
+    page = await open_page(f"{hall.url}/t/{a001['id']}", viewport=PHONE, mobile=True)
+    await expect(page.locator("#issued")).to_have_text(
+        re.compile(rf"^取号时间 {yesterday.month}月{yesterday.day}日 \d\d:\d\d$")
+    )

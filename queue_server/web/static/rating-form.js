@@ -17,8 +17,18 @@ const REFUSALS = {
   unknown_ticket: "没有找到这张号，无法评价。",
 };
 const FINAL_REFUSALS = new Set(["already_rated", "rating_closed", "unknown_ticket"]);
+const KEY_REFUSED = "二维码信息不完整，无法在手机上评价。如需评价，请重新扫描号票上的二维码。";
 
-const form = { ticketId: "", key: "", serviceName: (id) => id, info: null, level: null, sending: false, done: false };
+const form = {
+  ticketId: "",
+  key: "",
+  serviceName: (id) => id,
+  info: null, // the server's form being shown
+  level: null,
+  sending: false,
+  done: false, // rated, nothing more to offer
+  unsure: false, // a rating went out and no answer came back
+};
 
 function url() {
   return `/api/v1/tickets/${encodeURIComponent(form.ticketId)}/rating`;
@@ -106,14 +116,27 @@ function showClosed(text) {
   $("rating-view").hidden = false;
 }
 
-function renderOpen(info) {
+/** Which service a form rates: a route rates several, one after the other. */
+function targetOf(info) {
+  return `${info?.service}@${info?.window}${info?.follow_up ? "/追评" : ""}`;
+}
+
+function countComment() {
+  const box = $("rating-comment");
+  $("rating-count").textContent = `${box.value.length}/${box.maxLength}`;
+}
+
+/** Shows the form for `info`; `next` when the citizen has just rated another service. */
+function renderOpen(info, next = false) {
+  form.info = info;
   form.level = null;
   $("rating-title").textContent = info.follow_up ? "追评：您反映的问题已整改" : "欢迎您对本次服务进行评价";
-  $("rating-intro").textContent = info.follow_up
-    ? "您可以再评价一次，是否评价由您决定。"
-    : "评价自愿，您的意见帮助我们改进服务。";
+  let intro = info.follow_up ? "您可以再评价一次，是否评价由您决定。" : "评价自愿，您的意见帮助我们改进服务。";
+  if (next) intro = "谢谢您的评价。您还办理了下面这项服务，也可以评价，评价自愿。";
+  $("rating-intro").textContent = intro;
   $("rating-who").textContent = whoServed(info);
   $("rating-comment").value = "";
+  countComment();
   $("rating-form").hidden = false;
   $("rating-note").hidden = true;
   $("rating-thanks").hidden = true;
@@ -124,23 +147,93 @@ function renderOpen(info) {
   $("rating-view").hidden = false;
 }
 
+function askServer() {
+  return api("GET", `${url()}?key=${encodeURIComponent(form.key)}`);
+}
+
 /** Asks the server whether this ticket can be rated now, and shows the form if so. */
 export async function loadRating() {
   if (!form.key || form.done || form.sending) return;
   let info;
   try {
-    info = await api("GET", `${url()}?key=${encodeURIComponent(form.key)}`);
+    info = await askServer();
   } catch (error) {
-    // A wrong key is no business of a citizen who only wants to see the queue: no form.
-    if (error.status !== 403 && error.status !== 404) showClosed(`暂时无法评价：${error.message}`);
+    // An unknown ticket is shown as such by the page already.
+    if (error.status === 403) showClosed(KEY_REFUSED);
+    else if (error.status !== 404) showClosed(`暂时无法评价：${error.message}`);
     return;
   }
-  form.info = info;
   if (info.open) {
-    if ($("rating-form").hidden || form.level === null) renderOpen(info);
+    // Not over a form being filled in for the same service.
+    if ($("rating-form").hidden || targetOf(info) !== targetOf(form.info)) renderOpen(info);
   } else {
     // Asked only for a served ticket: it was rated already, or its time to rate is over.
     showClosed("本次服务已评价，或已过评价期限。谢谢您！");
+  }
+}
+
+function thank() {
+  $("rating-form").hidden = true;
+  $("rating-note").hidden = true;
+  $("rating-thanks").hidden = false;
+  $("rating-thanks").focus();
+}
+
+/**
+ * The rating is on the server: thanks, then the next service of a route (一件事一次办) if
+ * one is still to rate, each rated on its own. `info` is the server's latest word, if known.
+ */
+async function afterRated(info = null) {
+  form.unsure = false;
+  thank();
+  let next = info;
+  try {
+    next ??= await askServer();
+  } catch {
+    next = null; // the thanks stand; a later visit offers what is left
+  }
+  if (next?.open) renderOpen(next, true);
+  else form.done = true;
+}
+
+/**
+ * No answer to a rating sent for `tried`: it may have reached the server with only the
+ * answer lost. The server's form tells: still open for that service means not recorded.
+ * True when the rating is still to send.
+ */
+async function settleLostAnswer(tried) {
+  let info;
+  try {
+    info = await askServer();
+  } catch {
+    form.unsure = true; // the next submit asks first, so it cannot rate twice
+    showProblem("网络不通，不确定评价是否已提交。请稍后再点提交，不会重复评价。");
+    return false;
+  }
+  if (info.open && targetOf(info) === tried) {
+    form.unsure = false;
+    showProblem("网络不通，评价没有提交，请稍后再试。");
+    return true;
+  }
+  await afterRated(info);
+  return false;
+}
+
+function ratingBody() {
+  const body = { key: form.key, level: form.level, tags: chosenTags() };
+  const comment = $("rating-comment").value.trim();
+  if (comment) body.comment = comment;
+  return body;
+}
+
+function refuse(error) {
+  if (error.status === 403) {
+    showProblem(KEY_REFUSED);
+  } else if (FINAL_REFUSALS.has(error.code)) {
+    showClosed(REFUSALS[error.code]);
+  } else {
+    const words = HAS_CHINESE.test(error.message) ? error.message : "评价没有提交成功，请稍后再试。";
+    showProblem(REFUSALS[error.code] ?? words);
   }
 }
 
@@ -148,29 +241,16 @@ async function submit(event) {
   event.preventDefault();
   check();
   if ($("rating-submit").disabled) return;
-  const body = { key: form.key, level: form.level, tags: chosenTags() };
-  const comment = $("rating-comment").value.trim();
-  if (comment) body.comment = comment;
+  const tried = targetOf(form.info);
   form.sending = true;
   check();
   try {
-    await api("POST", url(), { body });
-    form.done = true;
-    $("rating-form").hidden = true;
-    $("rating-note").hidden = true;
-    $("rating-thanks").hidden = false;
-    $("rating-thanks").focus();
+    if (form.unsure && !(await settleLostAnswer(tried))) return;
+    await api("POST", url(), { body: ratingBody() });
+    await afterRated();
   } catch (error) {
-    if (error.status === 403) {
-      showProblem("二维码信息不完整，无法评价。请重新扫描号票上的二维码。");
-    } else if (error.status === 0) {
-      showProblem("网络不通，评价没有提交，请稍后再试。");
-    } else if (FINAL_REFUSALS.has(error.code)) {
-      showClosed(REFUSALS[error.code]);
-    } else {
-      const words = HAS_CHINESE.test(error.message) ? error.message : "评价没有提交成功，请稍后再试。";
-      showProblem(REFUSALS[error.code] ?? words);
-    }
+    if (error.status === 0) await settleLostAnswer(tried);
+    else refuse(error);
   } finally {
     form.sending = false;
     check();
@@ -191,5 +271,6 @@ export function bindRating(ticketId, key, serviceName) {
     check();
   });
   $("rating-tags").addEventListener("change", check);
+  $("rating-comment").addEventListener("input", countComment);
   $("rating-form").addEventListener("submit", submit);
 }

@@ -2,7 +2,7 @@
 // board stream. Shows nothing personal: the number, the service and the queue. With the
 // QR's key (?k=) it also offers the 好差评 form once the ticket is served.
 
-import { Stream, api } from "./api.js";
+import { Stream, api, serverNow } from "./api.js";
 import { bindRating, loadRating } from "./rating-form.js";
 
 const $ = (id) => document.getElementById(id);
@@ -39,6 +39,16 @@ function time(iso) {
   return new Date(iso).toLocaleTimeString("zh-CN", options);
 }
 
+/** When the ticket was taken, with the day when that was not today (a ticket kept from an
+ * earlier visit must not pass for today's). */
+function issuedText(iso) {
+  const options = { month: "long", day: "numeric", timeZone: state.hall?.timezone };
+  const day = (date) => date.toLocaleDateString("zh-CN", options);
+  const issued = day(new Date(iso));
+  const date = issued === day(new Date(serverNow())) ? "" : `${issued} `;
+  return `取号时间 ${date}${time(iso)}`;
+}
+
 function etaText(minutes, ahead) {
   if (!ahead) return "即将叫号";
   const total = Math.max(1, Math.ceil(minutes));
@@ -73,9 +83,9 @@ function describe(ticket) {
 }
 
 function render() {
-  $("loading").hidden = true;
   const view = state.view;
   if (!view) return;
+  $("loading").hidden = true;
   const { ticket } = view;
   $("ticket-view").hidden = false;
   $("unknown-view").hidden = true;
@@ -94,14 +104,16 @@ function render() {
   const showRule = waiting || called || ticket.state === "no_show";
   $("rule").textContent = showRule ? (MISSED_RULES[state.hall?.missed_policy] ?? "") : "";
   $("rule").hidden = !showRule;
-  $("issued").textContent = ticket.issued_at ? `取号时间 ${time(ticket.issued_at)}` : "";
+  $("issued").textContent = ticket.issued_at ? issuedText(ticket.issued_at) : "";
   const updated = $("updated");
   updated.textContent = state.online
     ? state.updatedAt
       ? `实时更新 · ${time(state.updatedAt)}`
       : ""
-    : "网络中断，正在重连…";
+    : "网络中断，以下可能不是最新情况，正在重连…";
   updated.classList.toggle("is-offline", !state.online);
+  // Offline, the queue figures are the last ones heard: they must not pass for live ones.
+  $("ticket-view").classList.toggle("is-stale", !state.online);
   document.title = called ? `请到${ticket.window}号窗口 · ${ticket.number}` : `${ticket.number} · 排队进度`;
 }
 
@@ -173,6 +185,8 @@ function onMessage(message) {
     return;
   }
   if (message.waiting && state.view?.ticket.state === "waiting") refetchSoon();
+  // A clearing (lunch, day's end) closes out waiting and held tickets without naming them.
+  if (message.type === "queue.cleared" && state.view && !FINAL.has(state.view.ticket.state)) refetchSoon();
 }
 
 function onStatus(status) {
@@ -180,32 +194,58 @@ function onStatus(status) {
   render();
 }
 
-async function boot() {
-  bindRating(ticketId, ratingKey, (id) => state.services.get(id)?.name ?? id);
-  if (!ticketId) {
-    showUnknown();
+/** The phone says it lost the network: what is shown may be out of date from now on. */
+function onNetworkLost() {
+  state.online = false;
+  render();
+}
+
+/** The network is back: catch up at once rather than wait for the stream's next retry. */
+function onNetworkBack() {
+  if (stream && !stream.stopped) {
+    stream.reconnect(); // "online" again once the stream is
+    refetchSoon(0);
     return;
   }
+  state.online = true;
+  render();
+}
+
+/** The hall's name and services; asked again until the server answers. */
+async function loadHall() {
   try {
     const info = await api("GET", "/api/v1/hall");
     state.hall = info.hall;
     state.services = new Map(info.services.map((s) => [s.id, s]));
     $("hall-name").textContent = info.hall.name;
+    return true;
   } catch (error) {
     showProblem(`${error.message}（稍后自动重试）`);
-    setTimeout(boot, RETRY_MS);
-    return;
+    return false;
   }
-  await fetchTicket();
-  if (!state.view || FINAL.has(state.view.ticket.state)) return;
+}
+
+/** Follows the ticket: the stream runs from the start, so a first read that is lost (and
+ * asked again later) still leaves a live page; a final or unknown ticket stops it. */
+function follow() {
   stream = new Stream({ topics: ["board"], onMessage, onStatus });
   stream.start();
   // A phone that slept may hold a dead connection: come back fresh when shown again.
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState !== "visible" || !stream || stream.stopped) return;
+    if (document.visibilityState !== "visible" || stream.stopped) return;
     stream.reconnect();
     refetchSoon(0);
   });
+  window.addEventListener("offline", onNetworkLost);
+  window.addEventListener("online", onNetworkBack);
+  fetchTicket();
 }
 
-boot();
+async function boot() {
+  if (await loadHall()) follow();
+  else setTimeout(boot, RETRY_MS);
+}
+
+bindRating(ticketId, ratingKey, (id) => state.services.get(id)?.name ?? id);
+if (ticketId) boot();
+else showUnknown();
