@@ -182,6 +182,9 @@ class RecordRating(Command):
     channel: Channel = Channel.HALL_TABLET
     device: str | None = None
     follow_up: bool = False
+    # The service rated, when the window served the ticket more than one (a route's steps at
+    # one window); None: the latest the window finished, as a pad rates.
+    service: str | None = None
     rater: str | None = None  # already encrypted
 
 

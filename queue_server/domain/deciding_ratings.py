@@ -100,7 +100,7 @@ class RatingDecider(DeciderBase):
         if cmd.follow_up:
             served = self._followed_up_service(cmd.ticket_id, window)
         else:
-            rateable = self._rated_service(cmd.ticket_id, window)
+            rateable = self._rated_service(cmd.ticket_id, window, cmd.service)
             if rateable.rating_id is not None:
                 raise Conflict(
                     "already_rated", f"{rateable.served.ticket_number}的这次服务已经评价过了"
@@ -111,10 +111,15 @@ class RatingDecider(DeciderBase):
         self._record(outcome, served, cmd, now)
         return outcome
 
-    def _rated_service(self, ticket_id: str, window: WindowStatus) -> Rateable:
-        """The ticket's latest service at `window` that may still be rated."""
+    def _rated_service(self, ticket_id: str, window: WindowStatus, service: str | None) -> Rateable:
+        """The ticket's latest service at `window` (that `service`, when named) that may still
+        be rated."""
         served = self.book.of_ticket(ticket_id)
-        found = [r for r in served if r.served.window == window.id]
+        found = [
+            r
+            for r in served
+            if r.served.window == window.id and service in (None, r.served.service)
+        ]
         if not found:
             ticket = self.tickets.get(ticket_id)
             if ticket is None and not served:

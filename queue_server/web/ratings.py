@@ -206,6 +206,9 @@ async def rate_on_phone(request: web.Request) -> web.Response:
         channel=Channel.QR_CODE,
         device="phone",
         follow_up=follow_up,
+        # The phone rates the service it offered, also when the window served an earlier
+        # step of the route too.
+        service=target.service,
     )
     return reply(await ctx.service.execute(command, rating_answer), status=201)
 

@@ -323,6 +323,28 @@ async def test_the_phone_rates_with_the_key_printed_in_the_qr(start_hall: StartH
     assert (status, answer["error"]["code"]) == (409, "rating_closed")
 
 
+async def test_both_steps_of_a_route_served_at_one_window_are_rated_by_phone(
+    start_hall: StartHall,
+) -> None:
+    hall = await start_hall(rating_hall())
+    clerk = await hall.clerk_at("1", "wang")
+    kiosk = await hall.device("kiosk-phone", "kiosk")
+    _, issued = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "estate"})
+    ticket, key = issued["ticket"]["id"], issued["rating_key"]
+    for _step in ("estate", "pickup"):  # window 1 takes both
+        for action in ("call-next", "start", "finish"):
+            status, seen = await hall.call("POST", f"/api/v1/windows/1/{action}", clerk)
+            assert status == 200, seen
+    rated = []
+    for _offered in range(2):
+        _, form = await hall.call("GET", f"/api/v1/tickets/{ticket}/rating?key={key}")
+        body = {"key": key, "level": 5, "tags": []}
+        status, answer = await hall.call("POST", f"/api/v1/tickets/{ticket}/rating", None, body)
+        assert status == 201, answer
+        rated.append((form["service"], answer["rating"]["service"]))
+    assert rated == [("pickup", "pickup"), ("estate", "estate")]
+
+
 async def test_the_rater_is_sealed_in_the_journal(start_hall: StartHall) -> None:
     hall = await start_hall(rating_hall())
     clerk = await hall.clerk_at("1", "wang")
