@@ -175,7 +175,7 @@ async def test_a_wrong_key_is_refused_in_plain_words(
     assert await ratings_on_server(hall, ticket) == []
 
 
-async def test_the_comment_shows_how_much_is_left(
+async def test_the_comment_takes_as_much_as_the_server_and_shows_how_much_is_left(
     start_hall: StartHall, open_page: OpenPage
 ) -> None:
     hall = await start_hall()
@@ -183,12 +183,18 @@ async def test_the_comment_shows_how_much_is_left(
     page = await phone(open_page, hall, ticket, key)
     comment = page.get_by_label("其他意见")
     count = page.locator("#rating-count")
-    await expect(count).to_have_text("0/200")
+    await expect(count).to_have_text("0/500")
     await comment.fill("等了很久")
-    await expect(count).to_have_text("4/200")
-    await comment.fill("长" * 250)  # no more than the limit is taken
-    await expect(count).to_have_text("200/200")
-    await expect(comment).to_have_value("长" * 200)
+    await expect(count).to_have_text("4/500")
+    # The server's limit (500, as on the touch pad): no more is taken, and all of it is kept.
+    await comment.fill("长" * 600)
+    await expect(count).to_have_text("500/500")
+    await expect(comment).to_have_value("长" * 500)
+    await page.get_by_label("非常满意").check()
+    await page.get_by_role("button", name="提交评价").click()
+    await expect(page.locator("#rating-thanks")).to_have_text("谢谢您的评价")
+    [rating] = await ratings_on_server(hall, ticket)
+    assert rating["comment"] == "长" * 500
 
 
 async def test_each_service_of_a_finished_route_can_be_rated_in_one_visit(

@@ -8,15 +8,50 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 from helpers import SHANGHAI, FakeClock, RunningHall, two_floors
-from playwright.async_api import Page, Route, expect
+from playwright.async_api import Page, Route, WebSocketRoute, expect
 
 from queue_server.domain.commands import ClearQueue
 
 from .conftest import PHONE, Issue, OpenPage, Screenshot
+from .test_bilingual import (
+    ARABIC_FONTS,
+    MONGOLIAN_FONT,
+    assert_mongolian_first_vertical,
+    mongolian_hall,
+    rendered_fonts,
+    uyghur_hall,
+)
 
 pytestmark = pytest.mark.browser
 
 StartHall = Callable[..., Awaitable[RunningHall]]
+
+SMALL_PHONE = {"width": 360, "height": 740}
+
+# Everything on the page inside the screen's width, and no text longer than its box (a
+# Mongolian word longer than its column spills out of it).
+CLIPPED_JS = """(width) => {
+  const out = [];
+  for (const n of document.querySelectorAll("body *")) {
+    const b = n.getBoundingClientRect();
+    if (b.width === 0 && b.height === 0) continue;
+    const name = n.id || n.className;
+    if (b.left < -1 || b.right > width + 1) out.push(`${name}: ${b.left}..${b.right}`);
+  }
+  for (const n of document.querySelectorAll(".bi-alt, .bi-zh")) {
+    const vertical = getComputedStyle(n).writingMode.startsWith("vertical");
+    if (vertical ? n.scrollHeight > n.clientHeight + 1 : n.scrollWidth > n.clientWidth + 1) {
+      out.push(`${n.parentElement.id} ${n.className} spills`);
+    }
+  }
+  if (document.documentElement.scrollWidth > width) out.push("the page scrolls sideways");
+  return out;
+}"""
+
+
+async def assert_nothing_clipped(page: Page) -> None:
+    await page.evaluate("document.fonts.ready.then(() => null)")
+    assert await page.evaluate(CLIPPED_JS, SMALL_PHONE["width"]) == []
 
 
 async def test_phone_page_shows_the_number_and_people_ahead(
@@ -258,3 +293,134 @@ async def test_phone_page_of_a_ticket_from_an_earlier_day_shows_its_date(
     await expect(page.locator("#issued")).to_have_text(
         re.compile(rf"^取号时间 {yesterday.month}月{yesterday.day}日 \d\d:\d\d$")
     )
+
+
+async def test_phone_page_of_a_chinese_hall_is_in_chinese_only(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    a001 = await issue(hall, "social")
+    page = await open_page(f"{hall.url}/t/{a001['id']}", viewport=PHONE, mobile=True)
+    await expect(page.locator("#status")).to_have_text("等候中")
+    await expect(page.locator("#sub")).to_have_text("排队进度")
+    await expect(page.locator(".bi")).to_have_count(0)
+    unknown = await open_page(f"{hall.url}/t/no-such-ticket", viewport=PHONE, mobile=True)
+    await expect(unknown.locator("#unknown-view")).to_be_visible()
+    for shown in (page, unknown):
+        # No English the citizen did not ask for (A001 is the ticket's number).
+        words = re.findall(r"[A-Za-z]{3,}", await shown.locator("body").inner_text())
+        assert words == [], words
+
+
+async def test_phone_page_in_mongolian_vertical_first_nothing_clipped(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue, screenshot: Screenshot
+) -> None:
+    config = mongolian_hall()
+    hall = await start_hall(config)
+    token = await hall.clerk_at("1", "bater", display="巴特尔", staff_no="0071")
+    await issue(hall, "social-insurance")
+    a002 = await issue(hall, "social-insurance")
+    page = await open_page(f"{hall.url}/t/{a002['id']}", viewport=SMALL_PHONE, mobile=True)
+    await expect(page.locator("#status .bi-zh")).to_have_text("等候中")
+    await expect(page.locator("#status .bi-alt")).to_have_text("ᠬᠦᠯᠢᠶᠡᠵᠦ ᠪᠠᠢᠨ\u180eᠠ")
+    await expect(page.locator("#hall-name .bi-alt")).to_have_text(str(config.name_alt))
+    await expect(page.locator("#service .bi-alt")).to_have_text(str(config.services[0].name_alt))
+    await expect(page.locator("#sub .bi-zh")).to_have_text("排队进度")
+    for selector in ("#hall-name", "#sub", "#service", "#status", "#ahead-label", "#eta"):
+        await assert_mongolian_first_vertical(page.locator(selector))
+    assert MONGOLIAN_FONT in await rendered_fonts(page, "#status .bi-alt")
+    await assert_nothing_clipped(page)
+    await screenshot(page, "ticket-mongolian", full_page=True)
+
+    for _ in range(2):
+        await call_next(hall, token)
+    await expect(page.locator("#call .bi-zh")).to_have_text("请到1号窗口办理")
+    await expect(page.locator("#call .bi-alt")).to_have_text("1 ᠳ᠋ᠤᠭᠠᠷ ᠴᠣᠩᠬᠣ\u202fᠳ᠋ᠤ ᠢᠷᠡᠭᠡᠷᠡᠢ")
+    await assert_mongolian_first_vertical(page.locator("#call"))
+    await assert_nothing_clipped(page)
+
+    unknown = await open_page(f"{hall.url}/t/no-such-ticket", viewport=SMALL_PHONE, mobile=True)
+    await expect(unknown.locator("#unknown-title .bi-zh")).to_have_text("没有找到这张号")
+    await assert_mongolian_first_vertical(unknown.locator("#unknown-title"))
+
+
+async def test_phone_page_in_uyghur_right_to_left_nothing_clipped(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall(uyghur_hall())
+    a001 = await issue(hall, "social")
+    page = await open_page(f"{hall.url}/t/{a001['id']}", viewport=SMALL_PHONE, mobile=True)
+    status = page.locator("#status")
+    await expect(status.locator(".bi-zh")).to_have_text("等候中")
+    await expect(status.locator(".bi-alt")).to_have_text("ساقلاۋاتىدۇ")
+    await expect(status.locator(".bi-alt")).to_have_attribute("dir", "rtl")
+    await expect(status.locator(".bi-alt")).to_have_attribute("lang", "ug-Arab")
+    # After the Chinese, as on the boards.
+    assert await status.evaluate(
+        "s => s.querySelector('.bi-zh').compareDocumentPosition(s.querySelector('.bi-alt'))"
+        " & Node.DOCUMENT_POSITION_FOLLOWING"
+    )
+    await expect(page.locator("#sub .bi-alt")).to_have_text("نۆۋەت ئەھۋالى")
+    assert await rendered_fonts(page, "#status .bi-alt") & ARABIC_FONTS
+    await assert_nothing_clipped(page)
+
+
+async def call_next(hall: RunningHall, token: str) -> None:
+    status, answer = await hall.call("POST", "/api/v1/windows/1/call-next", token)
+    assert status == 200, answer
+
+
+class BlackHole:
+    """Stands between a page and the server's stream, to make the stream die silently: from
+    `swallow()` on nothing the server sends reaches the page and new connections are never
+    answered, yet nothing is closed (a phone gone from Wi-Fi to 4G, a NAT that forgot the
+    idle socket). `prepare` gives the test the page's clock too."""
+
+    def __init__(self) -> None:
+        self.swallowing = False
+
+    def _forward(self, page_side: WebSocketRoute, message: str | bytes) -> None:
+        if not self.swallowing:
+            page_side.send(message)
+
+    async def _route(self, ws: WebSocketRoute) -> None:
+        if self.swallowing:
+            return  # connected to nothing: no answer, ever
+        server = ws.connect_to_server()
+        server.on_message(lambda message: self._forward(ws, message))
+
+    async def prepare(self, page: Page) -> None:
+        await page.clock.install()
+        await page.route_web_socket("**/ws?*", self._route)
+
+    def swallow(self) -> None:
+        self.swallowing = True
+
+    def restore(self) -> None:
+        self.swallowing = False
+
+
+async def test_phone_page_notices_a_stream_that_died_silently_and_recovers(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    a001 = await issue(hall, "social")
+    clerk = await hall.person("wang", "clerk")
+    assert (await hall.call("POST", "/api/v1/windows/1/open", clerk))[0] == 200
+    hole = BlackHole()
+    url = f"{hall.url}/t/{a001['id']}"
+    page = await open_page(url, viewport=PHONE, mobile=True, prepare=hole.prepare)
+    await expect(page.locator("#updated")).to_contain_text("实时更新")
+
+    hole.swallow()
+    await call_next(hall, clerk)  # the page does not hear of it
+    await page.clock.run_for(60_000)  # a quiet minute
+    await expect(page.locator("#updated")).to_contain_text("网络中断")
+    await expect(page.locator("#ticket-view")).to_have_class(re.compile(r"\bis-stale\b"))
+    await expect(page.locator("#call")).to_be_hidden()
+
+    hole.restore()
+    await page.clock.run_for(10_000)  # the page tries again by itself
+    await expect(page.locator("#call")).to_have_text(re.compile(r"^\s*请到1号窗口办理\s*$"))
+    await expect(page.locator("#updated")).to_contain_text("实时更新")
+    await expect(page.locator("#ticket-view")).not_to_have_class(re.compile(r"\bis-stale\b"))

@@ -63,7 +63,7 @@ export function el(tag, className = "", text = "") {
 }
 
 /**
- * The fixed board and window-screen words in a hall's second language, by BCP 47 tag.
+ * The fixed words of the boards, window screens and phone page in a hall's second language, by BCP 47 tag.
  * "{n}" stands for a ticket number or a window number; `date` has {y}, {m} and {d}, and
  * `weekdays` runs from Sunday, as Date.getDay() counts. Names of halls, services, floors
  * and windows are not here: they come from the hall config (name_alt, label_alt).
@@ -95,6 +95,19 @@ export const SECOND_LANGUAGE_WORDS = {
     date: "{y} ᠣᠨ ᠤ {m} ᠰᠠᠷ᠎ᠠ ᠶᠢᠨ {d}", // {y}年{m}月{d}日
     // 星期日 … 星期六, in the order of Date.getDay()
     weekdays: ["ᠭᠠᠷᠠᠭ ᠤᠨ ᠡᠳᠦᠷ", "ᠭᠠᠷᠠᠭ ᠤᠨ ᠨᠢᠭᠡᠨ", "ᠭᠠᠷᠠᠭ ᠤᠨ ᠬᠣᠶᠠᠷ", "ᠭᠠᠷᠠᠭ ᠤᠨ ᠭᠤᠷᠪᠠᠨ", "ᠭᠠᠷᠠᠭ ᠤᠨ ᠳᠥᠷᠪᠡᠨ", "ᠭᠠᠷᠠᠭ ᠤᠨ ᠲᠠᠪᠤᠨ", "ᠭᠠᠷᠠᠭ ᠤᠨ ᠵᠢᠷᠭᠤᠭᠠᠨ"],
+    // The phone page (/t/…). Translated without a native speaker: to be checked by one.
+    queueStatus: "ᠳᠠᠷᠠᠭᠠᠯᠠᠯ ᠤᠨ ᠪᠠᠶᠢᠳᠠᠯ", // 排队进度
+    notFound: "ᠡᠨᠡ ᠳ᠋ᠤᠭᠠᠷ ᠢ ᠣᠯᠤᠭᠰᠠᠨ ᠦᠭᠡᠢ", // 没有找到这张号
+    ticketWaiting: "ᠬᠦᠯᠢᠶᠡᠵᠦ ᠪᠠᠢᠨ᠎ᠠ", // 等候中
+    ticketHeld: "ᠲᠦᠷ ᠵᠣᠭᠰᠣᠭᠠᠪᠠ", // 已挂起
+    ticketDone: "ᠰᠢᠢᠳᠪᠦᠷᠢᠯᠡᠵᠦ ᠳᠠᠭᠤᠰᠪᠠ", // 已办结
+    ticketNoShow: "ᠳ᠋ᠤᠭᠠᠷ ᠥᠩᠭᠡᠷᠡᠪᠡ", // 已过号
+    ticketAbandoned: "ᠬᠦᠴᠦᠨ ᠦᠭᠡᠢ ᠪᠣᠯᠪᠠ", // 已作废
+    ticketCancelled: "ᠦᠭᠡᠢᠰᠬᠡᠪᠡ", // 已取消
+    goTo: "{n} ᠳ᠋ᠤᠭᠠᠷ ᠴᠣᠩᠬᠣ ᠳ᠋ᠤ ᠢᠷᠡᠭᠡᠷᠡᠢ", // 请到{n}号窗口办理
+    ahead: "ᠡᠮᠦᠨ᠎ᠡ ᠪᠠᠶᠢᠭ᠎ᠠ ᠬᠦᠮᠦᠰ", // 前面还有
+    eta: "ᠬᠦᠯᠢᠶᠡᠬᠦ ᠬᠤᠭᠤᠴᠠᠭ᠎ᠠ", // 预计等候
+    soon: "ᠳᠠᠷᠤᠢ ᠳᠠᠭᠤᠳᠠᠨ᠎ᠠ", // 即将叫号
   },
   "ug-Arab": {
     now: "نۆۋەتتىكى چاقىرىق", // 正在叫号
@@ -120,5 +133,18 @@ export const SECOND_LANGUAGE_WORDS = {
     date: "{y}-يىلى {m}-ئاينىڭ {d}-كۈنى", // {y}年{m}月{d}日
     // 星期日 … 星期六, in the order of Date.getDay()
     weekdays: ["يەكشەنبە", "دۈشەنبە", "سەيشەنبە", "چارشەنبە", "پەيشەنبە", "جۈمە", "شەنبە"],
+    // The phone page (/t/…). Translated without a native speaker: to be checked by one.
+    queueStatus: "نۆۋەت ئەھۋالى", // 排队进度
+    notFound: "بۇ نومۇر تېپىلمىدى", // 没有找到这张号
+    ticketWaiting: "ساقلاۋاتىدۇ", // 等候中
+    ticketHeld: "ۋاقىتلىق توختىتىلدى", // 已挂起
+    ticketDone: "بېجىرىلىپ بولدى", // 已办结
+    ticketNoShow: "نۆۋىتىدىن ئۆتۈپ كەتتى", // 已过号
+    ticketAbandoned: "ئىناۋەتسىز قىلىندى", // 已作废
+    ticketCancelled: "ئەمەلدىن قالدۇرۇلدى", // 已取消
+    goTo: "{n}-كۆزنەككە بېرىپ بېجىرىڭ", // 请到{n}号窗口办理
+    ahead: "ئالدىڭىزدىكى كىشىلەر", // 前面还有
+    eta: "تەخمىنىي ساقلاش ۋاقتى", // 预计等候
+    soon: "پات يېقىندا چاقىرىلىدۇ", // 即将叫号
   },
 };
