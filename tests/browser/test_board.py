@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import RunningHall, two_floors
+from helpers import SHANGHAI, FakeClock, RunningHall, two_floors
 from playwright.async_api import Page, expect
 
 from queue_server.config.loader import load_hall
+from queue_server.domain.commands import ClearQueue
 
 from .conftest import Issue, OpenPage, Screenshot, StreamSwitch
 
@@ -25,9 +27,10 @@ PORTRAIT = {"width": 1080, "height": 1920}
 JIANGBEI = Path(__file__).parents[2] / "config" / "hall.example.toml"
 
 # What a board must never do on any screen: cut a text (a box narrower than its text),
-# wrap a name ("2号窗 / 口"), let two texts or a page mark and a card overlap, or let a card,
-# a row or the newest call reach out of its panel. Only what is shown (hidden pages have no
-# box) is looked at; the list of problems comes back, empty when the board is whole.
+# wrap a name ("2号窗 / 口"), let two texts, two panels or a page mark and a card overlap, or
+# let a card, a row, a recent call or the newest call reach out of its panel. Only what is
+# shown (hidden pages have no box) is looked at; the list of problems comes back, empty when
+# the board is whole.
 WHOLE_JS = """() => {
   const out = [];
   const box = (n) => n.getBoundingClientRect();
@@ -78,7 +81,8 @@ WHOLE_JS = """() => {
     const p = box(panel), s = getComputedStyle(panel);
     const inner = [p.left + parseFloat(s.borderLeftWidth), p.top + parseFloat(s.borderTopWidth),
       p.right - parseFloat(s.borderRightWidth), p.bottom - parseFloat(s.borderBottomWidth)];
-    const items = [...panel.querySelectorAll(".board-label, #now, .board-window, tbody tr")];
+    const items = [...panel.querySelectorAll(
+      ".board-label, #now, .board-window, tbody tr, .board-recent-item")];
     for (const item of items.filter(shown)) {
       const b = box(item);
       const [left, top, right, bottom] = inner;
@@ -89,6 +93,8 @@ WHOLE_JS = """() => {
       if (mark && !mark.hidden) apart(mark, item);
     }
   }
+  const panels = [...document.querySelectorAll(".board-main > section")];
+  panels.forEach((a, i) => panels.slice(i + 1).forEach((b) => apart(a, b)));
   return out;
 }"""
 
@@ -348,3 +354,102 @@ async def test_a_smaller_lobby_tv_shows_the_whole_board_scaled_down(
         await page.evaluate("document.fonts.ready.then(() => null)")
         problems = await page.evaluate(WHOLE_JS)
         assert problems == [], (size, problems)
+
+
+async def busy_jiangbei(hall: RunningHall, issue: Issue, calls: int) -> None:
+    """The Jiangbei hall with its first `calls` windows open and each calling a ticket."""
+    for service in ["social-insurance", "tax", "real-estate", "consult"] * 15:
+        await issue(hall, service)
+    for window in [str(n) for n in range(1, calls + 1)]:
+        station = await hall.device(f"station-{window}", "station", window)
+        status, answer = await hall.call("POST", f"/api/v1/windows/{window}/open", station)
+        assert status == 200, answer
+        await hall.call("POST", f"/api/v1/windows/{window}/call-next", station)
+
+
+@pytest.mark.parametrize("viewport", [LANDSCAPE, PORTRAIT], ids=["landscape", "portrait"])
+async def test_a_busy_large_hall_leaves_no_call_cut_and_no_panel_over_another(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue, viewport: dict[str, int]
+) -> None:
+    """More recent calls than fit (the last one used to show cut in half), and a portrait
+    window list paged before the waiting table had its rows (it kept a height that ran over
+    the table)."""
+    hall = await start_hall(load_hall(JIANGBEI, open_all_hours=True))
+    await busy_jiangbei(hall, issue, 16)
+    layout = "" if viewport is LANDSCAPE else "&layout=portrait"
+    for query in ["?", "?floor=2F"]:
+        page = await open_page(f"{hall.url}/board{query}{layout}", viewport=viewport)
+        await page.emulate_media(reduced_motion="reduce")
+        await expect(page.locator("#now-number")).not_to_have_text("—")
+        await expect(page.locator("#waiting tr").first).to_be_attached()
+        await page.evaluate("document.fonts.ready.then(() => null)")
+        problems = await page.evaluate(WHOLE_JS)
+        assert problems == [], (query, problems)
+        assert await recent(page).locator("visible=true").count() >= 3, query
+
+
+async def test_a_recall_of_the_number_shown_blinks_it_again(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    """A recall changes no text when its number is already the newest call: the board must
+    still show the hall that it was called again."""
+    hall = await start_hall()
+    await issue(hall, "social")
+    clerk = await hall.clerk_at("1", "wang")
+    page = await open_page(f"{hall.url}/board", viewport=LANDSCAPE)
+    await expect(page.locator("#windows .board-window").first).to_be_attached()
+    await call_next(hall, "1", clerk)
+    await expect(page.locator("#now")).to_have_class(re.compile(r"\bis-fresh\b"))
+    await page.evaluate("document.getElementById('now').classList.remove('is-fresh')")
+
+    status, answer = await hall.call("POST", "/api/v1/windows/1/recall", clerk)
+    assert status == 200, answer
+    await expect(page.locator("#now")).to_have_class(re.compile(r"\bis-fresh\b"))
+    await expect(page.locator("#now-number")).to_have_text("A001")
+
+
+async def test_yesterdays_calls_leave_the_board_at_midnight(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    """A board left on overnight must not greet the morning with last evening's call."""
+    hall = await start_hall()
+    await issue(hall, "social")
+    clerk = await hall.clerk_at("1", "wang")
+    page = await open_page(f"{hall.url}/board", viewport=LANDSCAPE, prepare=install_clock)
+    await call_next(hall, "1", clerk)
+    await expect(page.locator("#now-number")).to_have_text("A001")
+
+    now = dt.datetime.now(SHANGHAI)
+    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), SHANGHAI)
+    await page.clock.fast_forward(int((midnight - now).total_seconds() * 1000) + 5000)
+    await expect(page.locator("#now-number")).to_have_text("—")
+    await expect(recent(page)).to_have_count(0)
+    # The window itself still calls its ticket: that is the window's state, not a call.
+    await expect(page.locator('#windows [data-window="1"] .board-window-ticket')).to_have_text(
+        "A001"
+    )
+
+
+async def install_clock(page: Page) -> None:
+    await page.clock.install()
+
+
+async def test_the_clearing_forgets_the_tickets_it_closed_out_for_the_longest_wait(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    """After the day's clearing the next ticket's wait counts from its own issue, not from
+    the oldest ticket the clearing closed out (the clearing names none to the board)."""
+    clock = FakeClock(dt.datetime.now(SHANGHAI) - dt.timedelta(minutes=40))
+    hall = await start_hall(clock=clock)
+    page = await open_page(f"{hall.url}/board", viewport=LANDSCAPE)
+    longest = page.locator('#waiting [data-service="social"] .board-longest')
+    await expect(longest).to_have_text("—")
+    await issue(hall, "social")  # 40 minutes ago
+    await expect(longest).to_have_text("40 分钟")
+
+    await hall.server.service.execute(ClearQueue(), lambda hall, outcome, now: None)
+    await expect(longest).to_have_text("—")
+    clock.advance(minutes=40)
+    await issue(hall, "social")  # now
+    await expect(page.locator('#waiting [data-service="social"] .board-count')).to_have_text("1")
+    await expect(longest).to_have_text("0 分钟")

@@ -39,6 +39,8 @@ const state = {
 let stream = null;
 let resyncTimer = null;
 let voice = null; // {hear(message)} on a speaking board
+let renderPending = false; // a frame is asked for to draw the latest state
+let fresh = false; // a call came since the last drawing: the newest call blinks
 const pagers = {}; // windows, waiting: a Pager each, once the page is set up
 
 function onFloor(windowId) {
@@ -91,6 +93,16 @@ function seeTicket(ticket) {
   }
 }
 
+/** New waiting counts. An empty queue forgets the tickets seen in it: a clearing (清号)
+ * closes them out without naming them, and the next day's first ticket must not count its
+ * wait from the morning before. */
+function seeWaiting(waiting) {
+  state.waiting = { ...state.waiting, ...waiting };
+  for (const [service, count] of Object.entries(waiting)) {
+    if (!count) state.known.delete(service);
+  }
+}
+
 function scheduleResync() {
   if (resyncTimer !== null) return;
   resyncTimer = setTimeout(() => {
@@ -120,17 +132,41 @@ function apply(message) {
     for (const call of s.calls) addCall(call.ticket, call.window, call.at);
     clearTimeout(resyncTimer);
     resyncTimer = null;
-    render();
+    scheduleRender();
     return;
   }
   if (message.window?.id) state.windows.set(message.window.id, message.window);
-  if (message.waiting) state.waiting = { ...state.waiting, ...message.waiting };
+  if (message.waiting) seeWaiting(message.waiting);
   if (message.finished) seeTicket(message.finished);
   if (message.ticket) seeTicket(message.ticket);
   if ((message.type === "ticket.called" || message.type === "ticket.recalled") && message.window) {
     addCall(message.ticket, message.window.id, message.at);
+    if (onFloor(message.window.id)) fresh = true;
   }
-  render();
+  scheduleRender();
+}
+
+/** Draws the board at the next frame, once for all the messages that came since: a busy
+ * hall sends dozens a second (issues, calls at 30 windows), and drawing after each one
+ * (every card and row, then measuring the pages) kept a small board's CPU behind the hall. */
+function scheduleRender() {
+  if (renderPending) return;
+  renderPending = true;
+  requestAnimationFrame(() => {
+    renderPending = false;
+    render();
+    if (fresh) flashNow();
+    fresh = false;
+  });
+}
+
+/** Makes the newest call blink for a few seconds: a new call, and a recall of the number
+ * already shown, which would otherwise change nothing on the board. */
+function flashNow() {
+  const now = $("now");
+  now.classList.remove("is-fresh");
+  void now.offsetWidth; // restarts the animation of a call following a call
+  now.classList.add("is-fresh");
 }
 
 // --- drawing ----------------------------------------------------------------------------
@@ -139,10 +175,27 @@ function render() {
   renderCalls();
   renderWindows();
   renderWaiting();
+  layoutPages();
+}
+
+/** The hall's date (YYYY-MM-DD) of a moment in ms. */
+function hallDate(ms) {
+  return new Date(ms).toLocaleDateString("sv-SE", { timeZone: state.timezone });
+}
+
+/** Whether a call was made on the hall's `today` (a call without a time is taken as today's). */
+function calledOn(call, today) {
+  const at = Date.parse(call.at);
+  return Number.isNaN(at) || hallDate(at) === today;
 }
 
 function renderCalls() {
-  const calls = state.calls.filter((c) => onFloor(c.window)).slice(-KEEP).reverse();
+  // Yesterday's calls are not "正在叫号" this morning (nothing is called overnight).
+  const today = hallDate(serverNow());
+  const calls = state.calls
+    .filter((c) => onFloor(c.window) && calledOn(c, today))
+    .slice(-KEEP)
+    .reverse();
   const newest = calls[0];
   $("now-number").textContent = newest ? newest.number : "—";
   if (newest) fillWindow($("now-window"), newest.window);
@@ -156,6 +209,16 @@ function renderCalls() {
     return item;
   });
   $("recent").replaceChildren(...items);
+}
+
+/** Hides the recent calls past the last one that fits whole: a row cut in half at the
+ * panel's foot is neither readable nor a sign that more follow. A row may use the panel's
+ * bottom padding (there is no page mark to keep clear). */
+function fitRecent() {
+  const panel = document.querySelector(".board-recent");
+  const bottom = panel.getBoundingClientRect().bottom - parseFloat(getComputedStyle(panel).borderBottomWidth);
+  for (const item of $("recent").children) item.hidden = false;
+  for (const item of $("recent").children) item.hidden = item.getBoundingClientRect().bottom > bottom + 0.5;
 }
 
 /** Shrinks the newest call's line (all its sizes are in its em) to the panel's width when a
@@ -200,7 +263,6 @@ function windowLine(w) {
 function renderWindows() {
   const shown = [...state.windows.values()].filter((w) => !floor || w.floor === floor);
   $("windows").replaceChildren(...shown.map(windowLine));
-  pagers.windows?.layout();
 }
 
 /** A table cell holding `node` (a table cell itself cannot be the flex box of a pair). */
@@ -229,7 +291,6 @@ function renderWaiting() {
     return row;
   });
   $("waiting").replaceChildren(...rows);
-  pagers.waiting?.layout();
 }
 
 // --- pages ------------------------------------------------------------------------------
@@ -245,11 +306,15 @@ class Pager {
     Object.assign(this, { list, panel, mark, page: 0, pages: [] });
   }
 
-  layout() {
-    const items = [...this.list.children];
-    for (const item of items) item.hidden = false;
+  /** Every item shown, no mark, the panel's own height: the layout before paging. */
+  reset() {
+    for (const item of this.list.children) item.hidden = false;
     this.mark.hidden = true;
     this.panel.style.height = "";
+  }
+
+  layout() {
+    const items = [...this.list.children];
     const style = getComputedStyle(this.panel);
     const box = this.panel.getBoundingClientRect();
     const bottom = box.bottom - parseFloat(style.borderBottomWidth) - parseFloat(style.paddingBottom);
@@ -299,6 +364,16 @@ function split(items, room) {
   return pages;
 }
 
+/** Pages both lists. In portrait one panel's height follows the other's content, so both
+ * are reset before either is measured: a panel measured while the other still held its
+ * last pages (or no rows yet) would keep a height that overlaps its neighbour. */
+function layoutPages() {
+  const all = Object.values(pagers);
+  all.forEach((p) => p.reset());
+  all.forEach((p) => p.layout());
+  fitRecent();
+}
+
 function setUpPages() {
   for (const name of ["windows", "waiting"]) {
     const panel = document.querySelector(`.board-${name}`);
@@ -309,7 +384,7 @@ function setUpPages() {
   }
   const relayout = () => {
     fitNow();
-    Object.values(pagers).forEach((p) => p.layout());
+    layoutPages();
   };
   // Fonts change every height (the Mongolian one loads when first used); so does the screen.
   document.fonts.addEventListener("loadingdone", relayout);
@@ -328,6 +403,7 @@ function tick() {
   if ($("date").dataset.text === zh + alt) return; // rebuilt once a day, not every second
   $("date").dataset.text = zh + alt;
   fill($("date"), zh, alt, state.language);
+  if (stream) scheduleRender(); // a new day: yesterday's calls leave the board
 }
 
 /** {year, month, day, weekday (0 = Sunday)} of `now` in the hall's time zone. */
@@ -405,7 +481,10 @@ async function main() {
   });
   stream.start();
   // Minutes waited grow by themselves.
-  setInterval(renderWaiting, 15000);
+  setInterval(() => {
+    renderWaiting();
+    layoutPages();
+  }, 15000);
 }
 
 main();
