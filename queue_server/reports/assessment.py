@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from queue_server.reports.facts import Card, Facts
+from queue_server.reports.order import number_order
 from queue_server.reports.periods import Period
 from queue_server.reports.tally import RatingCounts, mean, rate, rounded, tally
 
@@ -19,6 +20,7 @@ class ClerkAssessment:
     staff_no: str | None
     days_present: int  # days with a sign-in (a window opened or taken over, 替岗)
     working_days: int | None  # working days of the month by the hall's calendar
+    working_days_present: int  # of `days_present`, those on working days: the rate's part
     served: int
     missed: int
     handling_mean: float | None
@@ -27,7 +29,9 @@ class ClerkAssessment:
 
     @property
     def attendance_rate(self) -> float | None:
-        return rate(self.days_present, self.working_days or 0)
+        """Working days present over working days: a day on duty at the weekend adds to
+        `days_present`, not to the rate."""
+        return rate(self.working_days_present, self.working_days or 0)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,7 +52,7 @@ class ClerkAssessment:
 @dataclass(frozen=True)
 class AssessmentSheet:
     period: Period
-    rows: tuple[ClerkAssessment, ...]  # sorted by 工号, then user name
+    rows: tuple[ClerkAssessment, ...]  # by 工号 (999 before 1001), then user name
 
     def to_dict(self) -> dict[str, Any]:
         return {"period": self.period.to_dict(), "rows": [row.to_dict() for row in self.rows]}
@@ -69,10 +73,9 @@ def assessment_sheet(
     clerks = set(days) | set(facts.cards)
     for found in (facts.served, facts.marks, facts.paused, facts.ratings):
         clerks |= {x.clerk for x in found if x.clerk}
-    working = None
+    working: set[dt.date] = set()
     if is_working_day is not None:
-        every = (period.first + dt.timedelta(days=n) for n in range(period.days))
-        working = sum(1 for day in every if is_working_day(day))
+        working = {day for day in _days(period) if is_working_day(day)}
 
     def row(clerk: str) -> ClerkAssessment:
         card = facts.cards.get(clerk, Card(None, None))
@@ -82,7 +85,8 @@ def assessment_sheet(
             name=card.name,
             staff_no=card.staff_no,
             days_present=len(days.get(clerk, ())),
-            working_days=working,
+            working_days=None if is_working_day is None else len(working),
+            working_days_present=len(days.get(clerk, set()) & working),
             served=len(served),
             missed=sum(1 for m in facts.marks if m.clerk == clerk and m.kind == "missed"),
             handling_mean=mean([m for s in served if (m := s.minutes) is not None]),
@@ -90,5 +94,9 @@ def assessment_sheet(
             ratings=tally(r for r in facts.ratings if r.clerk == clerk),
         )
 
-    rows = sorted((row(c) for c in clerks), key=lambda r: (r.staff_no or "", r.clerk))
+    rows = sorted((row(c) for c in clerks), key=lambda r: (number_order(r.staff_no or ""), r.clerk))
     return AssessmentSheet(period, tuple(rows))
+
+
+def _days(period: Period) -> list[dt.date]:
+    return [period.first + dt.timedelta(days=n) for n in range(period.days)]

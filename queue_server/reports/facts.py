@@ -93,6 +93,10 @@ class Card:
 
 @dataclass
 class Facts:
+    """What happened from `start` to `end`: the period, or up to now while it runs."""
+
+    start: dt.datetime
+    end: dt.datetime
     issued: list[Issued] = field(default_factory=list)
     waits: list[Wait] = field(default_factory=list)
     served: list[Served] = field(default_factory=list)
@@ -126,7 +130,7 @@ class _Walk:
     def __init__(self, start: dt.datetime, end: dt.datetime) -> None:
         self.start = start
         self.end = end
-        self.facts = Facts()
+        self.facts = Facts(start, end)
         self.tickets: dict[str, _Ticket] = {}
         self.windows: dict[str, _Window] = {}
         self.earlier_cards: dict[str, Card] = {}  # clerks signed in before the period

@@ -47,36 +47,44 @@ class HourlyLoad:
 
 def hourly_load(facts: Facts, period: Period, *, tz: dt.tzinfo) -> HourlyLoad:
     """Per clock hour of the period (a day; over more days the hours add up): tickets issued,
-    services finished, and the mean number of windows open (open minutes / 60)."""
+    services finished, and the mean number of windows open: open minutes over the minutes of
+    the hour counted (all 60, or those gone so far in the hour running now)."""
     issued = [0] * 24
     served = [0] * 24
+    counted = [0.0] * 24
     open_minutes = [0.0] * 24
     paused_minutes = [0.0] * 24
     for issue in facts.issued:
         issued[local_hour(issue.at, tz)] += 1
     for service in facts.served:
         served[local_hour(service.at, tz)] += 1
+    for hour, minutes in split_by_hour(facts.start, facts.end, tz):
+        counted[hour] += minutes
     for segment in facts.opened:
-        for hour, minutes in split_by_hour(segment, tz):
+        for hour, minutes in split_by_hour(segment.start, segment.end, tz):
             open_minutes[hour] += minutes
     for segment in facts.paused:
-        for hour, minutes in split_by_hour(segment, tz):
+        for hour, minutes in split_by_hour(segment.start, segment.end, tz):
             paused_minutes[hour] += minutes
-    hours = period.days * 60
     busy = [h for h in range(24) if issued[h] or served[h] or open_minutes[h]]
     rows = tuple(
         LoadRow(
             hour=h,
             issued=issued[h],
             served=served[h],
-            open_windows=round(open_minutes[h] / hours, 2),
-            serving_windows=round((open_minutes[h] - paused_minutes[h]) / hours, 2),
-            issued_per_window=_per_window(issued[h], open_minutes[h] / hours),
+            open_windows=_windows(open_minutes[h], counted[h]),
+            serving_windows=_windows(open_minutes[h] - paused_minutes[h], counted[h]),
+            issued_per_window=_per_window(issued[h], open_minutes[h], counted[h]),
         )
         for h in (range(busy[0], busy[-1] + 1) if busy else ())
     )
     return HourlyLoad(period, rows)
 
 
-def _per_window(issued: int, windows: float) -> float | None:
-    return rounded(issued / windows) if windows > 0 else None
+def _windows(minutes: float, counted: float) -> float:
+    """Windows on average: their minutes over the minutes of the hour counted."""
+    return round(minutes / counted, 2) if counted > 0 else 0.0
+
+
+def _per_window(issued: int, open_minutes: float, counted: float) -> float | None:
+    return rounded(issued * counted / open_minutes) if open_minutes > 0 else None

@@ -12,6 +12,7 @@ from typing import Any
 from queue_server.ratings.figures import NO_CLERK_LABEL, TOTAL_KEY, TOTAL_LABEL
 from queue_server.reports.errors import ReportError
 from queue_server.reports.facts import Card, Facts, Rated
+from queue_server.reports.order import number_order
 from queue_server.reports.periods import Period
 from queue_server.reports.tally import (
     RatingCounts,
@@ -86,7 +87,7 @@ class ReportRow:
 class Report:
     period: Period
     by: By
-    rows: tuple[ReportRow, ...]  # sorted by key
+    rows: tuple[ReportRow, ...]  # by key, numbers in it by value (window 2 before 10)
     total: ReportRow
 
     def to_dict(self) -> dict[str, Any]:
@@ -186,7 +187,7 @@ def build_report(
     for pause in facts.paused:
         total.pause += pause.minutes
         if by is By.HOUR:
-            for hour, minutes in split_by_hour(pause, tz):
+            for hour, minutes in split_by_hour(pause.start, pause.end, tz):
                 groups.setdefault(f"{hour:02d}", _Group()).pause += minutes
         elif by is not By.SERVICE:
             key = key_of("", pause.window, pause.clerk, pause.start)
@@ -205,6 +206,7 @@ def build_report(
     issued = by in (By.SERVICE, By.HOUR)
     paused = by is not By.SERVICE
     rows = tuple(
-        groups[key].row(key, label(key), issued=issued, pause=paused) for key in sorted(groups)
+        groups[key].row(key, label(key), issued=issued, pause=paused)
+        for key in sorted(groups, key=number_order)
     )
     return Report(period, by, rows, total.row(TOTAL_KEY, TOTAL_LABEL, issued=True, pause=True))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from queue_server.domain.ratings import Level, is_bad, is_good
-from queue_server.reports.facts import Rated, Segment
+from queue_server.reports.facts import Rated
 
 LEVELS = (5, 4, 3, 2, 1)  # 非常满意 first, as the sheets show them
 
@@ -46,10 +46,12 @@ def hour_label(hour: int) -> str:
     return f"{hour:02d}:00-{(hour + 1) % 24:02d}:00"
 
 
-def split_by_hour(segment: Segment, tz: dt.tzinfo) -> Iterator[tuple[int, float]]:
-    """(local hour, minutes) of each clock hour the segment overlaps."""
-    at = segment.start.astimezone(tz)
-    end = segment.end.astimezone(tz)
+def split_by_hour(
+    start: dt.datetime, end: dt.datetime, tz: dt.tzinfo
+) -> Iterator[tuple[int, float]]:
+    """(local hour, minutes) of each clock hour that the time from `start` to `end` overlaps."""
+    at = start.astimezone(tz)
+    end = end.astimezone(tz)
     while at < end:
         next_hour = at.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
         stop = min(next_hour, end)

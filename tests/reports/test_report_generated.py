@@ -220,3 +220,26 @@ async def test_a_generated_day_per_window_clerk_service_and_hour(seed: int) -> N
         (clerk, 1, sum(t.outcome == "served" for t in script.tickets if t.window == window))
         for window, clerk in CLERKS.items()
     ]
+
+
+async def test_a_follow_up_weeks_after_the_service_counts_with_the_service() -> None:
+    # A 差评 on the day; 整改 took three weeks, and the citizen rated again (追评) after it,
+    # long after the seven days a phone rating may come: it counts with the day's service.
+    rectified, called_back, rated_again = (
+        dt.datetime.combine(DAY + dt.timedelta(days=n), dt.time(10), SHANGHAI) for n in (20, 21, 22)
+    )
+    script = Script([], [], [
+        e.TicketFinished(at(9, 0), "t1", "1", service="social", clerk="chen"),
+        e.RatingRecorded(at(9, 5), "t1", "1", "social", "chen", 1, tags=("115",),
+                         served_at=at(9, 0), rating_id="r1"),
+        e.CaseOpened(at(9, 5), "c1", "r1", rectified, rectified),
+        e.CaseAdvanced(rectified, "c1", "rectify", "rectified", "zhou", "已整改"),
+        e.CaseAdvanced(called_back, "c1", "call-back", "called_back", "zhou", "已回访"),
+        e.RatingRecorded(rated_again, "t1", "1", "social", "chen", 5, served_at=at(9, 0),
+                         rating_id="r2", follow_up=True),
+        e.CaseAdvanced(rated_again, "c1", "close", "closed", "zhou", "办结"),  # that instant
+    ])  # fmt: skip
+    period = period_of("day", DAY)
+    facts = await read_facts(await journal_of(script), period, tz=SHANGHAI, grace_days=7)
+    counts = build_report(facts, period, "clerk", tz=SHANGHAI).total.ratings
+    assert (counts.ratings, counts.bad, counts.follow_ups) == (1, 1, 1)

@@ -30,6 +30,11 @@ def at(hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(DAY, dt.time(hour, minute), SHANGHAI)
 
 
+def weekday(day: dt.date) -> bool:
+    """A calendar of Monday to Friday, without public holidays."""
+    return day.weekday() < 5
+
+
 def test_weeks_run_monday_to_sunday_and_months_whole() -> None:
     week = period_of("week", DAY)
     assert (week.first, week.last, week.label) == (
@@ -183,3 +188,60 @@ def test_csv_cells_are_guarded_against_formulas() -> None:
     table = Table("t", ("名称", "数"), (("=HYPERLINK(1)", 5.0), ("+1", 0.25), (None, 3)))
     lines = table_csv(table).splitlines()
     assert lines == ["\ufeff名称,数", "'=HYPERLINK(1),5", "'+1,0.25", ",3"]
+
+
+def test_the_hour_running_now_averages_its_windows_over_the_minutes_gone() -> None:
+    # Two windows open since 09:00, six tickets issued; at 09:30 both have been open all the
+    # half hour: two windows open, three citizens each so far (not one window, six each).
+    events: list[e.Event] = [
+        e.WindowOpened(at(9), "1", "wang", "王芳", "1001"),
+        e.WindowOpened(at(9), "2", "li", "李强", "1002"),
+        e.WindowPaused(at(9, 15), "2", "离开"),
+    ]
+    for n in range(6):
+        events.append(
+            e.TicketIssued(at(9, n), f"t{n}", f"A00{n}", "social", Priority.NORMAL, DAY, 1, (0, n))
+        )
+    facts = walk(sorted(events, key=lambda ev: ev.at), PERIOD.moments(SHANGHAI)[0], at(9, 30))
+    (load,) = hourly_load(facts, PERIOD, tz=SHANGHAI).rows
+    assert (load.hour, load.open_windows, load.serving_windows) == (9, 2.0, 1.5)
+    assert load.issued_per_window == 3.0
+
+
+def test_a_day_on_duty_at_the_weekend_adds_a_day_present_but_no_more_than_all_of_the_rate() -> None:
+    # wang works every working day of November and the Saturday of the 7th as well.
+    month = parse_month("2026-11")
+    days = [month.first + dt.timedelta(days=n) for n in range(month.days)]
+    on_duty = [day for day in days if weekday(day) or day == dt.date(2026, 11, 7)]
+    facts = walk(
+        [
+            event
+            for day in on_duty
+            for event in (
+                e.WindowOpened(dt.datetime.combine(day, dt.time(9), SHANGHAI), "1", "wang"),
+                e.WindowClosed(dt.datetime.combine(day, dt.time(17), SHANGHAI), "1"),
+            )
+        ],
+        *month.moments(SHANGHAI),
+    )
+    sheet = assessment_sheet(facts, month, tz=SHANGHAI, is_working_day=weekday)
+    (row,) = sheet.rows
+    assert (row.days_present, row.working_days, row.attendance_rate) == (22, 21, 1.0)
+
+
+def test_windows_and_staff_numbers_are_in_their_number_order() -> None:
+    # A hall of windows 1 to 30: window 2 before window 10, 工号 999 before 1001.
+    facts = walk(
+        [
+            e.WindowOpened(at(9), "10", "wang", "王芳", "1001"),
+            e.WindowOpened(at(9), "2", "li", "李强", "999"),
+            e.WindowPaused(at(9, 30), "10", "离开"),
+            e.WindowPaused(at(9, 30), "2", "离开"),
+        ],
+        PERIOD.moments(SHANGHAI)[0],
+        at(10),
+    )
+    by_window = build_report(facts, PERIOD, "window", tz=SHANGHAI)
+    assert [row.key for row in by_window.rows] == ["2", "10"]
+    sheet = assessment_sheet(facts, PERIOD, tz=SHANGHAI)
+    assert [row.staff_no for row in sheet.rows] == ["999", "1001"]
