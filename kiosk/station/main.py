@@ -5,18 +5,21 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
+
 from kiosk.agent.link import ServerLink
 from kiosk.local_page import serve
 from kiosk.running import run_until, stop_on_signals, watch_hotplug
 from kiosk.station.app import make_app
-from kiosk.station.errors import StationError
+from kiosk.station.errors import SettingsError, StationError
 from kiosk.station.runtime import KeyOpener, Station
-from kiosk.station.settings import StationSettings
+from kiosk.station.settings import StationSettings, server_problem
 
 KEYPAD_FILE = "keypad.in"
 KEY_PAD_FILE = "key_pad.in"
@@ -36,13 +39,13 @@ def openers(
         return _once(keypad), _once(key_pad)
     from drivers.input.presses import GrabbedKeys
 
+    if unnamed := settings.unnamed_devices(fake=False):
+        raise SettingsError(unnamed)
     found: list[KeyOpener | None] = []
-    for part, name in ((settings.keypad, "keypad"), (settings.key_pad, "key_pad")):
-        if part is None:
+    for part in (settings.keypad, settings.key_pad):
+        if part is None or part.device is None:
             found.append(None)
             continue
-        if part.device is None:
-            raise StationError(f"[{name}] has no device (or use --fake-devices DIR)")
         selector = part.device
 
         def open_(selector: str = selector) -> GrabbedKeys:
@@ -62,6 +65,35 @@ def _once(source: Any) -> KeyOpener:
     return presses
 
 
+def _read_tokens_and_check_devices(
+    settings: StationSettings, fake: Path | None
+) -> tuple[str | None, str | None]:
+    """The tokens; SettingsError lists every problem only a start finds, at once: token files
+    that cannot be read and keypads left without a device."""
+    unnamed = settings.unnamed_devices(fake=fake is not None)
+    try:
+        tokens = settings.tokens()
+    except SettingsError as exc:
+        raise SettingsError(exc.problems + unnamed) from exc
+    if unnamed:
+        raise SettingsError(unnamed)
+    return tokens
+
+
+async def _serve_pad_page(station: Station, token: str | None, port: int) -> web.AppRunner:
+    """The pad page on 127.0.0.1:`port`; StationError when the port cannot be had."""
+    app = make_app(station, token)
+    try:
+        return await serve(app, port)
+    except OSError as exc:
+        await app.cleanup()  # the half-started page lets go of what it opened
+        why = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise StationError(
+            f"the pad page cannot use 127.0.0.1:{port} ({why}): is another station agent "
+            "running? Choose another with [touch_pad] port or --port"
+        ) from exc
+
+
 @contextlib.asynccontextmanager
 async def _link(server: str, token: str | None) -> AsyncIterator[ServerLink | None]:
     if token is None:
@@ -75,10 +107,12 @@ async def run(args: argparse.Namespace) -> int:
     try:
         settings = StationSettings.load(Path(args.config))
         if args.server:
+            if problem := server_problem(args.server):
+                raise StationError(f"--server: {problem}")
             settings = dataclasses.replace(settings, server=args.server)
-        station_token, pad_token = settings.tokens()
         fake_dir = args.fake_devices or settings.fake_devices
         fake = Path(fake_dir) if fake_dir else None
+        station_token, pad_token = _read_tokens_and_check_devices(settings, fake)
         open_keypad, open_key_pad = openers(settings, fake)
     except (StationError, OSError) as exc:
         print(f"hallq station: {exc}", file=sys.stderr)
@@ -100,7 +134,11 @@ async def run(args: argparse.Namespace) -> int:
         )
         runner = None
         if settings.touch_pad:
-            runner = await serve(make_app(station, pad_token or station_token), port)
+            try:
+                runner = await _serve_pad_page(station, pad_token or station_token, port)
+            except StationError as exc:
+                print(f"hallq station: {exc}", file=sys.stderr)
+                return 1
             print(f"hallq station: rating pad page on http://127.0.0.1:{port}/", flush=True)
         print(f"hallq station: window {settings.window} of {settings.server}", flush=True)
         stop = stop_on_signals()

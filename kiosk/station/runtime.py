@@ -95,6 +95,7 @@ class Station(PageFeed):
             link.token,
             self._on_message,
             lambda: self.watch.last_seq,
+            role="station" if station_link is not None else "pad",
             on_online=self._set_online,
         )
         self.server_url = link.server_url
@@ -103,11 +104,11 @@ class Station(PageFeed):
         self._device_details: dict[str, str | None] = {}  # why each device is missing
         self._back_online = asyncio.Event()
         self.last_refusal: dict[str, str] | None = None  # the last server refusal, for logs
-        self._key_rated: set[str] = set()  # tickets a key-pad press was sent for
+        self._key_rated: set[tuple[str, str]] = set()  # services a key-pad press was sent for
         self._actions: asyncio.Queue[Action] = asyncio.Queue()  # pressed, not yet sent
         self._rescan = asyncio.Event()
         self._expiry: asyncio.TimerHandle | None = None
-        self._rating_seen: str | None = None
+        self._rating_seen: tuple[str, str] | None = None
 
     # -- what the pad page sees -------------------------------------------------------
 
@@ -167,12 +168,19 @@ class Station(PageFeed):
     def _on_message(self, message: object) -> None:
         if self.watch.apply(message):
             self._window_changed()
+        snapshot = isinstance(message, dict) and message.get("type") == "snapshot"
+        if snapshot and self.watch.window is None:
+            log.warning(
+                "window %r is not in the hall (its windows: %s): check [station] window",
+                self.window_id,
+                ", ".join(self.watch.hall_windows),
+            )
 
     def _window_changed(self) -> None:
         """The window changed (from the stream or an answer): note a newly opened rating."""
         rating = self.watch.rating
-        if rating is not None and rating.ticket != self._rating_seen:
-            self._rating_seen = rating.ticket
+        if rating is not None and rating.occurrence != self._rating_seen:
+            self._rating_seen = rating.occurrence
             log.info("rating open for %s until %s", rating.number, rating.touch_until)
         self.changed()
 
@@ -331,10 +339,10 @@ class Station(PageFeed):
         if rating is None or self.now() >= rating.key_until:
             log.debug("key pad: %s pressed with no rating open; nothing done", level)
             return
-        if rating.ticket in self._key_rated:
+        if rating.occurrence in self._key_rated:
             log.debug("key pad: %s already rated from the key pad", rating.number)
             return
-        self._key_rated.add(rating.ticket)  # one press per service
+        self._key_rated.add(rating.occurrence)  # one press per service
         try:
             await self.send_rating(rating.ticket, level, [], None, Channel.HALL_TERMINAL)
         except IssueRefused as exc:
@@ -342,13 +350,13 @@ class Station(PageFeed):
             if exc.code == "reason_required":
                 # A key cannot say why: the touch pad asks for the reason of this 差评, and
                 # since nothing was recorded the key pad may still be pressed again.
-                self._key_rated.discard(rating.ticket)
+                self._key_rated.discard(rating.occurrence)
                 self.push({"type": "reason", "level": level})
             return
         except ServerUnavailable as exc:
             # Unanswered: the citizen may press again. Should the first have landed after all,
             # the server refuses the second as already rated.
-            self._key_rated.discard(rating.ticket)
+            self._key_rated.discard(rating.occurrence)
             log.warning("key pad rating of %s not sent: %s", rating.number, exc)
             return
         self.push({"type": "thanks"})

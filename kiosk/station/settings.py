@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -80,8 +81,8 @@ class StationSettings:
         top = Table(data, "", problems)
         station = top.table("station")
         server = station.text("server")
-        if server and not server.startswith(("http://", "https://")):
-            station.problem("server", f"must be an http:// or https:// URL, not {server!r}")
+        if server and (problem := server_problem(server)):
+            station.problem("server", problem)
         station_token, station_file = _secret(station, "station_token")
         pad_token, pad_file = _secret(station, "pad_token")
         fake = station.optional_text("fake_devices")
@@ -106,6 +107,17 @@ class StationSettings:
             station.problem("station_token", "the [keypad] acts as the station: give its token")
         if (key_pad is not None or settings.touch_pad) and not (pad_token or pad_file):
             station.problem("pad_token", "the rating pads need the pad's token (or turn them off)")
+        if keypad is None and key_pad is None and not settings.touch_pad:
+            touch.problem(
+                "enabled",
+                "false, and there is no [keypad] or [key_pad]: the station would have nothing "
+                "to do",
+            )
+        if keypad and key_pad and _same_device(keypad.device, key_pad.device):
+            problems.add(
+                "key_pad.device",
+                "names the caller keypad's device too (keypad.device); each keypad needs its own",
+            )
         for table in (station, touch, top):
             table.close()
         if problems.items:
@@ -113,11 +125,50 @@ class StationSettings:
         return settings
 
     def tokens(self) -> tuple[str | None, str | None]:
-        """(station token, pad token), read from their files now; SettingsError if unreadable."""
-        return (
-            _read_secret(self.station_token, self.station_token_file, "station.station_token_file"),
-            _read_secret(self.pad_token, self.pad_token_file, "station.pad_token_file"),
+        """(station token, pad token), read from their files now; SettingsError lists each
+        file that cannot be read."""
+        problems: list[str] = []
+        station = _read_secret(
+            self.station_token, self.station_token_file, "station.station_token_file", problems
         )
+        pad = _read_secret(self.pad_token, self.pad_token_file, "station.pad_token_file", problems)
+        if problems:
+            raise SettingsError(problems)
+        return station, pad
+
+    def unnamed_devices(self, fake: bool) -> list[str]:
+        """The keypads left without a device, a problem only when real devices are used."""
+        if fake:
+            return []
+        return [
+            f"{name}.device: missing: name the input device (or use --fake-devices DIR)"
+            for part, name in ((self.keypad, "keypad"), (self.key_pad, "key_pad"))
+            if part is not None and part.device is None
+        ]
+
+
+def server_problem(url: str) -> str | None:
+    """What is wrong with a server URL (from the config or --server), or None."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return None
+    return f"must be an http:// or https:// URL, not {url!r}"
+
+
+def _same_device(first: str | None, second: str | None) -> bool:
+    """Whether two selectors may name one device: a port names every interface under it."""
+    if first is None or second is None:
+        return False
+    try:
+        a, b = parse_selector(first), parse_selector(second)
+    except DeviceError:
+        return False  # already reported with its key
+    if a.kind != b.kind:
+        return False
+    if a.kind == "port":
+        shorter, longer = sorted((a.value, b.value), key=len)
+        return longer == shorter or longer.startswith(shorter + ":")
+    return a.value == b.value
 
 
 def _secret(table: Table, key: str) -> tuple[str | None, Path | None]:
@@ -127,15 +178,17 @@ def _secret(table: Table, key: str) -> tuple[str | None, Path | None]:
     return value, Path(path) if path else None
 
 
-def _read_secret(value: str | None, path: Path | None, key: str) -> str | None:
+def _read_secret(value: str | None, path: Path | None, key: str, problems: list[str]) -> str | None:
     if value or path is None:
         return value
     try:
         text = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
-        raise SettingsError([f"{key}: cannot read {path} ({exc.strerror or exc})"]) from exc
+        problems.append(f"{key}: cannot read {path} ({exc.strerror or exc})")
+        return None
     if not text:
-        raise SettingsError([f"{key}: {path} is empty"])
+        problems.append(f"{key}: {path} is empty")
+        return None
     return text
 
 

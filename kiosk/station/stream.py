@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 
 from websockets.asyncio.client import connect
-from websockets.exceptions import WebSocketException
+from websockets.exceptions import InvalidStatus, WebSocketException
 
 from display.agent import short_backoff, stream_url
 
@@ -24,7 +24,8 @@ class ConsoleStream:
     """Hands every message to `on_message`; `last_seq` says where a reconnect resumes.
 
     `on_online` is told when the stream comes and goes. The token goes in a header, never in
-    the URL, so it stays out of the server's logs.
+    the URL, so it stays out of the server's logs; `role` ("station" or "pad") names it when
+    the server refuses it.
     """
 
     def __init__(
@@ -34,12 +35,14 @@ class ConsoleStream:
         on_message: Callable[[object], None],
         last_seq: Callable[[], int | None],
         *,
+        role: str,
         on_online: Callable[[bool], None] = lambda online: None,
         ping_interval: float = 5.0,
     ) -> None:
         console_url(server_url)  # refuse a malformed URL now
         self.server_url = server_url
         self.token = token
+        self.role = role
         self.on_message = on_message
         self.last_seq = last_seq
         self.on_online = on_online
@@ -48,6 +51,7 @@ class ConsoleStream:
     async def run(self) -> None:
         """Hold the stream until cancelled."""
         delays = short_backoff()
+        refusal_said = False  # said once until the stream is held again, not at every retry
         while True:
             url = console_url(self.server_url, self.last_seq())
             try:
@@ -61,6 +65,7 @@ class ConsoleStream:
                     max_size=4 << 20,
                 ) as ws:
                     delays = short_backoff()
+                    refusal_said = False
                     self.on_online(True)
                     async for raw in ws:
                         try:
@@ -68,6 +73,19 @@ class ConsoleStream:
                         except ValueError:
                             continue
                         self.on_message(message)
+            except InvalidStatus as exc:
+                status = exc.response.status_code
+                if status in (401, 403) and not refusal_said:
+                    refusal_said = True
+                    log.warning(
+                        "the server refuses the %s token (HTTP %d): it was revoked or made for "
+                        "another server; make a new one (hallq device add) for station.%s_token",
+                        self.role,
+                        status,
+                        self.role,
+                    )
+                else:
+                    log.info("staff stream refused: %s; retrying", exc)
             except (OSError, TimeoutError, WebSocketException) as exc:
                 log.info("staff stream unavailable: %s; retrying", exc)
             self.on_online(False)

@@ -13,6 +13,7 @@ class OpenRating:
 
     ticket: str
     number: str
+    service: str
     service_name: str
     opened_at: dt.datetime
     key_until: dt.datetime
@@ -27,6 +28,7 @@ class OpenRating:
             return cls(
                 ticket=str(data["ticket"]),
                 number=str(data.get("number") or ""),
+                service=str(data.get("service") or ""),
                 service_name=str(data.get("service_name") or data.get("service") or ""),
                 opened_at=dt.datetime.fromisoformat(data["opened_at"]),
                 key_until=dt.datetime.fromisoformat(data["key_until"]),
@@ -36,6 +38,11 @@ class OpenRating:
         except (KeyError, TypeError, ValueError):
             return None
 
+    @property
+    def occurrence(self) -> tuple[str, str]:
+        """The service it rates: a ticket on a route may be rated here once per step."""
+        return self.ticket, self.service
+
 
 class WindowWatch:
     """Applies stream messages in order and keeps the one window this station sits at."""
@@ -44,6 +51,7 @@ class WindowWatch:
         self.window_id = window_id
         self.window: dict[str, Any] | None = None
         self.last_seq: int | None = None
+        self.hall_windows: list[str] = []  # every window's id, as the last snapshot listed them
 
     @property
     def state(self) -> str | None:
@@ -71,11 +79,9 @@ class WindowWatch:
         if message.get("type") == "snapshot":
             state = message.get("state")
             windows = state.get("windows") if isinstance(state, dict) else None
-            found = next(
-                (w for w in windows or () if isinstance(w, dict) and w.get("id") == self.window_id),
-                None,
-            )
-            return self.replace(found)
+            listed = [w for w in windows or () if isinstance(w, dict)]
+            self.hall_windows = [str(w.get("id")) for w in listed]
+            return self.replace(next((w for w in listed if w.get("id") == self.window_id), None))
         window = message.get("window")
         if isinstance(window, dict) and window.get("id") == self.window_id:
             return self.replace(window)

@@ -434,6 +434,31 @@ async def test_a_key_pad_press_the_server_never_got_may_be_pressed_again(desk: D
     assert (rating["level"], rating["channel"]) == (4, 5)
 
 
+async def test_each_step_of_a_route_served_here_takes_its_own_key_pad_press(desk: Desk) -> None:
+    kiosk = await desk.hall.device("kiosk-route", "kiosk")
+    status, issued = await desk.hall.call("POST", "/api/v1/tickets", kiosk, {"service": "estate"})
+    assert status == 201, issued
+    number = issued["ticket"]["number"]
+    for step, key in enumerate(("KEY_1", "KEY_2"), start=1):
+        desk.press(Key.CALL)  # window 1 serves 不动产登记, then 出件 for the same ticket
+        await until(lambda: _eq(called_number(desk), number), f"step {step} is called")
+        desk.press(Key.FINISH)
+
+        async def step_open(step: int = step) -> bool:
+            rating = desk.station.open_rating()
+            return rating is not None and len(await desk.ratings()) == step - 1
+
+        await until(step_open, f"finishing step {step} opens its rating")
+        tap(desk.key_pad, key_code(key))
+
+        async def rated(step: int = step) -> bool:
+            return len(await desk.ratings()) == step
+
+        await until(rated, f"the key pad rates step {step}")
+    services = sorted((r["service"], r["level"]) for r in await desk.ratings())
+    assert services == [("estate", 5), ("pickup", 4)]
+
+
 async def test_the_rate_key_asks_only_for_the_service_just_finished(
     desk: Desk, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -489,6 +514,58 @@ async def test_after_a_hand_over_the_pad_shows_and_rates_the_clerk_who_served(
             "POST", f"/api/v1/cases/{case}/appeal", token, {"note": "不是我办的"}
         )
         assert status == expected
+
+
+async def test_a_token_the_server_refuses_is_said_as_such_not_as_a_network_fault(
+    start_hall: StartHall, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="kiosk.station")
+    hall = await start_hall()
+    revoked = await hall.device("w1-pad", "pad", WINDOW)
+    admin = await hall.person("root", "admin")
+    status, answer = await hall.call("POST", "/api/v1/devices/w1-pad/revoke", admin)
+    assert status == 200, answer
+    async with ServerLink(hall.url, revoked) as pad_link:
+        station = Station(WINDOW, station_link=None, pad_link=pad_link)
+        running = asyncio.create_task(station.run())
+        try:
+            await until(lambda: _contains(caplog, "refuses"), "the refusal is logged", 8)
+            await asyncio.sleep(2.0)  # a few more tries
+        finally:
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+    warned = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and r.name.startswith("kiosk.station")
+    ]
+    assert warned == [
+        "the server refuses the pad token (HTTP 401): it was revoked or made for another "
+        "server; make a new one (hallq device add) for station.pad_token"
+    ]
+    assert not station.online
+
+
+async def test_a_window_the_hall_does_not_have_is_said_in_the_log(
+    start_hall: StartHall, caplog: pytest.LogCaptureFixture
+) -> None:
+    hall = await start_hall()
+    pad_token = await hall.device("w1-pad", "pad", WINDOW)
+    async with ServerLink(hall.url, pad_token) as pad_link:
+        station = Station("01", station_link=None, pad_link=pad_link)  # a typo for "1"
+        running = asyncio.create_task(station.run())
+        try:
+            await until(lambda: _contains(caplog, "not in the hall"), "the typo is said")
+        finally:
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+    [said] = [r for r in caplog.records if "not in the hall" in r.getMessage()]
+    assert said.levelno == logging.WARNING
+    assert said.getMessage() == (
+        "window '01' is not in the hall (its windows: 1, 2, 3): check [station] window"
+    )
 
 
 def _drain(queue: asyncio.Queue[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -168,3 +168,59 @@ def test_an_unreadable_or_broken_file_is_one_problem(tmp_path: Path) -> None:
     assert "not valid TOML" in problems(tmp_path, "[station\n")[0]
     with pytest.raises(SettingsError, match="cannot read"):
         StationSettings.load(tmp_path / "nowhere.toml")
+
+
+def test_a_station_with_nothing_to_run_is_refused(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        """
+[station]
+server = "http://h:8080"
+window = "3"
+[touch_pad]
+enabled = false
+""",
+    )
+    assert found == [
+        "touch_pad.enabled: false, and there is no [keypad] or [key_pad]: "
+        "the station would have nothing to do"
+    ]
+
+
+@pytest.mark.parametrize("server", ["http://", "http:/hall:8080", "https://:8080"])
+def test_a_server_url_without_a_host_is_refused(tmp_path: Path, server: str) -> None:
+    found = problems(
+        tmp_path,
+        f"""
+[station]
+server = "{server}"
+window = "3"
+pad_token = "p"
+""",
+    )
+    assert found == [f"station.server: must be an http:// or https:// URL, not {server!r}"]
+
+
+@pytest.mark.parametrize(
+    "key_pad_device",
+    ["port:platform-xhci-hcd.0-usb-0:1.3", "port:platform-xhci-hcd.0-usb-0:1.3:1.0"],
+)
+def test_the_two_keypads_cannot_be_the_same_device(tmp_path: Path, key_pad_device: str) -> None:
+    found = problems(
+        tmp_path,
+        f"""
+[station]
+server = "http://h:8080"
+window = "3"
+station_token = "s"
+pad_token = "p"
+[keypad]
+device = "port:platform-xhci-hcd.0-usb-0:1.3"
+[key_pad]
+device = "{key_pad_device}"
+""",
+    )
+    assert found == [
+        "key_pad.device: names the caller keypad's device too (keypad.device); "
+        "each keypad needs its own"
+    ]
