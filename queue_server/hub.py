@@ -72,7 +72,10 @@ def _entry(item: Published) -> _Entry:
     texts: dict[str, bytes] = {}
     serialised: dict[int, bytes] = {}  # topics often share one message object: encode once
     for topic, message in item.messages.items():
-        texts[topic] = serialised.setdefault(id(message), json_codec.encode(message))
+        text = serialised.get(id(message))
+        if text is None:
+            text = serialised[id(message)] = json_codec.encode(message)
+        texts[topic] = text
     return _Entry(item.seq, texts, item.window_only)
 
 

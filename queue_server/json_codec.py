@@ -10,4 +10,7 @@ import orjson
 def encode(value: Any) -> bytes:
     """Every answer and stream message goes through here, so it is orjson's speed, not the
     standard library's; keys that are not strings are written as strings, as `json` does."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # a key that is not a string: rare, and slower to allow for everywhere
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)

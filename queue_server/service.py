@@ -324,7 +324,7 @@ class HallService:
             decided.extend(zip(outcome.events, rendered, strict=True))
         if decided:
             try:
-                stored = await self.journal.append(
+                seqs = await self.journal.append(
                     [NewEvent(ev.type, ev.to_data()) for ev, _ in decided],
                     recorded_at=now.astimezone(dt.UTC).isoformat(),
                 )
@@ -335,7 +335,7 @@ class HallService:
                 )
                 await self._reload_after_failure()
                 return
-            self.last_seq = stored[-1].seq
+            self.last_seq = seqs[-1]
         for pending, answer, refused in answers:
             if pending.future.done():
                 continue
@@ -345,8 +345,8 @@ class HallService:
                 pending.future.set_result(answer)
         if decided:
             published = [
-                _published(s.seq, event, messages)
-                for s, (event, messages) in zip(stored, decided, strict=True)
+                _published(seq, event, messages)
+                for seq, (event, messages) in zip(seqs, decided, strict=True)
             ]
             self._remember_calls(published)
             self.publish(published)
@@ -439,9 +439,14 @@ class HallService:
 
 
 def _published(seq: int, event: e.Event, messages: dict[str, dict[str, Any]]) -> Published:
+    # Topics that carry the same message keep sharing one: the hub then encodes it once.
+    with_seq: dict[int, dict[str, Any]] = {}
+    for body in messages.values():
+        if id(body) not in with_seq:
+            with_seq[id(body)] = {**body, "seq": seq}
     return Published(
         seq,
-        {topic: {**body, "seq": seq} for topic, body in messages.items()},
+        {topic: with_seq[id(body)] for topic, body in messages.items()},
         wire.window_only(event),
     )
 

@@ -381,7 +381,8 @@ def fold_for_boards(
 
 
 def waiting(hall: Hall) -> dict[str, int]:
-    return {s.id: hall.waiting_count(s.id) for s in hall.config.services}
+    counts = hall.queues.waiting_counts()
+    return {s: counts.get(s, 0) for s in hall.services_in_order}
 
 
 def etas(hall: Hall) -> dict[str, float]:

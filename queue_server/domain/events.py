@@ -401,6 +401,9 @@ def _converter(hint: Any) -> Converter:
 
 
 def _encode(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or kind is int or value is None:  # most fields: kept as they are, quickly
+        return value
     if isinstance(value, dt.date):  # datetime is a date too
         return value.isoformat()
     if isinstance(value, tuple):

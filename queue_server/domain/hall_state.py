@@ -27,7 +27,11 @@ class HallState:
         self.services = {s.id: s for s in config.services}
         self.window_config = {w.id: w for w in config.windows}
         self.windows = {w.id: WindowStatus(w.id) for w in config.windows}
+        self.services_in_order = tuple(s.id for s in config.services)
         self._servers: dict[str, tuple[str, ...]] = {}
+        # The capacities worked out for one set of open windows (see Hall._capacities).
+        self._capacities_open: frozenset[str] | None = None
+        self._capacities_known: dict[str, int] = {}
         self._route()
         self.tickets: dict[str, Ticket] = {}
         self.queues = Queues()
@@ -57,6 +61,7 @@ class HallState:
             s: tuple(w.id for w in self.window_config.values() if _serves(w, s))
             for s in self.services
         }
+        self._capacities_open = None  # the routing changed: work the capacities out again
 
     def retune(self) -> None:
         """Apply the tuned window services and quotas over the hall file's."""

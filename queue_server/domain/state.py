@@ -8,7 +8,14 @@ from typing import Any
 
 from queue_server.domain.deciding import Decider, Outcome
 from queue_server.domain.hall import HallConfig
-from queue_server.domain.model import TICKET_COLUMNS, Ticket, TicketState, WindowStatus
+from queue_server.domain.hall_state import DEFAULT_MEAN_MINUTES
+from queue_server.domain.model import (
+    OPEN_STATES,
+    TICKET_COLUMNS,
+    Ticket,
+    TicketState,
+    WindowStatus,
+)
 from queue_server.domain.queues import rank_at
 from queue_server.domain.rating_book import RatingBook
 from queue_server.domain.records import Appointment, ClerkDay, DeviceHealth
@@ -36,37 +43,41 @@ class Hall(Decider):
         can take the ticket (the open ones, or all of them while none is open; only its own
         for a ticket sent to one window), at the service's running mean pace."""
         ahead = self.ahead(ticket, now)
-        servers = (ticket.target_window,) if ticket.target_window is not None else None
-        return ahead, self._wait_minutes(ticket.service, ahead, servers=servers)
+        capacity = 1 if ticket.target_window is not None else self._capacity(ticket.service)
+        return ahead, self._wait_minutes(ticket.service, ahead, capacity)
 
     def new_ticket_etas(self) -> dict[str, float]:
         """Per service, the minutes a ticket taken now would wait (everyone waiting goes
-        first); the windows are looked at once for all services, as every change to a queue
-        sends this to the boards."""
-        open_now = self._open_windows()
+        first); every change to a queue sends this to the boards, so it is one pass."""
+        capacities = self._capacities()
+        waiting = self.queues.waiting_counts()
+        mean = self.mean_minutes
         return {
-            s.id: self._wait_minutes(s.id, self.queues.waiting(s.id), open_now)
-            for s in self.config.services
+            s: round(n * mean.get(s, DEFAULT_MEAN_MINUTES) / capacities.get(s, 1), 1)
+            if (n := waiting.get(s, 0))
+            else 0.0
+            for s in self.services_in_order
         }
 
-    def _open_windows(self) -> frozenset[str]:
-        return frozenset(w for w, status in self.windows.items() if status.is_open)
+    def _capacity(self, service: str) -> int:
+        return self._capacities().get(service, 1)
 
-    def _wait_minutes(
-        self,
-        service: str,
-        ahead: int,
-        open_now: frozenset[str] | None = None,
-        servers: tuple[str, ...] | None = None,
-    ) -> float:
+    def _capacities(self) -> dict[str, int]:
+        """Per service, the windows its line is spread over: the open ones serving it, or all
+        that serve it while none is open. Worked out again only when the open windows (or
+        the routing, see `_route`) change, which is rare next to the changes of a queue."""
+        open_now = frozenset(w for w, status in self.windows.items() if status.state in OPEN_STATES)
+        if open_now != self._capacities_open:
+            self._capacities_open = open_now
+            self._capacities_known = {
+                service: len(open_now.intersection(servers)) or len(servers) or 1
+                for service, servers in self._servers.items()
+            }
+        return self._capacities_known
+
+    def _wait_minutes(self, service: str, ahead: int, capacity: int) -> float:
         if ahead == 0:
             return 0.0
-        if servers is None:
-            servers = self._servers.get(service, ())
-        if open_now is None:
-            open_now = self._open_windows()
-        open_servers = len(open_now.intersection(servers))
-        capacity = open_servers or len(servers) or 1
         return round(ahead * self._mean(service) / capacity, 1)
 
     def waiting_tickets(self) -> Iterator[Ticket]:

@@ -90,8 +90,9 @@ class EventLog(Protocol):
     async def close(self) -> None:
         """Close the log; closing a closed log does nothing."""
 
-    async def append(self, events: Sequence[NewEvent], *, recorded_at: str) -> list[StoredEvent]:
-        """Store all of `events` in one commit, or none of them (StoreError).
+    async def append(self, events: Sequence[NewEvent], *, recorded_at: str) -> list[int]:
+        """Store all of `events` in one commit, or none of them (StoreError); returns the seq
+        each was given, in order (`read` gives them back as stored).
 
         They are numbered on from `last_seq()`; an empty sequence returns [] without a commit.
         """
@@ -119,14 +120,7 @@ class EventLog(Protocol):
 def to_json(value: Mapping[str, Any]) -> str:
     """Encode as the journal stores it: compact UTF-8 JSON; StoreError if it cannot be."""
     try:
-        return json.dumps(
-            value,
-            ensure_ascii=False,
-            separators=(",", ":"),
-            # NaN and Infinity are not JSON: browsers and other readers would reject the line.
-            allow_nan=False,
-            default=_mapping_as_dict,
-        )
+        return _JOURNAL_ENCODER.encode(value)
     except (TypeError, ValueError) as exc:
         raise StoreError(f"not storable as JSON: {exc}") from exc
 
@@ -157,3 +151,13 @@ def _mapping_as_dict(value: object) -> dict[Any, Any]:
     if isinstance(value, Mapping):
         return dict(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# One encoder for every row (json.dumps with options would build a new one per call).
+_JOURNAL_ENCODER = json.JSONEncoder(
+    ensure_ascii=False,
+    separators=(",", ":"),
+    # NaN and Infinity are not JSON: browsers and other readers would reject the line.
+    allow_nan=False,
+    default=_mapping_as_dict,
+)

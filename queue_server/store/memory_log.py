@@ -42,7 +42,7 @@ class MemoryEventLog:
     async def close(self) -> None:
         self._open = False
 
-    async def append(self, events: Sequence[NewEvent], *, recorded_at: str) -> list[StoredEvent]:
+    async def append(self, events: Sequence[NewEvent], *, recorded_at: str) -> list[int]:
         self._check_open()
         if not events:
             return []
@@ -54,7 +54,7 @@ class MemoryEventLog:
         started = time.perf_counter()
         self._events.extend(rows)
         self.commit_seconds.observe(time.perf_counter() - started)
-        return self._stored(first, rows)
+        return list(range(first, first + len(rows)))
 
     async def last_seq(self) -> int:
         self._check_open()

@@ -206,7 +206,11 @@ async def _server(out: Exposition, ctx: Context) -> None:
     out.family("hallq_journal_seq", "gauge", "Position of the newest journalled change.")
     out.sample("hallq_journal_seq", ctx.service.last_seq)
     times = ctx.journal.commit_seconds
-    out.family("hallq_journal_commit_seconds", "histogram", "Journal COMMIT time, fsync included.")
+    out.family(
+        "hallq_journal_commit_seconds",
+        "histogram",
+        "Journal write time of a batch, its commit and fsync included.",
+    )
     out.histogram("hallq_journal_commit_seconds", times.cumulative(), times.total)
     out.family("hallq_start_time_seconds", "gauge", "When the server process started (Unix time).")
     out.sample("hallq_start_time_seconds", STARTED_AT)

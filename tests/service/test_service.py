@@ -263,7 +263,7 @@ class GatedLog(MemoryEventLog):
         self.in_append = asyncio.Event()
         self.gate = asyncio.Event()
 
-    async def append(self, events: Sequence[NewEvent], *, recorded_at: str) -> list[StoredEvent]:
+    async def append(self, events: Sequence[NewEvent], *, recorded_at: str) -> list[int]:
         self.in_append.set()
         await self.gate.wait()
         return await super().append(events, recorded_at=recorded_at)
