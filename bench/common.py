@@ -92,6 +92,10 @@ class ServerProcess:
         return self.process.pid
 
     @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    @property
     def ws_url(self) -> str:
         return "ws" + self.url.removeprefix("http")
 
