@@ -30,6 +30,7 @@ class Applier(HallState):
             # Replaying a journal that names a window the config no longer has (taken out
             # after a crash, before a snapshot): followed for now, dropped after the replay.
             self.windows[window] = WindowStatus(window)
+            self.windows_changed()
         _APPLIERS[type(event)](self, event)
         self.last_event_at = event.at
 
@@ -37,6 +38,7 @@ class Applier(HallState):
         """Forget the windows the config no longer has, as loading a snapshot does."""
         for window in set(self.windows) - {w.id for w in self.config.windows}:
             del self.windows[window]
+        self.windows_changed()
 
     def _track_key(self, key: QueueKey) -> None:
         self.next_major = max(self.next_major, key[0] + 1)
@@ -194,6 +196,8 @@ class Applier(HallState):
         if MEAN_BOUNDS[0] <= minutes <= MEAN_BOUNDS[1]:
             old = self._mean(ticket.service)
             self.mean_minutes[ticket.service] = old + MEAN_WEIGHT * (minutes - old)
+            if self._etas_stale is not None:
+                self._etas_stale.add(ticket.service)
 
     def _on_missed(self, ev: e.TicketMissed) -> None:
         ticket = self.tickets[ev.ticket_id]
@@ -306,22 +310,26 @@ class Applier(HallState):
         window.staff_no = ev.staff_no
         if window.state is WindowState.CLOSED:  # else a clerk signs in at an open window
             window.move_to(WindowState.IDLE, ev.at)
+            self.windows_changed()
 
     def _on_window_paused(self, ev: e.WindowPaused) -> None:
         window = self.windows[ev.window]
         window.pause_reason = ev.reason
         window.move_to(WindowState.PAUSED, ev.at)
+        self.windows_changed()
 
     def _on_window_resumed(self, ev: e.WindowResumed) -> None:
         window = self.windows[ev.window]
         window.pause_reason = None
         window.move_to(WindowState.IDLE, ev.at)
+        self.windows_changed()
 
     def _on_window_closed(self, ev: e.WindowClosed) -> None:
         window = self.windows[ev.window]
         window.clerk = window.clerk_name = window.staff_no = None
         window.pause_reason = None
         window.move_to(WindowState.CLOSED, ev.at)
+        self.windows_changed()
         # Tickets sent to this window would wait for it to open again: they go back to
         # their service's line, in their place and still ahead of ordinary tickets.
         sent_here = [t for t in self.tickets.values() if t.target_window == ev.window]

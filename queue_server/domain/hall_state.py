@@ -29,9 +29,14 @@ class HallState:
         self.windows = {w.id: WindowStatus(w.id) for w in config.windows}
         self.services_in_order = tuple(s.id for s in config.services)
         self._servers: dict[str, tuple[str, ...]] = {}
-        # The capacities worked out for one set of open windows (see Hall._capacities).
-        self._capacities_open: frozenset[str] | None = None
-        self._capacities_known: dict[str, int] = {}
+        # Per service, the windows its line is spread over (see Hall._capacities); None
+        # until asked for again after windows opened, paused, resumed or closed.
+        self._capacities_known: dict[str, int] | None = None
+        # The expected wait of a new ticket per service (see Hall.new_ticket_etas), and the
+        # services whose wait may have changed since besides those whose line changed
+        # (None: every service's).
+        self._etas: dict[str, float] = {}
+        self._etas_stale: set[str] | None = None
         self._route()
         self.tickets: dict[str, Ticket] = {}
         self.queues = Queues()
@@ -61,7 +66,13 @@ class HallState:
             s: tuple(w.id for w in self.window_config.values() if _serves(w, s))
             for s in self.services
         }
-        self._capacities_open = None  # the routing changed: work the capacities out again
+        self.windows_changed()
+
+    def windows_changed(self) -> None:
+        """Say that windows opened, paused, resumed, closed, came or went, or serve other
+        services now: the capacities are worked out again when next asked for."""
+        self._capacities_known = None
+        self._etas_stale = None
 
     def retune(self) -> None:
         """Apply the tuned window services and quotas over the hall file's."""

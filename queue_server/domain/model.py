@@ -229,7 +229,7 @@ def _back_in_line(values: Mapping[str, Any]) -> bool:
 
 
 # A window in these states takes tickets; closed and paused windows do not.
-OPEN_STATES = frozenset({WindowState.IDLE, WindowState.CALLING, WindowState.SERVING})
+_OPEN_STATES = frozenset({WindowState.IDLE, WindowState.CALLING, WindowState.SERVING})
 
 WINDOW_TRANSITIONS: Mapping[WindowState, frozenset[WindowState]] = {
     WindowState.CLOSED: frozenset({WindowState.IDLE}),
@@ -264,7 +264,7 @@ class WindowStatus:
 
     @property
     def is_open(self) -> bool:
-        return self.state in OPEN_STATES
+        return self.state in _OPEN_STATES
 
     def to_dict(self) -> dict[str, Any]:
         return _encode_fields(self.__dict__)

@@ -86,6 +86,7 @@ class Queues:
         self._by_service: dict[tuple[str, Rank], Bucket] = {}
         self._by_window: dict[tuple[str, Rank], Bucket] = {}
         self._waiting_per_service: dict[str, int] = {}
+        self._changed: set[str] = set()  # services whose line changed since `take_changed`
 
     def _bucket_for(self, ticket: Ticket) -> Bucket:
         if ticket.target_window is not None:
@@ -96,11 +97,13 @@ class Queues:
         assert ticket.key is not None
         self._bucket_for(ticket).add(ticket.key, ticket.id)
         self._waiting_per_service[ticket.service] = self.waiting(ticket.service) + 1
+        self._changed.add(ticket.service)
 
     def remove(self, ticket: Ticket) -> None:
         assert ticket.key is not None
         self._bucket_for(ticket).remove(ticket.key, ticket.id)
         self._waiting_per_service[ticket.service] = self.waiting(ticket.service) - 1
+        self._changed.add(ticket.service)
 
     def waiting(self, service: str) -> int:
         return self._waiting_per_service.get(service, 0)
@@ -108,6 +111,11 @@ class Queues:
     def waiting_counts(self) -> Mapping[str, int]:
         """Tickets waiting per service (a service missing from it has none)."""
         return self._waiting_per_service
+
+    def take_changed(self) -> set[str]:
+        """The services whose line grew or shrank since this was last asked."""
+        changed, self._changed = self._changed, set()
+        return changed
 
     def nth_ordinary_key(self, service: str, places: int) -> QueueKey | None:
         """The key of the `places`-th ordinary ticket waiting for `service`, or None when

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from queue_server.domain.deciding import Decider, Outcome
 from queue_server.domain.hall import HallConfig
-from queue_server.domain.hall_state import DEFAULT_MEAN_MINUTES
-from queue_server.domain.model import (
-    OPEN_STATES,
-    TICKET_COLUMNS,
-    Ticket,
-    TicketState,
-    WindowStatus,
-)
+from queue_server.domain.model import TICKET_COLUMNS, Ticket, TicketState, WindowStatus
 from queue_server.domain.queues import rank_at
 from queue_server.domain.rating_book import RatingBook
 from queue_server.domain.records import Appointment, ClerkDay, DeviceHealth
@@ -48,27 +41,30 @@ class Hall(Decider):
 
     def new_ticket_etas(self) -> dict[str, float]:
         """Per service, the minutes a ticket taken now would wait (everyone waiting goes
-        first); every change to a queue sends this to the boards, so it is one pass."""
+        first). Every change to a queue sends this to the boards: only the services whose
+        line, pace or windows changed since are worked out again."""
+        changed = self.queues.take_changed()
+        if self._etas_stale is None:
+            again: Iterable[str] = self.services_in_order
+            self._etas = {}
+        else:
+            again = (changed | self._etas_stale).intersection(self.services_in_order)
         capacities = self._capacities()
         waiting = self.queues.waiting_counts()
-        mean = self.mean_minutes
-        return {
-            s: round(n * mean.get(s, DEFAULT_MEAN_MINUTES) / capacities.get(s, 1), 1)
-            if (n := waiting.get(s, 0))
-            else 0.0
-            for s in self.services_in_order
-        }
+        for s in again:
+            self._etas[s] = self._wait_minutes(s, waiting.get(s, 0), capacities.get(s, 1))
+        self._etas_stale = set()
+        return dict(self._etas)
 
     def _capacity(self, service: str) -> int:
         return self._capacities().get(service, 1)
 
     def _capacities(self) -> dict[str, int]:
         """Per service, the windows its line is spread over: the open ones serving it, or all
-        that serve it while none is open. Worked out again only when the open windows (or
-        the routing, see `_route`) change, which is rare next to the changes of a queue."""
-        open_now = frozenset(w for w, status in self.windows.items() if status.state in OPEN_STATES)
-        if open_now != self._capacities_open:
-            self._capacities_open = open_now
+        that serve it while none is open. Worked out again only after `windows_changed`,
+        which is rare next to the changes of a queue that ask for it."""
+        if self._capacities_known is None:
+            open_now = {w for w, status in self.windows.items() if status.is_open}
             self._capacities_known = {
                 service: len(open_now.intersection(servers)) or len(servers) or 1
                 for service, servers in self._servers.items()
