@@ -12,11 +12,12 @@ from queue_server.domain.applying_ratings import rating_record
 from queue_server.domain.cases import CaseState
 from queue_server.domain.ratings import RatingRecord, ServedService
 from queue_server.domain.state import Hall
+from queue_server.ratings.follow_ups import CASE_KINDS, FAR_FUTURE, late_follow_ups
 from queue_server.ratings.protect import RaterVault
 from queue_server.ratings.upstream.base import UpstreamItem
 from queue_server.store.eventlog import EventLog, StoredEvent
 
-_KINDS = (e.TicketFinished.type, e.RatingRecorded.type, e.CaseOpened.type, e.CaseAdvanced.type)
+_KINDS = (e.TicketFinished.type, e.RatingRecorded.type, *CASE_KINDS)
 
 
 @dataclass(frozen=True)
@@ -35,21 +36,30 @@ def day_bounds(first: dt.date, last: dt.date, tz: dt.tzinfo) -> tuple[str, str]:
 
 
 async def read_history(
-    journal: EventLog, hall: Hall, first: dt.date, last: dt.date, *, grace_days: int = 0
+    journal: EventLog,
+    hall: Hall,
+    first: dt.date,
+    last: dt.date,
+    *,
+    grace_days: int = 0,
+    follow_ups_late: bool = False,
 ) -> RatingHistory:
     """Services finished and ratings given on the local days `first` to `last`, and on
     `grace_days` more (a service may still be rated on the phone for a few days).
 
+    With `follow_ups_late` (the figures of those days' services), also the 追评 of their 差评
+    for as long as the cases took (`late_follow_ups`), as the reports read them; without it
+    (the list of the ratings given on some days), nothing past the grace days.
     Ratings struck on appeal come back struck, whenever the appeal was decided (up to now).
     """
     since, until = day_bounds(first, last + dt.timedelta(days=grace_days), hall.tz)
     stored = await journal.read_kinds(_KINDS, since, until)
+    later_cases = await journal.read_kinds(CASE_KINDS, until, FAR_FUTURE)
+    if follow_ups_late:
+        cases = [item for item in stored if item.type in CASE_KINDS]
+        stored += await late_follow_ups(journal, [*cases, *later_cases], until)
     history = build_history(hall, stored)
-    later = await journal.read_kinds((e.CaseOpened.type, e.CaseAdvanced.type), until, _FAR_FUTURE)
-    return _with_strikes(history, [*stored, *later])
-
-
-_FAR_FUTURE = "9999-12-31T00:00:00+00:00"
+    return _with_strikes(history, [*stored, *later_cases])
 
 
 def build_history(hall: Hall, stored: Iterable[StoredEvent]) -> RatingHistory:

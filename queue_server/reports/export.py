@@ -16,6 +16,7 @@ from queue_server.reports.assessment import AssessmentSheet, ClerkAssessment
 from queue_server.reports.load import HourlyLoad
 from queue_server.reports.report import By, Report, ReportRow
 from queue_server.reports.tally import LEVELS, RatingCounts
+from queue_server.reports.ticket_ends import TicketEnds
 
 Cell = str | int | float | None
 
@@ -30,6 +31,14 @@ _RATING_HEADER = (
     "默认评价数",
     "追评数",
     "好评率",
+)
+# The tickets issued by how they stood at the period's end: together they are 取号数.
+_ENDS_HEADER = (
+    "取号去向·办结",
+    "取号去向·过号",
+    "取号去向·作废",
+    "取号去向·清号",
+    "取号去向·未结",
 )
 _KEY_HEADERS = {
     By.SERVICE: ("事项编码", "服务事项"),
@@ -67,6 +76,12 @@ def _rating_cells(counts: RatingCounts) -> tuple[Cell, ...]:
     )
 
 
+def _ends_cells(ends: TicketEnds | None) -> tuple[Cell, ...]:
+    if ends is None:
+        return (None,) * len(_ENDS_HEADER)
+    return (ends.done, ends.no_show, ends.cancelled, ends.abandoned, ends.open)
+
+
 def _report_cells(row: ReportRow) -> tuple[Cell, ...]:
     return (
         row.key,
@@ -82,6 +97,7 @@ def _report_cells(row: ReportRow) -> tuple[Cell, ...]:
         row.wait_max,
         row.handling_mean,
         row.pause_minutes,
+        *_ends_cells(row.issued_by_state),
         *_rating_cells(row.ratings),
     )
 
@@ -101,6 +117,7 @@ def report_table(report: Report) -> Table:
         "最长等候(分钟)",
         "平均办理(分钟)",
         "暂停(分钟)",
+        *_ENDS_HEADER,
         *_RATING_HEADER,
     )
     rows = tuple(_report_cells(row) for row in (*report.rows, report.total))

@@ -7,11 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from queue_server.domain import events as e
+from queue_server.domain.model import TicketState
 
 
 @dataclass(frozen=True)
 class Issued:
-    service: str
+    ticket_id: str
+    service: str  # the service it was issued for
     at: dt.datetime
 
 
@@ -106,6 +108,9 @@ class Facts:
     sign_ins: list[tuple[str, dt.datetime]] = field(default_factory=list)  # (clerk, when)
     ratings: list[Rated] = field(default_factory=list)
     cards: dict[str, Card] = field(default_factory=dict)
+    # The tickets that had ended at `end`, by how (done, no_show, cancelled, abandoned); one
+    # not in it was still waiting, called, being served or held.
+    ended: dict[str, TicketState] = field(default_factory=dict)
 
 
 @dataclass
@@ -177,8 +182,9 @@ class _Walk:
         facts = self.facts
         if isinstance(ev, e.TicketIssued):
             self.tickets[ev.ticket_id] = _Ticket(ev.service, ev.at)
-            facts.issued.append(Issued(ev.service, ev.at))
+            facts.issued.append(Issued(ev.ticket_id, ev.service, ev.at))
         elif isinstance(ev, e.TicketCalled):
+            facts.ended.pop(ev.ticket_id, None)  # a missed ticket called back
             ticket = self.ticket(ev.ticket_id)
             if not ticket.called and ticket.issued_at is not None:
                 clerk = self.window(ev.window).clerk
@@ -196,6 +202,8 @@ class _Walk:
             facts.served.append(Served(service, ev.window, clerk, began, ev.at))
             if ev.next_service is not None:
                 ticket.service = ev.next_service
+            else:
+                facts.ended[ev.ticket_id] = TicketState.DONE
         elif isinstance(ev, e.TicketMissed | e.TicketHeld | e.TicketTransferred):
             ticket = self.ticket(ev.ticket_id)
             kind = {e.TicketMissed: "missed", e.TicketHeld: "held"}.get(type(ev), "transferred")
@@ -203,6 +211,13 @@ class _Walk:
             facts.marks.append(Mark(kind, ticket.service, ev.window, clerk, ev.at))
             if isinstance(ev, e.TicketTransferred):
                 ticket.service = ev.to_service
+            elif isinstance(ev, e.TicketMissed) and ev.key is None:  # not back in the queue
+                facts.ended[ev.ticket_id] = TicketState.NO_SHOW
+        elif isinstance(ev, e.TicketCancelled):
+            facts.ended[ev.ticket_id] = TicketState.CANCELLED
+        elif isinstance(ev, e.QueueCleared):
+            for ticket_id in ev.ticket_ids:
+                facts.ended[ticket_id] = TicketState.ABANDONED
         elif isinstance(ev, e.WindowOpened):
             known = self.windows.get(ev.window)
             if known is not None and known.open_since is not None:

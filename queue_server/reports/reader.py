@@ -7,7 +7,8 @@ import datetime as dt
 from collections.abc import Iterable
 
 from queue_server.domain import events as e
-from queue_server.domain.cases import FINAL_CASE_STATES, CaseState
+from queue_server.domain.cases import CaseState
+from queue_server.ratings.follow_ups import CASE_KINDS, FAR_FUTURE, late_follow_ups
 from queue_server.ratings.history import day_bounds
 from queue_server.reports.facts import Facts, walk
 from queue_server.reports.periods import Period
@@ -28,10 +29,10 @@ TICKET_KINDS = (
     e.TicketMissed.type,
     e.TicketHeld.type,
     e.TicketTransferred.type,
+    e.TicketCancelled.type,
+    e.QueueCleared.type,
     *WINDOW_KINDS,
 )
-_CASE_KINDS = (e.CaseOpened.type, e.CaseAdvanced.type)
-_FAR_FUTURE = "9999-12-31T00:00:00+00:00"
 
 
 async def read_facts(
@@ -61,11 +62,8 @@ async def read_facts(
     stored += await journal.read_kinds(TICKET_KINDS, since, until)
     _, rated_until = day_bounds(period.first, period.last + dt.timedelta(days=grace_days), tz)
     ratings = await journal.read_kinds((e.RatingRecorded.type,), since, rated_until)
-    cases = await journal.read_kinds(_CASE_KINDS, since, _FAR_FUTURE)
-    reach = follow_up_reach(cases, rated_until)
-    if reach is not None:
-        later = await journal.read_kinds((e.RatingRecorded.type,), rated_until, reach)
-        ratings += [item for item in later if item.data.get("follow_up")]
+    cases = await journal.read_kinds(CASE_KINDS, since, FAR_FUTURE)
+    ratings += await late_follow_ups(journal, cases, rated_until)
     # A month of a city hall is some hundred thousand events: decode them off the event loop.
     return await asyncio.to_thread(_walk_stored, stored, ratings, cases, start, end)
 
@@ -88,27 +86,6 @@ def _walk_stored(
 
 def _decoded(stored: Iterable[StoredEvent]) -> list[e.Event]:
     return [e.decode_event(item.type, item.data) for item in stored]
-
-
-def follow_up_reach(stored: Iterable[StoredEvent], until: str) -> str | None:
-    """How far past `until` a 追评 of a 差评 given before `until` may have come (None: not
-    past it). A 追评 comes once its case is put right (整改) and before the case ends."""
-    opened_before: set[str] = set()
-    rectified: set[str] = set()
-    ended: dict[str, str] = {}
-    for item in stored:
-        case_id = item.data["case_id"]
-        if item.type == e.CaseOpened.type and item.recorded_at < until:
-            opened_before.add(case_id)
-        elif item.type == e.CaseAdvanced.type:
-            if item.data["state"] == CaseState.RECTIFIED:
-                rectified.add(case_id)
-            elif item.data["state"] in FINAL_CASE_STATES:
-                # Read a moment past the end: a 追评 may share its instant with the close.
-                last = dt.datetime.fromisoformat(item.recorded_at) + dt.timedelta(seconds=1)
-                ended[case_id] = last.isoformat()
-    ends = [ended.get(case, _FAR_FUTURE) for case in opened_before & rectified]
-    return max((end for end in ends if end >= until), default=None)
 
 
 def struck_ratings(stored: Iterable[StoredEvent]) -> frozenset[str]:

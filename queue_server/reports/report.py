@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from queue_server.domain.model import TicketState
 from queue_server.ratings.figures import NO_CLERK_LABEL, TOTAL_KEY, TOTAL_LABEL
 from queue_server.reports.errors import ReportError
 from queue_server.reports.facts import Card, Facts, Rated
@@ -25,6 +26,7 @@ from queue_server.reports.tally import (
     split_by_hour,
     tally,
 )
+from queue_server.reports.ticket_ends import TicketEnds, count_ends
 
 
 class By(StrEnum):
@@ -47,13 +49,15 @@ def parse_by(text: str) -> By:
 class ReportRow:
     """One service's, window's, clerk's or hour's figures; minutes are None without data.
 
-    `issued` is None for windows and clerks (a ticket is issued for a service, not to a
-    window); `pause_minutes` is None for services (a window pauses, not a service).
+    `issued` and `issued_by_state` are None for windows and clerks (a ticket is issued for
+    a service, not to a window); `pause_minutes` is None for services (a window pauses, not
+    a service).
     """
 
     key: str
     label: str
     issued: int | None
+    issued_by_state: TicketEnds | None  # the same tickets by how they stood at the end
     called: int  # tickets called for the first time: the waits measured
     served: int  # service occurrences finished
     missed: int
@@ -67,10 +71,12 @@ class ReportRow:
     ratings: RatingCounts
 
     def to_dict(self) -> dict[str, Any]:
+        ends = self.issued_by_state
         return {
             "key": self.key,
             "label": self.label,
             "issued": self.issued,
+            "issued_by_state": None if ends is None else ends.to_dict(),
             "called": self.called,
             "served": self.served,
             "missed": self.missed,
@@ -101,7 +107,8 @@ class Report:
 
 @dataclass
 class _Group:
-    issued: int = 0
+    # The tickets issued: how each stood at the end (None: not ended).
+    ends: list[TicketState | None] = field(default_factory=list)
     waits: list[float] = field(default_factory=list)
     handling: list[float] = field(default_factory=list)
     served: int = 0
@@ -115,7 +122,8 @@ class _Group:
         return ReportRow(
             key=key,
             label=label,
-            issued=self.issued if issued else None,
+            issued=len(self.ends) if issued else None,
+            issued_by_state=count_ends(self.ends) if issued else None,
             called=len(self.waits),
             served=self.served,
             missed=self.marks["missed"],
@@ -171,7 +179,7 @@ def build_report(
     for issue in facts.issued:
         placed = by in (By.SERVICE, By.HOUR)
         for group in at(key_of(issue.service, "", None, issue.at) if placed else None):
-            group.issued += 1
+            group.ends.append(facts.ended.get(issue.ticket_id))
     for wait in facts.waits:
         for group in at(key_of(wait.service, wait.window, wait.clerk, wait.issued_at)):
             group.waits.append(wait.minutes)

@@ -268,7 +268,9 @@ async def figures(request: web.Request) -> web.Response:
     last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     async with ctx.service.consistent() as hall:
         grace = hall.config.ratings.keep_days
-        history = await read_history(ctx.journal, hall, first, last, grace_days=grace)
+        history = await read_history(
+            ctx.journal, hall, first, last, grace_days=grace, follow_ups_late=True
+        )
         labels = (
             {w.id: w.label for w in hall.config.windows}
             if by_name == By.WINDOW

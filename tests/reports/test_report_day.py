@@ -364,3 +364,36 @@ async def test_bad_queries_are_422_naming_the_field(
     today = await day.json("/api/v1/reports")
     assert today["period"]["label"] == DAY and today["total"]["issued"] == 0
     assert (await day.json("/api/v1/reports/assessment"))["period"]["label"] == "2026-11"
+
+
+async def test_every_ticket_issued_is_accounted_for_in_the_json_and_the_files(
+    start_hall: StartHall, clock: FakeClock
+) -> None:
+    # The scripted day, and at 11:00 a sixth ticket that the manager voids at 11:02 (作废):
+    # A001, A002 and A004 served, A003 missed for good, A005 waiting at 企业开办 since its
+    # transfer (it stands under 社保医保, the service it was issued for).
+    hall = await start_hall(report_hall(), clock=clock)
+    day = await scripted_day(hall, hall.url, clock)
+    sixth = await day.issue()
+    clock.advance(minutes=2)
+    await day.act("manager", f"/api/v1/tickets/{sixth}/cancel", {"reason": "打印失败"})
+    clock.advance(minutes=3)
+    ends = {"done": 3, "no_show": 1, "cancelled": 1, "abandoned": 0, "open": 1}
+    by_service = await day.json(f"/api/v1/reports?date={DAY}&by=service")
+    assert [(r["key"], r["issued"], r["issued_by_state"]) for r in by_service["rows"]] == [
+        ("social", 6, ends)
+    ]
+    assert by_service["total"]["issued_by_state"] == ends
+    by_window = await day.json(f"/api/v1/reports?date={DAY}&by=window")
+    assert {r["issued_by_state"] for r in by_window["rows"]} == {None}
+    assert by_window["total"]["issued_by_state"] == ends
+
+    columns = ["取号去向·办结", "取号去向·过号", "取号去向·作废", "取号去向·清号", "取号去向·未结"]
+    for by, row in (("service", ["3", "1", "1", "0", "1"]), ("clerk", ["", "", "", "", ""])):
+        rows = csv_rows((await day.get(f"/api/v1/reports.csv?date={DAY}&by={by}"))[2])
+        found = rows[0].index(columns[0])
+        assert rows[0][found - 1 : found + 6] == ["暂停(分钟)", *columns, "评价数"]
+        assert rows[-2][found : found + 5] == row, by  # social; wang
+        assert rows[-1][found : found + 5] == ["3", "1", "1", "0", "1"]  # 合计
+        _, _, book = await day.get(f"/api/v1/reports.xlsx?date={DAY}&by={by}")
+        assert list(sheets(book).values()) == [rows]

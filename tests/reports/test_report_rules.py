@@ -20,7 +20,9 @@ from queue_server.reports import (
     walk,
 )
 from queue_server.reports.export import Table
+from queue_server.reports.report import ReportRow
 from queue_server.reports.tally import p90
+from queue_server.reports.ticket_ends import TicketEnds
 
 DAY = dt.date(2026, 11, 25)  # a Wednesday
 PERIOD = period_of("day", DAY)
@@ -245,3 +247,89 @@ def test_windows_and_staff_numbers_are_in_their_number_order() -> None:
     assert [row.key for row in by_window.rows] == ["2", "10"]
     sheet = assessment_sheet(facts, PERIOD, tz=SHANGHAI)
     assert [row.staff_no for row in sheet.rows] == ["999", "1001"]
+
+
+def issued(moment: dt.datetime, ticket: str, number: str, service: str) -> e.TicketIssued:
+    route = ("pickup",) if service == "estate" else ()
+    day = moment.astimezone(SHANGHAI).date()
+    return e.TicketIssued(
+        moment, ticket, number, service, Priority.NORMAL, day, 1, (0, int(ticket[1:])), route
+    )
+
+
+def ends(row: ReportRow) -> dict[str, int] | None:
+    return row.to_dict()["issued_by_state"]
+
+
+def states(**counts: int) -> dict[str, int]:
+    """`issued_by_state` with these counts, the others 0."""
+    return {state: counts.get(state, 0) for state in TicketEnds().to_dict()}
+
+
+def test_every_ticket_issued_stands_in_one_column_as_it_was_at_the_end() -> None:
+    next_day = DAY + dt.timedelta(days=1)
+    morning = dt.datetime.combine(next_day, dt.time(8, 30), SHANGHAI)
+    events = [
+        e.WindowOpened(at(9), "1", "wang", "王芳", "1001"),
+        e.WindowOpened(at(9), "2", "li", "李强", "1002"),
+        *(issued(at(9, n), f"t{n}", f"A00{n}", "social") for n in range(1, 6)),
+        issued(at(9, 6), "t6", "B001", "estate"),
+        issued(at(9, 7), "t7", "B002", "estate"),
+        issued(at(9, 8), "t10", "C001", "company"),
+        e.TicketCalled(at(9, 10), "t1", "1"),
+        e.TicketCalled(at(9, 10), "t2", "2"),
+        e.TicketMissed(at(9, 12), "t2", "2", "无人应答", key=(0, 20)),  # back in the queue
+        e.TicketCalled(at(9, 13), "t4", "2"),
+        e.TicketHeld(at(9, 14), "t4", "2"),  # fetches a paper, never comes back
+        e.TicketCancelled(at(9, 15), "t3", "群众离开"),  # 作废
+        e.TicketFinished(at(9, 20), "t1", "1", service="social", clerk="wang"),
+        e.TicketCalled(at(9, 21), "t5", "1"),
+        e.TicketTransferred(at(9, 25), "t5", "1", "company", None, (1, 0)),
+        e.TicketCalled(at(9, 30), "t6", "2"),
+        e.TicketCalled(at(9, 40), "t2", "1"),
+        e.TicketMissed(at(9, 42), "t2", "1", "无人应答"),  # missed for good
+        e.TicketCalled(at(9, 44), "t10", "1"),
+        e.TicketMissed(at(9, 46), "t10", "1", "无人应答"),
+        e.TicketFinished(at(10), "t6", "2", "pickup", (0, 9), service="estate", clerk="li"),
+        e.TicketCalled(at(10, 1), "t6", "1"),
+        e.TicketFinished(at(10, 3), "t6", "1", service="pickup", clerk="wang"),  # route done
+        e.TicketCalled(at(10, 5), "t7", "2"),
+        e.TicketFinished(at(10, 30), "t7", "2", "pickup", (0, 10), service="estate", clerk="li"),
+        e.TicketCalled(at(10, 31), "t5", "1"),
+        e.TicketFinished(at(10, 50), "t5", "1", service="company", clerk="wang"),
+        e.QueueCleared(at(17, 30), ("t4", "t7")),  # held; waiting for its 出件 step
+        issued(at(23, 50), "t8", "A006", "social"),  # a hall open all hours
+        e.TicketCalled(at(23, 55), "t10", "1", callback=True),  # C001 came back
+        # The first ticket of the next day closes out the day before's first (清号).
+        e.QueueCleared(morning, ("t8",)),
+        issued(morning, "t9", "A001", "social"),
+    ]
+    day = walk(events, *PERIOD.moments(SHANGHAI))
+    by_service = build_report(day, PERIOD, "service", tz=SHANGHAI)
+    # A005 went on to 企业开办 and was served there: it stands under the service it was
+    # issued for. B001 counts once, done when its 出件 step was; B002 was cleared waiting for
+    # it. A006, issued at 23:50, was still waiting at midnight, and C001, missed, was being
+    # served again after its window called it back.
+    assert [(r.key, r.issued, ends(r)) for r in by_service.rows] == [
+        ("company", 1, states(open=1)),
+        ("estate", 2, states(done=1, abandoned=1)),
+        ("pickup", 0, states()),
+        ("social", 6, states(done=2, no_show=1, cancelled=1, abandoned=1, open=1)),
+    ]
+    assert ends(by_service.total) == states(done=3, no_show=1, cancelled=1, abandoned=2, open=2)
+    by_hour = build_report(day, PERIOD, "hour", tz=SHANGHAI)
+    assert [(r.key, r.issued, ends(r)) for r in by_hour.rows] == [
+        ("09", 8, states(done=3, no_show=1, cancelled=1, abandoned=2, open=1)),
+        ("10", 0, states()),
+        ("23", 1, states(open=1)),
+    ]
+    assert ends(build_report(day, PERIOD, "window", tz=SHANGHAI).rows[0]) is None
+    assert ends(build_report(day, PERIOD, "clerk", tz=SHANGHAI).rows[0]) is None
+    # The next day: A006 was not issued then, and its clearing is in none of its columns.
+    after = period_of("day", next_day)
+    total = build_report(walk(events, *after.moments(SHANGHAI)), after, "service", tz=SHANGHAI)
+    assert (total.total.issued, ends(total.total)) == (1, states(open=1))
+    # The week of both days: A006 was cleared (清号).
+    week = period_of("week", DAY)
+    social = build_report(walk(events, *week.moments(SHANGHAI)), week, "service", tz=SHANGHAI)
+    assert ends(social.rows[-1]) == states(done=2, no_show=1, cancelled=1, abandoned=2, open=1)

@@ -3,12 +3,36 @@
 from __future__ import annotations
 
 from queue_server.reports import By, PeriodKind
-from queue_server.web.openapi.schema import Json, _array, _enum, _map, _object, _ref, _string
+from queue_server.web.openapi.schema import (
+    Json,
+    _array,
+    _enum,
+    _map,
+    _nullable,
+    _object,
+    _ref,
+    _string,
+)
 
 _COUNT = {"type": "integer", "minimum": 0}
 _MAYBE_COUNT = {"type": ["integer", "null"], "minimum": 0}
 _MINUTES = {"type": ["number", "null"], "minimum": 0}
 _RATE = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+_ISSUED_BY_STATE = _nullable(
+    _object(
+        {
+            "done": {**_COUNT, "description": "Finished at the last step of their route."},
+            "no_show": {**_COUNT, "description": "Missed and not put back in the queue."},
+            "cancelled": {**_COUNT, "description": "Voided (作废)."},
+            "abandoned": {**_COUNT, "description": "Closed out at a clearing (清号)."},
+            "open": {**_COUNT, "description": "Waiting, called, being served or held."},
+        },
+        description=(
+            "The tickets issued, by their state at the end of the period (or now): they add"
+            " up to `issued`. Null by window and by clerk."
+        ),
+    )
+)
 _RATINGS = {
     "ratings": _COUNT,
     "levels": _map(_COUNT),
@@ -39,6 +63,7 @@ def report_schemas() -> dict[str, Json]:
                     **_MAYBE_COUNT,
                     "description": "Tickets issued; null by window and by clerk.",
                 },
+                "issued_by_state": _ISSUED_BY_STATE,
                 "called": {**_COUNT, "description": "Tickets called for the first time."},
                 "served": {**_COUNT, "description": "Services finished."},
                 "missed": _COUNT,
