@@ -158,7 +158,7 @@ def _direct(
     """
 
     def write(payload: bytes) -> None:
-        transport.write(_text_frame(payload))
+        transport.write(_LAST_FRAME.of(payload))
 
     def ready() -> bool:
         return (
@@ -168,6 +168,25 @@ def _direct(
         )
 
     return write, ready
+
+
+class _LastFrame:
+    """The frame of the message written last: the hub writes one message to every board in
+    turn, so its frame is built once, not once per board."""
+
+    __slots__ = ("frame", "payload")
+
+    def __init__(self) -> None:
+        self.payload: bytes | None = None
+        self.frame = b""
+
+    def of(self, payload: bytes) -> bytes:
+        if payload is not self.payload:
+            self.payload, self.frame = payload, _text_frame(payload)
+        return self.frame
+
+
+_LAST_FRAME = _LastFrame()
 
 
 def _text_frame(payload: bytes) -> bytes:

@@ -17,7 +17,7 @@ from helpers import FakeClock, RunningHall, small_hall
 from queue_server.hub import Hub
 from queue_server.service import Published
 from queue_server.web import stream
-from queue_server.web.stream import _text_frame
+from queue_server.web.stream import _LastFrame, _text_frame
 from queue_server.wire import ALL_TOPICS
 
 
@@ -263,6 +263,15 @@ def test_direct_writes_keep_each_clients_order_through_a_stall() -> None:
         assert [json.loads(client.queue.get_nowait() or b"")["seq"] for _ in range(2)] == [3, 4]
 
     asyncio.run(scenario())
+
+
+def test_each_message_written_gets_its_own_frame_though_frames_are_reused() -> None:
+    cache = _LastFrame()
+    first, second = b'{"seq":1}', b'{"seq":2}'
+    assert cache.of(first) == _text_frame(first)
+    assert cache.of(first) is cache.of(first)  # the next board gets the frame built already
+    assert cache.of(second) == _text_frame(second)
+    assert cache.of(bytes(first)) == _text_frame(first)  # equal bytes, another message
 
 
 def test_a_text_frame_is_what_a_websocket_client_reads() -> None:
