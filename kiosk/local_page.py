@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import importlib.resources
 import json
+import os
 import weakref
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -73,11 +74,28 @@ def local_app(
     return app
 
 
-async def serve(app: web.Application, port: int) -> web.AppRunner:
-    """Serve `app` on 127.0.0.1 only: the page is for this device's own screen."""
+class PortUnavailable(Exception):
+    """The page's port cannot be had; the message says which and how to choose another."""
+
+
+async def serve(app: web.Application, port: int, *, page: str, port_setting: str) -> web.AppRunner:
+    """Serve `app` on 127.0.0.1 only: the page is for this device's own screen.
+
+    When the port cannot be had, the half-started app lets go of what it opened (its proxy
+    session) and PortUnavailable names the `page`, the address and `port_setting`, where
+    another port is chosen.
+    """
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        why = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise PortUnavailable(
+            f"the {page} cannot use 127.0.0.1:{port} ({why}): is another {app[AGENT]} agent "
+            f"running? Choose another with {port_setting}"
+        ) from exc
     return runner
 
 

@@ -1,4 +1,5 @@
-"""Running an agent: its tasks together, until SIGINT or SIGTERM, rescanning on hot-plug."""
+"""Running an agent: its tasks together, until SIGINT or SIGTERM or a crash, rescanning on
+hot-plug."""
 
 from __future__ import annotations
 
@@ -38,15 +39,27 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def run_until(stop: asyncio.Event, main: Coroutine[Any, Any, None], name: str) -> None:
-    """Run `main` as a task until `stop` is set, then cancel it and wait for it to end."""
+async def run_until(stop: asyncio.Event, main: Coroutine[Any, Any, None], name: str) -> int:
+    """Run `main` as a task until `stop` is set, then cancel it and wait for it to end.
+
+    The exit code: 0 when stopped; 1 when `main` ended by itself first, which it never does
+    unless it crashed. The error is logged and the agent exits, so that systemd starts it
+    again (Restart=always) rather than leave it running with nothing working.
+    """
     running = asyncio.create_task(main, name=name)
+    stopping = asyncio.create_task(stop.wait(), name=f"{name}-stop")
     try:
-        await stop.wait()
+        await asyncio.wait((running, stopping), return_when=asyncio.FIRST_COMPLETED)
     finally:
+        stopping.cancel()
         running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await running
+            await asyncio.wait((running, stopping))
+    if running.cancelled():
+        return 0
+    error = running.exception()
+    log.critical("%s ended by itself (%r): exiting", name, error, exc_info=error)
+    return 1
 
 
 async def watch_hotplug(

@@ -68,8 +68,9 @@ class ServerLink:
     ) -> dict[str, Any]:
         """One API call; retried (same body, so the same idempotency key) while unreachable.
 
-        Raises IssueRefused for an answer refusing it (4xx) and ServerUnavailable when no
-        answer came; `maybe_done` then says whether the server may have acted on it.
+        Raises IssueRefused for an answer refusing it (4xx), saying whether an earlier attempt
+        may have been done (`after_lost_answer`), and ServerUnavailable when no answer came;
+        `maybe_done` then says whether the server may have acted on it.
         """
         assert self._http is not None, "use ServerLink as an async context manager"
         maybe_done = False
@@ -88,7 +89,9 @@ class ServerLink:
                     if response.status >= 500:
                         failure = f"{response.status} {code}: {message}"
                         continue  # the server could not journal it: nothing changed, retry
-                    raise IssueRefused(response.status, code, message or code)
+                    raise IssueRefused(
+                        response.status, code, message or code, after_lost_answer=maybe_done
+                    )
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 # Sent but unanswered: the server may have done it. Retrying with the same
                 # idempotency key is then safe and is how the answer is found again.

@@ -11,13 +11,18 @@ class IssueRefused(KioskError):
     """A request refused, by the server's rules or by the agent's state; shown to the citizen.
 
     `code` is the wire error code (API.md) and `status` the HTTP status the local page gets.
+    `after_lost_answer`: an earlier attempt of the same request went unanswered and may have
+    been done, so a refusal such as `already_rated` may be that attempt's own doing.
     """
 
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, after_lost_answer: bool = False, **extra: Any
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.after_lost_answer = after_lost_answer
         self.extra = extra
 
     def body(self) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from drivers.printer.settings import PrinterSettings
 from kiosk.agent.command import DEFAULT_PORT
 from kiosk.agent.desk import UnprintedPolicy
 from kiosk.agent.errors import SettingsError
+from kiosk.config_checks import device_selector, server_problem
 from kiosk.config_file import read_toml
 from kiosk.ticket.layout import LayoutError, TicketLayout
 from queue_server.config.reader import Problems, Table
@@ -43,8 +44,8 @@ class KioskSettings:
         top = Table(data, "", problems)
         kiosk = top.table("kiosk")
         server = kiosk.optional_text("server")
-        if server is not None and not server.startswith(("http://", "https://")):
-            kiosk.problem("server", f"must be an http:// or https:// URL, not {server!r}")
+        if server is not None and (problem := server_problem(server)):
+            kiosk.problem("server", problem)
         state_dir = kiosk.optional_text("state_dir")
         scanner, card_reader = top.table("scanner"), top.table("card_reader")
         top.table("printer"), top.table("ticket")  # read below by their own modules
@@ -57,8 +58,8 @@ class KioskSettings:
             phone_url=kiosk.optional_text("phone_url"),
             missed_rule=kiosk.optional_text("missed_rule"),
             printer=_nested(data, "printer", problems, PrinterSettings.from_mapping),
-            scanner=scanner.optional_text("device"),
-            card_reader=card_reader.optional_text("device"),
+            scanner=device_selector(scanner),
+            card_reader=device_selector(card_reader),
             layout=_nested(data, "ticket", problems, TicketLayout.from_mapping) or TicketLayout(),
         )
         kiosk.retired(

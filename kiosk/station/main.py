@@ -5,21 +5,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-
 from kiosk.agent.link import ServerLink
-from kiosk.local_page import serve
+from kiosk.config_checks import server_problem
+from kiosk.local_page import PortUnavailable, serve
 from kiosk.running import run_until, stop_on_signals, watch_hotplug
 from kiosk.station.app import make_app
 from kiosk.station.errors import SettingsError, StationError
 from kiosk.station.runtime import KeyOpener, Station
-from kiosk.station.settings import StationSettings, server_problem
+from kiosk.station.settings import StationSettings
 
 KEYPAD_FILE = "keypad.in"
 KEY_PAD_FILE = "key_pad.in"
@@ -80,20 +78,6 @@ def _read_tokens_and_check_devices(
     return tokens
 
 
-async def _serve_pad_page(station: Station, token: str | None, port: int) -> web.AppRunner:
-    """The pad page on 127.0.0.1:`port`; StationError when the port cannot be had."""
-    app = make_app(station, token)
-    try:
-        return await serve(app, port)
-    except OSError as exc:
-        await app.cleanup()  # the half-started page lets go of what it opened
-        why = os.strerror(exc.errno) if exc.errno else str(exc)
-        raise StationError(
-            f"the pad page cannot use 127.0.0.1:{port} ({why}): is another station agent "
-            "running? Choose another with [touch_pad] port or --port"
-        ) from exc
-
-
 @contextlib.asynccontextmanager
 async def _link(server: str, token: str | None) -> AsyncIterator[ServerLink | None]:
     if token is None:
@@ -135,8 +119,13 @@ async def run(args: argparse.Namespace) -> int:
         runner = None
         if settings.touch_pad:
             try:
-                runner = await _serve_pad_page(station, pad_token or station_token, port)
-            except StationError as exc:
+                runner = await serve(
+                    make_app(station, pad_token or station_token),
+                    port,
+                    page="pad page",
+                    port_setting="[touch_pad] port or --port",
+                )
+            except PortUnavailable as exc:
                 print(f"hallq station: {exc}", file=sys.stderr)
                 return 1
             print(f"hallq station: rating pad page on http://127.0.0.1:{port}/", flush=True)
@@ -146,10 +135,9 @@ async def run(args: argparse.Namespace) -> int:
             await watch_hotplug(station.rescan, subsystems=("input",)) if fake is None else None
         )
         try:
-            await run_until(stop, station.run(), "hallq-station")
+            return await run_until(stop, station.run(), "hallq-station")
         finally:
             if watcher is not None:
                 await watcher.stop()
             if runner is not None:
                 await runner.cleanup()
-    return 0

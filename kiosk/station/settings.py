@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from drivers.input.base import DeviceError
 from drivers.input.finder import parse_selector
+from kiosk.config_checks import device_selector, read_secret, server_problem
 from kiosk.config_file import read_toml
 from kiosk.station.errors import SettingsError
 from kiosk.station.keys import DEFAULT_KEY_PAD, DEFAULT_KEYPAD, Key, key_code, unknown_key
@@ -128,10 +128,10 @@ class StationSettings:
         """(station token, pad token), read from their files now; SettingsError lists each
         file that cannot be read."""
         problems: list[str] = []
-        station = _read_secret(
+        station = read_secret(
             self.station_token, self.station_token_file, "station.station_token_file", problems
         )
-        pad = _read_secret(self.pad_token, self.pad_token_file, "station.pad_token_file", problems)
+        pad = read_secret(self.pad_token, self.pad_token_file, "station.pad_token_file", problems)
         if problems:
             raise SettingsError(problems)
         return station, pad
@@ -145,14 +145,6 @@ class StationSettings:
             for part, name in ((self.keypad, "keypad"), (self.key_pad, "key_pad"))
             if part is not None and part.device is None
         ]
-
-
-def server_problem(url: str) -> str | None:
-    """What is wrong with a server URL (from the config or --server), or None."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme in ("http", "https") and parts.hostname:
-        return None
-    return f"must be an http:// or https:// URL, not {url!r}"
 
 
 def _same_device(first: str | None, second: str | None) -> bool:
@@ -178,30 +170,6 @@ def _secret(table: Table, key: str) -> tuple[str | None, Path | None]:
     return value, Path(path) if path else None
 
 
-def _read_secret(value: str | None, path: Path | None, key: str, problems: list[str]) -> str | None:
-    if value or path is None:
-        return value
-    try:
-        text = path.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        problems.append(f"{key}: cannot read {path} ({exc.strerror or exc})")
-        return None
-    if not text:
-        problems.append(f"{key}: {path} is empty")
-        return None
-    return text
-
-
-def _device(table: Table) -> str | None:
-    device = table.optional_text("device")
-    if device is not None:
-        try:
-            parse_selector(device)
-        except DeviceError as exc:
-            table.problem("device", str(exc))
-    return device
-
-
 def _raw_table(data: dict[str, Any], section: str, key: str) -> dict[str, Any] | None:
     raw = data.get(section, {})
     value = raw.get(key) if isinstance(raw, dict) else None
@@ -210,7 +178,7 @@ def _raw_table(data: dict[str, Any], section: str, key: str) -> dict[str, Any] |
 
 def _keypad(data: dict[str, Any], top: Table, problems: Problems) -> KeypadSettings:
     table = top.table("keypad")
-    device = _device(table)
+    device = device_selector(table)
     entry = table.integer("entry_seconds", 5, 1, 60)
     guard = table.integer("repeat_guard_ms", 800, 0, 5000)
     reason = table.optional_text("pause_reason") or "临时离岗"
@@ -230,7 +198,7 @@ def _keypad(data: dict[str, Any], top: Table, problems: Problems) -> KeypadSetti
 
 def _key_pad(data: dict[str, Any], top: Table, problems: Problems) -> KeyPadSettings:
     table = top.table("key_pad")
-    device = _device(table)
+    device = device_selector(table)
     table.table("keys")
     raw = _raw_table(data, "key_pad", "keys")
     levels = {key_code(n): level for n, level in DEFAULT_KEY_PAD.items()}

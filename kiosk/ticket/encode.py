@@ -10,7 +10,7 @@ from escpos.constants import QR_ECLEVEL_M  # type: ignore[import-untyped]
 from escpos.printer import Dummy  # type: ignore[import-untyped]
 from PIL import Image
 
-from kiosk.ticket.layout import PrintedTicket, TicketError, TicketLayout
+from kiosk.ticket.layout import LayoutError, PrintedTicket, TicketError, TicketLayout
 from kiosk.ticket.render import render_line, render_ticket
 
 DEFAULT_PROFILE = "TM-T20II"
@@ -29,10 +29,10 @@ def encode_ticket(
     return encode_image(render_ticket(ticket, layout), layout, profile)
 
 
-def check_printable(layout: TicketLayout, profile: str = DEFAULT_PROFILE) -> None:
-    """Make a sample ticket now, or raise TicketError: a layout the printer cannot take (too
-    wide, a cut without a cutter, no font) is then refused at start, not found out only
-    after the server has issued a ticket."""
+def printable_problems(layout: TicketLayout, profile: str = DEFAULT_PROFILE) -> list[str]:
+    """Make a sample ticket now and say what stops it, each problem with its key: a layout
+    the printer cannot take (too wide, a cut without a cutter, no font) is then refused at
+    start, not found out only after the server has issued a ticket."""
     sample = PrintedTicket(
         hall="政务服务中心",
         area="1F",
@@ -44,7 +44,13 @@ def check_printable(layout: TicketLayout, profile: str = DEFAULT_PROFILE) -> Non
         issued_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
         phone_url="https://hall.example/t/0",
     )
-    encode_ticket(sample, layout, profile)
+    try:
+        encode_ticket(sample, layout, profile)
+    except LayoutError as exc:
+        return exc.problems
+    except TicketError as exc:
+        return [f"ticket: {exc}"]
+    return []
 
 
 def encode_image(image: Image.Image, layout: TicketLayout, profile: str = DEFAULT_PROFILE) -> bytes:
@@ -62,7 +68,9 @@ def encode_text(
     """The ticket in the printer's own Chinese font (GB18030) with its native QR command."""
     printer = _printer(profile, layout)
     if not printer.profile.supports("qrCode"):
-        raise TicketError(f"the printer profile {profile} has no QR command for text mode")
+        raise LayoutError(
+            [f"ticket.text_mode: the printer profile {profile} has no QR command for text mode"]
+        )
 
     def line(text: str, **style: Any) -> None:
         printer.set_with_default(align="center", **style)
@@ -101,11 +109,16 @@ def encode_text(
 
 
 def _printer(profile: str, layout: TicketLayout) -> Any:
+    """A python-escpos printer for `profile`; LayoutError, naming each `[ticket]` key, when
+    the layout asks what the profile cannot do."""
     printer = Dummy(profile=profile)
     media = printer.profile.profile_data["media"]
     dots = media["width"].get("pixels")
+    problems = []
     if isinstance(dots, int) and dots < layout.width:
-        raise TicketError(f"the layout is {layout.width} dots wide; {profile} prints {dots}")
+        problems.append(
+            f"ticket.width: the layout is {layout.width} dots wide; {profile} prints {dots}"
+        )
     if not isinstance(dots, int):
         # python-escpos print()s a warning for every image on a profile without a width; the
         # layout knows it. A copy: profile_data is one dict shared by every printer object.
@@ -115,7 +128,11 @@ def _printer(profile: str, layout: TicketLayout) -> Any:
     if layout.cut and not (
         printer.profile.supports("paperFullCut") or printer.profile.supports("paperPartCut")
     ):
-        raise TicketError(f"the layout asks for a cut; the printer profile {profile} has no cutter")
+        problems.append(
+            f"ticket.cut: the layout asks for a cut; the printer profile {profile} has no cutter"
+        )
+    if problems:
+        raise LayoutError(problems)
     return printer
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from answer_cutter import Cutter
 from helpers import RunningHall, small_hall
 from printed import printed_ticket_ids
 
@@ -25,55 +26,6 @@ from kiosk.ticket.render import render_line
 from queue_server.domain.hall import MissedPolicy, Policy
 
 Start = Callable[..., Awaitable[RunningHall]]
-
-
-class Cutter:
-    """A TCP relay between kiosk and server that can swallow the server's answers.
-
-    Armed, it passes each request on but never the answer: the server acts, the kiosk hears
-    nothing, as when the cable is pulled or the server dies right after journalling.
-    """
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.swallow = False
-        self.server: asyncio.Server | None = None
-        self.writers: list[asyncio.StreamWriter] = []
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
-
-    async def start(self) -> None:
-        self.server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
-
-    async def close(self) -> None:
-        assert self.server is not None
-        self.server.close()
-        for writer in self.writers:
-            writer.close()
-            with contextlib.suppress(ConnectionError):
-                await writer.wait_closed()
-        await self.server.wait_closed()
-
-    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        self.writers += [writer, up_writer]
-
-        async def pump(
-            source: asyncio.StreamReader, sink: asyncio.StreamWriter, answers: bool
-        ) -> None:
-            with contextlib.suppress(ConnectionError):
-                while data := await source.read(65536):
-                    if answers and self.swallow:
-                        writer.close()  # the kiosk's connection drops without an answer
-                        return
-                    sink.write(data)
-                    await sink.drain()
-            sink.close()
-
-        await asyncio.gather(pump(reader, up_writer, False), pump(up_reader, writer, True))
 
 
 async def online(link: ServerLink) -> None:

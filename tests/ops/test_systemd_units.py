@@ -44,3 +44,12 @@ def test_server_and_backup_use_the_paths_the_operations_guide_names() -> None:
     written = re.search(r"out=(/\S+)/hall-", backup)
     assert written is not None and "`/var/lib/hallq/backups/hall-" in guide
     assert written.group(1) == "/var/lib/hallq/backups"
+
+
+def test_every_agent_is_started_again_after_any_exit() -> None:
+    """An agent whose work crashed exits non-zero (kiosk.running.run_until): its unit must
+    start it again, however often, rather than leave the kiosk or the window without it."""
+    for unit in ("hallq-kiosk.service", "hallq-station.service"):
+        found = settings(unit)
+        assert found.get("Restart") == ["always"], unit
+        assert found.get("StartLimitIntervalSec") == ["0"], unit

@@ -13,15 +13,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+from answer_cutter import Cutter
 from helpers import SHANGHAI, RunningHall
 
 from drivers.input.base import DeviceError, KeyEvent, KeyState
 from drivers.input.fake import FakeSource
 from drivers.input.presses import GrabbedKeys
 from kiosk.agent.link import ServerLink
+from kiosk.agent.link_errors import IssueRefused
 from kiosk.station.keys import DEFAULT_KEYPAD, Key, key_code
 from kiosk.station.runtime import Station
 from kiosk.station.settings import KeyPadSettings, KeypadSettings
+from queue_server.domain.ratings import Channel
 
 StartHall = Callable[..., Awaitable[RunningHall]]
 KEYS = {key: key_code(name) for name, key in DEFAULT_KEYPAD.items()}
@@ -430,6 +433,98 @@ async def test_a_key_pad_press_the_server_never_got_may_be_pressed_again(desk: D
         await desk.station.rating_key(key_code("KEY_2"))  # 满意: never reaches the server
     desk.station.pad_link = reachable
     await desk.station.rating_key(key_code("KEY_2"))  # the citizen presses again
+    [rating] = await desk.ratings()
+    assert (rating["level"], rating["channel"]) == (4, 5)
+
+
+async def finished_with_a_rating_open(desk: Desk) -> None:
+    await issue(desk.hall, 1)
+    desk.press(Key.CALL)
+    await until(lambda: _eq(called_number(desk), "A001"), "a ticket is called")
+    desk.press(Key.FINISH)
+
+    async def rating_open() -> bool:
+        return desk.station.watch.rating is not None
+
+    await until(rating_open, "finishing opens a rating")
+
+
+@contextlib.asynccontextmanager
+async def pad_cable_losing_the_next_answer(desk: Desk) -> AsyncIterator[None]:
+    """The pad's requests pass through a relay that swallows the server's answers until the
+    server has recorded a rating: the rating landed, the station never heard so."""
+    reachable = desk.station.pad_link
+    assert reachable is not None
+    cutter = Cutter(int(desk.hall.url.rsplit(":", 1)[1]))
+    await cutter.start()
+    cutter.swallow = True
+
+    async def recorded() -> bool:
+        return bool(await desk.ratings())
+
+    async def answer_once_recorded() -> None:
+        await until(recorded, "the server records the rating")
+        cutter.swallow = False  # before the station tries again (a second later)
+
+    watching = asyncio.create_task(answer_once_recorded())
+    try:
+        async with ServerLink(cutter.url, reachable.token, attempts=(0.0, 1.0)) as cut:
+            desk.station.pad_link = cut
+            yield
+    finally:
+        desk.station.pad_link = reachable
+        watching.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watching
+        await cutter.close()
+
+
+async def test_a_touch_rating_whose_answer_was_lost_is_thanked_not_called_a_duplicate(
+    desk: Desk,
+) -> None:
+    await finished_with_a_rating_open(desk)
+    async with pad_cable_losing_the_next_answer(desk):
+        answer = await desk.station.rate(2, ["213"], "等了很久")
+    assert (answer["rating"]["level"], answer["rating"]["tags"]) == (2, ["213"])
+    [rating] = await desk.ratings()
+    assert (rating["level"], rating["channel"], rating["comment"]) == (2, 4, "等了很久")
+
+
+async def test_a_key_pad_press_whose_answer_was_lost_shows_the_thanks(desk: Desk) -> None:
+    await finished_with_a_rating_open(desk)
+    pushed = desk.station.listen()
+    async with pad_cable_losing_the_next_answer(desk):
+        await desk.station.rating_key(key_code("KEY_1"))  # 非常满意
+    assert {"type": "thanks"} in _drain(pushed)
+    [rating] = await desk.ratings()
+    assert (rating["level"], rating["channel"]) == (5, 5)
+
+
+async def test_a_rating_given_before_is_still_refused_after_a_lost_answer(desk: Desk) -> None:
+    await finished_with_a_rating_open(desk)
+    touched = desk.station.watch.rating
+    assert touched is not None
+    # The citizen touches 非常满意 on the pad as the key pad's 满意 lands: the touch pad's
+    # refusal is lost on the way, and its second attempt is refused too. That is the key
+    # pad's rating, not the touch pad's own first attempt.
+    await desk.station.rating_key(key_code("KEY_2"))
+    reachable = desk.station.pad_link
+    assert reachable is not None
+    cutter = Cutter(int(desk.hall.url.rsplit(":", 1)[1]))
+    await cutter.start()
+    cutter.swallow = True
+    async with ServerLink(cutter.url, reachable.token, attempts=(0.0, 1.0)) as cut:
+        desk.station.pad_link = cut
+        trying = asyncio.create_task(
+            desk.station.send_rating(touched, 5, [], None, Channel.HALL_TABLET)
+        )
+        await asyncio.sleep(0.5)  # the first attempt refused, its answer swallowed
+        cutter.swallow = False
+        with pytest.raises(IssueRefused) as refused:
+            await trying
+    desk.station.pad_link = reachable
+    await cutter.close()
+    assert (refused.value.code, refused.value.after_lost_answer) == ("already_rated", True)
     [rating] = await desk.ratings()
     assert (rating["level"], rating["channel"]) == (4, 5)
 
