@@ -141,7 +141,7 @@ class _Walk:
         self.earlier_cards: dict[str, Card] = {}  # clerks signed in before the period
 
     def ticket(self, ticket_id: str) -> _Ticket:
-        # A ticket issued before the period (a window open overnight): its issue is unknown.
+        # A ticket whose issue the events given do not hold: its service is unknown.
         return self.tickets.setdefault(ticket_id, _Ticket(service="", issued_at=None))
 
     def window(self, window_id: str) -> _Window:
@@ -249,9 +249,17 @@ class _Walk:
             self.card(ev.clerk, ev.clerk_name, ev.staff_no)
 
     def before(self, ev: e.Event) -> None:
-        """A window's event before the period: who is signed in where, and which windows are
-        paused, as the period begins (a window open overnight). It counts for nothing."""
-        if isinstance(ev, e.WindowOpened | e.WindowHandedOver):
+        """An event before the period: who is signed in where, which windows are paused,
+        and the service each ticket of an earlier day is at, as the period begins (a window
+        open overnight, a hall without a daily clearing). It counts for nothing: such a
+        ticket was not issued in the period, and its wait is not measured in it."""
+        if isinstance(ev, e.TicketIssued):
+            self.tickets[ev.ticket_id] = _Ticket(ev.service, issued_at=None)
+        elif isinstance(ev, e.TicketTransferred):
+            self.ticket(ev.ticket_id).service = ev.to_service
+        elif isinstance(ev, e.TicketFinished) and ev.next_service is not None:
+            self.ticket(ev.ticket_id).service = ev.next_service
+        elif isinstance(ev, e.WindowOpened | e.WindowHandedOver):
             window = self.window(ev.window)
             if window.open_since is None:
                 window.open_since = self.start
@@ -294,8 +302,10 @@ def walk(
 ) -> Facts:
     """The facts of the period [start, end), from its events in journal order.
 
-    Window events before `start` (the day before, say) tell who is signed in at a window
-    open overnight and whether it is paused as the period begins; they count for nothing.
+    Events before `start` count for nothing: a window's (the day before, say) tell who is
+    signed in at a window open overnight and whether it is paused as the period begins; a
+    ticket's issue, transfers and route steps tell the service it is at when the period
+    meets it.
     `end` is the period's end, or now for a period still running: pauses and windows still
     open are counted up to it. `ratings` may reach past the period (a phone rating given a
     few days later): a rating counts when the service it rates was finished in the period,

@@ -10,6 +10,7 @@ from queue_server.domain import events as e
 from queue_server.domain.cases import CaseState
 from queue_server.ratings.follow_ups import CASE_KINDS, FAR_FUTURE, late_follow_ups
 from queue_server.ratings.history import day_bounds
+from queue_server.reports.earlier_tickets import earlier_tickets
 from queue_server.reports.facts import Facts, walk
 from queue_server.reports.periods import Period
 from queue_server.store.eventlog import EventLog, StoredEvent
@@ -47,6 +48,7 @@ async def read_facts(
 
     A period still running ends at `now` (pauses and windows open now count up to now).
     A window open overnight is known by the day before: its clerk, and whether it is paused.
+    A ticket of an earlier day met in the period is known by the journal before: its service.
     Ratings are read for `grace_days` more (a phone rating may come days after the service,
     as the hall's `ratings.keep_days`), and 追评 for as long as their cases took them, and
     counted with the service they rate; ratings struck on appeal up to now are left out.
@@ -55,11 +57,13 @@ async def read_facts(
     start, end = period.moments(tz)
     if now is not None:
         end = max(start, min(end, now))
+    during = await journal.read_kinds(TICKET_KINDS, since, until)
     # The day before: who was signed in at a window still open when the period began.
     eve = period.first - dt.timedelta(days=1)
     day_before, _ = day_bounds(eve, eve, tz)
-    stored = await journal.read_kinds(WINDOW_KINDS, day_before, since)
-    stored += await journal.read_kinds(TICKET_KINDS, since, until)
+    before = await journal.read_kinds(WINDOW_KINDS, day_before, since)
+    before += await earlier_tickets(journal, during, since)
+    stored = sorted(before, key=lambda item: item.seq) + during
     _, rated_until = day_bounds(period.first, period.last + dt.timedelta(days=grace_days), tz)
     ratings = await journal.read_kinds((e.RatingRecorded.type,), since, rated_until)
     cases = await journal.read_kinds(CASE_KINDS, since, FAR_FUTURE)

@@ -333,3 +333,48 @@ def test_every_ticket_issued_stands_in_one_column_as_it_was_at_the_end() -> None
     week = period_of("week", DAY)
     social = build_report(walk(events, *week.moments(SHANGHAI)), week, "service", tz=SHANGHAI)
     assert ends(social.rows[-1]) == states(done=2, no_show=1, cancelled=1, abandoned=2, open=1)
+
+
+def test_a_ticket_of_the_day_before_is_marked_under_its_own_service() -> None:
+    # A hall open round the clock without a daily clearing: tickets issued last night are
+    # missed, held and transferred after midnight, before the day's first ticket is issued.
+    night = dt.datetime.combine(DAY - dt.timedelta(days=1), dt.time(23), SHANGHAI)
+    minutes = dt.timedelta(minutes=1)
+    events = [
+        e.WindowOpened(night, "1", "wang", "王芳", "1001"),
+        e.WindowOpened(night, "3", "zhao", "赵敏", "1003"),
+        issued(night + 10 * minutes, "t1", "A001", "social"),
+        issued(night + 20 * minutes, "t2", "B001", "estate"),
+        issued(night + 30 * minutes, "t3", "A002", "social"),
+        issued(night + 40 * minutes, "t4", "B002", "estate"),
+        e.TicketCalled(night + 41 * minutes, "t4", "1"),
+        issued(night + 45 * minutes, "t5", "A003", "social"),
+        e.TicketFinished(night + 50 * minutes, "t4", "1", "pickup", (0, 9), service="estate"),
+        e.TicketCalled(night + 51 * minutes, "t5", "1"),
+        e.TicketTransferred(night + 55 * minutes, "t5", "1", "company", "3", (1, 0)),
+        e.TicketCalled(at(0, 5), "t1", "1"),
+        e.TicketMissed(at(0, 7), "t1", "1", "无人应答"),  # void: 过号
+        e.TicketCalled(at(0, 10), "t2", "1"),
+        e.TicketHeld(at(0, 12), "t2", "1"),
+        e.TicketCalled(at(0, 15), "t3", "1"),
+        e.TicketTransferred(at(0, 20), "t3", "1", "company", None, (1, 1)),
+        e.TicketCalled(at(0, 25), "t4", "1"),  # its 出件 step
+        e.TicketHeld(at(0, 27), "t4", "1"),
+        e.TicketCalled(at(0, 30), "t5", "3"),  # transferred to 企业开办 last night
+        e.TicketMissed(at(0, 32), "t5", "3", "无人应答"),
+    ]
+    facts = walk(events, *PERIOD.moments(SHANGHAI))
+    by_service = build_report(facts, PERIOD, "service", tz=SHANGHAI)
+    # Each mark under the service the ticket was at; none issued today, none waited today.
+    assert [
+        (r.key, r.issued, ends(r), r.called, r.missed, r.held, r.transferred)
+        for r in by_service.rows
+    ] == [
+        ("company", 0, states(), 0, 1, 0, 0),
+        ("estate", 0, states(), 0, 0, 1, 0),
+        ("pickup", 0, states(), 0, 0, 1, 0),
+        ("social", 0, states(), 0, 1, 0, 1),
+    ]
+    total = by_service.total
+    marks = (total.missed, total.held, total.transferred)
+    assert (total.issued, ends(total), marks) == (0, states(), (2, 2, 1))

@@ -1,35 +1,12 @@
-// Reports on the manager console: a period's table by service, window, clerk or hour, the
+// Reports on the manager console: the period's table by service, window, clerk or hour, the
 // hourly load against windows open, and the CSV and Excel files.
 
 import { refusal, serverNow } from "./api.js";
 import { barChart } from "./chart.js";
+import { renderReportTable } from "./manager-report-table.js";
 import { el } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
-
-const KEY_HEADERS = { service: "业务", window: "窗口", clerk: "人员", hour: "时段" };
-const COLUMNS = [
-  ["取号", (r) => r.issued],
-  ["首次叫号", (r) => r.called],
-  ["办结", (r) => r.served],
-  ["过号", (r) => r.missed],
-  ["挂起", (r) => r.held],
-  ["转办", (r) => r.transferred],
-  ["平均等候(分)", (r) => r.wait_minutes?.mean],
-  ["P90等候(分)", (r) => r.wait_minutes?.p90],
-  ["最长等候(分)", (r) => r.wait_minutes?.max],
-  ["平均办理(分)", (r) => r.handling_minutes?.mean],
-  ["暂停(分)", (r) => r.pause_minutes],
-  ["评价", (r) => r.ratings],
-  ["好评", (r) => r.good],
-  ["差评", (r) => r.bad],
-  ["好评率", (r) => (r.good_rate == null ? null : `${(r.good_rate * 100).toFixed(1)}%`)],
-];
-
-function shown(value) {
-  if (value == null) return "—";
-  return typeof value === "number" && !Number.isInteger(value) ? value.toFixed(1) : String(value);
-}
 
 function today(app) {
   const zone = app.state.hall?.timezone;
@@ -42,16 +19,7 @@ function query() {
 }
 
 function renderTable(report) {
-  const head = el("tr");
-  head.append(el("th", "", KEY_HEADERS[report.by]), ...COLUMNS.map(([name]) => el("th", "", name)));
-  $("report").tHead.replaceChildren(head);
-  const row = (r, total = false) => {
-    const tr = el("tr", total ? "total-row" : "");
-    tr.dataset.key = total ? "total" : r.key;
-    tr.append(el("td", "", total ? "合计" : r.label), ...COLUMNS.map(([, get]) => el("td", "", shown(get(r)))));
-    return tr;
-  };
-  $("report").tBodies[0].replaceChildren(...report.rows.map((r) => row(r)), row(report.total, true));
+  renderReportTable($("report"), report);
   const p = report.period;
   $("report-period-label").textContent = p.first === p.last ? `统计日期：${p.first}` : `统计期间：${p.first} 至 ${p.last}`;
 }
