@@ -25,6 +25,7 @@ from .conftest import (
     OpenPage,
     Prepare,
     Screenshot,
+    StreamSwitch,
     assert_shown_only_rose,
     record_shown,
 )
@@ -531,3 +532,113 @@ async def test_many_open_alerts_take_the_room_beside_the_windows_and_the_page_fi
     await page.set_viewport_size(FULL_HD)
     few = await page.evaluate(MEASURE_ALERTS)
     assert few["shown"] == few["held"] and few["below"] < 20, few
+
+
+async def test_an_older_reading_of_the_alert_history_never_replaces_a_newer_one(
+    start_hall: StartHall, open_manager: OpenManager, issue: Issue
+) -> None:
+    """A burst of alerts reads the history once per alert; an answer overtaken by a later
+    one must not bring back an alert another manager has acknowledged since."""
+    hall = await start_hall()
+    holding = asyncio.Event()
+    held = asyncio.Event()
+    newer_answered = asyncio.Event()
+    release = asyncio.Event()
+    stale_delivered = asyncio.Event()
+
+    async def hold_one_history_read(route: Route) -> None:
+        response = await route.fetch()  # read by the server now
+        if not holding.is_set():
+            await route.fulfill(response=response)
+        elif held.is_set():
+            await route.fulfill(response=response)
+            newer_answered.set()
+        else:
+            held.set()
+            await release.wait()
+            await route.fulfill(response=response)
+            stale_delivered.set()
+
+    async def prepare(page: Page) -> None:
+        await page.route("**/api/v1/alerts?open=1", hold_one_history_read)
+
+    page = await open_manager(hall, prepare=prepare)
+    await page.locator("#tabs [data-tab=cases]").click()
+    await expect(page.locator("#alert-history-empty")).to_be_visible()
+    holding.set()
+    await bad_ratings(hall, issue)  # the alert raised: the page reads the history (held)
+    await held.wait()
+    other = await hall.person("qian", "manager")
+    status, answer = await hall.call("GET", "/api/v1/alerts?open=1", other)
+    assert status == 200, answer
+    (alert,) = answer["alerts"]
+    status, answer = await hall.call("POST", f"/api/v1/alerts/{alert['id']}/ack", other)
+    assert status == 200, answer
+    await expect(page.locator("#alert-badge")).to_be_hidden()  # the stream said so
+    await newer_answered.wait()  # and the page read the history again
+
+    release.set()  # the reading from before the acknowledgement arrives last
+    await stale_delivered.wait()
+    await page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 200))")
+    await expect(page.locator("#alert-history .alert")).to_have_count(0)
+    await expect(page.locator("#alert-history-empty")).to_be_visible()
+
+
+async def test_an_alert_another_manager_acknowledged_first_says_who_did(
+    start_hall: StartHall, open_manager: OpenManager, issue: Issue
+) -> None:
+    """Two managers press 确认 on the same alert at once: the second is told it was the
+    other's acknowledgement, not thanked for one of their own."""
+    hall = await start_hall()
+    other = await hall.person("qian", "manager", display_name="钱科长")
+    first_ack = asyncio.Event()
+
+    async def others_ack_first(route: Route) -> None:
+        """The other manager's acknowledgement reaches the server just before this one."""
+        alert = route.request.url.rsplit("/alerts/", 1)[1].split("/")[0]
+        status, answer = await hall.call("POST", f"/api/v1/alerts/{alert}/ack", other)
+        assert status == 200, answer
+        first_ack.set()
+        await route.continue_()
+
+    async def prepare(page: Page) -> None:
+        await page.route("**/api/v1/alerts/*/ack", others_ack_first)
+
+    page = await open_manager(hall, prepare=prepare)
+    await bad_ratings(hall, issue)
+    alert = page.locator("#alerts .alert-bad_rating")
+    await alert.get_by_role("button", name="确认").click()
+    await expect(page.locator("#alerts-empty")).to_be_visible()
+    assert first_ack.is_set()
+    await expect(page.locator("#info")).to_contain_text("已由 qian 确认")
+    await expect(page.locator("#info")).not_to_contain_text("已确认告警")
+
+
+async def test_after_a_long_outage_the_fresh_snapshot_leaves_no_stale_service_figures(
+    start_hall: StartHall, open_manager: OpenManager, issue: Issue
+) -> None:
+    """Back after an outage longer than the server replays (a laptop asleep over lunch in a
+    busy hall), the page starts from a fresh snapshot: each service's tickets issued and
+    paused issuing must be read again, not left as they were before the outage."""
+    hall = await start_hall()
+    stream = StreamSwitch()
+    page = await open_manager(hall, prepare=stream.prepare)
+    social = page.locator('#queues [data-service="social"]')
+    estate = page.locator('#queues [data-service="estate"]')
+    await expect(social.locator(".issued")).to_have_text("0")
+
+    await stream.cut()
+    await expect(page.locator("#offline")).to_be_visible()
+    manager = await hall.person("li", "manager")
+    pause = {"kind": "issuing", "service": "estate", "paused": True, "reason": "系统维护"}
+    assert (await hall.call("POST", "/api/v1/tuning", manager, pause))[0] == 201
+    for _ in range(2):
+        await issue(hall, "social")
+    hall.server.hub._ring.clear()  # what was missed is no longer held: a snapshot answers
+    stream.restore()
+
+    await expect(page.locator("#offline")).to_be_hidden()
+    await expect(page.locator("#today-issued")).to_have_text("2")
+    await expect(social.locator(".waiting")).to_have_text("2")
+    await expect(social.locator(".issued")).to_have_text("2")
+    await expect(estate).to_contain_text("暂停取号")

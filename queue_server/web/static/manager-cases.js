@@ -66,11 +66,19 @@ function caseRow(item) {
   return row;
 }
 
+// A burst of cases or alerts reads the list once per message: only the latest read is
+// shown, so an answer overtaken by a later one never brings back what has changed since.
+
 export async function loadCases(app) {
   try {
-    const answer = await app.call("GET", `/api/v1/cases?state=${$("case-filter").value}`);
-    $("cases").tBodies[0].replaceChildren(...answer.cases.map(caseRow));
-    $("cases-empty").hidden = answer.cases.length > 0;
+    await app.readLatest(
+      "cases",
+      () => app.call("GET", `/api/v1/cases?state=${$("case-filter").value}`),
+      (answer) => {
+        $("cases").tBodies[0].replaceChildren(...answer.cases.map(caseRow));
+        $("cases-empty").hidden = answer.cases.length > 0;
+      },
+    );
   } catch {
     // shown by call()
   }
@@ -79,9 +87,14 @@ export async function loadCases(app) {
 export async function loadAlertHistory(app) {
   const all = $("alerts-all").checked;
   try {
-    const answer = await app.call("GET", `/api/v1/alerts${all ? "" : "?open=1"}`);
-    $("alert-history").replaceChildren(...answer.alerts.map((a) => alertItem(a, { history: true })));
-    $("alert-history-empty").hidden = answer.alerts.length > 0;
+    await app.readLatest(
+      "alert-history",
+      () => app.call("GET", `/api/v1/alerts${all ? "" : "?open=1"}`),
+      (answer) => {
+        $("alert-history").replaceChildren(...answer.alerts.map((a) => alertItem(a, { history: true })));
+        $("alert-history-empty").hidden = answer.alerts.length > 0;
+      },
+    );
   } catch {
     // shown by call()
   }

@@ -2,7 +2,7 @@
 // cases, reports and the planner, kept live by the event stream.
 
 import { Stream, api } from "./api.js";
-import { DEFAULT_WAIT_LEVELS, renderLive, waitLevels } from "./manager-live.js";
+import { DEFAULT_WAIT_LEVELS, renderLive, staffName, waitLevels } from "./manager-live.js";
 import { bindTuning, loadWaiting, renderTuning } from "./manager-tuning.js";
 import { bindCases, loadAlertHistory, loadCases } from "./manager-cases.js";
 import { bindReports, loadReports } from "./manager-reports.js";
@@ -287,6 +287,9 @@ function onMessage(message) {
   applyQueueNews(message);
   for (const news of readsUnderWay.values()) news.push(message);
   if (message.type === "snapshot") {
+    // A fresh start (after an outage longer than the server replays): everything the
+    // stream would have told is read again, the services' figures and paused issuing too.
+    scheduleHall();
     scheduleToday();
     loadSupervision().then(draw, handleError);
     scheduleWaiting();
@@ -369,7 +372,10 @@ async function acknowledge(id) {
   try {
     const answer = await call("POST", `/api/v1/alerts/${encodeURIComponent(id)}/ack`);
     state.alerts.delete(id);
-    showInfo(`已确认告警：${answer.alert.message}`);
+    // Two managers pressing 确认 at once: the second learns it was the other's acknowledgement.
+    const by = answer.alert.acknowledged_by;
+    if (by && by !== `${state.me.kind}:${state.me.name}`) showInfo(`该告警已由 ${staffName(by)} 确认：${answer.alert.message}`);
+    else showInfo(`已确认告警：${answer.alert.message}`);
     if (state.tab === "cases") loadAlertHistory(app);
     draw();
   } catch {
