@@ -9,6 +9,7 @@ holds the pack (display.voice) and keeps the last assembled WAVs in a small LRU.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import shutil
@@ -241,12 +242,15 @@ def _call(request: web.Request) -> Call:
     return Call(kind, number, window)
 
 
-def _wav(data: bytes) -> web.Response:
-    return web.Response(
-        body=data,
-        content_type="audio/wav",
-        headers={"Cache-Control": "public, max-age=3600"},
-    )
+def _wav(request: web.Request, data: bytes) -> web.Response:
+    """The WAV, which a board may keep but must check again before playing: a hall that
+    changed its templates or pack and restarted is heard in the new words at once. The check
+    costs a 304 without a body while the words are the same."""
+    tag = f'"{hashlib.blake2b(data, digest_size=16).hexdigest()}"'
+    headers = {"Cache-Control": "no-cache", "ETag": tag}
+    if tag in request.headers.get("If-None-Match", "").split(", "):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=data, content_type="audio/wav", headers=headers)
 
 
 @routes.get(ANNOUNCEMENT)
@@ -262,7 +266,7 @@ async def announcement(request: web.Request) -> web.Response:
     except VoiceError as exc:  # a script the pack cannot speak at all
         log.warning("cannot assemble the announcement for %s: %s", call, exc)
         return _unavailable(str(exc))
-    return _wav(data)
+    return _wav(request, data)
 
 
 @routes.get(PHRASE)
@@ -284,7 +288,7 @@ async def phrase(request: web.Request) -> web.Response:
         data = voice.phrase(text, context(request).service.config.voice.gap_ms)
     except VoiceError as exc:
         raise InvalidRequest("text", f"the voice pack cannot speak it: {exc}") from None
-    return _wav(data)
+    return _wav(request, data)
 
 
 @routes.get("/voice/speakers")

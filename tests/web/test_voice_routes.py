@@ -120,6 +120,22 @@ async def test_an_announcement_is_a_wav_as_long_as_its_script(
     assert lengths["welcome"] < lengths["callA012"] / 2
 
 
+async def test_a_board_may_keep_an_announcement_and_asks_again_before_playing_it(
+    start_hall: StartHall, built_pack: Path
+) -> None:
+    hall = await start_hall(voice_pack=built_pack)
+    url = f"{hall.url}{URL}?kind=call&number=A012&window=1"
+    async with hall.http.get(url) as first:
+        assert first.headers["Cache-Control"] == "no-cache"
+        tag = first.headers["ETag"]
+    async with hall.http.get(url, headers={"If-None-Match": tag}) as again:
+        assert again.status == 304 and await again.read() == b""
+    other = f"{hall.url}{URL}?kind=recall&number=A012&window=1"
+    async with hall.http.get(other, headers={"If-None-Match": tag}) as changed:
+        assert changed.status == 200 and changed.headers["ETag"] != tag
+        assert frames(await changed.read())[3] > 0
+
+
 async def test_a_second_request_is_served_from_the_cache(
     start_hall: StartHall, built_pack: Path
 ) -> None:
