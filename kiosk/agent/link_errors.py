@@ -12,7 +12,8 @@ class IssueRefused(KioskError):
 
     `code` is the wire error code (API.md) and `status` the HTTP status the local page gets.
     `after_lost_answer`: an earlier attempt of the same request went unanswered and may have
-    been done, so a refusal such as `already_rated` may be that attempt's own doing.
+    been done; for a request without an idempotency key, a refusal such as `already_rated`
+    may then be that attempt's own doing.
     """
 
     def __init__(

@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterable, Callable
 from typing import Any
 
@@ -16,7 +17,6 @@ from kiosk.page_feed import PageFeed
 from kiosk.running import run_all
 from kiosk.station.actions import NotPossible, call_back_request, request_for
 from kiosk.station.keypad import Action, Feedback, Intent, KeypadMachine
-from kiosk.station.recorded import Rating, RecordedRatings
 from kiosk.station.settings import KeyPadSettings, KeypadSettings
 from kiosk.station.stream import ConsoleStream
 from kiosk.station.window import OpenRating, WindowWatch
@@ -25,9 +25,6 @@ from queue_server.domain.ratings import LEVEL_NAMES, TAGS, Channel, Level
 log = logging.getLogger(__name__)
 
 DEVICE_RETRY_SECONDS = 3.0  # how often a missing keypad or key pad is looked for again
-# How long a rating refused as already rated, after an attempt whose answer was lost, waits
-# for the stream to show what was recorded: the stream may be coming back with the network.
-LOST_ANSWER_SECONDS = 5.0
 KEYPAD = "keypad"
 KEY_PAD = "key_pad"
 
@@ -89,7 +86,6 @@ class Station(PageFeed):
         self.now = now
         self.monotonic = monotonic
         self.watch = WindowWatch(window_id)
-        self.recorded = RecordedRatings(window_id)
         self.machine = KeypadMachine(
             keypad.keys if keypad else {},
             entry_seconds=keypad.entry_seconds if keypad else 5,
@@ -171,7 +167,6 @@ class Station(PageFeed):
     # -- the stream ---------------------------------------------------------------------
 
     def _on_message(self, message: object) -> None:
-        self.recorded.apply(message)
         if self.watch.apply(message):
             self._window_changed()
         snapshot = isinstance(message, dict) and message.get("type") == "snapshot"
@@ -383,40 +378,21 @@ class Station(PageFeed):
     ) -> dict[str, Any]:
         """Rate the service `rating` opened; IssueRefused when the server refuses it."""
         assert self.pad_link is not None, "ratings need the pad token"
-        body: dict[str, Any] = {"ticket": rating.ticket, "level": level, "channel": int(channel)}
+        body: dict[str, Any] = {
+            "ticket": rating.ticket,
+            "level": level,
+            "channel": int(channel),
+            # Each attempt of this rating sends the same body: when one whose answer was lost
+            # had landed, the server answers the next with that rating, not as a duplicate.
+            "idempotency_key": uuid.uuid4().hex,
+        }
         if tags:
             body["tags"] = tags
         if comment:
             body["comment"] = comment
-        try:
-            # Retried only while unanswered: when an attempt whose answer was lost had landed,
-            # the next is refused as already rated.
-            answer = await self.pad_link.request("POST", "/api/v1/ratings", body)
-        except IssueRefused as exc:
-            if not (exc.code == "already_rated" and exc.after_lost_answer):
-                raise
-            answer = {"rating": await self._own_lost_rating(rating, body, exc)}
+        answer = await self.pad_link.request("POST", "/api/v1/ratings", body)
         log.info("rating %s recorded for %s (channel %d)", level, rating.number, channel)
         window = answer.get("window")
         if isinstance(window, dict) and self.watch.replace(window):
             self._window_changed()
         return answer
-
-    async def _own_lost_rating(
-        self, rating: OpenRating, body: dict[str, Any], refused: IssueRefused
-    ) -> dict[str, Any]:
-        """The rating recorded for the service, when it is the one sent in `body` (an attempt
-        whose answer was lost landed); else `refused` stands: another rating came first."""
-        recorded = await self.recorded.of(rating.occurrence, LOST_ANSWER_SECONDS)
-        sent = Rating(
-            ticket=rating.ticket,
-            service=rating.service,
-            level=body["level"],
-            tags=frozenset(body.get("tags", ())),
-            comment=body.get("comment"),
-            channel=body["channel"],
-        )
-        if recorded is None or Rating.from_wire(recorded) != sent:
-            raise refused
-        log.info("rating of %s: the answer was lost, the first attempt was recorded", rating.number)
-        return recorded

@@ -60,10 +60,16 @@ def on_rated(state: HallState, ev: e.RatingRecorded) -> None:
         day.ratings += 1
         day.good += is_good(Level(ev.level))
         day.bad += is_bad(Level(ev.level))
-    # Only 差评 and their 追评 are kept whole: their cases show them.
-    if not ev.follow_up and (ev.default or not is_bad(Level(ev.level))):
+    # Only 差评 and their 追评 are kept whole, as their cases show them, and for the day the
+    # ratings sent with a key, as a retry is answered with them.
+    kept_whole = ev.follow_up or (not ev.default and is_bad(Level(ev.level)))
+    if not kept_whole and ev.idempotency_key is None:
         return
     record = rating_record(state, ev)
+    if ev.idempotency_key is not None:
+        state.book.keyed.add(ev.idempotency_key, record)
+    if not kept_whole:
+        return
     if ev.follow_up:
         case = state.book.follow_up_case(ev.ticket_id, window=ev.window, service=ev.service)
         assert case is not None  # the decider found it before recording the 追评

@@ -186,6 +186,8 @@ class RecordRating(Command):
     # one window); None: the latest the window finished, as a pad rates.
     service: str | None = None
     rater: str | None = None  # already encrypted
+    # The same key again from the same sender is a retry of this rating: its answer was lost.
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True)

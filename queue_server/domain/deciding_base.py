@@ -8,14 +8,17 @@ from queue_server.domain import events as e
 from queue_server.domain.applying import Applier
 from queue_server.domain.errors import Conflict, NotFound
 from queue_server.domain.model import Ticket, WindowStatus
+from queue_server.domain.ratings import RatingRecord
 
 
 @dataclass
 class Outcome:
-    """What a command did: its events (already applied) and the ticket it concerns."""
+    """What a command did: its events (already applied) and the ticket it concerns; for a
+    rating, the rating (recorded now, or before under the same idempotency key)."""
 
     events: list[e.Event] = field(default_factory=list)
     ticket_id: str | None = None
+    rating: RatingRecord | None = None
 
 
 class DeciderBase(Applier):

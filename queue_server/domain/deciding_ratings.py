@@ -6,6 +6,7 @@ import datetime as dt
 
 from queue_server.domain import commands as c
 from queue_server.domain import events as e
+from queue_server.domain.applying_ratings import rating_record
 from queue_server.domain.cases import ACTION_NAMES, Case
 from queue_server.domain.deciding_base import DeciderBase, Outcome
 from queue_server.domain.errors import Conflict, NotFound
@@ -16,6 +17,7 @@ from queue_server.domain.ratings import (
     TAGS,
     Channel,
     Level,
+    RatingRecord,
     ServedService,
     check_rating,
     is_bad,
@@ -96,6 +98,11 @@ class RatingDecider(DeciderBase):
         check_rating(
             cmd.level, cmd.tags, bad_requires_tag=self.config.policy.bad_rating_requires_tag
         )
+        earlier = self._earlier_rating(cmd)
+        if earlier is not None:
+            # Its first attempt was recorded and the answer lost: answered again, even once
+            # the rating has closed, and never recorded twice.
+            return Outcome(ticket_id=earlier.served.ticket_id, rating=earlier)
         window = self._window(cmd.window)
         if cmd.follow_up:
             served = self._followed_up_service(cmd.ticket_id, window)
@@ -108,8 +115,33 @@ class RatingDecider(DeciderBase):
             self._check_open(cmd, rateable, now)
             served = rateable.served
         outcome = Outcome(ticket_id=cmd.ticket_id)
-        self._record(outcome, served, cmd, now)
+        outcome.rating = rating_record(self, self._record(outcome, served, cmd, now))
         return outcome
+
+    def _earlier_rating(self, cmd: c.RecordRating) -> RatingRecord | None:
+        """The rating its sender recorded before with the command's idempotency key, if any;
+        the same key for another rating is refused: a sender's bug, never a retry.
+
+        The rater is not compared: it is sealed afresh (a new nonce) for every attempt.
+        """
+        earlier = self.book.keyed.find(cmd.device, cmd.channel, cmd.ticket_id, cmd.idempotency_key)
+        if earlier is None:
+            return None
+        sent = (cmd.ticket_id, cmd.level, cmd.tags, cmd.comment, cmd.channel, cmd.follow_up)
+        if sent != (
+            earlier.served.ticket_id,
+            earlier.level,
+            earlier.tags,
+            earlier.comment,
+            earlier.channel,
+            earlier.follow_up,
+        ):
+            raise Conflict(
+                "idempotency_key_reused",
+                f"这个 idempotency_key 已用于另一次评价 ({earlier.served.ticket_number}), "
+                "新的评价请换一个",
+            )
+        return earlier
 
     def _rated_service(self, ticket_id: str, window: WindowStatus, service: str | None) -> Rateable:
         """The ticket's latest service at `window` (that `service`, when named) that may still
@@ -157,7 +189,7 @@ class RatingDecider(DeciderBase):
 
     def _record(
         self, outcome: Outcome, served: ServedService, cmd: c.RecordRating, now: dt.datetime
-    ) -> None:
+    ) -> e.RatingRecorded:
         rating = e.RatingRecorded(
             at=now,
             ticket_id=served.ticket_id,
@@ -178,10 +210,12 @@ class RatingDecider(DeciderBase):
             default=cmd.channel is Channel.SYSTEM_DEFAULT,
             rater=cmd.rater,
             case_no=served.case_no,
+            idempotency_key=cmd.idempotency_key,
         )
         self._emit(outcome, rating)
         if is_bad(cmd.level) and not cmd.follow_up:
             self._open_case(outcome, rating, now)
+        return rating
 
     def _open_case(self, outcome: Outcome, rating: e.RatingRecorded, now: dt.datetime) -> None:
         local = now.astimezone(self.tz)

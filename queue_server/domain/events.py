@@ -226,6 +226,7 @@ class RatingRecorded(Event):
     default: bool = False  # given by the system after N days
     rater: str | None = None  # the rater's identity, encrypted by the web layer
     case_no: str | None = None  # the 办件编号 of the service rated
+    idempotency_key: str | None = None  # the sender's key, for a retry to find this rating
 
 
 @dataclass(frozen=True)

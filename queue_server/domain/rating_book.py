@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from queue_server.domain.cases import Case
+from queue_server.domain.rating_keys import KeyedRatings
 from queue_server.domain.ratings import (
     Channel,
     Level,
@@ -104,7 +105,8 @@ class Rateable:
 
 
 class RatingBook:
-    """Open ratings per window, recently served services, the 差评 and their cases, alerts.
+    """Open ratings per window, recently served services, the 差评 and their cases, alerts,
+    and the day's ratings sent with an idempotency key.
 
     Served services are kept for `keep_days` so the phone page and default ratings can still
     find them; 差评 ratings and cases are kept for good (they are rare and must be followed).
@@ -121,9 +123,11 @@ class RatingBook:
         self.cases: dict[str, Case] = {}
         self.case_of_rating: dict[str, str] = {}
         self.alerts: dict[str, Alert] = {}
+        self.keyed = KeyedRatings()
 
     def prune(self, today: dt.date, keep_days: int, tz: dt.tzinfo) -> None:
-        """Forget services served more than `keep_days` before `today` and old, seen alerts."""
+        """Forget services served more than `keep_days` before `today`, old, seen alerts and
+        the keys of ratings given before `today`."""
         oldest = today - dt.timedelta(days=keep_days)
         kept = [
             r for r in self.rateable.values() if r.served.served_at.astimezone(tz).date() >= oldest
@@ -138,6 +142,7 @@ class RatingBook:
             for k, a in self.alerts.items()
             if a.acknowledged_at is None or a.acknowledged_at.astimezone(tz).date() >= oldest
         }
+        self.keyed.forget_before(today, tz)
 
     def add(self, rateable: Rateable) -> None:
         served = rateable.served
@@ -190,6 +195,7 @@ class RatingBook:
             "records": [record_to_dict(r) for r in self.records.values()],
             "cases": [c.to_dict() for c in self.cases.values()],
             "alerts": [a.to_dict() for a in self.alerts.values()],
+            "keyed": [[key, record_to_dict(r)] for key, r in self.keyed],
         }
 
     @classmethod
@@ -212,6 +218,9 @@ class RatingBook:
         for item in raw["alerts"]:
             alert = Alert.from_dict(item)
             book.alerts[alert.id] = alert
+        # Snapshots from before ratings took keys have none, nor have their journals' ratings.
+        for key, item in raw.get("keyed", ()):
+            book.keyed.add(key, record_from_dict(item))
         return book
 
 

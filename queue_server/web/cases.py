@@ -125,6 +125,7 @@ async def follow_up(request: web.Request) -> web.Response:
         channel=Channel(body.get("channel", int(Channel.PHONE))),
         device=actor(principal),
         follow_up=True,
+        idempotency_key=body.get("idempotency_key"),
     )
     return reply(await ctx.service.execute(command, rating_answer), status=201)
 

@@ -15,10 +15,8 @@ from aiohttp import web
 from queue_server import wire, wire_records
 from queue_server.accounts import Role
 from queue_server.domain import commands as c
-from queue_server.domain.applying_ratings import rating_record
 from queue_server.domain.deciding_base import Outcome
 from queue_server.domain.errors import Conflict, NotFound
-from queue_server.domain.events import RatingRecorded
 from queue_server.domain.ratings import LEVEL_NAMES, TAGS, Channel, Level, ServedService
 from queue_server.domain.state import Hall
 from queue_server.ratings.export import ratings_csv
@@ -39,6 +37,7 @@ from queue_server.web.replies import reply
 routes = web.RouteTableDef()
 
 PAD_CHANNELS = (int(Channel.HALL_TABLET), int(Channel.HALL_TERMINAL))
+PHONE = "phone"  # the device every citizen's phone rates as
 # Longest span one listing or export may cover: a year of a city hall's ratings.
 MAX_REPORT_DAYS = 366
 _PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
@@ -63,14 +62,17 @@ def with_rating_key(ctx: Context, answer: dict[str, Any]) -> dict[str, Any]:
 
 
 def rating_answer(hall: Hall, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
-    rating = next(ev for ev in outcome.events if isinstance(ev, RatingRecorded))
-    record = hall.book.records.get(rating.rating_id) or rating_record(hall, rating)
+    """The rating recorded, or recorded before under the same idempotency key (a retry gets
+    the first answer again, with the ticket as it is now)."""
+    rating = outcome.rating
+    assert rating is not None, "a rating command's outcome names its rating"
+    record = hall.book.records.get(rating.id, rating)  # a 差评 as it stands, struck or not
     answer: dict[str, Any] = {"rating": wire_records.rating_view(hall, record)}
-    ticket = hall.tickets.get(rating.ticket_id)
+    ticket = hall.tickets.get(record.served.ticket_id)
     if ticket is not None:
         answer["ticket"] = wire.ticket(hall, ticket)
-    case_id = hall.book.case_of_rating.get(rating.rating_id)
-    if case_id is not None and not rating.follow_up:
+    case_id = hall.book.case_of_rating.get(record.id)
+    if case_id is not None and not record.follow_up:
         answer["case"] = case_id
     return answer
 
@@ -101,6 +103,7 @@ async def rate_at_pad(request: web.Request) -> web.Response:
         channel=Channel(channel),
         device=actor(principal),
         rater=ctx.raters.seal(body["rater"]) if body.get("rater") else None,
+        idempotency_key=body.get("idempotency_key"),
     )
     return reply(await ctx.service.execute(command, rating_answer), status=201)
 
@@ -129,12 +132,18 @@ def _check_served_here(hall: Hall, ticket_id: str, window: str) -> None:
         raise Forbidden(f"this pad belongs to window {window}; {ticket.number} was not served here")
 
 
-def _phone_target(hall: Hall, ticket_id: str) -> tuple[ServedService | None, bool]:
+def _phone_target(
+    hall: Hall, ticket_id: str, idempotency_key: str | None = None
+) -> tuple[ServedService | None, bool]:
     """The service the phone page rates now, and whether that is a 追评.
 
     A 追评 is found through its case: it comes after 整改, often weeks after the service,
-    when the service is no longer among those kept for rating.
+    when the service is no longer among those kept for rating. A retry (a rating sent again
+    with its idempotency key) rates what its first attempt rated, rated since.
     """
+    earlier = hall.book.keyed.find(PHONE, Channel.QR_CODE, ticket_id, idempotency_key)
+    if earlier is not None:
+        return earlier.served, earlier.follow_up
     unrated = [r.served for r in hall.book.of_ticket(ticket_id) if r.rating_id is None]
     if unrated:
         return max(unrated, key=lambda served: served.served_at), False
@@ -189,7 +198,7 @@ async def rate_on_phone(request: web.Request) -> web.Response:
     body = rq.PHONE_RATING.parse(await request.read())
     _check_key(ctx, ticket_id, body["key"])
     async with ctx.service.consistent() as hall:
-        target, follow_up = _phone_target(hall, ticket_id)
+        target, follow_up = _phone_target(hall, ticket_id, body.get("idempotency_key"))
     if target is None:
         async with ctx.service.consistent() as hall:
             known = ticket_id in hall.tickets
@@ -204,11 +213,12 @@ async def rate_on_phone(request: web.Request) -> web.Response:
         tags=tuple(body.get("tags", ())),
         comment=body.get("comment"),
         channel=Channel.QR_CODE,
-        device="phone",
+        device=PHONE,
         follow_up=follow_up,
         # The phone rates the service it offered, also when the window served an earlier
         # step of the route too.
         service=target.service,
+        idempotency_key=body.get("idempotency_key"),
     )
     return reply(await ctx.service.execute(command, rating_answer), status=201)
 

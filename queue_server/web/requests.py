@@ -227,12 +227,14 @@ def query_list(
 
 
 ID = Text(max_length=64, pattern=r"[A-Za-z0-9_.-]+")
+# A sender's key for one request: the same key again is a retry, answered as the first was.
+IDEMPOTENCY_KEY = Text(max_length=128)
 EMPTY = shape()
 LOGIN = shape({"username": Text(max_length=64), "password": Text(max_length=1024)})
 ISSUE = shape(
     {"service": ID},
     priority=Text(choices=("normal", "green")),
-    idempotency_key=Text(max_length=128),
+    idempotency_key=IDEMPOTENCY_KEY,
     # Used only to key "one waiting ticket per ID"; never stored or shown.
     id_number=Text(max_length=18, min_length=15, pattern=r"[0-9]{15}|[0-9]{17}[0-9Xx]"),
 )
@@ -258,12 +260,14 @@ RATING = shape(
     comment=Text(max_length=500, min_length=0),
     channel=Integer(1, 7),
     rater=Nested(RATER),
+    idempotency_key=IDEMPOTENCY_KEY,
 )
 RATING_KEY = Text(max_length=32, pattern=r"[A-Za-z0-9_=-]+")
 PHONE_RATING = shape(
     {"key": RATING_KEY, "level": Integer(1, 5)},
     tags=TextList(Text(max_length=3, pattern=r"[0-9]{3}"), max_items=8),
     comment=Text(max_length=500, min_length=0),
+    idempotency_key=IDEMPOTENCY_KEY,
 )
 CASE_STEP = shape({"note": Text(max_length=500)})
 FOLLOW_UP = shape(
@@ -271,6 +275,7 @@ FOLLOW_UP = shape(
     tags=TextList(Text(max_length=3, pattern=r"[0-9]{3}"), max_items=8),
     comment=Text(max_length=500, min_length=0),
     channel=Integer(1, 7),
+    idempotency_key=IDEMPOTENCY_KEY,
 )
 HAND_OVER = shape({"reason": Text(max_length=100)})
 TUNING = shape(
@@ -287,7 +292,7 @@ TUNING = shape(
     paused=Boolean(),
     reason=Text(max_length=100, min_length=0),
 )
-CHECK_IN = shape(idempotency_key=Text(max_length=128))
+CHECK_IN = shape(idempotency_key=IDEMPOTENCY_KEY)
 # A booking system's code: printed as a QR or barcode on the citizen's confirmation.
 APPOINTMENT_CODE = Text(max_length=64, min_length=4, pattern=r"[A-Za-z0-9_-]+")
 BOOK = shape(

@@ -63,6 +63,9 @@ RATINGS: list[tuple[Any, str]] = [
     ({"ticket": "x", "level": 1, "tags": ["115"] * 9}, "tags"),
     ({"ticket": "x", "level": 5, "channel": 9}, "channel"),
     ({"ticket": "x", "level": 5, "comment": 3}, "comment"),
+    ({"ticket": "x", "level": 5, "idempotency_key": ""}, "idempotency_key"),
+    ({"ticket": "x", "level": 5, "idempotency_key": "k" * 129}, "idempotency_key"),
+    ({"ticket": "x", "level": 5, "idempotency_key": 7}, "idempotency_key"),
 ]
 
 

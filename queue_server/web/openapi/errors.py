@@ -42,7 +42,8 @@ ERRORS: Mapping[str, tuple[int, str]] = {
     "idempotency_key_reused": (
         409,
         "This device used the idempotency_key today for another request (another service, "
-        "priority or appointment); nothing was issued. A retry sends the same request.",
+        "priority or appointment; another rating); nothing was issued or recorded. A retry "
+        "sends the same request.",
     ),
     "window_not_open": (
         409,

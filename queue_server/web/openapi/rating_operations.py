@@ -20,6 +20,11 @@ _RATING_CODES = (
     "already_rated",
     "rating_closed",
     "follow_up_not_allowed",
+    "idempotency_key_reused",
+)
+_RETRY = (
+    " The same `idempotency_key` again from the same sender (a retry after a lost answer) "
+    "gives the same rating again, never a second one, even once the rating has closed."
 )
 _CASE = _object({"case": _ref("Case")})
 _DATES = (
@@ -86,7 +91,7 @@ RATING_OPERATIONS: Mapping[tuple[str, str], Op] = {
         "`invalid_request`. The pad's own window is the one rated, and only its open rating: "
         "`channel` 4 (touch pad, the default) until `touch_until`, 5 (key pad) until "
         "`key_until`. `rater` (optional, real-name rating) is sealed before it is stored. "
-        "A 差评 opens a follow-up case and an alert.",
+        "A 差评 opens a follow-up case and an alert." + _RETRY,
         tag="ratings",
         roles=frozenset({Role.PAD}),
         body=rq.RATING,
@@ -108,7 +113,9 @@ RATING_OPERATIONS: Mapping[tuple[str, str], Op] = {
     ("post", "/api/v1/tickets/{ticket}/rating"): Op(
         "Rate on the phone (channel 3)",
         "The same rules as a pad, within the hall's `phone_days` after the service; a wrong key "
-        "is 403. After a 差评 was put right, the same form gives the one 追评.",
+        "is 403. After a 差评 was put right, the same form gives the one 追评."
+        + _RETRY
+        + " A phone's `idempotency_key` belongs to the ticket it rates.",
         tag="ratings",
         body=rq.PHONE_RATING,
         answer=_ref("RatingAnswer"),
@@ -181,7 +188,7 @@ RATING_OPERATIONS: Mapping[tuple[str, str], Op] = {
     **{("post", f"/api/v1/cases/{{case}}/{a}"): _case_step(a) for a in ACTION_NAMES},
     ("post", "/api/v1/cases/{case}/follow-up"): Op(
         "Record the 追评 taken on the call back",
-        "Once, after the case was put right; `channel` defaults to 6 (phone).",
+        "Once, after the case was put right; `channel` defaults to 6 (phone)." + _RETRY,
         tag="cases",
         roles=SUPERVISORS,
         body=rq.FOLLOW_UP,
