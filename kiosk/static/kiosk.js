@@ -306,21 +306,31 @@ function showError(error) {
 
 // -- appointments -------------------------------------------------------------------------
 
-function openAppointment(typed = "") {
+// Booking codes are letters and digits ("YY0001"), up to 64 of them: the keypad types both,
+// one page at a time, switched by its 字母 / 数字 key.
+const CODE_MAX_LENGTH = 64;
+const KEYPAD = {
+  digits: ["1", "2", "3", "4", "5", "6", "7", "8", "9", "字母", "0", "删除", "查询"],
+  letters: [..."ABCDEFGHIJKLMNOPQRSTUVWXYZ", "数字", "删除", "查询"],
+};
+
+function openAppointment(typed = "", keys = "digits") {
   // Spoken once on opening, not again at every key; and never an invitation to scan that the
   // kiosk cannot take (the default voice pack has no words for typing the code).
   const opening = view.screen?.kind !== "appointment";
   if (opening && view.state?.devices?.scanner) guide("appointment");
   show("appointment", () => {
     const shown = el("div", "typed", typed || "　");
-    const keypad = el("div", "keypad");
-    for (const key of ["1", "2", "3", "4", "5", "6", "7", "8", "9", "删除", "0", "查询"]) {
-      const button = el("button", "", key);
+    const keypad = el("div", `keypad is-${keys}`);
+    for (const key of KEYPAD[keys]) {
+      const button = el("button", key === "查询" ? "look-up" : "", key);
       button.type = "button";
       button.addEventListener("click", () => {
-        if (key === "删除") openAppointment(typed.slice(0, -1));
+        if (key === "删除") openAppointment(typed.slice(0, -1), keys);
         else if (key === "查询") lookUp(typed);
-        else if (typed.length < 32) openAppointment(typed + key);
+        else if (key === "字母") openAppointment(typed, "letters");
+        else if (key === "数字") openAppointment(typed, "digits");
+        else if (typed.length < CODE_MAX_LENGTH) openAppointment(typed + key, keys);
       });
       keypad.append(button);
     }

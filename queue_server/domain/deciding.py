@@ -13,7 +13,7 @@ from queue_server.domain.deciding_ratings import RatingDecider
 from queue_server.domain.deciding_tuning import TuningDecider
 from queue_server.domain.errors import Conflict, NotFound
 from queue_server.domain.hall import MissedPolicy
-from queue_server.domain.hours import check_in_session, issuing_session
+from queue_server.domain.hours import check_in_session, issuing_session, session_resumes
 from queue_server.domain.model import (
     Priority,
     QueueKey,
@@ -144,13 +144,10 @@ class Decider(RatingDecider, TuningDecider):
             if earlier.id != booking.ticket_id:
                 raise Conflict("idempotency_key_reused", _key_reused(earlier))
             return Outcome(ticket_id=earlier.id)
-        if booking.ticket_id is not None:
-            number = (
-                self.tickets[booking.ticket_id].number if booking.ticket_id in self.tickets else ""
-            )
-            raise Conflict(
-                "already_checked_in", f"这个预约已经取过号了{f' ({number})' if number else ''}"
-            )
+        if booking.ticket_id is not None and not self.voided(booking.ticket_id):
+            ticket = self.tickets.get(booking.ticket_id)
+            number = f" ({ticket.number})" if ticket is not None else ""
+            raise Conflict("already_checked_in", f"这个预约已经取过号了{number}")
         slot = booking.slot_start.astimezone(self.tz)
         if slot.date() != now.astimezone(self.tz).date():
             raise Conflict(
@@ -388,8 +385,24 @@ class Decider(RatingDecider, TuningDecider):
 
     def _clear(self, cmd: c.ClearQueue, now: dt.datetime) -> Outcome:
         outcome = Outcome()
-        self._close_out(outcome, now, self._unserved())
+        local = now.astimezone(self.tz)
+        # An appointment whose slot runs on into the next session of the day (a slot across
+        # the lunch break) was promised that slot: its holder must not queue again like a
+        # walk-in. The day's last clearing closes out everything.
+        self._close_out(
+            outcome,
+            now,
+            tuple(t for t in self._unserved() if not self._slot_goes_on(self.tickets[t], local)),
+        )
         return outcome
+
+    def _slot_goes_on(self, ticket: Ticket, local: dt.datetime) -> bool:
+        end = ticket.slot_end
+        return (
+            ticket.priority is Priority.APPOINTMENT
+            and end is not None
+            and session_resumes(self.config.hours, local, end.astimezone(self.tz))
+        )
 
     def _unserved(self, before: dt.date | None = None) -> tuple[str, ...]:
         """Tickets waiting or held (of the days before `before`, when given)."""

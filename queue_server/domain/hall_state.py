@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from queue_server.domain.hall import HallConfig, Window
-from queue_server.domain.model import Ticket, WindowStatus
+from queue_server.domain.model import Ticket, TicketState, WindowStatus
 from queue_server.domain.queues import Queues
 from queue_server.domain.rating_book import RatingBook
 from queue_server.domain.records import Appointment, ClerkDay, DeviceHealth
@@ -91,6 +91,17 @@ class HallState:
         if day is None:
             day = self.clerk_today[clerk] = ClerkDay()
         return day
+
+    def appointment_ticket(self, booking: Appointment) -> Ticket | None:
+        """The ticket a booking was checked in with, or None: not checked in yet, or its
+        ticket was voided (a kiosk that could not print it), so that it checks in again."""
+        if booking.ticket_id is None or self.voided(booking.ticket_id):
+            return None
+        return self.tickets.get(booking.ticket_id)
+
+    def voided(self, ticket_id: str) -> bool:
+        ticket = self.tickets.get(ticket_id)
+        return ticket is not None and ticket.state is TicketState.CANCELLED
 
     def _mean(self, service: str) -> float:
         return self.mean_minutes.get(service, DEFAULT_MEAN_MINUTES)

@@ -53,6 +53,17 @@ def check_in_session(hours: Hours, local: dt.datetime, slot_end: dt.datetime) ->
     return None
 
 
+def session_resumes(hours: Hours, local: dt.datetime, until: dt.datetime) -> bool:
+    """Whether a session of `local`'s day starts after `local` and before `until`: at a
+    clearing between two sessions (a lunch break), a slot running until `until` goes on
+    after the break. Never in a hall open all hours, whose clearings end the day."""
+    if hours.open_all_hours:
+        return False
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    starts = (day + dt.timedelta(minutes=_minutes(s.start)) for s in hours.sessions)
+    return any(local < start < until for start in starts)
+
+
 def clearings_between(hours: Hours, after: dt.datetime, until: dt.datetime) -> list[dt.datetime]:
     """The clearing moments in (after, until], both aware datetimes in the hall's zone."""
     if hours.open_all_hours or not hours.clearing_times or until <= after:

@@ -23,13 +23,13 @@ routes = web.RouteTableDef()
 
 
 def _appointment(hall: Hall, booking: Appointment) -> dict[str, Any]:
-    ticket = hall.tickets.get(booking.ticket_id) if booking.ticket_id else None
+    ticket = hall.appointment_ticket(booking)
     return {
         "code": booking.code,
         "service": booking.service,
         "slot_start": wire.when(booking.slot_start, hall),
         "slot_end": wire.when(booking.slot_end, hall),
-        "checked_in": booking.ticket_id is not None,
+        "checked_in": booking.ticket_id is not None and not hall.voided(booking.ticket_id),
         "ticket": wire.ticket(hall, ticket) if ticket else None,
     }
 
@@ -82,8 +82,8 @@ async def check_in(request: web.Request) -> web.Response:
     ctx = context(request)
     principal = await require_principal(request, ctx.accounts)
     require_role(principal, ISSUERS)
+    body = rq.CHECK_IN.parse(await request.read())  # the body's shape before the hall's state
     code = _code(request)
-    body = rq.CHECK_IN.parse(await request.read())
     command = c.CheckIn(
         code=code,
         ticket_id=ctx.service.new_ticket_id(),

@@ -603,6 +603,35 @@ async def test_an_appointment_code_can_be_typed_on_the_keypad(
     await expect(panel(page, "error")).to_contain_text("没有找到这个预约")
 
 
+async def test_a_code_with_letters_can_be_typed_when_there_is_no_scan(
+    start_hall: StartHall, start_kiosk: StartKiosk, open_kiosk: OpenKiosk
+) -> None:
+    """Codes are letters and digits ("YY0001"): the keypad must type both."""
+    hall = await start_hall()
+    await book(hall, "YY0001")
+    kiosk = await start_kiosk(hall)
+    page = await open_kiosk(kiosk)
+    await page.locator("#elderly-button").tap()
+    await page.locator("#appointment-button").tap()
+    keypad = panel(page, "appointment").locator(".keypad")
+    await keypad.get_by_role("button", name="字母").tap()
+    for key in "YY":
+        await keypad.get_by_role("button", name=key, exact=True).tap()
+    # Every key of the letters stays a target the elderly can hit (60x60 or more).
+    for box in await keypad.locator("button").evaluate_all(
+        "keys => keys.map(k => [k.getBoundingClientRect().width, k.getBoundingClientRect().height])"
+    ):
+        assert min(box) >= 60, box
+    fits = "p => p.scrollHeight <= p.clientHeight && p.scrollWidth <= p.clientWidth"
+    assert await page.locator("#panel").evaluate(fits)  # nothing on the kiosk scrolls
+    await keypad.get_by_role("button", name="数字").tap()
+    for key in "0001":
+        await keypad.get_by_role("button", name=key, exact=True).tap()
+    await expect(panel(page, "appointment").locator(".typed")).to_have_text("YY0001")
+    await keypad.get_by_role("button", name="查询").tap()
+    await expect(panel(page, "appointment-found").locator("h1")).to_have_text("找到您的预约")
+
+
 async def test_a_scanned_appointment_left_on_screen_goes_home_by_itself(
     start_hall: StartHall, start_kiosk: StartKiosk, open_kiosk: OpenKiosk
 ) -> None:

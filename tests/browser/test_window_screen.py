@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import RunningHall
+from helpers import RunningHall, small_hall
 from playwright.async_api import Page, expect
 
 from .conftest import Issue, OpenPage, Screenshot, StreamSwitch
@@ -176,3 +178,37 @@ async def test_a_screen_set_up_with_a_window_the_hall_does_not_have_says_so(
     closed = await open_page(f"{hall.url}/window/3", viewport=SCREEN)
     await expect(closed.locator("#window-name")).to_have_text("3号窗口")
     await expect(closed.locator("#message")).to_have_text("未开放")
+
+
+async def test_a_restart_with_a_window_renamed_added_or_removed_shows_the_new_config(
+    start_hall: StartHall, open_page: OpenPage, tmp_path: Path
+) -> None:
+    """The stream resumes after a restart with what changed in the journal; a change of the
+    hall file (a window renamed, added or removed) is in no event, and must still show."""
+    db = tmp_path / "restart.db"
+    hall = await start_hall(db_path=db)  # windows 1 to 3
+    renamed = await open_page(f"{hall.url}/window/1", viewport=SCREEN)
+    removed = await open_page(f"{hall.url}/window/3", viewport=SCREEN)
+    added = await open_page(f"{hall.url}/window/4", viewport=SCREEN)
+    await expect(removed.locator("#message")).to_have_text("未开放")
+    await expect(added.locator("#window-name")).to_have_text("没有4号窗口")
+
+    await hall.server.stop()
+    await expect(renamed.locator("#offline")).to_be_visible()
+    one, two, _ = small_hall().windows
+    windows = (
+        dataclasses.replace(one, label="1号 出件窗口"),
+        two,
+        dataclasses.replace(two, id="4", label="4号窗口"),
+    )
+    again = await start_hall(
+        small_hall(open_all_hours=True, windows=windows), db_path=db, port=hall.server.port
+    )
+    await expect(renamed.locator("#offline")).to_be_hidden(timeout=20_000)
+    await expect(renamed.locator("#window-label")).to_have_text("1号 出件窗口")
+    await expect(removed.locator("#window-name")).to_have_text("没有3号窗口")
+    await expect(added.locator("#window-name")).to_have_text("4号窗口")
+    await expect(added.locator("#message")).to_have_text("未开放")
+    await again.clerk_at("4", "zhao", "赵敏", "10031")
+    await expect(added.locator("#message")).to_have_text("欢迎您")
+    await expect(added.locator("#clerk")).to_have_text("赵敏 · 工号 10031")

@@ -91,6 +91,12 @@ async def test_check_in_on_another_day_or_with_an_unknown_code_is_refused(
     for code in ("NOPE1234", "a%20b", "x" * 65):
         status, refused = await hall.call("POST", f"/api/v1/appointments/{code}/check-in", kiosk)
         assert (status, refused["error"]["code"]) == (404, "unknown_appointment"), code
+        # A malformed body is refused as such first, whatever the code (docs/api.md).
+        bad_body = {"idempotency_key": "touch-1", "colour": "red"}
+        status, refused = await hall.call(
+            "POST", f"/api/v1/appointments/{code}/check-in", kiosk, bad_body
+        )
+        assert (status, refused["error"]["code"]) == (422, "invalid_request"), code
     status, hall_view = await hall.call("GET", "/api/v1/hall")
     assert all(s["issued_today"] == 0 for s in hall_view["services"])
 
@@ -177,3 +183,32 @@ async def test_the_hall_view_tells_kiosks_what_is_left_and_how_long_it_takes(
     _, view = await hall.call("GET", "/api/v1/hall")
     assert view["hall"]["issuing"]["open"] is False
     assert view["hall"]["issuing"]["opens_at"] == "2026-11-23T13:30:00+08:00"
+
+
+async def test_a_check_in_the_kiosk_voided_for_its_printer_checks_in_again(
+    start_hall: Callable[..., Awaitable[RunningHall]], clock: FakeClock
+) -> None:
+    """A kiosk that cannot print a check-in's ticket voids it and tells the citizen to take
+    another: the code must then check in again, not answer with the voided number."""
+    hall = await start_hall(clock=clock)
+    manager = await hall.person("li", "manager")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    await hall.call("POST", "/api/v1/appointments", manager, SLOT)
+    path = f"/api/v1/appointments/{SLOT['code']}"
+    _, first = await hall.call("POST", f"{path}/check-in", kiosk, {"idempotency_key": "touch-1"})
+    reason = {"reason": "号票未能打印, 已作废"}
+    status, _ = await hall.call(
+        "POST", f"/api/v1/tickets/{first['ticket']['id']}/cancel", kiosk, reason
+    )
+    assert status == 200
+
+    status, looked = await hall.call("GET", path, kiosk)
+    assert looked["appointment"]["checked_in"] is False, looked
+    assert looked["appointment"]["ticket"] is None
+    status, again = await hall.call(
+        "POST", f"{path}/check-in", kiosk, {"idempotency_key": "touch-2"}
+    )
+    assert status == 201, again
+    assert (again["ticket"]["number"], again["ticket"]["priority"]) == ("A002", "appointment")
+    status, looked = await hall.call("GET", path, kiosk)
+    assert looked["appointment"]["ticket"]["number"] == "A002"

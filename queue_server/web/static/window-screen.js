@@ -167,14 +167,26 @@ function page() {
   function apply(message) {
     if (message.type === "snapshot") {
       current = message.state.windows.find((w) => w.id === windowId) ?? null;
-      missing = current === null;
-      loaded = true;
     } else if (message.window?.id === windowId) {
       current = message.window;
-      loaded = true;
     } else {
       return;
     }
+    missing = current === null;
+    loaded = true;
+    render();
+  }
+
+  /** The hall file's say on this window: whether it has one, and its label. The stream's
+   * resume after a restart carries the journal's changes only, not a window renamed, added
+   * or removed in the hall file meanwhile. The state stays the stream's, which is newer. */
+  function learnWindow(windows) {
+    const configured = windows.find((w) => w.id === windowId) ?? null;
+    if (configured === null) current = null;
+    else if (current === null) current = configured;
+    else current = { ...current, label: configured.label, label_alt: configured.label_alt };
+    missing = current === null;
+    loaded = true;
     render();
   }
 
@@ -183,31 +195,37 @@ function page() {
   $("screen").hidden = led;
   $("led").hidden = !led;
   render();
+  let offline = false;
   const stream = new Stream({
     topics: ["board"],
     onMessage: apply,
     onStatus: (status) => {
       $("offline").hidden = status === "online";
+      if (status === "online" && offline) readHall(); // back, perhaps on a new hall file
+      offline = status !== "online";
     },
   });
   stream.start();
-  if (!led) loadLanguage();
+  readHall();
 
-  async function loadLanguage() {
+  async function readHall() {
     for (let delay = 2000; ; delay = Math.min(delay * 2, 60000)) {
       try {
         const info = await api("GET", "/api/v1/hall");
-        language = secondLanguage(info.hall.second_language);
-        if (!language) return;
-        document.body.classList.add("is-bilingual");
-        document.body.classList.toggle("is-vertical-alt", language.vertical);
-        fillWord($("offline"), "● 离线", "offline", language);
-        render();
+        if (!led) learnLanguage(info.hall.second_language);
+        learnWindow(info.windows);
         return;
       } catch {
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
+  }
+
+  function learnLanguage(tag) {
+    language = secondLanguage(tag);
+    document.body.classList.toggle("is-bilingual", Boolean(language));
+    document.body.classList.toggle("is-vertical-alt", Boolean(language?.vertical));
+    fillWord($("offline"), "● 离线", "offline", language);
   }
 }
 
