@@ -40,8 +40,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"hallq: {failure}", file=sys.stderr)
         return 1
     aside = f"; the replaced database is kept as {done.kept_aside}" if done.kept_aside else ""
+    last = done.contents.last_recorded_at
+    # A backup taken before the first start holds people and devices but no change yet.
+    changed = f"last change {last}" if last else "no change recorded yet"
     print(
         f"hallq: restored {args.backup} into {args.db} (journal at seq "
-        f"{done.contents.last_seq}, last change {done.contents.last_recorded_at}){aside}"
+        f"{done.contents.last_seq}, {changed}){aside}"
     )
     return 0

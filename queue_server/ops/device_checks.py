@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from queue_server.ops.checks import hall
@@ -18,10 +19,25 @@ def voice_pack(install: Install) -> Finding:
     from display.voice.pack import MANIFEST, VoicePack
     from display.voice.script import DIGITS, LETTERS, TEN
 
-    folder = install.voice_pack
+    # Whole paths: a relative --voice-pack is taken from the folder doctor runs in, which is
+    # not the server's (the unit runs it in /var/lib/hallq), and the fix must name this
+    # hallq's own Python: a plain `python` is not the one hallq is installed in.
+    folder = install.voice_pack.absolute()
     severity = Status.FAIL if install.device == "display" else Status.WARN
-    build = f"build it: python -m display.voice.builder {folder}"
-    if not (folder / MANIFEST).is_file():
+    build = (
+        f"build it: {sys.executable} -m display.voice.builder {folder} "
+        "(or give --voice-pack the folder the server or display agent uses)"
+    )
+    try:
+        present = (folder / MANIFEST).is_file()
+    except OSError as exc:  # a folder above it closed to this user (an admin's home folder)
+        return Finding(
+            "voice",
+            severity,
+            f"cannot look in {folder}: {exc.strerror or exc}",
+            "give --voice-pack the whole path of the pack the server or display agent uses",
+        )
+    if not present:
         return Finding("voice", severity, f"no voice pack in {folder}", build)
     try:
         pack = VoicePack.load(folder)

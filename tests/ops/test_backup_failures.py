@@ -208,3 +208,13 @@ def test_a_restore_without_db_is_refused_and_restores_nothing(tmp_path: Path) ->
     assert done.returncode == 2
     assert "--db" in done.stderr and "required" in done.stderr
     assert not (tmp_path / "var").exists()
+
+
+def test_restoring_a_hall_without_changes_says_so_in_words(tmp_path: Path) -> None:
+    # A backup taken before the first start (people and devices only) has no journal yet:
+    # the restore says so instead of printing "last change None".
+    empty = hall_db(tmp_path / "empty.db", events=0)
+    done = hallq("restore", str(empty), "--db", str(tmp_path / "new.db"))
+    assert done.returncode == 0, done.stderr
+    assert "None" not in done.stdout
+    assert "no change recorded yet" in done.stdout

@@ -238,6 +238,40 @@ def test_voice_pack_present_missing_and_incomplete(tmp_path: Path) -> None:
     assert status(device_checks.voice_pack(Install("server", voice_pack=pack))) is Status.WARN
 
 
+def test_a_missing_voice_pack_says_where_it_looked_and_how_to_build_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Run from another folder than the server's, a relative --voice-pack names another place:
+    # the line shows the whole path, and the fix names this hallq's own Python (a plain
+    # `python` is not the one hallq is installed in) and the server's --voice-pack.
+    monkeypatch.chdir(tmp_path)
+    found = finding(device_checks.voice_pack(Install("server", voice_pack=Path("var/voice/x"))))
+    assert found.status is Status.WARN
+    assert str(tmp_path / "var" / "voice" / "x") in found.message
+    assert found.fix.startswith(f"build it: {sys.executable} -m display.voice.builder ")
+    assert "--voice-pack" in found.fix
+
+
+def test_a_voice_pack_folder_this_user_may_not_enter_is_a_finding_not_a_broken_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `sudo -u hallq hallq doctor` run from an admin's home folder, which hallq may not enter,
+    # with the default (relative) --voice-pack: the check says so, it does not break.
+    closed = tmp_path / "home"
+    real_is_file = Path.is_file
+
+    def is_file(self: Path) -> bool:
+        if closed in self.parents:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_is_file(self)
+
+    monkeypatch.setattr(Path, "is_file", is_file)
+    for device, severity in (("server", Status.WARN), ("display", Status.FAIL)):
+        found = finding(device_checks.voice_pack(Install(device, voice_pack=closed / "voice")))
+        assert found.check == "voice" and found.status is severity
+        assert "Permission denied" in found.message and "--voice-pack" in found.fix
+
+
 def test_kiosk_printer_by_device_node_usb_ids_or_fake_folder(tmp_path: Path) -> None:
     node = tmp_path / "lp0"
     config = tmp_path / "kiosk.toml"
