@@ -32,8 +32,10 @@ def test_the_example_config_loads_with_every_table() -> None:
         "7",
         8091,
     )
-    assert settings.station_token_file == Path("/etc/hallq/station.token")
-    assert settings.pad_token_file == Path("/etc/hallq/pad.token")
+    assert settings.station_token_file == Path(
+        "/run/credentials/hallq-station.service/station.token"
+    )
+    assert settings.pad_token_file == Path("/run/credentials/hallq-station.service/pad.token")
     assert settings.touch_pad and settings.voice
     keypad, key_pad = settings.keypad, settings.key_pad
     assert keypad is not None and key_pad is not None
@@ -41,7 +43,7 @@ def test_the_example_config_loads_with_every_table() -> None:
     assert keypad.keys[key_code("KEY_KPPLUS")] is Key.CALL
     assert keypad.keys[key_code("KEY_KP3")] is Key.D3
     assert len(keypad.keys) == 20
-    assert keypad.transfer_to == TransferTarget("service", "social")
+    assert keypad.transfer_to == TransferTarget("service", "social-insurance")
     assert (keypad.entry_seconds, keypad.repeat_guard_ms, keypad.pause_reason) == (
         5,
         800,
