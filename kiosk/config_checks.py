@@ -9,6 +9,8 @@ from drivers.input.base import DeviceError
 from drivers.input.finder import parse_selector
 from queue_server.config.reader import Table
 
+TOKEN_ALONE = "a token file holds the token alone (hallq device add ... | tail -n 1 > FILE)"
+
 
 def server_problem(url: str) -> str | None:
     """What is wrong with a server URL (from the config or --server), or None."""
@@ -30,8 +32,8 @@ def device_selector(table: Table) -> str | None:
 
 
 def read_secret(value: str | None, path: Path | None, key: str, problems: list[str]) -> str | None:
-    """`value`, or else the text of the file at `path`; a file that cannot be read or is
-    empty is a problem of `key`."""
+    """`value`, or else the text of the file at `path`; a file that cannot be read, is empty
+    or holds more than a token is a problem of `key`."""
     if value or path is None:
         return value
     try:
@@ -42,4 +44,20 @@ def read_secret(value: str | None, path: Path | None, key: str, problems: list[s
     if not text:
         problems.append(f"{key}: {path} is empty")
         return None
+    if problem := _not_a_token(text):
+        problems.append(f"{key}: {problem}; {TOKEN_ALONE}")
+        return None
     return text
+
+
+def _not_a_token(text: str) -> str | None:
+    """What a token file holds besides a token (the other lines `hallq device add` prints, a
+    control character, a byte-order mark), or None; sent as it is, it would be no header."""
+    lines = text.split("\n")
+    if len(lines) > 1:
+        return f"holds {len(lines)} lines"
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in text):
+        return "holds a control character"
+    if not (text.isascii() and text.isprintable()):
+        return "holds a character a token never has"
+    return None

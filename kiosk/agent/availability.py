@@ -13,6 +13,8 @@ PRINTER_WORDS = {
     PrinterCondition.OFFLINE: "打印机未连接",
     PrinterCondition.UNKNOWN: "打印机无应答",
 }
+# The server refuses the kiosk's token: only staff can give it a new one.
+TOKEN_WORDS = "出票机授权失效"
 
 
 def opening_words(opens_at: str | None, now: dt.datetime) -> str:
@@ -56,9 +58,16 @@ def services(hall: dict[str, Any] | None, now: dt.datetime) -> list[dict[str, An
 
 
 def pause(
-    *, server_online: bool, printer: PrinterCondition, trust_unknown: bool, unprinted: int
+    *,
+    server_online: bool,
+    printer: PrinterCondition,
+    trust_unknown: bool,
+    unprinted: int,
+    token_refused: bool = False,
 ) -> dict[str, Any] | None:
     """Why the whole kiosk is paused (暂停取号), or None while it can issue."""
+    if token_refused:
+        return {"reason": "token", "text": TOKEN_WORDS, "hint": "请联系工作人员处理"}
     if not server_online:
         return {"reason": "server", "text": "网络中断", "hint": "正在自动恢复，请稍候"}
     if not printer.can_print(trust_unknown=trust_unknown):

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from drivers.printer.base import PrinterCondition, PrinterStatus, PrintFailed, TicketPrinter
-from kiosk.agent.availability import PRINTER_WORDS
+from kiosk.agent.availability import PRINTER_WORDS, TOKEN_WORDS
 from kiosk.agent.ledger import Ledger, Unprinted
 from kiosk.agent.link import ServerLink
 from kiosk.agent.link_errors import IssueRefused, ServerUnavailable
@@ -142,6 +142,10 @@ class TicketDesk:
             self._reported = status
         return status
 
+    @staticmethod
+    def _refuse_for_token() -> IssueRefused:
+        return IssueRefused(503, "token_refused", f"{TOKEN_WORDS}，暂停取号，请联系工作人员")
+
     def _refuse_for_printer(self) -> IssueRefused:
         words = PRINTER_WORDS.get(self.printer_status.condition, "打印机故障")
         return IssueRefused(503, "printer_unavailable", f"{words}，暂停取号，请联系工作人员")
@@ -172,6 +176,8 @@ class TicketDesk:
             earlier = self._answers.get(key)
             if earlier is not None:
                 return earlier  # the same touch again: never a second ticket or printout
+            if self.link.token_refused:
+                raise self._refuse_for_token()
             if not self.link.online:
                 raise IssueRefused(503, "server_unavailable", "网络中断，暂停取号，请稍候")
             await self.check_printer()
@@ -184,6 +190,10 @@ class TicketDesk:
                     # The server may have issued it: keep the key to find out and settle it.
                     self.ledger.put(entry)
                 raise IssueRefused(503, "server_unavailable", "网络中断，暂停取号，请稍候") from exc
+            except IssueRefused as exc:
+                if self.link.token_refused:  # found out by this very touch
+                    raise self._refuse_for_token() from exc
+                raise
             # An earlier try of this touch whose answer was lost is this very ticket: it is
             # printed now, so the ledger must not print it again.
             self.ledger.drop(key)

@@ -27,6 +27,9 @@ HALL_REFRESH_SECONDS = 30.0  # issuing hours and quotas move with the clock too
 class ServerLink:
     """Talks to the server for the kiosk; `online` while the stream is held.
 
+    `token_refused` from an answer refusing the token (HTTP 401: revoked, or made for another
+    server) until one accepts it again; `on_token` is told when it changes, then `on_change`.
+
     The hall view (`hall`, from GET /api/v1/hall) is refreshed when the stream connects, after
     every change to the queues or a service's quota or issuing (coalesced) and every 30 s;
     `on_change` is called after each.
@@ -38,15 +41,18 @@ class ServerLink:
         token: str,
         *,
         on_change: Callable[[], None] = lambda: None,
+        on_token: Callable[[bool], None] = lambda refused: None,
         attempts: tuple[float, ...] = ATTEMPTS,
     ) -> None:
         stream_url(server_url)  # refuse a malformed URL now
         self.server_url = server_url.rstrip("/")
         self.token = token
         self.on_change = on_change
+        self.on_token = on_token
         self.attempts = attempts
         self.hall: dict[str, Any] | None = None
         self.online = False
+        self.token_refused = False
         self._http: aiohttp.ClientSession | None = None
         self._refresh = asyncio.Event()
 
@@ -82,6 +88,7 @@ class ServerLink:
                     method, f"{self.server_url}{path}", json=body
                 ) as response:
                     answer = await _json(response)
+                    self._token_answered(response.status)
                     if response.status < 400:
                         return answer if isinstance(answer, dict) else {}
                     error = answer.get("error", {}) if isinstance(answer, dict) else {}
@@ -111,9 +118,23 @@ class ServerLink:
         try:
             await self.request("POST", "/api/v1/devices/self/status", body, retry=False)
         except (IssueRefused, ServerUnavailable) as exc:
-            log.warning("could not report %s %s to the server: %s", component, condition, exc)
+            if not self.token_refused:  # a refused token is said once, by itself
+                log.warning("could not report %s %s to the server: %s", component, condition, exc)
             return False
         return True
+
+    def _token_answered(self, status: int) -> None:
+        """Note what an answer says of the token: refused (401), or accepted (a success)."""
+        if status != 401 and status >= 400:
+            return  # refused for another reason: says nothing of the token
+        refused = status == 401
+        if refused == self.token_refused:
+            return
+        self.token_refused = refused
+        if refused:
+            self._refresh.set()  # the hall view is refused too: offline until it is accepted
+        self.on_token(refused)
+        self.on_change()
 
     # -- the live hall --------------------------------------------------------------------
 
@@ -166,7 +187,8 @@ class ServerLink:
             try:
                 self.hall = await self.request("GET", "/api/v1/hall", retry=False)
             except (IssueRefused, ServerUnavailable) as exc:
-                log.info("cannot refresh the hall view: %s", exc)
+                if not self.token_refused:
+                    log.info("cannot refresh the hall view: %s", exc)
                 self._set_online(False)
                 continue
             self._set_online(True)

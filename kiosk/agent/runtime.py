@@ -18,6 +18,7 @@ from kiosk.agent.link import ServerLink
 from kiosk.agent.link_errors import IssueRefused, ServerUnavailable
 from kiosk.page_feed import PageFeed
 from kiosk.running import run_all
+from kiosk.token_refusal import refused_token
 from queue_server.domain.hall import Policy
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,10 @@ log = logging.getLogger(__name__)
 PRINTER_POLL_SECONDS = 5.0  # how often an idle kiosk asks its printer how it is
 DEVICE_RETRY_SECONDS = 3.0  # how often a missing scanner or reader is looked for again
 CARD_VALID_SECONDS = 120.0  # an ID card read counts for a green ticket this long
+TOKEN_REMEDY = (
+    "(hallq device add NAME --role kiosk), write it alone into the kiosk's token file "
+    "(--token-file) and restart the agent"
+)
 
 
 class Card(Protocol):
@@ -50,6 +55,15 @@ def appointment_code(scanned: str) -> str:
     parts = urllib.parse.urlsplit(text)
     given = urllib.parse.parse_qs(parts.query).get("code")
     return given[0] if given else parts.path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _say_token(refused: bool) -> None:
+    """Tell the IT person once that the server refuses the kiosk's token, and when it no
+    longer does."""
+    if refused:
+        log.warning(refused_token("kiosk token", 401, TOKEN_REMEDY))
+    else:
+        log.info("the server accepts the kiosk token again")
 
 
 class Kiosk(PageFeed):
@@ -80,6 +94,7 @@ class Kiosk(PageFeed):
         self._devices_reported: dict[str, bool] = {}  # as the server last heard of them
         self._devices_changed = asyncio.Event()  # wakes the printer watch, which reports them
         link.on_change = self.changed
+        link.on_token = _say_token
         desk.on_change = self.changed
 
     # -- what the page sees ---------------------------------------------------------------
@@ -87,6 +102,7 @@ class Kiosk(PageFeed):
     def state(self) -> dict[str, Any]:
         hall = self.link.hall
         pause = availability.pause(
+            token_refused=self.link.token_refused,
             server_online=self.link.online,
             printer=self.desk.printer_status.condition,
             trust_unknown=self.desk.trust_unknown,

@@ -11,6 +11,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
 from display.agent import short_backoff, stream_url
+from kiosk.token_refusal import refused_token
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +79,11 @@ class ConsoleStream:
                 if status in (401, 403) and not refusal_said:
                     refusal_said = True
                     log.warning(
-                        "the server refuses the %s token (HTTP %d): it was revoked or made for "
-                        "another server; make a new one (hallq device add) for station.%s_token",
-                        self.role,
-                        status,
-                        self.role,
+                        refused_token(
+                            f"{self.role} token",
+                            status,
+                            f"(hallq device add) for station.{self.role}_token",
+                        )
                     )
                 else:
                     log.info("staff stream refused: %s; retrying", exc)

@@ -145,3 +145,37 @@ async def test_a_kiosk_whose_work_crashed_exits_non_zero_saying_why(
         # A kiosk left running with nothing working was never restarted by systemd.
         assert await asyncio.wait_for(run(args), 30) == 1
     assert "the hall view could not be read" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        pytest.param(
+            "created kiosk 'kiosk-1'\n"
+            "its token is shown only this once; put it in the device's config:\n"
+            "Zm9vYmFyYmF6cXV4cXV1eGNvcmdl\n",
+            "holds 3 lines",
+            id="all-that-device-add-prints",
+        ),
+        pytest.param(  # a terminal's bracketed paste
+            "\x1b[200~Zm9vYmFyYmF6\x1b[201~\n", "holds a control character", id="escape"
+        ),
+        pytest.param("\ufeffZm9vYmFyYmF6", "holds a character a token never has", id="bom"),
+    ],
+)
+async def test_a_token_file_holding_more_than_the_token_is_refused_with_the_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, said: str
+) -> None:
+    token_file = tmp_path / "kiosk.token"
+    token_file.write_text(text, encoding="utf-8")
+    args = kiosk_args(
+        server="hall:8080", token=None, token_file=str(token_file), fake_devices=str(tmp_path)
+    )
+    assert await asyncio.wait_for(run(args), 60) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.splitlines()[1:] == [
+        "  --server: must be an http:// or https:// URL, not 'hall:8080'",
+        f"  --token-file: {said}; a token file holds the token alone "
+        "(hallq device add ... | tail -n 1 > FILE)",
+    ]

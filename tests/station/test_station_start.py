@@ -98,3 +98,37 @@ port = {port}
     assert err.startswith(f"hallq station: the pad page cannot use 127.0.0.1:{port}"), err
     assert "[touch_pad] port or --port" in err
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+DEVICE_ADD_OUTPUT = (  # what `hallq device add` prints: the token is its last line
+    "created pad 'w3-pad' at window 3\n"
+    "its token is shown only this once; put it in the device's config:\n"
+    "Zm9vYmFyYmF6cXV4cXV1eGNvcmdl\n"
+)
+
+
+async def test_a_token_file_holding_more_than_the_token_is_refused_with_the_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "station.token").write_text(DEVICE_ADD_OUTPUT, encoding="utf-8")
+    (tmp_path / "pad.token").write_text("Zm9vYmFy\x1bYmF6\n", encoding="utf-8")
+    config = write(
+        tmp_path,
+        f"""
+[station]
+server = "{NOWHERE}"
+window = "3"
+station_token_file = "{tmp_path / "station.token"}"
+pad_token_file = "{tmp_path / "pad.token"}"
+[keypad]
+""",
+    )
+    assert await run(args(config)) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "hallq station: bad station config:",
+        "  station.station_token_file: holds 3 lines; a token file holds the token alone "
+        "(hallq device add ... | tail -n 1 > FILE)",
+        "  station.pad_token_file: holds a control character; a token file holds the token "
+        "alone (hallq device add ... | tail -n 1 > FILE)",
+        "  keypad.device: missing: name the input device (or use --fake-devices DIR)",
+    ]
