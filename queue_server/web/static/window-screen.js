@@ -181,6 +181,9 @@ function page() {
    * resume after a restart carries the journal's changes only, not a window renamed, added
    * or removed in the hall file meanwhile. The state stays the stream's, which is newer. */
   function learnWindow(windows) {
+    // Before the stream's first snapshot, that snapshot (built from the hall file in use)
+    // says it all; the screen shows nothing it has not had from the stream.
+    if (!loaded) return;
     const configured = windows.find((w) => w.id === windowId) ?? null;
     if (configured === null) current = null;
     else if (current === null) current = configured;
