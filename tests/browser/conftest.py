@@ -244,6 +244,9 @@ async def open_page(browser: Browser, page_problems: PageProblems) -> AsyncItera
 
     yield open_
     for context in contexts:
+        for page in context.pages:
+            # A route's handler still waiting on the server would fail as the page goes.
+            await page.unroute_all(behavior="ignoreErrors")
         await context.close()
     assert not page_problems.found, "the pages misbehaved:\n" + "\n".join(page_problems.found)
 

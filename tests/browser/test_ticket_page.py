@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from collections.abc import Awaitable, Callable
@@ -371,27 +372,40 @@ async def call_next(hall: RunningHall, token: str) -> None:
 
 
 class BlackHole:
-    """Stands between a page and the server's stream, to make the stream die silently: from
-    `swallow()` on nothing the server sends reaches the page and new connections are never
-    answered, yet nothing is closed (a phone gone from Wi-Fi to 4G, a NAT that forgot the
-    idle socket). `prepare` gives the test the page's clock too."""
+    """Stands between a page and the server, to make the network die silently: from
+    `swallow()` on nothing the server sends reaches the page, neither on the stream nor as
+    the answer to a read, and new connections are never answered, yet nothing is closed (a
+    phone gone from Wi-Fi to 4G, a NAT that forgot the idle socket). An answer the server
+    gave before but that had not reached the page is lost too. `prepare` gives the test the
+    page's clock too."""
 
     def __init__(self) -> None:
         self.swallowing = False
+        self.read_held = asyncio.Event()
 
     def _forward(self, page_side: WebSocketRoute, message: str | bytes) -> None:
         if not self.swallowing:
             page_side.send(message)
 
-    async def _route(self, ws: WebSocketRoute) -> None:
+    async def _route_stream(self, ws: WebSocketRoute) -> None:
         if self.swallowing:
             return  # connected to nothing: no answer, ever
         server = ws.connect_to_server()
         server.on_message(lambda message: self._forward(ws, message))
 
+    async def _route_read(self, route: Route) -> None:
+        if self.swallowing:
+            self.read_held.set()
+            return  # never answered: the page gives up by itself
+        answer = await route.fetch()
+        if self.swallowing:
+            return  # lost on the way
+        await route.fulfill(response=answer)
+
     async def prepare(self, page: Page) -> None:
         await page.clock.install()
-        await page.route_web_socket("**/ws?*", self._route)
+        await page.route_web_socket("**/ws?*", self._route_stream)
+        await page.route("**/api/v1/**", self._route_read)
 
     def swallow(self) -> None:
         self.swallowing = True
@@ -424,3 +438,33 @@ async def test_phone_page_notices_a_stream_that_died_silently_and_recovers(
     await expect(page.locator("#call")).to_have_text(re.compile(r"^\s*请到1号窗口办理\s*$"))
     await expect(page.locator("#updated")).to_contain_text("实时更新")
     await expect(page.locator("#ticket-view")).not_to_have_class(re.compile(r"\bis-stale\b"))
+
+
+async def test_phone_page_gives_up_a_read_that_is_never_answered_and_asks_again(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall = await start_hall()
+    a001 = await issue(hall, "social")
+    clerk = await hall.person("wang", "clerk")
+    assert (await hall.call("POST", "/api/v1/windows/1/open", clerk))[0] == 200
+    hole = BlackHole()
+    url = f"{hall.url}/t/{a001['id']}"
+    page = await open_page(url, viewport=PHONE, mobile=True, prepare=hole.prepare)
+    await expect(page.locator("#updated")).to_contain_text("实时更新")
+
+    # The phone says it has a network again (Wi-Fi rejoined) while nothing gets through yet:
+    # the page reads the ticket at once, and that read is never answered.
+    hole.swallow()
+    await page.evaluate("window.dispatchEvent(new Event('online'))")
+    await page.clock.run_for(500)
+    await hole.read_held.wait()
+    await call_next(hall, clerk)
+    await page.clock.run_for(9_000)  # longer than any read is waited for
+    await expect(page.locator("#problem")).to_contain_text("无法连接服务器")
+    await expect(page.locator("#call")).to_be_hidden()
+
+    hole.restore()
+    # A read sent just before this is given up too: then the next one gets through.
+    await page.clock.run_for(12_000)
+    await expect(page.locator("#call")).to_have_text(re.compile(r"^\s*请到1号窗口办理\s*$"))
+    await expect(page.locator("#problem")).to_be_hidden()

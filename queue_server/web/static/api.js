@@ -56,8 +56,13 @@ function learnClock(response, sentAt) {
   clockOffset = Math.abs(offset) > 2000 ? offset : 0;
 }
 
-/** Calls the API; resolves to the parsed body, or rejects with an ApiError. */
-export async function api(method, path, { token = null, body } = {}) {
+/**
+ * Calls the API; resolves to the parsed body, or rejects with an ApiError. With `timeoutMs`
+ * a call not fully answered by then is given up as a network failure (status 0): on a
+ * connection that died silently a read would otherwise hang for minutes, and a page that
+ * waits for one read before the next would stop updating.
+ */
+export async function api(method, path, { token = null, body, timeoutMs = null } = {}) {
   const headers = { Accept: "application/json" };
   if (token) headers.Authorization = `Bearer ${token}`;
   const init = { method, headers, cache: "no-store" };
@@ -65,22 +70,31 @@ export async function api(method, path, { token = null, body } = {}) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
+  const controller = timeoutMs === null ? null : new AbortController();
+  const timer = controller && setTimeout(() => controller.abort(), timeoutMs);
+  if (controller) init.signal = controller.signal;
+  const unreachable = () => new ApiError(0, "network", "无法连接服务器，请检查网络后重试");
   const sentAt = Date.now();
-  let response;
   try {
-    response = await fetch(path, init);
-  } catch {
-    throw new ApiError(0, "network", "无法连接服务器，请检查网络后重试");
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch {
+      throw unreachable();
+    }
+    learnClock(response, sentAt);
+    let data = null;
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+    if (controller?.signal.aborted) throw unreachable(); // the body was cut off
+    if (!response.ok) throw refusal(response.status, data);
+    return data;
+  } finally {
+    clearTimeout(timer);
   }
-  learnClock(response, sentAt);
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    data = null;
-  }
-  if (!response.ok) throw refusal(response.status, data);
-  return data;
 }
 
 const BACKOFF_FIRST_MS = 500;

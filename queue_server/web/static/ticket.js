@@ -12,6 +12,7 @@ const $ = (id) => document.getElementById(id);
 
 const REFETCH_MS = 2000; // queue changes elsewhere: ask again at most this often
 const RETRY_MS = 3000;
+const READ_TIMEOUT_MS = 8000; // a read not answered by then is given up and asked again
 const FINAL = new Set(["done", "cancelled", "abandoned"]);
 // The server's ping is answered by the browser out of sight of the page, so a connection
 // that died silently (Wi-Fi to 4G, a NAT that dropped the idle socket) shows only as
@@ -48,6 +49,7 @@ let stream = null;
 let lastFetch = 0;
 let fetchTimer = null;
 let fetching = false;
+let readAgain = false; // asked for while a read was out: read once more when it is answered
 
 function time(iso) {
   const options = { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: state.hall?.timezone };
@@ -170,13 +172,15 @@ function showProblem(text) {
 
 async function fetchTicket() {
   if (fetching) {
-    refetchSoon();
+    readAgain = true; // the read out may have been answered before what asked for this one
     return;
   }
   fetching = true;
   lastFetch = Date.now();
   try {
-    state.view = await api("GET", `/api/v1/tickets/${encodeURIComponent(ticketId)}`);
+    state.view = await api("GET", `/api/v1/tickets/${encodeURIComponent(ticketId)}`, {
+      timeoutMs: READ_TIMEOUT_MS,
+    });
     state.updatedAt = new Date().toISOString();
     showProblem(null);
     render();
@@ -193,6 +197,8 @@ async function fetchTicket() {
     }
   } finally {
     fetching = false;
+    if (readAgain && !stream?.stopped) refetchSoon();
+    readAgain = false;
   }
 }
 
