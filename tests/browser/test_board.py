@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Awaitable, Callable
@@ -10,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import SHANGHAI, FakeClock, RunningHall, two_floors
+from helpers import SHANGHAI, FakeClock, RunningHall, small_hall, two_floors
 from playwright.async_api import Page, expect
 
 from queue_server.config.loader import load_hall
 from queue_server.domain.commands import ClearQueue
+from queue_server.domain.hall import Service
 
 from .conftest import Issue, OpenPage, Screenshot, StreamSwitch
 
@@ -222,6 +224,7 @@ async def test_offline_mark_then_recovers_every_call_made_meanwhile(
         await call_next(hall, "1", token)
     await expect(page.locator("#now-number")).to_have_text("A001")  # nothing new while away
 
+    back = len(stream.routes)  # the first connection let through
     stream.restore()
     await expect(page.locator("#offline")).to_be_hidden(timeout=15_000)
     await expect(recent(page)).to_have_text(
@@ -229,7 +232,8 @@ async def test_offline_mark_then_recovers_every_call_made_meanwhile(
     )
     await expect(page.locator("#now-number")).to_have_text("A004")
     assert "after_seq=" not in stream.routes[0].url
-    assert "after_seq=" in stream.routes[-1].url
+    # Back, it resumes where it left off (then, the hall read again, takes a fresh snapshot).
+    assert "after_seq=" in stream.routes[back].url
 
 
 async def test_a_restarted_server_brings_the_board_back_with_the_calls_made_meanwhile(
@@ -252,6 +256,72 @@ async def test_a_restarted_server_brings_the_board_back_with_the_calls_made_mean
     await expect(page.locator("#offline")).to_be_hidden(timeout=20_000)
     await expect(page.locator("#now-number")).to_have_text("A003")
     await expect(recent(page)).to_have_text(["A0031号窗口", "A0021号窗口", "A0011号窗口"])
+
+
+async def test_a_restart_on_a_changed_hall_file_shows_its_services_and_windows(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue, tmp_path: Path
+) -> None:
+    """The stream resumes after a restart with what changed in the journal; a change of the
+    hall file (the hall or a service renamed, a service added, a window renamed, added or
+    removed) is in no event, and a board that is never reloaded must still show it."""
+    db = tmp_path / "restart.db"
+    hall = await start_hall(db_path=db)  # windows 1 to 3
+    await issue(hall, "social")
+    token = await hall.clerk_at("1", "wang")
+    page = await open_page(f"{hall.url}/board", viewport=LANDSCAPE)
+    await call_next(hall, "1", token)
+    await expect(page.locator("#now-number")).to_have_text("A001")
+    await expect(page.locator('#windows [data-window="3"]')).to_be_visible()
+
+    await hall.server.stop()
+    await expect(page.locator("#offline")).to_be_visible()
+    base = small_hall(open_all_hours=True)
+    social, *others = base.services
+    one, two, _ = base.windows
+    tax = Service(
+        id="tax", name="税务", prefix="E", field="general", floor="1F", mean_service_minutes=10.0
+    )
+    changed = dataclasses.replace(
+        base,
+        name="测试政务服务中心",
+        services=(dataclasses.replace(social, name="社保医保综合"), *others, tax),
+        windows=(
+            dataclasses.replace(one, label="1号 出件窗口"),
+            two,
+            dataclasses.replace(two, id="4", label="4号窗口", services=("social", "tax")),
+        ),
+    )
+    again = await start_hall(changed, db_path=db, port=hall.server.port)
+    li = await again.clerk_at("2", "li")
+    status, answer = await again.call("POST", "/api/v1/tickets", li, {"service": "social"})
+    assert status == 201, answer
+    status, answer = await again.call("POST", "/api/v1/tickets", li, {"service": "tax"})
+    assert status == 201, answer
+    assert (await call_next(again, "2", li))["number"] == "A002"
+    await expect(page.locator("#offline")).to_be_hidden(timeout=20_000)
+
+    await expect(page.locator("#hall-name")).to_have_text("测试政务服务中心")
+    await expect(page.locator("#windows [data-window]")).to_have_count(3)
+    await expect(page.locator('#windows [data-window="3"]')).to_have_count(0)
+    await expect(page.locator('#windows [data-window="4"] .board-window-state')).to_have_text(
+        "未开放"
+    )
+    await expect(page.locator('#windows [data-window="1"] .board-window-label')).to_have_text(
+        "1号 出件窗口"
+    )
+    social_row = page.locator('#waiting [data-service="social"]')
+    await expect(social_row.locator(".board-service")).to_have_text("社保医保综合")
+    await expect(page.locator('#waiting [data-service="tax"] .board-count')).to_have_text("1")
+    await expect(page.locator('#waiting [data-service="tax"] .board-service')).to_have_text("税务")
+    # The calls before and after the restart, and the windows' states, stay the stream's.
+    await expect(page.locator("#now-number")).to_have_text("A002")
+    await expect(recent(page)).to_have_text(["A0022号窗口", "A0011号窗口"])
+    await expect(page.locator('#windows [data-window="2"] .board-window-ticket')).to_have_text(
+        "A002"
+    )
+    await expect(page.locator('#windows [data-window="1"] .board-window-ticket')).to_have_text(
+        "A001"
+    )
 
 
 async def test_notice_line_from_the_query_and_still_for_reduced_motion(

@@ -16,7 +16,8 @@ const $ = (id) => document.getElementById(id);
 
 const KEEP = 20; // recent calls kept (and listed; the layout shows as many as fit)
 const RESYNC_MS = 30000; // at most this often, fetch a fresh snapshot for the longest wait
-const RETRY_MS = 3000;
+const RETRY_MS = 3000; // the first retry of a read (load); each next one waits twice as long
+const RETRY_MAX_MS = 15000; // no slower than the stream's own reconnects (api.js)
 const DEFAULT_NOTICE =
   "请留意叫号信息，叫到您的号码时请及时到对应窗口办理；过号请咨询导办台。请保管好随身物品。";
 
@@ -427,7 +428,10 @@ function labelPage() {
     ["waiting-longest", "longest"],
     ["offline", "offline"],
   ]) {
-    fillWord($(id), $(id).textContent, key, language);
+    // The page's own Chinese, kept: a second labelling (a re-read hall) must not take the
+    // first one's second language for Chinese.
+    $(id).dataset.zh ??= $(id).textContent;
+    fillWord($(id), $(id).dataset.zh, key, language);
   }
   document.body.classList.toggle("is-bilingual", Boolean(language));
   document.body.classList.toggle("is-vertical-alt", Boolean(language?.vertical));
@@ -442,25 +446,22 @@ function setOnline(online) {
 
 // --- start ------------------------------------------------------------------------------
 
-/** GET `path`, retrying until the server answers: a board starts before its server. */
-async function load(path) {
-  for (;;) {
+/** GET `path`, retrying with growing delays until the server answers: a board starts
+ * before its server. `quiet` leaves the offline mark to the stream (a read while it is up). */
+async function load(path, { quiet = false } = {}) {
+  for (let delay = RETRY_MS; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
     try {
       return await api("GET", path);
     } catch {
-      setOnline(false);
-      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      if (!quiet) setOnline(false);
+      await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
 }
 
-async function main() {
-  document.body.classList.toggle("is-portrait", portrait);
-  setUpPages();
-  $("notice").textContent = params.get("notice") || DEFAULT_NOTICE;
-  tick();
-  setInterval(tick, 1000);
-  const info = await load("/api/v1/hall");
+/** What the hall file says (GET /api/v1/hall): the hall's name, time zone and second
+ * language, this board's floor and services. */
+function learnHall(info) {
   state.timezone = info.hall.timezone || undefined;
   state.language = secondLanguage(info.hall.second_language);
   labelPage();
@@ -473,11 +474,35 @@ async function main() {
   }
   state.services = info.services.filter((s) => !floor || s.floor === floor).map((s) => ({ id: s.id, name: s.name, name_alt: s.name_alt }));
   tick();
+}
+
+/** Back after being offline, perhaps from a server restarted on a changed hall file: the
+ * resumed stream carries the journal's changes only, no service or window renamed, added or
+ * removed. Reads the hall again, then starts the stream over from a fresh snapshot (built
+ * on the hall file in use) for its windows and every service's waiting count; the calls and
+ * states stay the stream's. */
+async function relearnHall() {
+  learnHall(await load("/api/v1/hall", { quiet: true }));
+  stream.resync();
+}
+
+async function main() {
+  document.body.classList.toggle("is-portrait", portrait);
+  setUpPages();
+  $("notice").textContent = params.get("notice") || DEFAULT_NOTICE;
+  tick();
+  setInterval(tick, 1000);
+  learnHall(await load("/api/v1/hall"));
   voice = await boardVoice({ params, floor, now: serverNow, loadSpeakers: () => load("/voice/speakers") });
+  let offline = false;
   stream = new Stream({
     topics: ["board"],
     onMessage: apply,
-    onStatus: (status) => setOnline(status === "online"),
+    onStatus: (status) => {
+      setOnline(status === "online");
+      if (status === "online" && offline) relearnHall();
+      offline = status !== "online";
+    },
   });
   stream.start();
   // Minutes waited grow by themselves.
