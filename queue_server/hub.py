@@ -41,6 +41,7 @@ class Subscriber:
     busy: bool = True  # its sender is at work (at first: sending the snapshot or replay)
     cut_off: bool = False
     revoked: bool = False  # cut off because its token was revoked or its session ended
+    shut_down: bool = False  # cut off because the server is stopping
 
     def takes_directly(self) -> bool:
         return self.write is not None and not self.busy and self.queue.empty() and self.ready()
@@ -91,6 +92,7 @@ class Hub:
         self.queue_size = queue_size
         self.last_seq = 0
         self.cut_offs = 0
+        self.closed = False  # the server is stopping: every stream ends, new ones at once
         self._subscribers: set[Subscriber] = set()
         self._ring: collections.deque[_Entry] = collections.deque(maxlen=replay_size)
 
@@ -155,6 +157,18 @@ class Hub:
                 ended += 1
         return ended
 
+    def close(self) -> None:
+        """End every stream, and every one opened from now on: the server is stopping. Its
+        clients resume with after_seq once it is back."""
+        self.closed = True
+        for subscriber in self._subscribers:
+            self._shut_down(subscriber)
+
+    def _shut_down(self, subscriber: Subscriber) -> None:
+        if not subscriber.cut_off:
+            subscriber.shut_down = True
+            self._stop(subscriber)
+
     def _stop(self, subscriber: Subscriber) -> None:
         subscriber.cut_off = True
         while not subscriber.queue.empty():
@@ -180,6 +194,8 @@ class Hub:
             topics, asyncio.Queue(maxsize=self.queue_size), credential, own_window
         )
         self._subscribers.add(subscriber)
+        if self.closed:  # opened while the server began to stop: it never sees the close
+            self._shut_down(subscriber)
         replay = self._replay(subscriber, after_seq)
         if replay is not None:
             return subscriber, replay

@@ -123,7 +123,7 @@ def create_app(ctx: Context) -> web.Application:
     app.add_routes(reports.routes)
     app.add_routes(tuning.routes)
     app.add_routes(devices.routes)
-    app.add_routes(stream.routes)
+    stream.setup(app)
     app.add_routes(metrics.routes)
     app.add_routes(openapi.routes)
     app.add_routes(pages.routes)

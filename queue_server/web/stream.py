@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import struct
 from collections.abc import Callable
 
@@ -22,7 +23,7 @@ from queue_server.web.auth import (
     optional_principal,
     require_role,
 )
-from queue_server.web.context import Context, context
+from queue_server.web.context import CONTEXT, Context, context
 
 log = logging.getLogger(__name__)
 
@@ -41,20 +42,40 @@ CLIENT_LEFT = 499
 routes = web.RouteTableDef()
 
 
+def setup(app: web.Application) -> None:
+    """The route, and the end of every stream (1001, going away) as the server stops.
+
+    aiohttp's shutdown waits for each request still being handled, and a stream is one until
+    its client leaves: left open, the streams held every stop up for the runner's shutdown
+    timeout, then as long again once cancelled, with the hall's socket already closed, and
+    their clients learnt of the stop only from a dropped connection.
+    """
+
+    async def end_every_stream(app: web.Application) -> None:
+        app[CONTEXT].hub.close()
+
+    app.on_shutdown.append(end_every_stream)
+    app.add_routes(routes)
+
+
 @routes.get("/ws")
 async def stream(request: web.Request) -> web.StreamResponse:
     ctx = context(request)
     principal = await optional_principal(request, ctx.accounts, allow_query=True)
-    topics = _topics(request)
-    if wire.CONSOLE in topics:
+    given = request.query.getall("topics", [wire.BOARD])
+    # Who asks is judged before what is asked for: the console topic among unknown ones, or
+    # in a repeated parameter, still needs a token that may have it (401, 403 before 422).
+    console = any(wire.CONSOLE in value.split(",") for value in given)
+    if console:
         if principal is None:
             raise Unauthenticated("the console topic needs a token")
         require_role(principal, STAFF_STREAM)
-        if principal.role in SUPERVISORS:
-            topics |= {wire.SUPERVISION}
     for name in ("topics", "after_seq"):
         if len(request.query.getall(name, ())) > 1:
             raise rq.InvalidRequest(name, "given more than once")
+    topics = frozenset(rq.query_list(request.query, "topics", sorted(wire.ALL_TOPICS), wire.BOARD))
+    if console and principal is not None and principal.role in SUPERVISORS:
+        topics |= {wire.SUPERVISION}
     after_seq = rq.query_int(request.query, "after_seq")
     # No permessage-deflate: it would compress every message once per client, which for a
     # call shown on a thousand boards costs far more CPU than the LAN saves in bytes.
@@ -111,23 +132,18 @@ def _own_window(ctx: Context, principal: Principal | None) -> Callable[[], str |
     return lambda: ctx.service.hall.window_of_clerk(principal.name)
 
 
-def _topics(request: web.Request) -> frozenset[str]:
-    """Every topic asked for, however many `topics` there are: a repeated parameter is
-    refused, but only once the token is known to be allowed all it asks for."""
-    given = request.query.getall("topics", [wire.BOARD])
-    allowed = sorted(wire.ALL_TOPICS)
-    return frozenset(
-        topic
-        for value in given
-        for topic in rq.query_list({"topics": value}, "topics", allowed, "")
-    )
-
-
 async def _end_when_refused(ctx: Context, token: str) -> None:
     """Close the token's streams with REVOKED once it is refused: revoked while this stream
     was being set up (before the hub knew of it), or a session that expired."""
     while True:
-        if await ctx.accounts.authenticate(token) is None:
+        try:
+            refused = await ctx.accounts.authenticate(token) is None
+        except sqlite3.Error as failure:
+            # The people table failing for a moment ends no stream, nor the checking: the
+            # next round asks again (an expired session would otherwise stay connected).
+            log.warning("could not check a stream's token, trying again: %s", failure)
+            refused = False
+        if refused:
             ctx.hub.end_streams(hash_token(token))
             return
         await asyncio.sleep(TOKEN_CHECK_SECONDS)
@@ -223,12 +239,20 @@ async def _send(
                 await ws.send_frame(queued, WSMsgType.TEXT)
         if sub.revoked:
             code, reason = REVOKED, b"token revoked or session ended"
+        elif sub.shut_down:
+            code, reason = WSCloseCode.GOING_AWAY, b"server stopping; reconnect with after_seq"
         else:
             code, reason = TOO_SLOW, b"too slow; reconnect with after_seq"
-    except (TimeoutError, ConnectionError) as failure:
-        log.info("stream client dropped: %r", failure)
+    except TimeoutError:
+        log.info("stream client dropped: a send timed out")
         ctx.hub.cut_off(sub)
         code, reason = WSCloseCode.POLICY_VIOLATION, b"send timed out"
+    except ConnectionError as failure:
+        # Gone (reset, or closed while a replay was being sent): nobody to tell, and no
+        # client too slow either, which is all that hub.cut_offs is to count.
+        log.info("stream client gone while sending: %r", failure)
+        ctx.hub.detach(sub)
+        return
     # A client that reads nothing more cannot take even the close frame: without a limit,
     # closing would wait for it, with the heartbeat already stopped, for as long as it likes.
     _drop_soon(transport)

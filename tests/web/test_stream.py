@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import shutil
+import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -328,3 +329,59 @@ async def test_a_session_that_expires_while_streaming_is_closed_4001(
     with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
         await hall.http.ws_connect(f"{hall.url}/ws?topics=board&token={clerk}")
     assert refused.value.status == 401
+
+
+async def test_a_database_failing_for_a_moment_neither_ends_a_stream_nor_its_token_check(
+    start_hall: Callable[..., Awaitable[RunningHall]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stream, "TOKEN_CHECK_SECONDS", 0.2)
+    hall = await start_hall(supervise_every=None)
+    accounts = hall.server.accounts
+    accounts._session_ttl = dt.timedelta(seconds=1)
+    clerk = await hall.person("wang")
+    real = accounts.authenticate
+    checks = 0
+
+    async def failing_once(token: str) -> Any:
+        nonlocal checks
+        checks += 1
+        if checks == 2:  # the first periodic check, once the stream is open
+            raise sqlite3.OperationalError("database is locked")
+        return await real(token)
+
+    monkeypatch.setattr(accounts, "authenticate", failing_once)
+    async with hall.http.ws_connect(f"{hall.url}/ws?topics=board,console&token={clerk}") as ws:
+        assert (await receive(ws))["type"] == "snapshot"
+        # The session expires a second after its login: the check still running sees it.
+        closing = await asyncio.wait_for(ws.receive(), timeout=10)
+    assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, stream.REVOKED)
+    assert checks > 2
+
+
+async def test_a_stopping_server_closes_its_streams_going_away_at_once(
+    start_hall: Callable[..., Awaitable[RunningHall]],
+) -> None:
+    hall = await start_hall(supervise_every=None)
+    async with hall.http.ws_connect(f"{hall.url}/ws") as ws:
+        assert (await receive(ws))["type"] == "snapshot"
+        await hall.server.stop()
+        closing = await asyncio.wait_for(ws.receive(), timeout=5)
+    # Boards are always connected: a stream left open held every stop up for aiohttp's
+    # shutdown time (twice), then dropped (1006). Ended as the stop begins, it says why.
+    assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, aiohttp.WSCloseCode.GOING_AWAY)
+
+
+async def test_a_stream_still_being_opened_as_the_server_stops_is_closed_too(
+    start_hall: Callable[..., Awaitable[RunningHall]],
+) -> None:
+    hall = await start_hall(supervise_every=None)
+    async with hall.server.service.consistent():  # the new stream waits for its snapshot
+        ws = await hall.http.ws_connect(f"{hall.url}/ws")
+        stopping = asyncio.create_task(hall.server.stop())
+        async with asyncio.timeout(5):
+            while not hall.server.hub.closed:  # noqa: ASYNC110 - nothing to wait on
+                await asyncio.sleep(0.01)
+    await stopping
+    closing = await asyncio.wait_for(ws.receive(), timeout=5)
+    await ws.close()
+    assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, aiohttp.WSCloseCode.GOING_AWAY)

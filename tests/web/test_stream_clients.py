@@ -221,3 +221,37 @@ async def test_a_parameter_given_twice_is_refused_not_half_ignored(start_hall: S
     assert (status, answer["error"]["message"]) == (422, "topics: given more than once")
     status, answer = await refused(hall, "after_seq=0&after_seq=5")
     assert (status, answer["error"]["message"]) == (422, "after_seq: given more than once")
+
+
+async def test_a_console_topic_among_unknown_ones_is_judged_by_its_token_first(
+    start_hall: StartHall,
+) -> None:
+    hall = await start_hall(supervise_every=None)
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    manager = await hall.person("zhao", "manager")
+    # API.md's order of checks: who asks (401, then 403) before what is asked for (422).
+    for query in ("topics=console,boards", "topics=boards&topics=console"):
+        assert (await refused(hall, query))[0] == 401
+        assert (await refused(hall, query, kiosk))[0] == 403
+    status, answer = await refused(hall, "topics=console,boards", manager)
+    assert (status, answer["error"]["message"]) == (
+        422,
+        "topics: unknown value 'boards'; use board, console",
+    )
+
+
+async def test_a_client_that_vanishes_mid_replay_is_not_counted_as_too_slow(
+    start_hall: StartHall,
+) -> None:
+    hall = await start_hall(supervise_every=None)
+    hub = hall.server.hub
+    publish_large(hub, 300)  # a replay that fills the socket's buffers
+    for _ in range(3):
+        reader, writer = await raw_stream(hall, "?after_seq=0", abortive=True)
+        await reader.readuntil(b"\r\n\r\n")
+        await reader.read(1000)  # its replay has begun; then it crashes
+        writer.transport.abort()
+        await until(lambda: hub.clients == 0)
+    # The cut-offs metric counts clients that fall behind, for an operator's alert about a
+    # weak network or an overloaded server; a client that left was not one.
+    assert hub.cut_offs == 0

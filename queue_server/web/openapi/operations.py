@@ -275,7 +275,9 @@ OPERATIONS: Mapping[tuple[str, str], Op] = {
         f"with code {TOO_SLOW} (or 1008 when a send times out) and should resume with "
         "`after_seq`. A stream opened with a token that is then revoked, or whose session "
         f"is logged out, is closed at once with code {REVOKED} (a session that expires: within "
-        "a minute) and must not reconnect with it. `topics` or `after_seq` given twice is 422. "
+        "a minute) and must not reconnect with it. A server that is stopping closes every "
+        "stream with code 1001 (going away): resume with `after_seq` once it is back. "
+        "`topics` or `after_seq` given twice is 422. "
         "The `board` topic is public and masked; `console` needs a staff token (roles in "
         "`x-roles`); cases and alerts reach managers and admins only.",
         tag="stream",

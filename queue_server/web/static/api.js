@@ -100,12 +100,15 @@ export async function api(method, path, { token = null, body, timeoutMs = null }
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 15000;
 const STABLE_MS = 5000;
+const REVOKED = 4001; // the server's close code: the token was revoked or its session ended
 
 /**
  * The event stream (/ws). Calls `onMessage` with each message in order: a `snapshot`
  * (at the start, and again whenever the server cannot replay what was missed) replaces
  * everything; other messages are changes. Reconnects with growing, jittered delays and
- * asks for what it missed with `after_seq`. `onStatus` gets "online" or "offline".
+ * asks for what it missed with `after_seq`. `onStatus` gets "online" or "offline", or
+ * "revoked" once when the server ended the stream because its token was revoked or its
+ * session ended: the stream has stopped then, for that token will never be let in again.
  */
 export class Stream {
   constructor({ topics, token = null, onMessage, onStatus = () => {} }) {
@@ -175,10 +178,16 @@ export class Stream {
       if (this.socket !== socket) return;
       this.receive(event.data);
     });
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
       if (this.socket !== socket) return;
       this.socket = null;
       if (this.stopped) return;
+      // Every retry would be refused (401), every 15 s for as long as the page stays open.
+      if (event.code === REVOKED) {
+        this.stopped = true;
+        this.onStatus("revoked");
+        return;
+      }
       // Only a connection that lasted counts as a success: a server that accepts and
       // drops us at once must still see the delays grow.
       if (openedAt !== null && Date.now() - openedAt > STABLE_MS) this.attempt = 0;

@@ -65,11 +65,16 @@ const LIST_ACTIONS = new Set(["no-show", "hold", "resume-held", "call-back"]);
 
 const HAS_CHINESE = /[\u4e00-\u9fff]/;
 
+/** The server no longer takes our token (its session ended, or it was revoked). */
+function endSession() {
+  forgetSession();
+  render();
+  showError("登录已失效，请重新登录");
+}
+
 function handleError(error) {
   if (error.status === 401) {
-    forgetSession();
-    render();
-    showError("登录已失效，请重新登录");
+    endSession();
     return;
   }
   if (!error.said || HAS_CHINESE.test(error.said)) {
@@ -174,6 +179,10 @@ function startStream() {
 }
 
 function onStatus(status) {
+  if (status === "revoked") {
+    endSession(); // the stream has stopped: nothing to wait for
+    return;
+  }
   state.online = status === "online";
   renderHeader(state);
   if (state.online) {

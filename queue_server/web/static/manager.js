@@ -54,11 +54,16 @@ function showFailure(error) {
   else showError(error.message);
 }
 
+/** The server no longer takes our token (its session ended, or it was revoked). */
+function endSession() {
+  forgetSession();
+  render();
+  showError("登录已失效，请重新登录");
+}
+
 function handleError(error) {
   if (error.status === 401) {
-    forgetSession();
-    render();
-    showError("登录已失效，请重新登录");
+    endSession();
     return;
   }
   showFailure(error);
@@ -279,6 +284,10 @@ function startStream() {
 }
 
 function onStatus(status) {
+  if (status === "revoked") {
+    endSession(); // the stream has stopped: nothing to wait for
+    return;
+  }
   state.online = status === "online";
   draw();
 }

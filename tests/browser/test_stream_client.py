@@ -1,0 +1,88 @@
+"""The pages' stream client (api.js's Stream), and the staff pages, when the server ends a
+stream because its token no longer holds (a session ended elsewhere, or revoked)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+from helpers import RunningHall
+from playwright.async_api import Page, expect
+
+from .conftest import PASSWORD, OpenPage
+
+pytestmark = pytest.mark.browser
+
+StartHall = Callable[..., Awaitable[RunningHall]]
+
+# Starts a Stream in the page; `window.told` records, in order, every connection it opens
+# and everything it tells the page.
+START = """async ({ topics, token }) => {
+  const { Stream } = await import("/static/api.js");
+  window.told = [];
+  const Socket = window.WebSocket;
+  window.WebSocket = class extends Socket {
+    constructor(url) {
+      super(url);
+      window.told.push("connect");
+    }
+  };
+  const onMessage = (message) => window.told.push(message.type);
+  const onStatus = (status) => window.told.push(status);
+  new Stream({ topics, token, onMessage, onStatus }).start();
+}"""
+
+
+async def told(page: Page, at_least: int) -> list[str]:
+    """What the Stream told the page, once it is at least that long (polled from here:
+    the server's pages allow no script from a string, as wait_for_function would run)."""
+    async with asyncio.timeout(10):
+        while len(seen := await page.evaluate("window.told")) < at_least:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    return list(seen)
+
+
+async def test_a_stream_whose_session_ended_stops_rather_than_knock_forever(
+    start_hall: StartHall, open_page: OpenPage
+) -> None:
+    hall = await start_hall(supervise_every=None)
+    clerk = await hall.person("wang")
+    page = await open_page(f"{hall.url}/healthz")  # any answer of the server's
+    await page.evaluate(START, {"topics": ["board", "console"], "token": clerk})
+    await told(page, at_least=3)  # connect, online, snapshot
+    assert (await hall.call("DELETE", "/api/v1/session", clerk))[0] == 200
+    await told(page, at_least=4)
+    await asyncio.sleep(2)  # time for the first retries: after 0.25-0.5 s, then 0.5-1 s
+    # Closed with 4001, the token gets 401 at every try from now on (API.md): the page is
+    # told, once, to ask for a new login.
+    assert await page.evaluate("window.told") == ["connect", "online", "snapshot", "revoked"]
+
+
+async def logged_in(open_page: OpenPage, hall: RunningHall, path: str, name: str) -> Page:
+    page = await open_page(f"{hall.url}{path}")
+    await page.get_by_label("用户名").fill(name)
+    await page.get_by_label("密码").fill(PASSWORD)
+    await page.get_by_role("button", name="登录", exact=True).click()
+    await expect(page.get_by_role("button", name="登录", exact=True)).to_be_hidden()
+    return page
+
+
+@pytest.mark.parametrize(
+    ("path", "role", "storage_key"),
+    [("/console", "clerk", "hallq.console.token"), ("/manager", "manager", "hallq.manager.token")],
+)
+async def test_a_staff_page_whose_session_ends_elsewhere_asks_for_a_login_at_once(
+    start_hall: StartHall, open_page: OpenPage, path: str, role: str, storage_key: str
+) -> None:
+    hall = await start_hall()
+    await hall.person("wang", role)
+    page = await logged_in(open_page, hall, path, "wang")
+    token = await page.evaluate(f"sessionStorage.getItem({storage_key!r})")
+    assert token
+    # Its session is ended from another device (logged out there): the server ends the
+    # page's stream, and the page says so without waiting for the clerk's next press.
+    assert (await hall.call("DELETE", "/api/v1/session", token))[0] == 200
+    await expect(page.get_by_text("登录已失效，请重新登录")).to_be_visible()
+    await expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible()
+    assert await page.evaluate(f"sessionStorage.getItem({storage_key!r})") is None
