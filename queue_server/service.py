@@ -20,7 +20,7 @@ from queue_server.domain import commands as c
 from queue_server.domain import events as e
 from queue_server.domain.errors import DomainError
 from queue_server.domain.hall import HallConfig
-from queue_server.domain.hours import clearings_between, next_clearing
+from queue_server.domain.hours import clearings_between, next_clearing, next_day_start
 from queue_server.domain.model import Ticket
 from queue_server.domain.state import Hall, Outcome
 from queue_server.store.errors import StoreError
@@ -140,6 +140,7 @@ class HallService:
         checked_until = await self._clear_missed_clearings()
         timer = self._clearing_timer(checked_until)
         self._tasks.append(asyncio.create_task(timer, name="hall-clearing"))
+        self._tasks.append(asyncio.create_task(self._day_timer(), name="hall-day"))
         if self.supervise_every is not None:
             supervising = self._supervision_timer(self.supervise_every)
             self._tasks.append(asyncio.create_task(supervising, name="hall-supervise"))
@@ -223,7 +224,12 @@ class HallService:
         return Hall(self.config), 0
 
     def _seed_recent_calls(self) -> None:
-        called = [t for t in self.hall.tickets.values() if t.called_at is not None]
+        # The day's calls only: a board switched on in the morning does not show last
+        # evening's call as the one being made (API.md: the snapshot's last calls).
+        local = self.clock().astimezone(self.hall.tz)
+        since = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        tickets = self.hall.tickets.values()
+        called = [t for t in tickets if t.called_at is not None and t.called_at >= since]
         newest = heapq.nlargest(RECENT_CALLS, called, key=_called_at)
         self.recent_calls.clear()
         for t in reversed(newest):
@@ -389,15 +395,21 @@ class HallService:
     # -- clearing ---------------------------------------------------------------------------
 
     async def _clear_missed_clearings(self) -> dt.datetime:
-        """A clearing time that passed while the server was down is applied at start; returns
-        the moment checked up to, from which the clearing timer goes on."""
+        """A clearing time that passed while the server was down is applied at start, and so
+        is the start of a day that began meanwhile; returns the moment checked up to, from
+        which the clearing timer goes on."""
         now = self.clock()
         last = self.hall.last_event_at
         tz = self.hall.tz
-        if last is not None and clearings_between(
-            self.config.hours, last.astimezone(tz), now.astimezone(tz)
-        ):
-            await self.execute(c.ClearQueue(), _nothing)
+        missed = (
+            clearings_between(self.config.hours, last.astimezone(tz), now.astimezone(tz))
+            if last is not None
+            else []
+        )
+        if missed:
+            # The latest covers those before it.
+            await self.execute(c.ClearQueue(at=missed[-1]), _nothing)
+        await self._start_day()
         return now
 
     async def _sleep_until(self, moment: dt.datetime) -> None:
@@ -415,13 +427,38 @@ class HallService:
             if moment is None:
                 return
             await self._sleep_until(moment)
-            # Every clearing time up to now is covered by this one: a clock stepped past
-            # several clears once.
-            cleared_until = self.clock()
+            # Every clearing time up to now is covered by the latest of them: a clock stepped
+            # past several clears once, as of the last it passed.
+            now = self.clock()
+            tz = self.hall.tz
+            passed = clearings_between(
+                self.config.hours, cleared_until.astimezone(tz), now.astimezone(tz)
+            )
+            cleared_until = now
             try:
-                await self.execute(c.ClearQueue(), _nothing)
+                await self.execute(c.ClearQueue(at=passed[-1]), _nothing)
             except (DomainError, ServiceUnavailable):
                 log.exception("clearing at %s failed", moment)
+
+    async def _day_timer(self) -> None:
+        """At each local midnight, what the day before left is closed out (c.StartDay): a
+        clock stepped past one or more midnights starts the day once."""
+        while True:
+            await self._sleep_until(next_day_start(self.clock().astimezone(self.hall.tz)))
+            today = self.clock().astimezone(self.hall.tz).date().isoformat()
+            # A board's snapshot shows the day's calls (see _seed_recent_calls).
+            kept = [call for call in self.recent_calls if call["at"].startswith(today)]
+            self.recent_calls.clear()
+            self.recent_calls.extend(kept)
+            await self._start_day()
+
+    async def _start_day(self) -> None:
+        # What it failed to close out waits for the day's first ticket (see Decider._issue);
+        # the hall serves on meanwhile, and starts up.
+        try:
+            await self.execute(c.StartDay(), _nothing)
+        except (DomainError, ServiceUnavailable):
+            log.exception("closing out what the days before left failed")
 
     # -- supervision ------------------------------------------------------------------------
 

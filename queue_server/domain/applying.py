@@ -10,6 +10,7 @@ from queue_server.domain import events as e
 from queue_server.domain.applying_ratings import RATING_APPLIERS
 from queue_server.domain.applying_tuning import TUNING_APPLIERS
 from queue_server.domain.hall_state import HallState
+from queue_server.domain.hours import reopens_between
 from queue_server.domain.model import QueueKey, Ticket, TicketState, WindowState, WindowStatus
 from queue_server.domain.rating_book import Rateable
 from queue_server.domain.ratings import ServedService
@@ -193,7 +194,11 @@ class Applier(HallState):
         if began is None:
             return
         minutes = (at - began).total_seconds() / 60
-        if MEAN_BOUNDS[0] <= minutes <= MEAN_BOUNDS[1]:
+        # A service finished only after the hall opened again (the clerk went to lunch
+        # without pressing 办结) says nothing of how long a service takes.
+        if MEAN_BOUNDS[0] <= minutes <= MEAN_BOUNDS[1] and not reopens_between(
+            self.config.hours, began.astimezone(self.tz), at.astimezone(self.tz)
+        ):
             old = self._mean(ticket.service)
             self.mean_minutes[ticket.service] = old + MEAN_WEIGHT * (minutes - old)
             if self._etas_stale is not None:
@@ -282,10 +287,14 @@ class Applier(HallState):
     def _on_cleared(self, ev: e.QueueCleared) -> None:
         for ticket_id in ev.ticket_ids:
             ticket = self.tickets[ticket_id]
+            # None: a window the hall file no longer has, where nothing is left to change.
+            window = self.windows.get(ticket.window or "")
             if ticket.state is TicketState.WAITING:
                 self._dequeue(ticket)
-            elif ticket.window is not None and ticket.id in self.windows[ticket.window].held:
-                self.windows[ticket.window].held.remove(ticket.id)
+            elif ev.window is not None:  # left at the window when its day ended
+                self._release_window(ev.window, ev.at)
+            elif window is not None and ticket.id in window.held:
+                window.held.remove(ticket.id)
             ticket.move_to(TicketState.ABANDONED)
             self._finalise(ticket, ev.at)
 

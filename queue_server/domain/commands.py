@@ -148,6 +148,15 @@ class CancelTicket(Command):
 class ClearQueue(Command):
     """Close out every ticket not being served (lunch or end-of-day clearing)."""
 
+    # The clearing time this clearing stands for, when it is done later (the server was
+    # down then, or the clock was stepped past it); None: now.
+    at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class StartDay(Command):
+    """A new local day: close out what the days before left unended (see Decider._new_day)."""
+
 
 @dataclass(frozen=True)
 class HandOver(WindowCommand):

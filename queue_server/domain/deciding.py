@@ -45,7 +45,8 @@ class Decider(RatingDecider, TuningDecider):
         service = self.services.get(cmd.service)
         if service is None:
             raise NotFound("unknown_service", f"没有这项业务: {cmd.service}")
-        earlier = self._earlier(cmd.device, cmd.idempotency_key)
+        day = self._business_day(now)
+        earlier = self._earlier(cmd.device, cmd.idempotency_key, day)
         if earlier is not None:
             if (earlier.origin_service, earlier.priority) != (cmd.service, cmd.priority):
                 raise Conflict("idempotency_key_reused", _key_reused(earlier))
@@ -63,14 +64,13 @@ class Decider(RatingDecider, TuningDecider):
         )
         if session is None:
             raise Conflict("hall_closed", "现在不在取号时间内")
-        day = local.date()
         issued = self.issued_today.get(service.id, 0) if day == self.day else 0
         in_session = (
             self.issued_in_session.get(f"{service.id}/{session}", 0) if day == self.day else 0
         )
-        # The day's numbers start again: tickets of the days before still waiting (a hall with
-        # no end-of-day clearing) are closed out first, so that none shares one.
-        left_over = self._unserved(before=day) if day != self.day else ()
+        # The day's numbers start again: tickets the days before left (a hall with no
+        # end-of-day clearing, or open all hours) are closed out first, so that none shares one.
+        left_over = self._left_over(day) if day != self.day else ()
         # An appointment was booked against the day's capacity: the walk-in quotas spare it.
         if appointment is None:
             if service.daily_quota is not None and issued >= service.daily_quota:
@@ -139,7 +139,7 @@ class Decider(RatingDecider, TuningDecider):
         booking = self.appointments.get(cmd.code)
         if booking is None:
             raise NotFound("unknown_appointment", "没有找到这个预约, 请核对预约码")
-        earlier = self._earlier(cmd.device, cmd.idempotency_key)
+        earlier = self._earlier(cmd.device, cmd.idempotency_key, self._business_day(now))
         if earlier is not None:
             if earlier.id != booking.ticket_id:
                 raise Conflict("idempotency_key_reused", _key_reused(earlier))
@@ -165,12 +165,22 @@ class Decider(RatingDecider, TuningDecider):
         )
         return self._issue(issue, now, appointment=booking.code)
 
-    def _earlier(self, device: str | None, key: str | None) -> Ticket | None:
-        """The ticket this device took today with this idempotency key, if any."""
+    def _earlier(self, device: str | None, key: str | None, day: dt.date) -> Ticket | None:
+        """The ticket this device took on `day` with this idempotency key, if any. Keys are
+        the day's: a kiosk that numbers its requests afresh each morning asks for a new
+        ticket, and must not be given yesterday's again."""
         if not device or not key:
             return None
         earlier = self._by_idempotency.get((device, key))
-        return self.tickets[earlier] if earlier is not None else None
+        ticket = self.tickets[earlier] if earlier is not None else None
+        return ticket if ticket is not None and ticket.day == day else None
+
+    def _business_day(self, now: dt.datetime) -> dt.date:
+        """The hall's day at `now`: its local date, but never a day before one already begun.
+        A server started on a clock behind its journal (a board computer without a clock
+        battery, before NTP answers) must not number yesterday again, nor today afresh."""
+        day = now.astimezone(self.tz).date()
+        return day if self.day is None or day > self.day else self.day
 
     def _report_device(self, cmd: c.ReportDevice, now: dt.datetime) -> Outcome:
         known = self.devices.get((cmd.device, cmd.component))
@@ -385,15 +395,36 @@ class Decider(RatingDecider, TuningDecider):
 
     def _clear(self, cmd: c.ClearQueue, now: dt.datetime) -> Outcome:
         outcome = Outcome()
-        local = now.astimezone(self.tz)
+        # Done late (the server was down at the clearing time, or the clock was stepped past
+        # it), it is still the clearing of its own time: a ticket taken since is not closed
+        # out, and a slot is judged as it stood then.
+        moment = cmd.at or now
+        local = moment.astimezone(self.tz)
         # An appointment whose slot runs on into the next session of the day (a slot across
         # the lunch break) was promised that slot: its holder must not queue again like a
         # walk-in. The day's last clearing closes out everything.
         self._close_out(
             outcome,
             now,
-            tuple(t for t in self._unserved() if not self._slot_goes_on(self.tickets[t], local)),
+            tuple(
+                t.id
+                for t in self.tickets.values()
+                if t.state in _UNSERVED
+                and t.issued_at <= moment
+                and not self._slot_goes_on(t, local)
+            ),
         )
+        return outcome
+
+    def _new_day(self, cmd: c.StartDay, now: dt.datetime) -> Outcome:
+        """At the start of a day (and at start-up, after a night the server was down) the
+        tickets the days before left unended are closed out: none waits, is called back or
+        resumed today, and none left at a window is finished today as today's service with
+        the night in its service time. A hall open round the clock has no night: its day's
+        first ticket closes out the days before (see _issue)."""
+        outcome = Outcome()
+        if not self.config.hours.open_all_hours:
+            self._close_out(outcome, now, self._left_over(self._business_day(now)))
         return outcome
 
     def _slot_goes_on(self, ticket: Ticket, local: dt.datetime) -> bool:
@@ -404,19 +435,28 @@ class Decider(RatingDecider, TuningDecider):
             and session_resumes(self.config.hours, local, end.astimezone(self.tz))
         )
 
-    def _unserved(self, before: dt.date | None = None) -> tuple[str, ...]:
-        """Tickets waiting or held (of the days before `before`, when given)."""
-        return tuple(
-            t.id
-            for t in self.tickets.values()
-            if t.state in (TicketState.WAITING, TicketState.HELD)
-            and (before is None or t.day < before)
-        )
+    def _left_over(self, day: dt.date) -> tuple[str, ...]:
+        """Tickets of the days before `day` not yet ended: waiting or held, and in a hall with
+        opening sessions those still at a window too (called, or served and never finished:
+        nobody is at a window overnight). A hall open round the clock may be serving one."""
+        states = _UNSERVED if self.config.hours.open_all_hours else _UNSERVED | _AT_WINDOW
+        return tuple(t.id for t in self.tickets.values() if t.day < day and t.state in states)
 
     def _close_out(self, outcome: Outcome, now: dt.datetime, ticket_ids: tuple[str, ...]) -> None:
-        """The tickets given, not served, end as abandoned (if there are any)."""
-        if ticket_ids:
-            self._emit(outcome, e.QueueCleared(at=now, ticket_ids=ticket_ids))
+        """The tickets given, not served, end as abandoned (if there are any). A ticket at a
+        window is closed out in an event of its own that names the window: every screen then
+        shows that window free. (A window taken out of the hall file since has no screen.)"""
+        at_window = {
+            t: window
+            for t in ticket_ids
+            if self.tickets[t].state in _AT_WINDOW
+            and (window := self.tickets[t].window) in self.window_config
+        }
+        rest = tuple(t for t in ticket_ids if t not in at_window)
+        if rest:
+            self._emit(outcome, e.QueueCleared(at=now, ticket_ids=rest))
+        for ticket_id, window in at_window.items():
+            self._emit(outcome, e.QueueCleared(at=now, ticket_ids=(ticket_id,), window=window))
 
     # -- helpers for deciding ------------------------------------------------------------
 
@@ -479,6 +519,7 @@ _HANDLERS: dict[type[c.Command], Callable[[Decider, Any, dt.datetime], Outcome]]
     c.PinTicket: Decider._pin,
     c.CancelTicket: Decider._cancel,
     c.ClearQueue: Decider._clear,
+    c.StartDay: Decider._new_day,
     c.RecordRating: Decider._rate,
     c.AskRating: Decider._ask_rating,
     c.HandOver: Decider._hand_over,
@@ -491,6 +532,12 @@ _HANDLERS: dict[type[c.Command], Callable[[Decider, Any, dt.datetime], Outcome]]
     c.CheckIn: Decider._check_in,
     c.ReportDevice: Decider._report_device,
 }
+
+
+# Tickets in these states wait for a window, in its line or parked at it.
+_UNSERVED = frozenset({TicketState.WAITING, TicketState.HELD})
+# A ticket in these states is at a window: called there, or being served.
+_AT_WINDOW = frozenset({TicketState.CALLED, TicketState.SERVING})
 
 
 def _key_reused(earlier: Ticket) -> str:

@@ -147,6 +147,9 @@ class TicketCancelled(Event):
 class QueueCleared(Event):
     type: ClassVar[str] = "queue.cleared"
     ticket_ids: tuple[str, ...]
+    # The window the ticket was left at (called or being served when its day ended): that
+    # ticket is closed out alone, so that every screen sees the window free again.
+    window: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 from queue_server.domain.hall import Hours
 
@@ -83,6 +84,55 @@ def next_clearing(hours: Hours, after: dt.datetime) -> dt.datetime | None:
     """The first clearing moment strictly after `after`, or None when the hall has none."""
     found = clearings_between(hours, after, after + dt.timedelta(days=1))
     return found[0] if found else None
+
+
+def _sessions_from(
+    hours: Hours, start: dt.datetime, end: dt.datetime
+) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+    """(opens, closes) of every session of the days from `start`'s to `end`'s, in order."""
+    day = start.date()
+    while day <= end.date():
+        for session in hours.sessions:
+            yield (
+                dt.datetime.combine(day, session.start, start.tzinfo),
+                dt.datetime.combine(day, session.end, start.tzinfo),
+            )
+        day += dt.timedelta(days=1)
+
+
+def open_minutes(hours: Hours, start: dt.datetime, end: dt.datetime) -> float:
+    """The minutes of [start, end) inside the opening sessions (all of them in a hall open
+    all hours); both in the hall's zone."""
+    if hours.open_all_hours:
+        return max(0.0, (end - start).total_seconds() / 60)
+    inside = (
+        (min(end, closes) - max(start, opens)).total_seconds()
+        for opens, closes in _sessions_from(hours, start, end)
+    )
+    return sum(seconds for seconds in inside if seconds > 0) / 60
+
+
+def reopens_between(hours: Hours, start: dt.datetime, end: dt.datetime) -> bool:
+    """Whether the hall opened its doors again in (start, end]: issuing opened for a session
+    (`issue_opens_before_minutes` before it), after the lunch break or a night. Never in a
+    hall open all hours. Both in the hall's zone."""
+    if hours.open_all_hours:
+        return False
+    lead = hours.issue_opens_before_minutes
+    if start.date() == end.date():  # nearly every service: by the clock, without a calendar
+        began, ended = _clock_minutes(start), _clock_minutes(end)
+        return any(began < _minutes(s.start) - lead <= ended for s in hours.sessions)
+    again = (opens - dt.timedelta(minutes=lead) for opens, _ in _sessions_from(hours, start, end))
+    return any(start < opens <= end for opens in again)
+
+
+def _clock_minutes(local: dt.datetime) -> float:
+    return local.hour * 60 + local.minute + (local.second + local.microsecond / 1e6) / 60
+
+
+def next_day_start(local: dt.datetime) -> dt.datetime:
+    """Midnight at the end of `local`'s day, in its zone: when the next business day starts."""
+    return dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0), local.tzinfo)
 
 
 def issuing_opens(hours: Hours, local: dt.datetime) -> dt.datetime | None:

@@ -42,6 +42,7 @@ FINAL_STATES = frozenset(
 )
 
 # no_show is final for the day's figures, but a window may still call back its recent misses.
+# A ticket still called or being served at a window when its day ends is closed out then too.
 TICKET_TRANSITIONS: Mapping[TicketState, frozenset[TicketState]] = {
     TicketState.WAITING: frozenset(
         {TicketState.CALLED, TicketState.CANCELLED, TicketState.ABANDONED}
@@ -53,9 +54,12 @@ TICKET_TRANSITIONS: Mapping[TicketState, frozenset[TicketState]] = {
             TicketState.NO_SHOW,
             TicketState.WAITING,
             TicketState.HELD,
+            TicketState.ABANDONED,
         }
     ),
-    TicketState.SERVING: frozenset({TicketState.DONE, TicketState.WAITING, TicketState.HELD}),
+    TicketState.SERVING: frozenset(
+        {TicketState.DONE, TicketState.WAITING, TicketState.HELD, TicketState.ABANDONED}
+    ),
     TicketState.HELD: frozenset({TicketState.SERVING, TicketState.ABANDONED}),
     TicketState.NO_SHOW: frozenset({TicketState.CALLED}),
     TicketState.DONE: frozenset(),

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from queue_server.domain.hall_state import HallState
-from queue_server.domain.hours import in_session
+from queue_server.domain.hours import in_session, open_minutes
 from queue_server.domain.model import TicketState, WindowState
 
 # Kinds that hold while a condition lasts: raised when it starts, cleared when it ends.
@@ -86,7 +86,11 @@ def _windows(state: HallState, now: dt.datetime) -> Iterator[Condition]:
                 f"unstaffed:{window.id}", "unstaffed", window.id, f"{label}在办公时间无人在岗"
             )
         if window.state is WindowState.PAUSED and window.since is not None:
-            paused = _minutes_since(window.since, now)
+            # Only the pause inside opening hours is the clerk's: a window paused over the
+            # lunch break or the night is no window left unstaffed.
+            paused = open_minutes(
+                state.config.hours, window.since.astimezone(state.tz), now.astimezone(state.tz)
+            )
             if paused > settings.pause_minutes:
                 yield Condition(
                     f"pause_long:{window.id}",

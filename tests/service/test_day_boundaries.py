@@ -1,0 +1,351 @@
+"""A hall server left running for weeks: what each day leaves is closed out when the next
+begins, a clearing done late is the clearing of its own time, and the day never goes back."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+from helpers import SHANGHAI, FakeClock, RunningHall, small_hall
+
+from queue_server import service as service_module
+from queue_server.domain import commands as c
+from queue_server.domain.errors import DomainError
+from queue_server.domain.hall import HallConfig, MissedPolicy, Policy
+from queue_server.domain.model import TicketState, WindowState
+from queue_server.domain.state import Hall, Outcome
+from queue_server.service import HallService, Published
+from queue_server.store.memory_log import MemoryEventLog
+
+MONDAY = dt.date(2026, 11, 23)
+TUESDAY = MONDAY + dt.timedelta(days=1)
+STEP_WAIT_SECONDS = 10.0
+# Lunch and evening clearings, the township example's.
+TOWNSHIP_CLEARING = (dt.time(12, 30), dt.time(18, 0))
+
+
+def at(day: dt.date, hour: int, minute: int = 0, second: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute, second), SHANGHAI)
+
+
+def ticket_id(hall: Hall, outcome: Outcome, now: dt.datetime) -> str:
+    assert outcome.ticket_id is not None
+    return outcome.ticket_id
+
+
+def nothing(hall: Hall, outcome: Outcome, now: dt.datetime) -> None:
+    return None
+
+
+def make_service(
+    journal: MemoryEventLog, clock: FakeClock, config: HallConfig, **kwargs: Any
+) -> HallService:
+    ids = iter(range(10_000))
+    return HallService(
+        config,
+        journal,
+        clock=clock,
+        new_id=lambda: f"t{next(ids)}",
+        supervise_every=None,
+        **kwargs,
+    )
+
+
+async def issue(hall: HallService, name: str, **fields: Any) -> str:
+    command = c.IssueTicket(ticket_id=name, service=fields.pop("service", "social"), **fields)
+    return await hall.execute(command, ticket_id)
+
+
+def new_ticket(name: str) -> c.IssueTicket:
+    return c.IssueTicket(ticket_id=name, service="social")
+
+
+def number_and_day(hall: Hall, outcome: Outcome, now: dt.datetime) -> tuple[str, dt.date]:
+    ticket = hall.tickets[ticket_id(hall, outcome, now)]
+    return ticket.number, ticket.day
+
+
+async def until(check: Callable[[], bool]) -> None:
+    async with asyncio.timeout(STEP_WAIT_SECONDS):
+        # Polled: the day's start and the clearings are the service's own doing.
+        while not check():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+def quick_timers(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The timers sleep on the monotonic clock in short stretches and read the (fake) wall
+    # clock after each: a step of the fake clock is noticed at once.
+    monkeypatch.setattr(service_module, "CLOCK_CHECK_SECONDS", 0.01)
+
+
+async def test_a_kiosk_numbering_its_keys_afresh_each_day_gets_today_s_ticket(
+    clock: FakeClock,
+) -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    service = make_service(journal, clock, small_hall())
+    await service.start()
+    monday = await issue(service, "mon", device="kiosk-1", idempotency_key="kiosk-1/0001")
+    clock.now = at(TUESDAY, 8, 5)
+    tuesday = await issue(service, "tue", device="kiosk-1", idempotency_key="kiosk-1/0001")
+    assert tuesday != monday, "Tuesday's first request was answered with Monday's ticket"
+    ticket = service.hall.tickets[tuesday]
+    assert (ticket.number, ticket.day) == ("A001", TUESDAY)
+    # The same key again on the same day is still a retry: the same ticket.
+    again = await issue(service, "tue-again", device="kiosk-1", idempotency_key="kiosk-1/0001")
+    assert again == tuesday
+    await service.stop()
+
+
+async def test_what_the_evening_left_is_closed_out_at_midnight_and_never_called_the_next_day(
+    clock: FakeClock, quick_timers: None
+) -> None:
+    # Clerks serve past the evening clearing (延时服务): after it, a missed ticket goes back
+    # into the queue, one is held while its citizen fetches a paper, and the last citizen
+    # is served but never finished on the console before the clerk goes home.
+    journal = MemoryEventLog()
+    await journal.open()
+    config = small_hall(policy=Policy(missed=MissedPolicy.BACK), clearing=TOWNSHIP_CLEARING)
+    published: list[Published] = []
+    service = make_service(journal, clock, config, publish=published.extend)
+    clock.now = at(MONDAY, 16, 50)
+    await service.start()
+    for window in ("1", "2", "3"):
+        await service.execute(c.OpenWindow(window, clerk=f"clerk{window}"), nothing)
+    put_back, held, served = [await issue(service, n) for n in ("put-back", "held", "served")]
+    gone_home = await issue(service, "gone-home")
+    clock.now = at(MONDAY, 17, 50)
+    for window in ("1", "2", "3"):
+        await service.execute(c.CallNext(window), nothing)
+    clock.now = at(MONDAY, 18, 5)
+    hall = service.hall
+    await until(lambda: hall.tickets[gone_home].state is TicketState.ABANDONED)
+    await service.execute(c.MarkNoShow("1", reason="无人应答"), nothing)
+    await service.execute(c.HoldTicket("2"), nothing)
+    await service.execute(c.StartService("3"), nothing)
+    assert hall.tickets[put_back].state is TicketState.WAITING
+
+    published.clear()
+    clock.now = at(TUESDAY, 0, 0, 5)
+    await until(lambda: hall.tickets[served].state is TicketState.ABANDONED)
+    assert {hall.tickets[t].state for t in (put_back, held)} == {TicketState.ABANDONED}
+    assert hall.windows["2"].held == []
+    assert (hall.windows["3"].state, hall.windows["3"].ticket_id) == (WindowState.IDLE, None)
+    # Boards and consoles see it as it happens: the queue emptied, and window 3 free.
+    board = [p.messages["board"] for p in published]
+    assert [m["type"] for m in board] == ["queue.cleared", "queue.cleared"]
+    assert board[0]["waiting"]["social"] == 0
+    assert board[1]["window"]["id"] == "3"
+    assert (board[1]["window"]["state"], board[1]["window"]["ticket"]) == ("idle", None)
+
+    clock.now = at(TUESDAY, 8, 0)  # the clerk at window 1 is in before the first citizen
+    with pytest.raises(DomainError) as empty:
+        await service.execute(c.CallNext("1"), nothing)
+    assert empty.value.code == "queue_empty"
+    with pytest.raises(DomainError) as not_held:
+        await service.execute(c.ResumeHeld("2", held), nothing)
+    assert not_held.value.code == "not_held"
+    # Window 3's first service of the day is the day's: not yesterday's with the night in it.
+    first = await issue(service, "first")
+    await service.execute(c.CallNext("3"), nothing)
+    clock.now = at(TUESDAY, 8, 6)
+    await service.execute(c.FinishService("3"), nothing)
+    assert hall.tickets[first].state is TicketState.DONE
+    clerk = hall.clerk_today["clerk3"]
+    assert (clerk.served, clerk.service_minutes) == (1, 6.0)
+    await service.stop()
+
+
+async def test_a_night_the_server_was_down_is_closed_out_at_start(clock: FakeClock) -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    config = small_hall(clearing=TOWNSHIP_CLEARING)
+    clock.now = at(MONDAY, 16, 50)
+    service = make_service(journal, clock, config)
+    await service.start()
+    await service.execute(c.OpenWindow("1", clerk="clerk1"), nothing)
+    served = await issue(service, "served")
+    await service.execute(c.CallNext("1"), nothing)
+    await service.execute(c.StartService("1"), nothing)
+    await service.stop()  # the hall PC is switched off for the night
+
+    clock.now = at(TUESDAY, 7, 55)
+    again = make_service(journal, clock, config)
+    await again.start()
+    assert again.hall.tickets[served].state is TicketState.ABANDONED
+    assert again.hall.windows["1"].state is WindowState.IDLE
+    assert again.hall.current_ticket("1") is None
+    await again.stop()
+    # What start-up decided is in the journal: a rebuild gives the same hall.
+    rebuilt = make_service(journal, clock, config)
+    await rebuilt.start()
+    assert rebuilt.hall.tickets[served].state is TicketState.ABANDONED
+    await rebuilt.stop()
+
+
+async def test_a_ticket_left_at_a_window_taken_out_of_the_hall_file_is_closed_out_too(
+    clock: FakeClock,
+) -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    config = small_hall(clearing=TOWNSHIP_CLEARING)
+    clock.now = at(MONDAY, 16, 50)
+    service = make_service(journal, clock, config)
+    await service.start()
+    await service.execute(c.OpenWindow("3", clerk="clerk3"), nothing)
+    served = await issue(service, "served", service="company")
+    await service.execute(c.CallNext("3"), nothing)
+    await service.stop()
+    # Overnight the hall file loses window 3 (the counter is rebuilt).
+    smaller = dataclasses.replace(config, windows=config.windows[:2])
+    clock.now = at(TUESDAY, 7, 55)
+    again = make_service(journal, clock, smaller)
+    await again.start()
+    assert again.running
+    assert again.hall.tickets[served].state is TicketState.ABANDONED
+    await again.stop()
+
+
+async def test_a_lunch_clearing_missed_while_down_keeps_a_slot_that_runs_past_lunch(
+    clock: FakeClock,
+) -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    config = small_hall(clearing=TOWNSHIP_CLEARING)
+    clock.now = at(MONDAY, 11, 0)
+    service = make_service(journal, clock, config)
+    await service.start()
+    slot = (at(MONDAY, 11, 45), at(MONDAY, 14, 15))
+    await service.execute(c.BookAppointment("NOON01", "social", *slot), nothing)
+    walk_in = await issue(service, "walk-in")
+    clock.now = at(MONDAY, 11, 50)
+    await service.execute(c.CheckIn("NOON01", ticket_id="noon"), nothing)
+    await service.stop()  # a power cut over lunch
+
+    clock.now = at(MONDAY, 14, 5)  # back after the afternoon session opened
+    again = make_service(journal, clock, config)
+    await again.start()
+    tickets = again.hall.tickets
+    assert tickets[walk_in].state is TicketState.ABANDONED
+    # At 12:30 the slot ran on after lunch: its holder must not queue again (差评 tag 212).
+    assert tickets["noon"].state is TicketState.WAITING
+    await again.stop()
+
+
+async def test_a_clock_stepped_over_the_lunch_clearing_spares_the_tickets_taken_after_it(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The clearing timer reads the wall clock every 0.2 s: the kiosk issues in between.
+    monkeypatch.setattr(service_module, "CLOCK_CHECK_SECONDS", 0.2)
+    journal = MemoryEventLog()
+    await journal.open()
+    clock.now = at(MONDAY, 11, 0)
+    service = make_service(journal, clock, small_hall(clearing=TOWNSHIP_CLEARING))
+    await service.start()
+    morning = await issue(service, "morning")
+    clock.now = at(MONDAY, 13, 40)  # NTP steps a slow clock forward past 12:30
+    afternoon = await issue(service, "afternoon")
+    tickets = service.hall.tickets
+    await until(lambda: tickets[morning].state is TicketState.ABANDONED)
+    assert tickets[afternoon].state is TicketState.WAITING
+    await service.stop()
+
+
+async def test_a_restart_on_a_clock_behind_the_journal_never_numbers_a_day_again(
+    clock: FakeClock,
+) -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    config = small_hall(open_all_hours=True)
+    clock.now = at(TUESDAY, 0, 20)
+    service = make_service(journal, clock, config)
+    await service.start()
+    numbers = [await service.execute(new_ticket(f"a{i}"), number_and_day) for i in range(3)]
+    await service.stop()
+    # A power cut; the board computer has no clock battery and starts on a clock saved the
+    # evening before, until NTP answers.
+    clock.now = at(MONDAY, 23, 50)
+    again = make_service(journal, clock, config)
+    await again.start()
+    numbers += [await again.execute(new_ticket(f"b{i}"), number_and_day) for i in range(2)]
+    clock.now = at(TUESDAY, 0, 30)
+    numbers += [await again.execute(new_ticket(f"c{i}"), number_and_day) for i in range(2)]
+    assert numbers == [(f"A00{n}", TUESDAY) for n in range(1, 8)]
+    await again.stop()
+
+
+async def test_a_board_left_on_overnight_sees_the_window_freed_at_midnight(
+    start_hall: Callable[..., Awaitable[RunningHall]], clock: FakeClock, quick_timers: None
+) -> None:
+    clock.now = at(MONDAY, 16, 55)
+    hall = await start_hall(small_hall(clearing=TOWNSHIP_CLEARING), clock=clock)
+    station = await hall.device("station-3", "station", window="3")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    assert (await hall.call("POST", "/api/v1/windows/3/open", station))[0] == 200
+    status, _ = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "company"})
+    assert status == 201
+    assert (await hall.call("POST", "/api/v1/windows/3/call-next", station))[0] == 200
+    assert (await hall.call("POST", "/api/v1/windows/3/start", station))[0] == 200
+    async with hall.http.ws_connect(f"{hall.url}/ws?topics=board") as ws:
+        snapshot = json.loads((await ws.receive(timeout=5)).data)
+        assert snapshot["state"]["windows"][2]["state"] == "serving"
+        clock.now = at(TUESDAY, 0, 0, 5)
+        message = await ws.receive(timeout=STEP_WAIT_SECONDS)
+    assert message.type is aiohttp.WSMsgType.TEXT
+    cleared = json.loads(message.data)
+    assert cleared["type"] == "queue.cleared"
+    assert (cleared["window"]["id"], cleared["window"]["state"]) == ("3", "idle")
+    assert cleared["window"]["ticket"] is None
+
+
+async def test_last_evening_s_calls_are_not_the_morning_s(
+    clock: FakeClock, quick_timers: None
+) -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    config = small_hall(clearing=TOWNSHIP_CLEARING)
+    clock.now = at(MONDAY, 16, 50)
+    service = make_service(journal, clock, config)
+    await service.start()
+    await service.execute(c.OpenWindow("1", clerk="clerk1"), nothing)
+    await issue(service, "evening")
+    await service.execute(c.CallNext("1"), nothing)
+    await service.execute(c.FinishService("1"), nothing)
+    assert [call["ticket"]["number"] for call in service.recent_calls] == ["A001"]
+    clock.now = at(TUESDAY, 0, 0, 5)
+    await until(lambda: not service.recent_calls)  # a board connecting now is shown none
+    await service.stop()
+    # Nor after a restart in the morning.
+    clock.now = at(TUESDAY, 7, 50)
+    again = make_service(journal, clock, config)
+    await again.start()
+    assert list(again.recent_calls) == []
+    await again.stop()
+
+
+async def test_a_board_switched_on_in_the_morning_gets_no_call_of_last_evening(
+    start_hall: Callable[..., Awaitable[RunningHall]], clock: FakeClock, tmp_path: object
+) -> None:
+    db = f"{tmp_path}/hall.db"
+    clock.now = at(MONDAY, 16, 50)
+    hall = await start_hall(small_hall(clearing=TOWNSHIP_CLEARING), clock=clock, db_path=db)
+    station = await hall.device("station-1", "station", window="1")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    assert (await hall.call("POST", "/api/v1/windows/1/open", station))[0] == 200
+    assert (await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"}))[0] == 201
+    assert (await hall.call("POST", "/api/v1/windows/1/call-next", station))[0] == 200
+    assert (await hall.call("POST", "/api/v1/windows/1/finish", station))[0] == 200
+    await hall.server.stop()  # switched off for the night
+    clock.now = at(TUESDAY, 7, 50)
+    again = await start_hall(small_hall(clearing=TOWNSHIP_CLEARING), clock=clock, db_path=db)
+    async with again.http.ws_connect(f"{again.url}/ws?topics=board") as ws:
+        snapshot = json.loads((await ws.receive(timeout=5)).data)
+    assert snapshot["type"] == "snapshot"
+    assert snapshot["state"]["calls"] == []
