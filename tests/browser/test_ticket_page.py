@@ -414,9 +414,10 @@ class BlackHole:
         self.swallowing = False
 
 
-async def test_phone_page_notices_a_stream_that_died_silently_and_recovers(
+async def live_behind_a_hole(
     start_hall: StartHall, open_page: OpenPage, issue: Issue
-) -> None:
+) -> tuple[RunningHall, str, BlackHole, Page]:
+    """A waiting ticket's phone page, live, behind a BlackHole; window 1 open with its clerk."""
     hall = await start_hall()
     a001 = await issue(hall, "social")
     clerk = await hall.person("wang", "clerk")
@@ -425,6 +426,13 @@ async def test_phone_page_notices_a_stream_that_died_silently_and_recovers(
     url = f"{hall.url}/t/{a001['id']}"
     page = await open_page(url, viewport=PHONE, mobile=True, prepare=hole.prepare)
     await expect(page.locator("#updated")).to_contain_text("实时更新")
+    return hall, clerk, hole, page
+
+
+async def test_phone_page_notices_a_stream_that_died_silently_and_recovers(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    hall, clerk, hole, page = await live_behind_a_hole(start_hall, open_page, issue)
 
     hole.swallow()
     await call_next(hall, clerk)  # the page does not hear of it
@@ -443,14 +451,7 @@ async def test_phone_page_notices_a_stream_that_died_silently_and_recovers(
 async def test_phone_page_gives_up_a_read_that_is_never_answered_and_asks_again(
     start_hall: StartHall, open_page: OpenPage, issue: Issue
 ) -> None:
-    hall = await start_hall()
-    a001 = await issue(hall, "social")
-    clerk = await hall.person("wang", "clerk")
-    assert (await hall.call("POST", "/api/v1/windows/1/open", clerk))[0] == 200
-    hole = BlackHole()
-    url = f"{hall.url}/t/{a001['id']}"
-    page = await open_page(url, viewport=PHONE, mobile=True, prepare=hole.prepare)
-    await expect(page.locator("#updated")).to_contain_text("实时更新")
+    hall, clerk, hole, page = await live_behind_a_hole(start_hall, open_page, issue)
 
     # The phone says it has a network again (Wi-Fi rejoined) while nothing gets through yet:
     # the page reads the ticket at once, and that read is never answered.
