@@ -441,8 +441,8 @@ class HallService:
                 log.exception("clearing at %s failed", moment)
 
     async def _day_timer(self) -> None:
-        """At each local midnight, what the day before left is closed out (c.StartDay): a
-        clock stepped past one or more midnights starts the day once."""
+        """At each local midnight, what the day before left is closed out and the day begins
+        (c.StartDay): a clock stepped past one or more midnights starts the day once."""
         while True:
             await self._sleep_until(next_day_start(self.clock().astimezone(self.hall.tz)))
             today = self.clock().astimezone(self.hall.tz).date().isoformat()
@@ -453,8 +453,9 @@ class HallService:
             await self._start_day()
 
     async def _start_day(self) -> None:
-        # What it failed to close out waits for the day's first ticket (see Decider._issue);
-        # the hall serves on meanwhile, and starts up.
+        # What it failed to close out waits for the day's first ticket, which starts the day's
+        # figures too (see Decider._issue); the managers' settings of the day before then last
+        # until the next day's start. The hall serves on meanwhile, and starts up.
         try:
             await self.execute(c.StartDay(), _nothing)
         except (DomainError, ServiceUnavailable):

@@ -262,6 +262,11 @@ def event_message(hall: Hall, event: e.Event) -> dict[str, dict[str, Any]]:
     if isinstance(event, e.AppointmentBooked):
         body.update(code=event.code, service=event.service)
         return {CONSOLE: body}
+    if isinstance(event, e.DayStarted):
+        # For the consoles, whose figures of today start again. Boards show no figure of the
+        # day; kiosks read the hall (quotas and issuing as the hall file says) every 30 s.
+        body["day"] = event.day.isoformat()
+        return {CONSOLE: body}
     staff_only = _staff_message(hall, event, body)
     if staff_only is not None:
         return staff_only

@@ -59,8 +59,12 @@ class Applier(HallState):
         self._release_id(ticket)
 
     def _on_issued(self, ev: e.TicketIssued) -> None:
+        # A day not begun by an e.DayStarted begins with its first ticket: the hall's first,
+        # one of a journal from before that event, or after a start of the day that failed.
         if ev.day != self.day:
             self._start_day(ev.day)
+        if not self.issued_today:
+            self._forget_days_before(ev.day)
         ticket = Ticket(
             id=ev.ticket_id,
             number=ev.number,
@@ -87,10 +91,17 @@ class Applier(HallState):
             self.appointments[ev.appointment].ticket_id = ticket.id
 
     def _start_day(self, day: dt.date) -> None:
-        """A new business day: numbering restarts; finished tickets of past days are dropped."""
+        """A new business day: numbering restarts, and the figures of today with it."""
         self.day = day
         self.issued_today.clear()
         self.issued_in_session.clear()
+        self.clerk_today.clear()
+
+    def _forget_days_before(self, day: dt.date) -> None:
+        """At the day's first ticket the days before are forgotten: their finished tickets and
+        appointments, and services and ratings past keeping. Not at the day's start: until its
+        first ticket, last evening's are the only tickets with their numbers, and their phone
+        pages still show them."""
         for ticket in [t for t in self.tickets.values() if t.is_final and t.day < day]:
             del self.tickets[ticket.id]
             if ticket.device and ticket.idempotency_key:
@@ -101,8 +112,16 @@ class Applier(HallState):
             c for c, a in self.appointments.items() if a.slot_end.astimezone(self.tz).date() < day
         ]:
             del self.appointments[code]
-        self.clerk_today.clear()
         self.book.prune(day, self.config.ratings.keep_days, self.tz)
+
+    def _on_day_started(self, ev: e.DayStarted) -> None:
+        self._start_day(ev.day)
+        # 暂停取号 and the quotas a manager sets are for the day they are set on (docs/manager.md):
+        # the next begins with the hall file's. Only this event ends them, never a day's first
+        # ticket: replaying a journal from before it keeps what that server kept.
+        self.issuing_paused.clear()
+        self.tuned_quotas.clear()
+        self.retune()
 
     def _on_called(self, ev: e.TicketCalled) -> None:
         ticket = self.tickets[ev.ticket_id]
@@ -362,6 +381,7 @@ _APPLIERS: dict[type[e.Event], Callable[[Applier, Any], None]] = {
     e.TicketUnpinned: Applier._on_unpinned,
     e.TicketCancelled: Applier._on_cancelled,
     e.QueueCleared: Applier._on_cleared,
+    e.DayStarted: Applier._on_day_started,
     e.WindowOpened: Applier._on_window_opened,
     e.WindowPaused: Applier._on_window_paused,
     e.WindowResumed: Applier._on_window_resumed,

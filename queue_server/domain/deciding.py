@@ -68,9 +68,10 @@ class Decider(RatingDecider, TuningDecider):
         in_session = (
             self.issued_in_session.get(f"{service.id}/{session}", 0) if day == self.day else 0
         )
-        # The day's numbers start again: tickets the days before left (a hall with no
-        # end-of-day clearing, or open all hours) are closed out first, so that none shares one.
-        left_over = self._left_over(day) if day != self.day else ()
+        # The day's numbers start again: before its first, tickets the days before left (a hall
+        # with no end-of-day clearing, or open all hours) are closed out, so that none shares
+        # one. A hall open round the clock began its day at midnight with them still in line.
+        left_over = self._left_over(day) if day != self.day or not self.issued_today else ()
         # An appointment was booked against the day's capacity: the walk-in quotas spare it.
         if appointment is None:
             if service.daily_quota is not None and issued >= service.daily_quota:
@@ -421,10 +422,20 @@ class Decider(RatingDecider, TuningDecider):
         tickets the days before left unended are closed out: none waits, is called back or
         resumed today, and none left at a window is finished today as today's service with
         the night in its service time. A hall open round the clock has no night: its day's
-        first ticket closes out the days before (see _issue)."""
+        first ticket closes out the days before (see _issue).
+
+        Then the day begins (e.DayStarted), before its first ticket: every figure of today
+        starts from nothing, and the managers' settings for the day before end."""
         outcome = Outcome()
+        day = self._business_day(now)
+        # A hall that has numbered no ticket yet is of the day of its last change (a manager
+        # may have paused a service); a hall without any, just set up, has no day to end.
+        last = self.last_event_at
+        begun = self.day or (last.astimezone(self.tz).date() if last is not None else day)
         if not self.config.hours.open_all_hours:
-            self._close_out(outcome, now, self._left_over(self._business_day(now)))
+            self._close_out(outcome, now, self._left_over(day))
+        if begun < day:
+            self._emit(outcome, e.DayStarted(at=now, day=day))
         return outcome
 
     def _slot_goes_on(self, ticket: Ticket, local: dt.datetime) -> bool:

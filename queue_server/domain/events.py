@@ -153,6 +153,15 @@ class QueueCleared(Event):
 
 
 @dataclass(frozen=True)
+class DayStarted(Event):
+    """The hall's business day `day` began (at local midnight, or at start-up after a night
+    down): its figures start from nothing and a manager's settings for the day before end."""
+
+    type: ClassVar[str] = "day.started"
+    day: dt.date
+
+
+@dataclass(frozen=True)
 class WindowOpened(Event):
     type: ClassVar[str] = "window.opened"
     window: str
@@ -337,6 +346,7 @@ EVENT_TYPES: Mapping[str, type[Event]] = {
         TicketUnpinned,
         TicketCancelled,
         QueueCleared,
+        DayStarted,
         WindowOpened,
         WindowPaused,
         WindowResumed,

@@ -77,13 +77,16 @@ class HallState:
     def retune(self) -> None:
         """Apply the tuned window services and quotas over the hall file's."""
         base_windows = {w.id: w for w in self.config.windows}
-        base_services = {s.id: s for s in self.config.services}
         for window, values in self.tuned_windows.items():
             if window in base_windows:
                 self.window_config[window] = tuned_window(base_windows[window], values)
-        for service, values in self.tuned_quotas.items():
-            if service in base_services:
-                self.services[service] = tuned_service(base_services[service], values)
+        # Every service from the file's: one whose quotas are no longer tuned (they were the
+        # day's, and it ended) has the file's again.
+        for service in self.config.services:
+            quotas = self.tuned_quotas.get(service.id)
+            self.services[service.id] = (
+                service if quotas is None else tuned_service(service, quotas)
+            )
         self._route()
 
     def clerk_day(self, clerk: str) -> ClerkDay:

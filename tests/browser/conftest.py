@@ -158,6 +158,7 @@ async def assert_shown_only_rose(page: Page, last: str) -> None:
 
 OpenPage = Callable[..., Awaitable[Page]]
 OpenConsole = Callable[..., Awaitable[Page]]
+OpenManager = Callable[..., Awaitable[Page]]
 Screenshot = Callable[..., Awaitable[Path]]
 Issue = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -304,3 +305,22 @@ def issue() -> Issue:
         return dict(answer["ticket"])
 
     return issue_
+
+
+@pytest.fixture
+def open_manager(open_page: OpenPage) -> OpenManager:
+    """Factory: a manager logged in on /manager, the live hall showing."""
+
+    async def open_(
+        hall: RunningHall, *, viewport: dict[str, int] = OFFICE, prepare: Prepare | None = None
+    ) -> Page:
+        await hall.person("zhao", "manager", display_name="赵主任")
+        page = await open_page(f"{hall.url}/manager", viewport=viewport, prepare=prepare)
+        await page.get_by_label("用户名").fill("zhao")
+        await page.get_by_label("密码").fill(PASSWORD)
+        await page.get_by_role("button", name="登录").click()
+        await expect(page.locator("#who")).to_have_text("赵主任（大厅管理员）")
+        await expect(page.locator("#live-view")).to_be_visible()
+        return page
+
+    return open_

@@ -22,8 +22,8 @@ from .conftest import (
     HeldReads,
     Issue,
     OpenConsole,
+    OpenManager,
     OpenPage,
-    Prepare,
     Screenshot,
     StreamSwitch,
     assert_shown_only_rose,
@@ -35,26 +35,6 @@ pytestmark = pytest.mark.browser
 JIANGBEI = Path(__file__).parents[2] / "config" / "hall.example.toml"
 FULL_HD = {"width": 1920, "height": 1080}
 StartHall = Callable[..., Awaitable[RunningHall]]
-OpenManager = Callable[..., Awaitable[Page]]
-
-
-@pytest.fixture
-def open_manager(open_page: OpenPage) -> OpenManager:
-    """Factory: a manager logged in on /manager, the live hall showing."""
-
-    async def open_(
-        hall: RunningHall, *, viewport: dict[str, int] = OFFICE, prepare: Prepare | None = None
-    ) -> Page:
-        await hall.person("zhao", "manager", display_name="赵主任")
-        page = await open_page(f"{hall.url}/manager", viewport=viewport, prepare=prepare)
-        await page.get_by_label("用户名").fill("zhao")
-        await page.get_by_label("密码").fill(PASSWORD)
-        await page.get_by_role("button", name="登录").click()
-        await expect(page.locator("#who")).to_have_text("赵主任（大厅管理员）")
-        await expect(page.locator("#live-view")).to_be_visible()
-        return page
-
-    return open_
 
 
 async def test_a_pause_on_a_console_shows_on_the_managers_page_at_once(

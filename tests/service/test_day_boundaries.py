@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 from helpers import SHANGHAI, FakeClock, RunningHall, small_hall
+from prometheus_client.parser import text_string_to_metric_families
 
 from queue_server import service as service_module
 from queue_server.domain import commands as c
@@ -139,7 +140,7 @@ async def test_what_the_evening_left_is_closed_out_at_midnight_and_never_called_
     assert hall.windows["2"].held == []
     assert (hall.windows["3"].state, hall.windows["3"].ticket_id) == (WindowState.IDLE, None)
     # Boards and consoles see it as it happens: the queue emptied, and window 3 free.
-    board = [p.messages["board"] for p in published]
+    board = [p.messages["board"] for p in published if "board" in p.messages]
     assert [m["type"] for m in board] == ["queue.cleared", "queue.cleared"]
     assert board[0]["waiting"]["social"] == 0
     assert board[1]["window"]["id"] == "3"
@@ -349,3 +350,214 @@ async def test_a_board_switched_on_in_the_morning_gets_no_call_of_last_evening(
         snapshot = json.loads((await ws.receive(timeout=5)).data)
     assert snapshot["type"] == "snapshot"
     assert snapshot["state"]["calls"] == []
+
+
+# -- the day's figures and the day's settings ----------------------------------------------
+
+
+@dataclasses.dataclass
+class Monday:
+    """The hall of a_monday_and_its_night, with the tokens of its kiosk, clerk and manager."""
+
+    hall: RunningHall
+    kiosk: str
+    clerk: str
+    manager: str
+
+
+async def a_monday_and_its_night(
+    start_hall: Callable[..., Awaitable[RunningHall]], clock: FakeClock
+) -> Monday:
+    """A Monday at a hall server left running: window 1's clerk serves two citizens and goes
+    home with the third still at the window; a manager pauses 企业开办 (系统维护) and stops
+    社保医保 at its three tickets by its daily quota, both "for the rest of the day"
+    (docs/manager.md). Midnight passes, and it is Tuesday 07:55: no ticket taken yet."""
+    clock.now = at(MONDAY, 16, 30)
+    hall = await start_hall(small_hall(), clock=clock, supervise_every=None)
+    monday = Monday(
+        hall,
+        kiosk=await hall.device("kiosk-1", "kiosk"),
+        clerk=await hall.clerk_at("1", "wang"),
+        manager=await hall.person("li", "manager"),
+    )
+    for _ in range(3):
+        status, _ = await hall.call("POST", "/api/v1/tickets", monday.kiosk, {"service": "social"})
+        assert status == 201
+    for action in ("call-next", "finish", "call-next", "finish", "call-next"):
+        assert (await hall.call("POST", f"/api/v1/windows/1/{action}", monday.clerk))[0] == 200
+    for change in (
+        {"kind": "issuing", "service": "company", "paused": True, "reason": "系统维护"},
+        {"kind": "quota", "service": "social", "daily_quota": 3},
+    ):
+        assert (await hall.call("POST", "/api/v1/tuning", monday.manager, change))[0] == 201
+    left = hall.server.service.hall.current_ticket("1")
+    assert left is not None
+    clock.now = at(TUESDAY, 0, 0, 5)
+    await until(lambda: left.state is TicketState.ABANDONED)  # midnight's work is done
+    clock.now = at(TUESDAY, 7, 55)
+    return monday
+
+
+async def test_the_manager_s_today_shows_no_ticket_of_yesterday_in_the_morning(
+    start_hall: Callable[..., Awaitable[RunningHall]], clock: FakeClock, quick_timers: None
+) -> None:
+    monday = await a_monday_and_its_night(start_hall, clock)
+    status, today = await monday.hall.call("GET", "/api/v1/hall/today", monday.manager)
+    assert status == 200
+    # 今日取号, 今日办结, 正在等候: Monday's three tickets are not Tuesday's.
+    assert (today["issued"], today["served"], today["waiting"]) == (0, 0, 0)
+
+
+async def test_a_clerk_s_figures_of_today_start_at_midnight(
+    start_hall: Callable[..., Awaitable[RunningHall]], clock: FakeClock, quick_timers: None
+) -> None:
+    monday = await a_monday_and_its_night(start_hall, clock)
+    # The clerk never signed out: in the morning their console reads the window again.
+    status, detail = await monday.hall.call("GET", "/api/v1/windows/1", monday.clerk)
+    assert status == 200
+    today = detail["today"]
+    assert (today["clerk"], today["served"], today["mean_wait_minutes"]) == ("wang", 0, None)
+
+
+async def test_the_metrics_of_today_start_at_midnight(
+    start_hall: Callable[..., Awaitable[RunningHall]], clock: FakeClock, quick_timers: None
+) -> None:
+    monday = await a_monday_and_its_night(start_hall, clock)
+    status, text = await monday.hall.call("GET", "/metrics")
+    assert status == 200
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+    assert samples[("hallq_tickets_issued_today", (("service", "social"),))] == 0
+    assert samples[("hallq_wait_seconds_count", (("service", "social"),))] == 0
+    assert not [name for name, _ in samples if name == "hallq_tickets_called_today"]
+
+
+async def test_a_service_paused_for_the_rest_of_the_day_issues_again_the_next_morning(
+    start_hall: Callable[..., Awaitable[RunningHall]], clock: FakeClock, quick_timers: None
+) -> None:
+    monday = await a_monday_and_its_night(start_hall, clock)
+    hall = monday.hall
+    _, info = await hall.call("GET", "/api/v1/hall")
+    company = next(s for s in info["services"] if s["id"] == "company")
+    assert company["issuing_paused"] is None  # the kiosks' tile is no longer greyed
+    clock.now = at(TUESDAY, 8, 35)
+    status, answer = await hall.call(
+        "POST", "/api/v1/tickets", monday.kiosk, {"service": "company"}
+    )
+    assert status == 201, answer
+    assert answer["ticket"]["number"] == "C001"
+
+
+async def test_a_quota_set_for_the_day_gives_way_to_the_hall_file_s_the_next_morning(
+    start_hall: Callable[..., Awaitable[RunningHall]], clock: FakeClock, quick_timers: None
+) -> None:
+    monday = await a_monday_and_its_night(start_hall, clock)
+    hall = monday.hall
+    _, info = await hall.call("GET", "/api/v1/hall")
+    social = next(s for s in info["services"] if s["id"] == "social")
+    # The hall file sets no quota for it: none, as on any morning.
+    assert (social["daily_quota"], social["issued_today"], social["left_today"]) == (None, 0, None)
+    clock.now = at(TUESDAY, 8, 35)
+    numbers = []
+    for _ in range(4):
+        status, answer = await hall.call(
+            "POST", "/api/v1/tickets", monday.kiosk, {"service": "social"}
+        )
+        assert status == 201, answer
+        numbers.append(answer["ticket"]["number"])
+    assert numbers == ["A001", "A002", "A003", "A004"]
+
+
+async def monday_s_tickets_and_settings(service: HallService) -> None:
+    await service.execute(c.OpenWindow("1", clerk="clerk1"), nothing)
+    for name in ("a", "b"):
+        await issue(service, name)
+    await service.execute(c.CallNext("1"), nothing)
+    await service.execute(c.FinishService("1"), nothing)
+    pause = {"paused": True, "reason": "系统维护"}
+    await service.execute(c.Tune("pause", "issuing", "company", pause, by="li"), nothing)
+    quota = {"daily_quota": 2, "session_quota": None}
+    await service.execute(c.Tune("quota", "quota", "social", quota, by="li"), nothing)
+
+
+def assert_a_fresh_day(hall: Hall, day: dt.date) -> None:
+    assert hall.day == day
+    assert (hall.issued_today, hall.issued_in_session, hall.clerk_today) == ({}, {}, {})
+    assert (hall.issuing_paused, hall.services["social"].daily_quota) == ({}, None)
+
+
+async def test_the_day_begun_at_midnight_is_rebuilt_exactly_after_a_crash(
+    clock: FakeClock, quick_timers: None
+) -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    config = small_hall(clearing=TOWNSHIP_CLEARING)
+    clock.now = at(MONDAY, 16, 30)
+    published: list[Published] = []
+    service = make_service(journal, clock, config, snapshot_every=10**9, publish=published.extend)
+    await service.start()
+    await monday_s_tickets_and_settings(service)
+    published.clear()
+    clock.now = at(TUESDAY, 0, 0, 5)
+    await until(lambda: service.hall.day == TUESDAY)
+    assert_a_fresh_day(service.hall, TUESDAY)
+    # The consoles are told: their figures of today start again, and issuing as the file says.
+    started = [p.messages for p in published if p.any_message["type"] == "day.started"]
+    assert [(set(m), m["console"]["day"]) for m in started] == [({"console"}, "2026-11-24")]
+    expected = service.hall.to_snapshot()
+    # A crash: a new server on the same journal, with no snapshot, replays all of it.
+    clock.now = at(TUESDAY, 7, 55)
+    again = make_service(journal, clock, config)
+    await again.start()
+    assert again.hall.to_snapshot() == expected
+    assert Hall.from_snapshot(config, expected).to_snapshot() == expected
+    await again.stop()
+    await service.stop()
+
+
+async def test_a_night_the_server_was_down_begins_the_day_at_start(clock: FakeClock) -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    config = small_hall(clearing=TOWNSHIP_CLEARING)
+    clock.now = at(MONDAY, 16, 30)
+    service = make_service(journal, clock, config)
+    await service.start()
+    await monday_s_tickets_and_settings(service)
+    await service.stop()  # the hall PC is switched off for the night
+
+    clock.now = at(TUESDAY, 7, 55)
+    again = make_service(journal, clock, config)
+    await again.start()
+    assert_a_fresh_day(again.hall, TUESDAY)
+    await again.stop()
+    rebuilt = make_service(journal, clock, config)
+    await rebuilt.start()
+    assert_a_fresh_day(rebuilt.hall, TUESDAY)
+    assert rebuilt.hall.to_snapshot() == again.hall.to_snapshot()
+    await rebuilt.stop()
+
+
+async def test_a_hall_open_round_the_clock_begins_its_day_at_midnight_and_numbers_it_afresh(
+    clock: FakeClock, quick_timers: None
+) -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    clock.now = at(MONDAY, 23, 50)
+    service = make_service(journal, clock, small_hall(open_all_hours=True))
+    await service.start()
+    hall = service.hall
+    late = [hall.tickets[await issue(service, name)] for name in ("late-1", "late-2")]
+    clock.now = at(TUESDAY, 0, 0, 5)
+    await until(lambda: hall.day == TUESDAY)
+    assert hall.issued_today == {}
+    # A hall open round the clock has no night: Monday's citizens still wait after midnight…
+    assert {t.state for t in late} == {TicketState.WAITING}
+    clock.now = at(TUESDAY, 0, 10)
+    # … until the day's first number is given: none of them shares it.
+    first = await service.execute(new_ticket("first"), number_and_day)
+    assert first == ("A001", TUESDAY)
+    assert {t.state for t in late} == {TicketState.ABANDONED}
+    await service.stop()

@@ -105,7 +105,12 @@ def answer_schemas() -> dict[str, Json]:
             "floor": _string(),
             "kind": _enum(ServiceKind),
             "route": _array(_string()),
-            "daily_quota": _nullable({"type": "integer"}),
+            "daily_quota": _nullable(
+                {
+                    "type": "integer",
+                    "description": "In force today: a manager's for the day, else the hall file's.",
+                }
+            ),
             "session_quota": _nullable({"type": "integer"}),
             "waiting": {"type": "integer", "minimum": 0},
             "eta_minutes": {
@@ -118,7 +123,10 @@ def answer_schemas() -> dict[str, Json]:
             "left_in_session": _nullable({"type": "integer", "minimum": 0}),
             "issuing_paused": _string(
                 nullable=True,
-                description="Why a manager paused issuing for it (kiosks refuse it), or null.",
+                description=(
+                    "Why a manager paused issuing for it (kiosks refuse it until it is resumed "
+                    "or the day ends), or null."
+                ),
             ),
         },
         contract=["id", "name", "prefix", "route"],
@@ -231,6 +239,7 @@ def answer_schemas() -> dict[str, Json]:
         "condition": _string(),
         "detail": _string(nullable=True),
         "code": _string(),
+        "day": _string(description="day.started: the business day begun (YYYY-MM-DD)."),
     }
     return {
         "Error": error,

@@ -18,9 +18,11 @@ TUNING_OPERATIONS: Mapping[tuple[str, str], Op] = {
         "`kind` = `window_services` (`window`, `services`, `overflow`: takes effect at the "
         "window's next call), `quota` (`service`, `daily_quota`, `session_quota`; leave one "
         "out for no quota) or `issuing` (`service`, `paused`, `reason`: kiosks then refuse "
-        "the service with `service_paused`), `window_open` (`window`, `open`: opens the "
-        "window with nobody signed in, or closes it, exactly as the window's open and close "
-        "actions do, refused as they are; a `window.changed` message follows) or `pin` "
+        "the service with `service_paused`), both for the rest of the day (at local midnight "
+        "the hall file's quotas are back and issuing resumes: `day.started`), `window_open` "
+        "(`window`, `open`: opens the window with nobody signed in, or closes it, exactly as "
+        "the window's open and close actions do, refused as they are; a `window.changed` "
+        "message follows) or `pin` "
         "(`ticket`, `pinned`: pins a waiting ticket to the front of its queue, or takes the "
         "pin back so that it waits at its own place again; `ticket.pinned` / "
         "`ticket.unpinned`). Never stops a service silently: a quota below the tickets it "
@@ -114,7 +116,8 @@ TUNING_OPERATIONS: Mapping[tuple[str, str], Op] = {
     ),
     ("get", "/api/v1/hall/today"): Op(
         "Today's headline figures",
-        "Tickets issued and served today, waiting now, and each service's longest wait in minutes.",
+        "Tickets issued and served today (from local midnight), waiting now, and each "
+        "service's longest wait in minutes.",
         tag="hall",
         roles=SUPERVISORS,
         answer=_object(

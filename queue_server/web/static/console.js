@@ -226,7 +226,9 @@ function onMessage(message) {
     if (mine && message.type === "rating.recorded" && message.window?.id === mine && message.rating) {
       state.ratingResult = { rating: message.rating, shownAt: Date.now() };
     }
-    if (mine && (message.window?.id === mine || message.ticket?.window === mine || message.type === "queue.cleared")) {
+    // A new day (midnight) starts the clerk's figures of today again.
+    const news = message.type === "queue.cleared" || message.type === "day.started";
+    if (mine && (message.window?.id === mine || message.ticket?.window === mine || news)) {
       state.version += 1;
       scheduleDetail();
     }

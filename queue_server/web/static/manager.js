@@ -315,6 +315,12 @@ function onMessage(message) {
   applySupervisionNews(message);
   if (message.alert && state.tab === "cases") loadAlertHistory(app);
   if (message.type === "tuning.changed" && message.change) scheduleHall();
+  // Midnight: today's figures start from nothing, and the pauses and quotas set for the day
+  // before have ended (a page left open overnight shows the new day).
+  if (message.type === "day.started") {
+    scheduleHall();
+    scheduleToday();
+  }
   if (message.case && state.tab === "cases") loadCases(app);
   draw();
 }
