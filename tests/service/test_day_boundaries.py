@@ -58,6 +58,14 @@ def make_service(
     )
 
 
+async def started(
+    journal: MemoryEventLog, clock: FakeClock, config: HallConfig, **kwargs: Any
+) -> HallService:
+    service = make_service(journal, clock, config, **kwargs)
+    await service.start()
+    return service
+
+
 async def issue(hall: HallService, name: str, **fields: Any) -> str:
     command = c.IssueTicket(ticket_id=name, service=fields.pop("service", "social"), **fields)
     return await hall.execute(command, ticket_id)
@@ -80,6 +88,13 @@ async def until(check: Callable[[], bool]) -> None:
 
 
 @pytest.fixture
+async def journal() -> MemoryEventLog:
+    opened = MemoryEventLog()
+    await opened.open()
+    return opened
+
+
+@pytest.fixture
 def quick_timers(monkeypatch: pytest.MonkeyPatch) -> None:
     # The timers sleep on the monotonic clock in short stretches and read the (fake) wall
     # clock after each: a step of the fake clock is noticed at once.
@@ -88,11 +103,9 @@ def quick_timers(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def test_a_kiosk_numbering_its_keys_afresh_each_day_gets_today_s_ticket(
     clock: FakeClock,
+    journal: MemoryEventLog,
 ) -> None:
-    journal = MemoryEventLog()
-    await journal.open()
-    service = make_service(journal, clock, small_hall())
-    await service.start()
+    service = await started(journal, clock, small_hall())
     monday = await issue(service, "mon", device="kiosk-1", idempotency_key="kiosk-1/0001")
     clock.now = at(TUESDAY, 8, 5)
     tuesday = await issue(service, "tue", device="kiosk-1", idempotency_key="kiosk-1/0001")
@@ -106,13 +119,11 @@ async def test_a_kiosk_numbering_its_keys_afresh_each_day_gets_today_s_ticket(
 
 
 async def test_what_the_evening_left_is_closed_out_at_midnight_and_never_called_the_next_day(
-    clock: FakeClock, quick_timers: None
+    clock: FakeClock, quick_timers: None, journal: MemoryEventLog
 ) -> None:
     # Clerks serve past the evening clearing (延时服务): after it, a missed ticket goes back
     # into the queue, one is held while its citizen fetches a paper, and the last citizen
     # is served but never finished on the console before the clerk goes home.
-    journal = MemoryEventLog()
-    await journal.open()
     config = small_hall(policy=Policy(missed=MissedPolicy.BACK), clearing=TOWNSHIP_CLEARING)
     published: list[Published] = []
     service = make_service(journal, clock, config, publish=published.extend)
@@ -164,13 +175,12 @@ async def test_what_the_evening_left_is_closed_out_at_midnight_and_never_called_
     await service.stop()
 
 
-async def test_a_night_the_server_was_down_is_closed_out_at_start(clock: FakeClock) -> None:
-    journal = MemoryEventLog()
-    await journal.open()
+async def test_a_night_the_server_was_down_is_closed_out_at_start(
+    clock: FakeClock, journal: MemoryEventLog
+) -> None:
     config = small_hall(clearing=TOWNSHIP_CLEARING)
     clock.now = at(MONDAY, 16, 50)
-    service = make_service(journal, clock, config)
-    await service.start()
+    service = await started(journal, clock, config)
     await service.execute(c.OpenWindow("1", clerk="clerk1"), nothing)
     served = await issue(service, "served")
     await service.execute(c.CallNext("1"), nothing)
@@ -178,28 +188,24 @@ async def test_a_night_the_server_was_down_is_closed_out_at_start(clock: FakeClo
     await service.stop()  # the hall PC is switched off for the night
 
     clock.now = at(TUESDAY, 7, 55)
-    again = make_service(journal, clock, config)
-    await again.start()
+    again = await started(journal, clock, config)
     assert again.hall.tickets[served].state is TicketState.ABANDONED
     assert again.hall.windows["1"].state is WindowState.IDLE
     assert again.hall.current_ticket("1") is None
     await again.stop()
     # What start-up decided is in the journal: a rebuild gives the same hall.
-    rebuilt = make_service(journal, clock, config)
-    await rebuilt.start()
+    rebuilt = await started(journal, clock, config)
     assert rebuilt.hall.tickets[served].state is TicketState.ABANDONED
     await rebuilt.stop()
 
 
 async def test_a_ticket_left_at_a_window_taken_out_of_the_hall_file_is_closed_out_too(
     clock: FakeClock,
+    journal: MemoryEventLog,
 ) -> None:
-    journal = MemoryEventLog()
-    await journal.open()
     config = small_hall(clearing=TOWNSHIP_CLEARING)
     clock.now = at(MONDAY, 16, 50)
-    service = make_service(journal, clock, config)
-    await service.start()
+    service = await started(journal, clock, config)
     await service.execute(c.OpenWindow("3", clerk="clerk3"), nothing)
     served = await issue(service, "served", service="company")
     await service.execute(c.CallNext("3"), nothing)
@@ -207,8 +213,7 @@ async def test_a_ticket_left_at_a_window_taken_out_of_the_hall_file_is_closed_ou
     # Overnight the hall file loses window 3 (the counter is rebuilt).
     smaller = dataclasses.replace(config, windows=config.windows[:2])
     clock.now = at(TUESDAY, 7, 55)
-    again = make_service(journal, clock, smaller)
-    await again.start()
+    again = await started(journal, clock, smaller)
     assert again.running
     assert again.hall.tickets[served].state is TicketState.ABANDONED
     await again.stop()
@@ -216,13 +221,11 @@ async def test_a_ticket_left_at_a_window_taken_out_of_the_hall_file_is_closed_ou
 
 async def test_a_lunch_clearing_missed_while_down_keeps_a_slot_that_runs_past_lunch(
     clock: FakeClock,
+    journal: MemoryEventLog,
 ) -> None:
-    journal = MemoryEventLog()
-    await journal.open()
     config = small_hall(clearing=TOWNSHIP_CLEARING)
     clock.now = at(MONDAY, 11, 0)
-    service = make_service(journal, clock, config)
-    await service.start()
+    service = await started(journal, clock, config)
     slot = (at(MONDAY, 11, 45), at(MONDAY, 14, 15))
     await service.execute(c.BookAppointment("NOON01", "social", *slot), nothing)
     walk_in = await issue(service, "walk-in")
@@ -231,8 +234,7 @@ async def test_a_lunch_clearing_missed_while_down_keeps_a_slot_that_runs_past_lu
     await service.stop()  # a power cut over lunch
 
     clock.now = at(MONDAY, 14, 5)  # back after the afternoon session opened
-    again = make_service(journal, clock, config)
-    await again.start()
+    again = await started(journal, clock, config)
     tickets = again.hall.tickets
     assert tickets[walk_in].state is TicketState.ABANDONED
     # At 12:30 the slot ran on after lunch: its holder must not queue again (差评 tag 212).
@@ -241,15 +243,12 @@ async def test_a_lunch_clearing_missed_while_down_keeps_a_slot_that_runs_past_lu
 
 
 async def test_a_clock_stepped_over_the_lunch_clearing_spares_the_tickets_taken_after_it(
-    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch, journal: MemoryEventLog
 ) -> None:
     # The clearing timer reads the wall clock every 0.2 s: the kiosk issues in between.
     monkeypatch.setattr(service_module, "CLOCK_CHECK_SECONDS", 0.2)
-    journal = MemoryEventLog()
-    await journal.open()
     clock.now = at(MONDAY, 11, 0)
-    service = make_service(journal, clock, small_hall(clearing=TOWNSHIP_CLEARING))
-    await service.start()
+    service = await started(journal, clock, small_hall(clearing=TOWNSHIP_CLEARING))
     morning = await issue(service, "morning")
     clock.now = at(MONDAY, 13, 40)  # NTP steps a slow clock forward past 12:30
     afternoon = await issue(service, "afternoon")
@@ -261,20 +260,17 @@ async def test_a_clock_stepped_over_the_lunch_clearing_spares_the_tickets_taken_
 
 async def test_a_restart_on_a_clock_behind_the_journal_never_numbers_a_day_again(
     clock: FakeClock,
+    journal: MemoryEventLog,
 ) -> None:
-    journal = MemoryEventLog()
-    await journal.open()
     config = small_hall(open_all_hours=True)
     clock.now = at(TUESDAY, 0, 20)
-    service = make_service(journal, clock, config)
-    await service.start()
+    service = await started(journal, clock, config)
     numbers = [await service.execute(new_ticket(f"a{i}"), number_and_day) for i in range(3)]
     await service.stop()
     # A power cut; the board computer has no clock battery and starts on a clock saved the
     # evening before, until NTP answers.
     clock.now = at(MONDAY, 23, 50)
-    again = make_service(journal, clock, config)
-    await again.start()
+    again = await started(journal, clock, config)
     numbers += [await again.execute(new_ticket(f"b{i}"), number_and_day) for i in range(2)]
     clock.now = at(TUESDAY, 0, 30)
     numbers += [await again.execute(new_ticket(f"c{i}"), number_and_day) for i in range(2)]
@@ -307,14 +303,11 @@ async def test_a_board_left_on_overnight_sees_the_window_freed_at_midnight(
 
 
 async def test_last_evening_s_calls_are_not_the_morning_s(
-    clock: FakeClock, quick_timers: None
+    clock: FakeClock, quick_timers: None, journal: MemoryEventLog
 ) -> None:
-    journal = MemoryEventLog()
-    await journal.open()
     config = small_hall(clearing=TOWNSHIP_CLEARING)
     clock.now = at(MONDAY, 16, 50)
-    service = make_service(journal, clock, config)
-    await service.start()
+    service = await started(journal, clock, config)
     await service.execute(c.OpenWindow("1", clerk="clerk1"), nothing)
     await issue(service, "evening")
     await service.execute(c.CallNext("1"), nothing)
@@ -325,8 +318,7 @@ async def test_last_evening_s_calls_are_not_the_morning_s(
     await service.stop()
     # Nor after a restart in the morning.
     clock.now = at(TUESDAY, 7, 50)
-    again = make_service(journal, clock, config)
-    await again.start()
+    again = await started(journal, clock, config)
     assert list(again.recent_calls) == []
     await again.stop()
 
@@ -490,64 +482,54 @@ def assert_a_fresh_day(hall: Hall, day: dt.date) -> None:
 
 
 async def test_the_day_begun_at_midnight_is_rebuilt_exactly_after_a_crash(
-    clock: FakeClock, quick_timers: None
+    clock: FakeClock, quick_timers: None, journal: MemoryEventLog
 ) -> None:
-    journal = MemoryEventLog()
-    await journal.open()
     config = small_hall(clearing=TOWNSHIP_CLEARING)
     clock.now = at(MONDAY, 16, 30)
     published: list[Published] = []
-    service = make_service(journal, clock, config, snapshot_every=10**9, publish=published.extend)
-    await service.start()
+    service = await started(journal, clock, config, snapshot_every=10**9, publish=published.extend)
     await monday_s_tickets_and_settings(service)
     published.clear()
     clock.now = at(TUESDAY, 0, 0, 5)
     await until(lambda: service.hall.day == TUESDAY)
     assert_a_fresh_day(service.hall, TUESDAY)
     # The consoles are told: their figures of today start again, and issuing as the file says.
-    started = [p.messages for p in published if p.any_message["type"] == "day.started"]
-    assert [(set(m), m["console"]["day"]) for m in started] == [({"console"}, "2026-11-24")]
+    began = [p.messages for p in published if p.any_message["type"] == "day.started"]
+    assert [(set(m), m["console"]["day"]) for m in began] == [({"console"}, "2026-11-24")]
     expected = service.hall.to_snapshot()
     # A crash: a new server on the same journal, with no snapshot, replays all of it.
     clock.now = at(TUESDAY, 7, 55)
-    again = make_service(journal, clock, config)
-    await again.start()
+    again = await started(journal, clock, config)
     assert again.hall.to_snapshot() == expected
     assert Hall.from_snapshot(config, expected).to_snapshot() == expected
     await again.stop()
     await service.stop()
 
 
-async def test_a_night_the_server_was_down_begins_the_day_at_start(clock: FakeClock) -> None:
-    journal = MemoryEventLog()
-    await journal.open()
+async def test_a_night_the_server_was_down_begins_the_day_at_start(
+    clock: FakeClock, journal: MemoryEventLog
+) -> None:
     config = small_hall(clearing=TOWNSHIP_CLEARING)
     clock.now = at(MONDAY, 16, 30)
-    service = make_service(journal, clock, config)
-    await service.start()
+    service = await started(journal, clock, config)
     await monday_s_tickets_and_settings(service)
     await service.stop()  # the hall PC is switched off for the night
 
     clock.now = at(TUESDAY, 7, 55)
-    again = make_service(journal, clock, config)
-    await again.start()
+    again = await started(journal, clock, config)
     assert_a_fresh_day(again.hall, TUESDAY)
     await again.stop()
-    rebuilt = make_service(journal, clock, config)
-    await rebuilt.start()
+    rebuilt = await started(journal, clock, config)
     assert_a_fresh_day(rebuilt.hall, TUESDAY)
     assert rebuilt.hall.to_snapshot() == again.hall.to_snapshot()
     await rebuilt.stop()
 
 
 async def test_a_hall_open_round_the_clock_begins_its_day_at_midnight_and_numbers_it_afresh(
-    clock: FakeClock, quick_timers: None
+    clock: FakeClock, quick_timers: None, journal: MemoryEventLog
 ) -> None:
-    journal = MemoryEventLog()
-    await journal.open()
     clock.now = at(MONDAY, 23, 50)
-    service = make_service(journal, clock, small_hall(open_all_hours=True))
-    await service.start()
+    service = await started(journal, clock, small_hall(open_all_hours=True))
     hall = service.hall
     late = [hall.tickets[await issue(service, name)] for name in ("late-1", "late-2")]
     clock.now = at(TUESDAY, 0, 0, 5)
