@@ -193,14 +193,15 @@ class Hub:
         subscriber = Subscriber(
             topics, asyncio.Queue(maxsize=self.queue_size), credential, own_window
         )
+        first = self._replay(subscriber, after_seq)
+        if first is None:
+            # Built before the client is registered: one that fails registers nobody.
+            message = {"type": "snapshot", "seq": self.last_seq, "state": snapshot()}
+            first = [json_codec.encode(message)]
         self._subscribers.add(subscriber)
         if self.closed:  # opened while the server began to stop: it never sees the close
             self._shut_down(subscriber)
-        replay = self._replay(subscriber, after_seq)
-        if replay is not None:
-            return subscriber, replay
-        message = {"type": "snapshot", "seq": self.last_seq, "state": snapshot()}
-        return subscriber, [json_codec.encode(message)]
+        return subscriber, first
 
     def detach(self, subscriber: Subscriber) -> None:
         self._subscribers.discard(subscriber)

@@ -385,3 +385,15 @@ async def test_a_stream_still_being_opened_as_the_server_stops_is_closed_too(
     closing = await asyncio.wait_for(ws.receive(), timeout=5)
     await ws.close()
     assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, aiohttp.WSCloseCode.GOING_AWAY)
+
+
+def test_a_snapshot_that_cannot_be_built_leaves_no_client_registered() -> None:
+    hub = Hub()
+
+    def broken() -> dict[str, Any]:
+        raise LookupError("a bug in the snapshot")
+
+    with pytest.raises(LookupError):
+        hub.attach(frozenset({"board"}), None, broken)
+    # Every later publish would otherwise queue for a client nobody sends to, until cut off.
+    assert hub.clients == 0
