@@ -118,16 +118,8 @@ def reopens_between(hours: Hours, start: dt.datetime, end: dt.datetime) -> bool:
     hall open all hours. Both in the hall's zone."""
     if hours.open_all_hours:
         return False
-    lead = hours.issue_opens_before_minutes
-    if start.date() == end.date():  # nearly every service: by the clock, without a calendar
-        began, ended = _clock_minutes(start), _clock_minutes(end)
-        return any(began < _minutes(s.start) - lead <= ended for s in hours.sessions)
-    again = (opens - dt.timedelta(minutes=lead) for opens, _ in _sessions_from(hours, start, end))
-    return any(start < opens <= end for opens in again)
-
-
-def _clock_minutes(local: dt.datetime) -> float:
-    return local.hour * 60 + local.minute + (local.second + local.microsecond / 1e6) / 60
+    lead = dt.timedelta(minutes=hours.issue_opens_before_minutes)
+    return any(start < opens - lead <= end for opens, _ in _sessions_from(hours, start, end))
 
 
 def next_day_start(local: dt.datetime) -> dt.datetime:
