@@ -331,7 +331,7 @@ class HallService:
         if decided:
             try:
                 seqs = await self.journal.append(
-                    [NewEvent(ev.type, ev.to_data()) for ev, _ in decided],
+                    [NewEvent(ev.type, ev) for ev, _ in decided],
                     recorded_at=now.astimezone(dt.UTC).isoformat(),
                 )
             except StoreError as failure:

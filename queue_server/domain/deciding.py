@@ -457,6 +457,8 @@ class Decider(RatingDecider, TuningDecider):
         """The tickets given, not served, end as abandoned (if there are any). A ticket at a
         window is closed out in an event of its own that names the window: every screen then
         shows that window free. (A window taken out of the hall file since has no screen.)"""
+        if not ticket_ids:  # nearly always: a day's first ticket finds the hall empty
+            return
         at_window = {
             t: window
             for t in ticket_ids

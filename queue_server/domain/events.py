@@ -10,7 +10,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import orjson
+
 from queue_server.domain.model import Priority, QueueKey
+from queue_server.json_codec import strict_text
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,39 @@ class Event:
             names = _FIELD_NAMES[type(self)] = tuple(f.name for f in dataclasses.fields(self))
         return {name: _encode(getattr(self, name)) for name in names}
 
+    def to_json(self) -> str:
+        """The journal's JSON text of `to_data()`.
+
+        Every ticket issued, called and finished pays this on the writer's path. An event
+        whose fields are all text, whole numbers, booleans, times, priorities or tuples of
+        these is written by orjson straight from its fields: the same text as the strict
+        encoder's, at a fraction of the cost (for any time since 1972: orjson writes a UTC
+        offset to the minute, and every zone's offsets have been whole minutes since). One
+        with any other field (a mapping that may hold a float) goes through `strict_text`,
+        which refuses NaN where orjson would write null.
+        """
+        cls = type(self)
+        plain = _PLAIN_FIELDS.get(cls)
+        if plain is None:
+            plain = _PLAIN_FIELDS[cls] = all(
+                _written_plainly(hint) for hint in typing.get_type_hints(cls).values()
+            )
+        return orjson.dumps(self).decode() if plain else strict_text(self.to_data())
+
 
 _FIELD_NAMES: dict[type[Event], tuple[str, ...]] = {}
+_PLAIN_FIELDS: dict[type[Event], bool] = {}
+# Field types orjson writes exactly as `to_data` and the strict encoder do.
+_PLAIN_TYPES: frozenset[Any] = frozenset({str, int, bool, dt.datetime, dt.date, Priority})
+
+
+def _written_plainly(hint: Any) -> bool:
+    if typing.get_origin(hint) is ClassVar:  # `type`, not a field
+        return True
+    base = _non_optional(hint)
+    if typing.get_origin(base) is tuple:
+        return all(a is Ellipsis or _written_plainly(a) for a in typing.get_args(base))
+    return base in _PLAIN_TYPES
 
 
 @dataclass(frozen=True)

@@ -164,20 +164,23 @@ class Queues:
         if ticket.key is None:
             return 0
         mine = (rank_at(ticket, now), ticket.key)
-        services, window = (
-            ((), ticket.target_window) if ticket.target_window else ((ticket.service,), None)
+        # Every kiosk's answer asks this: the line's buckets are looked up directly.
+        line, owner = (
+            (self._by_window, ticket.target_window)
+            if ticket.target_window
+            else (self._by_service, ticket.service)
         )
         ahead = 0
         for rank in RANKS:
-            for bucket in self._buckets(services, window, rank):
-                if rank is Rank.APPOINTMENT:
-                    ahead += sum(
-                        1 for key, tid in bucket if (rank_at(tickets[tid], now), key) < mine
-                    )
-                elif rank < mine[0]:
-                    ahead += len(bucket)
-                elif rank == mine[0]:
-                    ahead += bucket.count_before(ticket.key)
+            bucket = line.get((owner, rank))
+            if not bucket:
+                continue
+            if rank is Rank.APPOINTMENT:  # out of their slot, appointments rank as ordinary
+                ahead += sum(1 for key, tid in bucket if (rank_at(tickets[tid], now), key) < mine)
+            elif rank < mine[0]:
+                ahead += len(bucket)
+            elif rank == mine[0]:
+                ahead += bucket.count_before(ticket.key)
         return ahead
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from bisect import bisect_left
 from collections.abc import Collection, Mapping, Sequence
@@ -11,6 +10,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from queue_server.json_codec import strict_text
 from queue_server.store.errors import StoreError
 
 # Snapshots only shorten a restart; a few spare ones cover a damaged newest one.
@@ -21,12 +21,19 @@ KEEP_SNAPSHOTS = 3
 COMMIT_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
+class EncodesItself(Protocol):
+    """Data that writes its own journal JSON (a domain event), as `strict_text` would."""
+
+    def to_json(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class NewEvent:
-    """An event to append: its dotted type (e.g. "ticket.issued") and JSON-serialisable data."""
+    """An event to append: its dotted type (e.g. "ticket.issued") and its data, a mapping of
+    JSON values or an object that encodes itself."""
 
     type: str
-    data: Mapping[str, Any]
+    data: Mapping[str, Any] | EncodesItself
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +124,10 @@ class EventLog(Protocol):
         """The snapshot with the highest seq, None when there is none."""
 
 
-def to_json(value: Mapping[str, Any]) -> str:
+def to_json(value: Mapping[str, Any] | EncodesItself) -> str:
     """Encode as the journal stores it: compact UTF-8 JSON; StoreError if it cannot be."""
     try:
-        return _JOURNAL_ENCODER.encode(value)
+        return strict_text(value) if isinstance(value, Mapping) else value.to_json()
     except (TypeError, ValueError) as exc:
         raise StoreError(f"not storable as JSON: {exc}") from exc
 
@@ -144,20 +151,3 @@ def check_read_args(after_seq: int, limit: int | None) -> None:
 
 def snapshot_beyond_journal(seq: int, last_seq: int) -> StoreError:
     return StoreError(f"snapshot at seq {seq} does not match an event (journal ends at {last_seq})")
-
-
-def _mapping_as_dict(value: object) -> dict[Any, Any]:
-    # The domain may hand over read-only mappings (MappingProxyType) nested in event data.
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-# One encoder for every row (json.dumps with options would build a new one per call).
-_JOURNAL_ENCODER = json.JSONEncoder(
-    ensure_ascii=False,
-    separators=(",", ":"),
-    # NaN and Infinity are not JSON: browsers and other readers would reject the line.
-    allow_nan=False,
-    default=_mapping_as_dict,
-)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import hmac
 import uuid
 from pathlib import Path
@@ -49,7 +48,7 @@ def rating_key(ctx: Context, ticket_id: str) -> str:
     Ticket ids travel on the public board stream; the key does not, so only the citizen
     holding the printed ticket can rate its service.
     """
-    digest = hmac.new(ctx.rating_secret, ticket_id.encode(), hashlib.sha256).digest()
+    digest = hmac.digest(ctx.rating_secret, ticket_id.encode(), "sha256")
     return base64.urlsafe_b64encode(digest[:12]).decode("ascii")
 
 
