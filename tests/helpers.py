@@ -21,7 +21,10 @@ from queue_server.domain.hall import (
     Window,
     WindowKind,
 )
+from queue_server.hub import Hub
 from queue_server.server import HallServer
+from queue_server.service import Published
+from queue_server.wire import ALL_TOPICS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -204,3 +207,12 @@ def two_floors() -> HallConfig:
     )
     floors = (Floor(id="1F", label="一楼"), Floor(id="2F", label="二楼"))
     return dataclasses.replace(base, services=services, windows=windows, floors=floors)
+
+
+def publish_changes(hub: Hub, count: int) -> None:
+    """`count` changes published straight to the stream clients (a small `ticket.issued`
+    each, on every topic), for replays longer than a test would make through the hall."""
+    for _ in range(count):
+        seq = hub.last_seq + 1
+        message = {"type": "ticket.issued", "seq": seq}
+        hub.publish([Published(seq, {topic: message for topic in ALL_TOPICS})])

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from queue_server import wire
-from queue_server.accounts import Principal, hash_token
+from queue_server.accounts import AccountStore, Principal, hash_token
 from queue_server.hub import Subscriber
 from queue_server.web import requests as rq
 from queue_server.web.auth import (
@@ -20,7 +20,6 @@ from queue_server.web.auth import (
     SUPERVISORS,
     Unauthenticated,
     bearer_token,
-    optional_principal,
     require_role,
 )
 from queue_server.web.context import CONTEXT, Context, context
@@ -36,6 +35,17 @@ REVOKED = 4001  # "your token was revoked or your session ended": reconnecting g
 # How often a stream opened with a token asks whether the token still holds: a session
 # that expires ends no stream by itself, as a logout or a revocation does.
 TOKEN_CHECK_SECONDS = 60.0
+# The most changes a client that reconnects is sent again; one that missed more gets a fresh
+# snapshot instead, as one does that asks for more than the hub still holds. Bytes alone would
+# favour the snapshot sooner (the demo hall's, 32 windows, is some 30 KB; a change 1 to 2 KB),
+# but a snapshot is built afresh for each client while the hall waits, where replayed changes
+# were encoded once for all, and a staff page reads the hall's figures again after one.
+# 500 changes are a quarter of an hour of a hall issuing 3,000 tickets a day, and as many as
+# the server rebuilds for replay at start (service.REPLAY_RENDERED): a screen back from a
+# network outage, a reboot or a restart of the server, or one cut off as too slow (it missed
+# the hub's queue of 256 and more), gets exactly what it missed; one away for longer would
+# mostly be sent calls too old to show or announce.
+MAX_REPLAY = 500
 # nginx's status for a client that left before its answer; seen only in the access log.
 CLIENT_LEFT = 499
 
@@ -61,18 +71,21 @@ def setup(app: web.Application) -> None:
 @routes.get("/ws")
 async def stream(request: web.Request) -> web.StreamResponse:
     ctx = context(request)
-    principal = await optional_principal(request, ctx.accounts, allow_query=True)
+    askers = await _askers(request, ctx.accounts)
     given = request.query.getall("topics", [wire.BOARD])
     # Who asks is judged before what is asked for: the console topic among unknown ones, or
-    # in a repeated parameter, still needs a token that may have it (401, 403 before 422).
+    # in a repeated parameter, still needs a token that may have it, and so does each token
+    # of a repeated one (401, 403 before 422).
     console = any(wire.CONSOLE in value.split(",") for value in given)
     if console:
-        if principal is None:
+        if not askers:
             raise Unauthenticated("the console topic needs a token")
-        require_role(principal, STAFF_STREAM)
-    for name in ("topics", "after_seq"):
+        for asker in askers:
+            require_role(asker, STAFF_STREAM)
+    for name in ("topics", "after_seq", "token"):
         if len(request.query.getall(name, ())) > 1:
             raise rq.InvalidRequest(name, "given more than once")
+    principal = next(iter(askers), None)
     topics = frozenset(rq.query_list(request.query, "topics", sorted(wire.ALL_TOPICS), wire.BOARD))
     if console and principal is not None and principal.role in SUPERVISORS:
         topics |= {wire.SUPERVISION}
@@ -92,7 +105,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
     async with ctx.service.consistent() as hall:
         subscriber, first = ctx.hub.attach(
             topics,
-            after_seq,
+            _replay_after(after_seq, ctx.hub.last_seq),
             lambda: wire.board_state(hall, ctx.service.recent_calls, staff=wire.CONSOLE in topics),
             credential=credential,
             own_window=_own_window(ctx, principal),
@@ -117,6 +130,32 @@ async def stream(request: web.Request) -> web.StreamResponse:
                     await task
         _drop_soon(transport)
     return ws
+
+
+async def _askers(request: web.Request, accounts: AccountStore) -> list[Principal]:
+    """Whom the client's tokens stand for: the one in its Authorization header, else each
+    `token` in its query (browsers cannot set headers on a WebSocket). Each is judged, an
+    unknown or expired one refused (401), so that a token given twice is refused as such
+    (422) only once each was, in API.md's order of checks."""
+    header = bearer_token(request)
+    tokens = [header] if header is not None else request.query.getall("token", [])
+    askers = []
+    for token in tokens:
+        if not token:  # `?token=`: none given
+            continue
+        principal = await accounts.authenticate(token)
+        if principal is None:
+            raise Unauthenticated("unknown or expired token")
+        askers.append(principal)
+    return askers
+
+
+def _replay_after(after_seq: int | None, last_seq: int) -> int | None:
+    """The seq to replay the changes after, or None for a fresh snapshot: for a client that
+    applied nothing (after_seq=0), or that missed more than MAX_REPLAY changes."""
+    if after_seq == 0 or (after_seq is not None and last_seq - after_seq > MAX_REPLAY):
+        return None
+    return after_seq
 
 
 def _own_window(ctx: Context, principal: Principal | None) -> Callable[[], str | None] | None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from helpers import RunningHall
+from helpers import RunningHall, publish_changes
 from playwright.async_api import Page, expect
+
+from queue_server.web import stream
 
 from .conftest import PASSWORD, OpenPage
 
@@ -16,21 +19,24 @@ pytestmark = pytest.mark.browser
 
 StartHall = Callable[..., Awaitable[RunningHall]]
 
-# Starts a Stream in the page; `window.told` records, in order, every connection it opens
-# and everything it tells the page.
+# Starts a Stream in the page, as `window.stream`; `window.told` records, in order, every
+# connection it opens and everything it tells the page, and `window.opened` their URLs.
 START = """async ({ topics, token }) => {
   const { Stream } = await import("/static/api.js");
   window.told = [];
+  window.opened = [];
   const Socket = window.WebSocket;
   window.WebSocket = class extends Socket {
     constructor(url) {
       super(url);
       window.told.push("connect");
+      window.opened.push(url);
     }
   };
   const onMessage = (message) => window.told.push(message.type);
   const onStatus = (status) => window.told.push(status);
-  new Stream({ topics, token, onMessage, onStatus }).start();
+  window.stream = new Stream({ topics, token, onMessage, onStatus });
+  window.stream.start();
 }"""
 
 
@@ -57,6 +63,36 @@ async def test_a_stream_whose_session_ended_stops_rather_than_knock_forever(
     # Closed with 4001, the token gets 401 at every try from now on (API.md): the page is
     # told, once, to ask for a new login.
     assert await page.evaluate("window.told") == ["connect", "online", "snapshot", "revoked"]
+
+
+async def test_a_stream_back_from_a_long_gap_starts_over_from_the_snapshot_it_gets(
+    start_hall: StartHall, open_page: OpenPage
+) -> None:
+    hall = await start_hall(supervise_every=None)
+    hub = hall.server.hub
+    publish_changes(hub, 1)
+    page = await open_page(f"{hall.url}/healthz")
+    await page.evaluate(START, {"topics": ["board"], "token": None})
+    await told(page, at_least=3)  # connect, online, the snapshot at seq 1
+    await page.evaluate("window.stream.stop()")
+    publish_changes(hub, 1)
+    await page.evaluate("window.stream.start()")  # missed one change: it is replayed
+    await told(page, at_least=6)
+    await page.evaluate("window.stream.stop()")
+    publish_changes(hub, stream.MAX_REPLAY + 1)
+    await page.evaluate("window.stream.start()")  # missed too many: a fresh snapshot
+    await told(page, at_least=9)
+    publish_changes(hub, 1)  # applied after that snapshot, not taken for a replayed one
+    assert await told(page, at_least=10) == [
+        *("connect", "online", "snapshot"),
+        *("connect", "online", "ticket.issued"),
+        *("connect", "online", "snapshot"),
+        "ticket.issued",
+    ]
+    opened = await page.evaluate("window.opened")
+    resumed = [parse_qs(urlsplit(url).query).get("after_seq") for url in opened]
+    assert resumed == [None, ["1"], ["2"]]
+    assert await page.evaluate("window.stream.lastSeq") == hub.last_seq == stream.MAX_REPLAY + 4
 
 
 async def logged_in(open_page: OpenPage, hall: RunningHall, path: str, name: str) -> Page:

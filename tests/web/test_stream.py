@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from helpers import FakeClock, RunningHall, small_hall
+from helpers import FakeClock, RunningHall, publish_changes, small_hall
 
 from queue_server.hub import Hub
 from queue_server.service import Published
@@ -106,6 +106,45 @@ async def test_a_client_from_the_future_gets_a_fresh_snapshot(
     hall = await start_hall()
     async with hall.http.ws_connect(f"{hall.url}/ws?after_seq=999999") as ws:
         assert (await receive(ws))["type"] == "snapshot"
+
+
+async def test_a_client_that_applied_nothing_gets_a_snapshot_not_the_whole_history(
+    start_hall: Callable[..., Awaitable[RunningHall]],
+) -> None:
+    hall = await start_hall(supervise_every=None)
+    # after_seq=0: nothing applied, not even the hall's windows, so nothing to replay onto.
+    async with hall.http.ws_connect(f"{hall.url}/ws?after_seq=0") as ws:
+        first = await receive(ws)
+    assert (first["type"], first["seq"]) == ("snapshot", 0)
+    station, kiosk = await window_1_open(hall)
+    numbers = await issue_and_call(hall, station, kiosk, 2)
+    last = hall.server.hub.last_seq
+    async with hall.http.ws_connect(f"{hall.url}/ws?after_seq=0") as ws:
+        first = await receive(ws)
+        assert (first["type"], first["seq"]) == ("snapshot", last)
+        assert [c["ticket"]["number"] for c in first["state"]["calls"]] == numbers
+        await issue_and_call(hall, station, kiosk, 1)
+        assert (await receive(ws))["seq"] == last + 1  # then every change, as always
+
+
+async def test_a_gap_longer_than_a_snapshot_is_worth_gets_a_snapshot(
+    start_hall: Callable[..., Awaitable[RunningHall]],
+) -> None:
+    hall = await start_hall(supervise_every=None)
+    hub = hall.server.hub
+    publish_changes(hub, stream.MAX_REPLAY + 1)
+    # Missed as many changes as are replayed: every one of them, in order, then the next.
+    async with hall.http.ws_connect(f"{hall.url}/ws?after_seq=1") as ws:
+        seqs = [(await receive(ws))["seq"] for _ in range(stream.MAX_REPLAY)]
+        assert seqs == list(range(2, stream.MAX_REPLAY + 2))
+        publish_changes(hub, 1)
+        assert (await receive(ws))["seq"] == stream.MAX_REPLAY + 2
+    # One more missed, though the buffer still holds them all: the hall as it is now.
+    async with hall.http.ws_connect(f"{hall.url}/ws?after_seq=1") as ws:
+        first = await receive(ws)
+        assert (first["type"], first["seq"]) == ("snapshot", stream.MAX_REPLAY + 2)
+        publish_changes(hub, 1)
+        assert (await receive(ws))["seq"] == stream.MAX_REPLAY + 3
 
 
 async def test_replay_survives_a_restart(

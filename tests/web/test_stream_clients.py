@@ -132,13 +132,16 @@ async def test_a_client_that_pauses_is_closed_4008_and_resumes_exactly_where_it_
     assert seqs == list(range(1, hub.last_seq + 1))
 
 
-async def test_a_revoked_token_gets_no_more_of_its_replay(start_hall: StartHall) -> None:
+async def test_a_revoked_token_gets_no_more_of_its_replay(
+    start_hall: StartHall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stream, "MAX_REPLAY", 1000)
     hall = await start_hall(supervise_every=None)
     hub = hall.server.hub
     admin = await hall.person("root", "admin")
     station = await hall.device("station-1", "station", window="1")
-    publish_large(hub, 1000)  # 32 MiB of changes to replay
-    query = f"topics=board,console&after_seq=0&token={station}"
+    publish_large(hub, 1001)  # after seq 1: 32 MiB of changes to replay
+    query = f"topics=board,console&after_seq=1&token={station}"
     async with hall.http.ws_connect(f"{hall.url}/ws?{query}", max_msg_size=0) as ws:
         await asyncio.sleep(0.5)  # the replay fills the buffers; the client reads none yet
         status, answer = await hall.call("POST", "/api/v1/devices/station-1/revoke", admin)
@@ -223,6 +226,35 @@ async def test_a_parameter_given_twice_is_refused_not_half_ignored(start_hall: S
     assert (status, answer["error"]["message"]) == (422, "after_seq: given more than once")
 
 
+async def test_a_token_given_twice_is_refused_once_each_was_judged(start_hall: StartHall) -> None:
+    hall = await start_hall(supervise_every=None)
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    clerk = await hall.person("wang")
+    manager = await hall.person("zhao", "manager")
+    console = "topics=board,console"
+    # Neither token may stand for the client: which one is meant is ambiguous. Who asks is
+    # still judged first, every token given (401, then 403 for the console topic), as for
+    # a repeated topics; then the repetition is refused (422).
+    assert (await refused(hall, f"{console}&token={manager}&token=nobody"))[0] == 401
+    assert (await refused(hall, f"{console}&token={manager}&token={kiosk}"))[0] == 403
+    assert (await refused(hall, f"token={kiosk}&token=nobody"))[0] == 401  # board: judged too
+    twice = (422, "token: given more than once")
+    for query, header in (
+        (f"{console}&token={manager}&token={clerk}", None),
+        (f"token={kiosk}&token={kiosk}", None),
+        (f"{console}&token={clerk}&token={clerk}", manager),  # the header speaks for it
+    ):
+        status, answer = await refused(hall, query, header)
+        assert (status, answer["error"]["message"]) == twice, query
+    # Without the upgrade headers, the same JSON refusal, not aiohttp's plain-text 400.
+    status, answer = await hall.call("GET", f"/ws?{console}&token={manager}&token={clerk}")
+    assert (status, answer) == (
+        422,
+        {"error": {"code": "invalid_request", "message": "token: given more than once"}},
+    )
+    assert hall.server.hub.clients == 0
+
+
 async def test_a_console_topic_among_unknown_ones_is_judged_by_its_token_first(
     start_hall: StartHall,
 ) -> None:
@@ -245,9 +277,9 @@ async def test_a_client_that_vanishes_mid_replay_is_not_counted_as_too_slow(
 ) -> None:
     hall = await start_hall(supervise_every=None)
     hub = hall.server.hub
-    publish_large(hub, 300)  # a replay that fills the socket's buffers
+    publish_large(hub, 301)  # after seq 1: a replay that fills the socket's buffers
     for _ in range(3):
-        reader, writer = await raw_stream(hall, "?after_seq=0", abortive=True)
+        reader, writer = await raw_stream(hall, "?after_seq=1", abortive=True)
         await reader.readuntil(b"\r\n\r\n")
         await reader.read(1000)  # its replay has begun; then it crashes
         writer.transport.abort()

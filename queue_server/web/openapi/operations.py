@@ -10,7 +10,7 @@ from queue_server.accounts import Role
 from queue_server.web import requests as rq
 from queue_server.web.auth import ISSUERS, PEOPLE, STAFF_STREAM, SUPERVISORS
 from queue_server.web.openapi.schema import Json, _array, _enum, _object, _ref, _string
-from queue_server.web.stream import REVOKED, TOO_SLOW
+from queue_server.web.stream import MAX_REPLAY, REVOKED, TOO_SLOW
 
 # Where the document itself is served (by document.py); it is one of the operations.
 PATH = "/api/v1/openapi.json"
@@ -271,13 +271,15 @@ OPERATIONS: Mapping[tuple[str, str], Op] = {
         "then one `StreamEvent` per change, in journal order, each with a higher `seq` (a topic "
         "leaves out changes it does not carry, so seqs may skip). Reconnect with `after_seq` "
         "= the last seq applied: the server replays what was missed, or sends a fresh snapshot "
-        "when it can no longer replay that far back. A client too slow to keep up is closed "
+        f"when it can no longer replay that far back, when more than {MAX_REPLAY} changes were "
+        "missed, or for `after_seq=0` (nothing applied). A client too slow to keep up is closed "
         f"with code {TOO_SLOW} (or 1008 when a send times out) and should resume with "
         "`after_seq`. A stream opened with a token that is then revoked, or whose session "
         f"is logged out, is closed at once with code {REVOKED} (a session that expires: within "
         "a minute) and must not reconnect with it. A server that is stopping closes every "
         "stream with code 1001 (going away): resume with `after_seq` once it is back. "
-        "`topics` or `after_seq` given twice is 422. "
+        "`topics`, `after_seq` or `token` given twice is 422, once every token given was "
+        "judged (401, 403). "
         "The `board` topic is public and masked; `console` needs a staff token (roles in "
         "`x-roles`); cases and alerts reach managers and admins only.",
         tag="stream",
