@@ -10,7 +10,7 @@ from queue_server.domain.cases import STATE_NAMES, Case
 from queue_server.domain.ratings import LEVEL_NAMES, TAGS, RatingRecord
 from queue_server.domain.records import Alert, ClerkDay
 from queue_server.domain.state import Hall
-from queue_server.domain.tuning import Change
+from queue_server.domain.tuning import Change, of_an_earlier_day
 
 
 def when(moment: dt.datetime | None, hall: Hall) -> str | None:
@@ -128,4 +128,6 @@ def change_view(hall: Hall, change: Change) -> dict[str, Any]:
         "at": when(change.at, hall),
         "undoes": change.undoes,
         "undone_by": change.undone_by,
+        # Made before the hall's current day: kept as a record, no longer undone.
+        "expired": of_an_earlier_day(change, hall.day, hall.tz),
     }

@@ -20,6 +20,7 @@ from queue_server.domain.tuning import (
     ACTING_KINDS,
     KINDS,
     issuing_settings,
+    of_an_earlier_day,
     open_settings,
     pin_settings,
     quota_settings,
@@ -112,6 +113,12 @@ class TuningDecider(DeciderBase):
             raise NotFound("unknown_change", "没有这项调整, 或已太久无法撤销")
         if change.undone_by is not None or change.undoes is not None:
             raise Conflict("already_undone", "这项调整已经撤销过了, 或它本身就是撤销")
+        if of_an_earlier_day(change, self.day, self.tz):
+            made = change.at.astimezone(self.tz).date().isoformat()
+            raise Conflict(
+                "change_expired",
+                f"这项调整是 {made} 做的, 已过期: 只能撤销当天的调整, 要改回请重新调整",
+            )
         outcome = Outcome()
         current = self._current_settings(change.kind, change.target)
         if current != change.before:

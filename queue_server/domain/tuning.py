@@ -59,6 +59,14 @@ class Change:
         return cls(**{**raw, "at": dt.datetime.fromisoformat(raw["at"])})
 
 
+def of_an_earlier_day(change: Change, today: dt.date | None, tz: dt.tzinfo) -> bool:
+    """Whether the change was made on a day before the hall's current one (`today`, None
+    before its first day began). Such a change can no longer be undone: the new day ended
+    its quota or pause, its window was opened or closed for that day, its pinned ticket was
+    that day's, and putting back what it replaced would overwrite today's settings."""
+    return today is not None and change.at.astimezone(tz).date() < today
+
+
 def window_settings(window: Window) -> dict[str, Any]:
     return {"services": list(window.services), "overflow": list(window.overflow)}
 

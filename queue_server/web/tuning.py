@@ -84,7 +84,9 @@ async def changes(request: web.Request) -> web.Response:
     principal = await require_principal(request, ctx.accounts)
     require_role(principal, SUPERVISORS)
     async with ctx.service.consistent() as hall:
-        newest = sorted(hall.changes.values(), key=lambda change: change.at, reverse=True)
+        # In the journal's order: two changes in the same second (a change and its undo)
+        # are listed as they were made.
+        newest = reversed(hall.changes.values())
         return reply({"changes": [wire_records.change_view(hall, change) for change in newest]})
 
 

@@ -4,13 +4,16 @@ next, and each is in the history, undoable."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from helpers import RunningHall
+from helpers import FakeClock, RunningHall
 from playwright.async_api import Page, Route, expect
+
+from queue_server import service as service_module
 
 from .conftest import (
     PASSWORD,
@@ -388,3 +391,49 @@ async def test_a_service_is_not_taken_from_the_only_window_that_takes_it(
     )
     await expect(row.locator(".primary-services")).to_have_text("企业开办")
     await expect(page.locator("#history-empty")).to_be_visible()
+
+
+async def test_yesterday_s_changes_stay_in_the_history_without_undo(
+    start_hall: StartHall, open_page: OpenPage, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server's day timer reads the (fake) wall clock after short sleeps: midnight is seen
+    # at once. Evening to just after midnight is well within the manager's 12-hour session.
+    monkeypatch.setattr(service_module, "CLOCK_CHECK_SECONDS", 0.01)
+    clock.now = clock.now.replace(hour=21, minute=0)  # the hall is open all hours
+    hall = await start_hall(clock=clock)
+    manager = await hall.person("li", "manager")
+    pause = {"kind": "issuing", "service": "estate", "paused": True, "reason": "系统维护"}
+    status, monday = await hall.call("POST", "/api/v1/tuning", manager, pause)
+    assert status == 201, monday
+    page = await tuning_page(hall, open_page)
+    mondays = page.locator(f'#history tr[data-change="{monday["change"]["id"]}"]')
+    await expect(mondays.get_by_role("button", name="撤销")).to_be_visible()
+
+    # The page left open overnight: the new day ended the pause, and its undo with it.
+    tuesday = dt.datetime.combine(clock.now.date() + dt.timedelta(days=1), dt.time(0, 0, 5))
+    clock.now = tuesday.replace(tzinfo=clock.now.tzinfo)
+    await expect(mondays).to_contain_text("已过期")
+    await expect(mondays.get_by_role("button")).to_have_count(0)
+    await expect(mondays).to_contain_text("不动产登记 取号")  # still listed, as a record
+    earlier = page.locator("#history tr.earlier-days")
+    await expect(earlier).to_contain_text("以下为前几日的调整")
+    # Today's change is above the line, and can be undone.
+    quota = {"kind": "quota", "service": "social", "daily_quota": 50}
+    status, today = await hall.call("POST", "/api/v1/tuning", manager, quota)
+    assert status == 201, today
+    todays = page.locator(f'#history tr[data-change="{today["change"]["id"]}"]')
+    await expect(todays.get_by_role("button", name="撤销")).to_be_visible()
+    rows = page.locator("#history tbody tr")
+    await expect(rows).to_have_count(3)
+    assert [await row.get_attribute("class") for row in await rows.all()] == [
+        None,
+        "earlier-days",
+        "earlier-day",
+    ]
+
+    # A page opened in the morning reads the same from the server.
+    await page.reload()
+    await page.locator("#tabs [data-tab=tuning]").click()
+    await expect(todays.get_by_role("button", name="撤销")).to_be_visible()
+    await expect(mondays).to_contain_text("已过期")
+    await expect(mondays.get_by_role("button")).to_have_count(0)

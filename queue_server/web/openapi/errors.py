@@ -86,6 +86,11 @@ ERRORS: Mapping[str, tuple[int, str]] = {
     "planner_busy": (409, "A staffing plan is running already; one runs at a time."),
     "unknown_job": (404, "No such planner job (jobs are kept in memory, the last few)."),
     "already_undone": (409, "The change was undone already, or is itself an undo."),
+    "change_expired": (
+        409,
+        "The change was made on an earlier day than the hall's current one (`expired` in the "
+        "history): only the day's own changes are undone; nothing changed.",
+    ),
     "quota_below_issued": (
         409,
         "The quota is below the tickets it already counts (today's, or this session's); a "

@@ -148,6 +148,11 @@ def rating_schemas() -> dict[str, Json]:
                 "at": _when(),
                 "undoes": _string(nullable=True),
                 "undone_by": _string(nullable=True),
+                "expired": {
+                    "type": "boolean",
+                    "description": "Made on a day before the hall's current one: kept as a "
+                    "record, no longer undone (`change_expired`).",
+                },
             },
             description="A manager's tuning change, with what it replaced.",
         ),

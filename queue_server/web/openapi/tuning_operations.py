@@ -51,7 +51,10 @@ TUNING_OPERATIONS: Mapping[tuple[str, str], Op] = {
     ),
     ("post", "/api/v1/tuning/{change}/undo"): Op(
         "Undo a change",
-        "Puts back what the change replaced, as a new change (`undoes`); once only. Undoing "
+        "Puts back what the change replaced, as a new change (`undoes`); once only, and only "
+        "on the day it was made: a change of an earlier day (`expired`) is refused with "
+        "`change_expired`, as the new day ended its quota or pause and putting back what it "
+        "replaced would overwrite today's settings. Undoing "
         "a `window_open` or `pin` closes or opens the window, unpins or pins the ticket, and "
         "is refused as those would be now (e.g. `window_busy`, `not_waiting`), and as a new "
         "change would be (`quota_below_issued`, `service_unserved`).",
@@ -63,6 +66,7 @@ TUNING_OPERATIONS: Mapping[tuple[str, str], Op] = {
         errors=(
             "unknown_change",
             "already_undone",
+            "change_expired",
             "unknown_window",
             "unknown_service",
             "unknown_ticket",
@@ -78,7 +82,8 @@ TUNING_OPERATIONS: Mapping[tuple[str, str], Op] = {
     ),
     ("get", "/api/v1/tuning"): Op(
         "The tuning history",
-        "The latest changes (up to 200), newest first; the journal keeps all of them.",
+        "The latest changes (up to 200), newest first; the journal keeps all of them. Those "
+        "of earlier days stay listed, with `expired` true: they can no longer be undone.",
         tag="tuning",
         roles=SUPERVISORS,
         answer=_object({"changes": _array(_ref("Change"))}),

@@ -113,21 +113,53 @@ function subject(state, change) {
   return `${target(state, change)} ${SUBJECTS[change.kind] ?? change.kind}${change.undoes ? "（撤销）" : ""}`;
 }
 
-function historyRow(state, change) {
-  const row = el("tr");
-  row.dataset.change = change.id;
+/** What the last cell of a change's row offers: 撤销 only for a change of today not undone. */
+function undoCell(change) {
   const cell = el("td");
   if (change.undone_by) cell.append(el("span", "muted", "已撤销"));
-  else if (!change.undoes) cell.append(button("撤销", { undo: change.id }));
+  else if (change.undoes) return cell;
+  else if (change.expired) {
+    // The day it was made is over: only today's changes are undone (the server refuses it).
+    const expired = el("span", "tag tag-info", "已过期");
+    expired.title = "只能撤销当天的调整；要改回，请重新调整";
+    cell.append(expired);
+  } else cell.append(button("撤销", { undo: change.id }));
+  return cell;
+}
+
+function historyRow(state, change) {
+  const row = el("tr", change.expired ? "earlier-day" : "");
+  row.dataset.change = change.id;
   row.append(
     el("td", "", `${change.at?.slice(5, 10) ?? ""} ${clock(change.at)}`),
     el("td", "", staffName(change.by)),
     el("td", "", subject(state, change)),
     el("td", "", describe(state, change, "before")),
     el("td", "", describe(state, change, "after")),
-    cell,
+    undoCell(change),
   );
   return row;
+}
+
+/** The history, newest first: today's changes, then those of earlier days under a line. */
+function historyRows(state) {
+  const rows = state.changes.filter((c) => !c.expired).map((c) => historyRow(state, c));
+  const earlier = state.changes.filter((c) => c.expired);
+  if (earlier.length) {
+    const note = el("td", "muted", "以下为前几日的调整：只作记录，不能撤销");
+    note.colSpan = 6;
+    const line = el("tr", "earlier-days");
+    line.append(note);
+    rows.push(line, ...earlier.map((c) => historyRow(state, c)));
+  }
+  return rows;
+}
+
+/** At the day's start (`day.started`) the changes made before it are no longer undone. */
+export function expireChangesBefore(state, day) {
+  for (const change of state.changes) {
+    if (change.at.slice(0, 10) < day) change.expired = true; // `at` is in the hall's time
+  }
 }
 
 function pinItem(state, ticket, place) {
@@ -197,7 +229,7 @@ export function renderTuning(app) {
   const waiting = state.waitingTickets;
   $("pin-list").replaceChildren(...waiting.map((t, i) => pinItem(state, t, i + 1)));
   $("pin-empty").hidden = waiting.length > 0;
-  $("history").tBodies[0].replaceChildren(...state.changes.map((c) => historyRow(state, c)));
+  $("history").tBodies[0].replaceChildren(...historyRows(state));
   $("history-empty").hidden = state.changes.length > 0;
 }
 

@@ -3,7 +3,7 @@
 
 import { Stream, api } from "./api.js";
 import { DEFAULT_WAIT_LEVELS, renderLive, staffName, waitLevels } from "./manager-live.js";
-import { bindTuning, loadWaiting, renderTuning } from "./manager-tuning.js";
+import { bindTuning, expireChangesBefore, loadWaiting, renderTuning } from "./manager-tuning.js";
 import { bindCases, loadAlertHistory, loadCases } from "./manager-cases.js";
 import { bindReports, loadReports } from "./manager-reports.js";
 import { bindPlanner } from "./manager-planner.js";
@@ -273,6 +273,8 @@ function applySupervisionNews(message) {
     const undone = message.change.undoes && state.changes.find((c) => c.id === message.change.undoes);
     if (undone) undone.undone_by = message.change.id;
   }
+  // Midnight: the day before's changes stay in 调度记录, as a record no longer undone.
+  if (message.type === "day.started") expireChangesBefore(state, message.day);
 }
 
 // -- the stream ---------------------------------------------------------------------------
