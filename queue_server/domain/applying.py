@@ -96,6 +96,13 @@ class Applier(HallState):
         self.issued_today.clear()
         self.issued_in_session.clear()
         self.clerk_today.clear()
+        self._drop_missed_before(day)
+
+    def _drop_missed_before(self, day: dt.date) -> None:
+        """A window calls back its own missed tickets of the day only: the days before's
+        leave its list when the day begins."""
+        for window in self.windows.values():
+            window.missed = [t for t in window.missed if self.tickets[t].day >= day]
 
     def _forget_days_before(self, day: dt.date) -> None:
         """At the day's first ticket the days before are forgotten: their finished tickets and
@@ -106,8 +113,6 @@ class Applier(HallState):
             del self.tickets[ticket.id]
             if ticket.device and ticket.idempotency_key:
                 self._by_idempotency.pop((ticket.device, ticket.idempotency_key), None)
-        for window in self.windows.values():
-            window.missed = [tid for tid in window.missed if tid in self.tickets]
         for code in [
             c for c, a in self.appointments.items() if a.slot_end.astimezone(self.tz).date() < day
         ]:
@@ -131,9 +136,12 @@ class Applier(HallState):
         first_call = ticket.called_at is None
         if ticket.state is TicketState.WAITING:
             self._dequeue(ticket)
-        elif ev.ticket_id in window.missed:
-            window.missed.remove(ev.ticket_id)
-            self._guard_id(ticket)  # called back: it counts as the citizen's ticket again
+        elif ticket.state is TicketState.NO_SHOW:
+            # Called back: it counts as the citizen's ticket again. (A server before the
+            # day's rule for call-backs may have called back one no longer in the list.)
+            if ev.ticket_id in window.missed:
+                window.missed.remove(ev.ticket_id)
+            self._guard_id(ticket)
         ticket.move_to(TicketState.CALLED)
         ticket.rejoined = False
         ticket.window = ev.window
@@ -141,6 +149,8 @@ class Applier(HallState):
         ticket.called_at = ev.at
         ticket.started_at = None
         ticket.finished_at = None
+        ticket.held_at = None
+        ticket.held_seconds = 0.0
         ticket.recalls = 0
         window.ticket_id = ticket.id
         window.move_to(WindowState.CALLING, ev.at)
@@ -203,16 +213,16 @@ class Applier(HallState):
         if window.clerk is not None:
             day = self.clerk_day(window.clerk)
             day.served += 1
-            began = ticket.started_at or ticket.called_at
+            began = ticket.service_began
             if began is not None:
                 day.timed_services += 1
-                day.service_minutes += (ev.at - began).total_seconds() / 60
+                day.service_minutes += ticket.service_minutes(began, ev.at)
 
     def _learn_service_time(self, ticket: Ticket, at: dt.datetime) -> None:
-        began = ticket.started_at or ticket.called_at
+        began = ticket.service_began
         if began is None:
             return
-        minutes = (at - began).total_seconds() / 60
+        minutes = ticket.service_minutes(began, at)
         # A service finished only after the hall opened again (the clerk went to lunch
         # without pressing 办结) says nothing of how long a service takes.
         if MEAN_BOUNDS[0] <= minutes <= MEAN_BOUNDS[1] and not reopens_between(
@@ -240,9 +250,10 @@ class Applier(HallState):
             return
         ticket.move_to(TicketState.NO_SHOW)
         self._finalise(ticket, ev.at)
-        window = self.windows[ev.window]
-        window.missed.append(ticket.id)
-        del window.missed[: -self.config.policy.callback_window_memory or None]
+        if ticket.day == self.day:  # not one of the day before still served after midnight
+            window = self.windows[ev.window]
+            window.missed.append(ticket.id)
+            del window.missed[: -self.config.policy.callback_window_memory or None]
 
     def _count_for_clerk(self, window_id: str, figure: str) -> None:
         clerk = self.windows[window_id].clerk
@@ -251,7 +262,9 @@ class Applier(HallState):
             setattr(day, figure, getattr(day, figure) + 1)
 
     def _on_held(self, ev: e.TicketHeld) -> None:
-        self.tickets[ev.ticket_id].move_to(TicketState.HELD)
+        ticket = self.tickets[ev.ticket_id]
+        ticket.move_to(TicketState.HELD)
+        ticket.held_at = ev.at
         self._count_for_clerk(ev.window, "held")
         self.windows[ev.window].held.append(ev.ticket_id)
         self._release_window(ev.window, ev.at)
@@ -260,6 +273,8 @@ class Applier(HallState):
         ticket = self.tickets[ev.ticket_id]
         window = self.windows[ev.window]
         ticket.move_to(TicketState.SERVING)
+        assert ticket.held_at is not None
+        ticket.held_seconds += (ev.at - ticket.held_at).total_seconds()
         window.held.remove(ticket.id)
         window.ticket_id = ticket.id
         window.move_to(WindowState.SERVING, ev.at)

@@ -239,6 +239,11 @@ class Decider(RatingDecider, TuningDecider):
     def _call_back(self, cmd: c.CallBack, now: dt.datetime) -> Outcome:
         window = self._open(cmd.window)
         ticket = self._ticket(cmd.ticket_id)
+        if ticket.day != self.day:
+            day = ticket.day
+            raise Conflict(
+                "not_missed", f"{ticket.number}是{day.month}月{day.day}日的号, 只能回呼今天过号的号"
+            )
         if ticket.id not in window.missed or ticket.state is not TicketState.NO_SHOW:
             raise Conflict("not_missed", f"{ticket.number}不是本窗口最近过号的号")
         outcome = Outcome(ticket_id=ticket.id)

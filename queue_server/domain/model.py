@@ -88,6 +88,10 @@ class Ticket:
     called_at: dt.datetime | None = None
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
+    # 挂起: when its last hold since its call began, and the seconds of the holds since its
+    # call that ended (it was resumed). A citizen fetching a document is not being served.
+    held_at: dt.datetime | None = None
+    held_seconds: float = 0.0
     recalls: int = 0
     requeues: int = 0
     pinned: bool = False
@@ -116,6 +120,17 @@ class Ticket:
     @property
     def is_final(self) -> bool:
         return self.state in FINAL_STATES
+
+    @property
+    def service_began(self) -> dt.datetime | None:
+        """When its service at the window began: its start, or its call when the clerk did
+        not press start; None before its call."""
+        return self.started_at or self.called_at
+
+    def service_minutes(self, began: dt.datetime, until: dt.datetime) -> float:
+        """Its service time from `began` (its start or its call) to `until`, in minutes: the
+        time it was held meanwhile is left out (every hold comes after both)."""
+        return ((until - began).total_seconds() - self.held_seconds) / 60
 
     @property
     def in_line_since(self) -> dt.datetime:
@@ -174,6 +189,11 @@ class Ticket:
                     f"ticket {values['number']} waits after going back into a line, which a "
                     "snapshot this old does not record: since when, and whether it is ordinary"
                 )
+            if values["state"] in _MAYBE_HELD_STATES and not named.keys() >= _HOLD_FIELDS:
+                raise ValueError(
+                    f"ticket {values['number']} is held or being served, and a snapshot this "
+                    "old does not record how long it was held since its call"
+                )
         values["priority"] = _PRIORITIES[values["priority"]]
         values["state"] = _TICKET_STATES[values["state"]]
         values["day"] = dt.date.fromisoformat(values["day"])
@@ -198,6 +218,7 @@ _TICKET_TIMES = (
     "called_at",
     "started_at",
     "finished_at",
+    "held_at",
     "slot_start",
     "slot_end",
     "requeued_at",
@@ -214,6 +235,11 @@ _TICKET_DEFAULTS: dict[str, Any] = {
 # there. Snapshots from before these fields lack them; the defaults are right for every ticket
 # but one waiting after such a return, which only a replay of the journal rebuilds.
 _LINE_RETURN_FIELDS = frozenset({"rejoined", "requeued_at"})
+# How long a ticket was held (挂起) since its call, which its service time leaves out. Snapshots
+# from before these fields lack them: a ticket held, or served again after a hold, takes its
+# service time from a replay of the journal.
+_HOLD_FIELDS = frozenset({"held_at", "held_seconds"})
+_MAYBE_HELD_STATES = frozenset({TicketState.HELD, TicketState.SERVING})
 _TIME_INDEXES = tuple(TICKET_COLUMNS.index(name) for name in _TICKET_TIMES)
 _DAY_INDEX = TICKET_COLUMNS.index("day")
 _KEY_INDEX = TICKET_COLUMNS.index("key")

@@ -150,6 +150,10 @@ class Hall(Decider):
             # A window removed from the config since the snapshot is dropped with it.
             if raw["id"] in hall.windows:
                 hall.windows[raw["id"]] = WindowStatus.from_dict(raw)
+        if hall.day is not None:
+            # A server before the day's rule for call-backs kept the day before's missed
+            # tickets listed from midnight until the day's first ticket.
+            hall._drop_missed_before(hall.day)
         # Snapshots from before appointments and device reports existed have neither.
         for raw in data.get("appointments", ()):
             booking = Appointment.from_dict(raw)

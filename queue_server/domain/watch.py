@@ -101,7 +101,7 @@ def _windows(state: HallState, now: dt.datetime) -> Iterator[Condition]:
         ticket = state.tickets.get(window.ticket_id or "")
         began = ticket.started_at if ticket is not None else None
         if ticket is not None and ticket.state is TicketState.SERVING and began is not None:
-            took = _minutes_since(began, now)
+            took = ticket.service_minutes(began, now)  # the time it was held is not service
             usual = state.mean_minutes.get(ticket.service, 10.0)
             if took > max(settings.service_factor * usual, MIN_LONG_SERVICE_MINUTES):
                 yield Condition(

@@ -23,6 +23,8 @@ KINDS = (
     e.TicketStarted.type,
     e.TicketFinished.type,
     e.TicketMissed.type,
+    e.TicketHeld.type,
+    e.TicketResumed.type,
 )
 DEFAULT_CV = 0.8  # for a service with fewer than two timed services
 
@@ -31,8 +33,9 @@ async def demand_from_journal(
     journal: EventLog, hall: HallConfig, first: dt.date, last: dt.date
 ) -> Demand:
     """The average day of the local days `first` to `last` (the days tickets were issued):
-    arrivals per service and half hour, service times (start, or call, to finish) as
-    samples, and the shares of green, appointment and missed tickets and walk times."""
+    arrivals per service and half hour, service times (start, or call, to finish, less the
+    time the ticket was held meanwhile) as samples, and the shares of green, appointment and
+    missed tickets and walk times."""
     tz = ZoneInfo(hall.timezone)
     since, until = day_bounds(first, last, tz)
     stored = await journal.read_kinds(KINDS, since, until)
@@ -41,6 +44,8 @@ async def demand_from_journal(
     days: set[dt.date] = set()
     began: dict[str, dt.datetime] = {}
     called_at: dict[str, dt.datetime] = {}
+    held_at: dict[str, dt.datetime] = {}
+    held: dict[str, float] = {}  # minutes held (挂起) since the call: not service time
     walks: list[float] = []
     issued = green = appointment = calls = missed = 0
     for item in stored:
@@ -55,6 +60,7 @@ async def demand_from_journal(
             appointment += event.priority is Priority.APPOINTMENT
         elif isinstance(event, e.TicketCalled):
             began[event.ticket_id] = called_at[event.ticket_id] = event.at
+            held[event.ticket_id] = 0.0
             calls += 1
         elif isinstance(event, e.TicketStarted):
             if event.ticket_id in called_at:
@@ -63,8 +69,14 @@ async def demand_from_journal(
         elif isinstance(event, e.TicketMissed):
             missed += 1
             began.pop(event.ticket_id, None)
+        elif isinstance(event, e.TicketHeld):
+            held_at[event.ticket_id] = event.at
+        elif isinstance(event, e.TicketResumed) and event.ticket_id in held_at:
+            parked = held_at.pop(event.ticket_id)
+            held[event.ticket_id] = held.get(event.ticket_id, 0.0) + _minutes(parked, event.at)
         elif isinstance(event, e.TicketFinished) and event.ticket_id in began:
             length = _minutes(began.pop(event.ticket_id), event.at)
+            length -= held.pop(event.ticket_id, 0.0)
             samples.setdefault(event.service, []).append(length)
     if not days:
         raise PlannerError(f"no tickets issued from {first} to {last} in the journal")

@@ -41,10 +41,14 @@ class Served:
     clerk: str | None
     began: dt.datetime | None  # its start, else its call; None when before the period
     at: dt.datetime
+    held_seconds: float = 0.0  # held (挂起) in between: its citizen was not being served
 
     @property
     def minutes(self) -> float | None:
-        return None if self.began is None else (self.at - self.began).total_seconds() / 60
+        """The service time (办理时长): from its start or call to its end, less its holds."""
+        if self.began is None:
+            return None
+        return ((self.at - self.began).total_seconds() - self.held_seconds) / 60
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,8 @@ class _Ticket:
     called: bool = False
     called_at: dt.datetime | None = None
     started_at: dt.datetime | None = None
+    held_at: dt.datetime | None = None  # when its last hold since its call began
+    held_seconds: float = 0.0  # in the holds since its call that ended
 
 
 @dataclass
@@ -191,15 +197,21 @@ class _Walk:
                 facts.waits.append(Wait(ticket.service, ev.window, clerk, ticket.issued_at, ev.at))
             ticket.called = True
             ticket.called_at, ticket.started_at = ev.at, None
+            ticket.held_at, ticket.held_seconds = None, 0.0
         elif isinstance(ev, e.TicketStarted):
             self.ticket(ev.ticket_id).started_at = ev.at
+        elif isinstance(ev, e.TicketResumed):
+            ticket = self.ticket(ev.ticket_id)
+            if ticket.held_at is not None:  # else held before the period, and called then
+                ticket.held_seconds += (ev.at - ticket.held_at).total_seconds()
         elif isinstance(ev, e.TicketFinished):
             ticket = self.ticket(ev.ticket_id)
             clerk = ev.clerk if ev.clerk is not None else self.window(ev.window).clerk
             self.card(ev.clerk, ev.clerk_name, ev.staff_no)
             began = ticket.started_at or ticket.called_at
             service = ev.service or ticket.service
-            facts.served.append(Served(service, ev.window, clerk, began, ev.at))
+            held = ticket.held_seconds
+            facts.served.append(Served(service, ev.window, clerk, began, ev.at, held))
             if ev.next_service is not None:
                 ticket.service = ev.next_service
             else:
@@ -209,7 +221,9 @@ class _Walk:
             kind = {e.TicketMissed: "missed", e.TicketHeld: "held"}.get(type(ev), "transferred")
             clerk = self.window(ev.window).clerk
             facts.marks.append(Mark(kind, ticket.service, ev.window, clerk, ev.at))
-            if isinstance(ev, e.TicketTransferred):
+            if isinstance(ev, e.TicketHeld):
+                ticket.held_at = ev.at
+            elif isinstance(ev, e.TicketTransferred):
                 ticket.service = ev.to_service
             elif isinstance(ev, e.TicketMissed) and ev.key is None:  # not back in the queue
                 facts.ended[ev.ticket_id] = TicketState.NO_SHOW

@@ -29,6 +29,7 @@ TICKET_KINDS = (
     e.TicketFinished.type,
     e.TicketMissed.type,
     e.TicketHeld.type,
+    e.TicketResumed.type,
     e.TicketTransferred.type,
     e.TicketCancelled.type,
     e.QueueCleared.type,

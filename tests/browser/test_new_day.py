@@ -73,3 +73,21 @@ async def test_the_clerk_s_figures_start_again_at_midnight_on_a_console_left_ope
 
     just_after_midnight(clock)
     await expect(page.locator("#today-served")).to_have_text("0")
+
+
+async def test_a_console_left_open_offers_no_call_back_of_last_evening_s_missed_ticket(
+    start_hall: StartHall, open_console: OpenConsole, issue: Issue, clock: FakeClock
+) -> None:
+    in_the_evening(clock)  # the hall is open all hours
+    hall = await start_hall(clock=clock)
+    page = await open_console(hall)
+    await issue(hall, "social")
+    await page.keyboard.press("F1")
+    await expect(page.locator("#info")).to_have_text("已叫号 A001")
+    await page.locator('.actions [data-action="no-show"]').click()
+    await page.locator("#no-show-dialog").get_by_role("button", name="确认过号").click()
+    await expect(page.get_by_role("button", name="回呼 A001")).to_be_visible()
+
+    just_after_midnight(clock)
+    await expect(page.locator("#missed-empty")).to_be_visible()
+    await expect(page.get_by_role("button", name="回呼 A001")).to_have_count(0)

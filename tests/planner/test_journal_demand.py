@@ -76,3 +76,48 @@ async def test_demand_from_the_journal_matches_what_was_driven() -> None:
     # A day range with no tickets is an error, not an empty plan.
     with pytest.raises(Exception, match="no tickets"):
         await demand_from_journal(journal, config, dt.date(2026, 1, 1), dt.date(2026, 1, 2))
+
+
+async def test_service_times_from_the_journal_leave_out_the_time_tickets_were_held() -> None:
+    journal = MemoryEventLog()
+    await journal.open()
+    config = hall(
+        (service("social", "A"),),
+        (window("1", ("social",)),),
+        ((dt.time(8, 30), dt.time(12, 0)),),
+    )
+    state = Hall(config)
+    start = dt.datetime.combine(DAYS[0], dt.time(9, 0), TZ)
+
+    async def run(command: c.Command, minute: int) -> None:
+        at = start + dt.timedelta(minutes=minute)
+        events = [NewEvent(ev.type, ev.to_data()) for ev in state.execute(command, at).events]
+        await journal.append(events, recorded_at=at.astimezone(dt.UTC).isoformat())
+
+    await run(c.OpenWindow("1"), 0)
+    await run(c.IssueTicket("held-once", "social"), 0)
+    await run(c.IssueTicket("held-twice", "social"), 0)
+    # Started a minute after its call, held 30 minutes: 1 + 3 minutes served.
+    for command, minute in (
+        (c.CallNext("1"), 0),
+        (c.StartService("1"), 1),
+        (c.HoldTicket("1"), 2),
+        (c.ResumeHeld("1", "held-once"), 32),
+        (c.FinishService("1"), 35),
+    ):
+        await run(command, minute)
+    # Never started, held twice (10 and 20 minutes): 1 + 2 + 3 minutes from its call.
+    for command, minute in (
+        (c.CallNext("1"), 40),
+        (c.HoldTicket("1"), 41),
+        (c.ResumeHeld("1", "held-twice"), 51),
+        (c.HoldTicket("1"), 53),
+        (c.ResumeHeld("1", "held-twice"), 73),
+        (c.FinishService("1"), 76),
+    ):
+        await run(command, minute)
+
+    demand = await demand_from_journal(journal, config, DAYS[0], DAYS[0])
+    social = demand.service("social")
+    assert social is not None
+    assert list(social.samples) == [pytest.approx(4.0), pytest.approx(6.0)]

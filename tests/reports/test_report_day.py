@@ -78,7 +78,7 @@ async def scripted_day(hall: RunningHall, base: str, clock: FakeClock) -> Day:
     09:30 A003, A004 issued      09:40 wang calls A003 (10), 09:42 marks it missed
     09:45 wang calls A004 (15), 09:46 holds it                 09:50-10:20 wang pauses
     10:00 A005 issued            10:05 li calls A005 (5), 10:10 transfers it to 企业开办
-    10:30 wang resumes A004, ends it 10:40 (55 minutes since its call)   rated 不满意
+    10:30 wang resumes A004, ends it 10:40 (11 minutes served, 44 held)   rated 不满意
     10:50 li pauses; 11:00 li closes window 2 (a 10-minute pause)
     """
     day = Day(hall, base)
@@ -156,16 +156,17 @@ async def test_the_day_by_clerk_window_service_and_hour_matches_a_hand_count(
         ("li", "李强（1002）"),
         ("wang", "王芳（1001）"),
     ]
-    # wang: waits 10, 10, 15; services of 8 (start to end) and 55 minutes (call to end).
+    # wang: waits 10, 10, 15; services of 8 (start to end) and 11 minutes (call to end,
+    # less the 44 minutes A004 was held).
     assert figures(rows["wang"]) == (
-        None, 3, 2, 1, 1, 0, (11.67, 15.0, 15.0), 31.5, 30.0, (2, 1, 1, 0.5)
+        None, 3, 2, 1, 1, 0, (11.67, 15.0, 15.0), 9.5, 30.0, (2, 1, 1, 0.5)
     )  # fmt: skip
     assert rows["wang"]["levels"] == {"5": 1, "4": 0, "3": 0, "2": 1, "1": 0}
     assert figures(rows["li"]) == (
         None, 2, 1, 0, 0, 1, (12.5, 20.0, 20.0), 5.0, 10.0, (0, 0, 0, None)
     )  # fmt: skip
-    # The whole day: waits 10, 20, 10, 15, 5; services of 8, 5 and 55 minutes.
-    total = (5, 5, 3, 1, 1, 1, (12.0, 20.0, 20.0), 22.67, 40.0, (2, 1, 1, 0.5))
+    # The whole day: waits 10, 20, 10, 15, 5; services of 8, 5 and 11 minutes.
+    total = (5, 5, 3, 1, 1, 1, (12.0, 20.0, 20.0), 8.0, 40.0, (2, 1, 1, 0.5))
     assert by_clerk["total"]["label"] == "合计" and figures(by_clerk["total"]) == total
 
     by_window = await day.json(f"/api/v1/reports?date={DAY}&by=window")
@@ -187,7 +188,7 @@ async def test_the_day_by_clerk_window_service_and_hour_matches_a_hand_count(
         # Waits by the hour of issue; services, marks and ratings by their own hour; pauses
         # by the minutes inside the hour (wang 09:50-10:20, li 10:50-11:00).
         "09:00-10:00": (4, 4, 2, 1, 1, 0, (13.75, 20.0, 20.0), 6.5, 10.0, (1, 1, 0, 1.0)),
-        "10:00-11:00": (1, 1, 1, 0, 0, 1, (5.0, 5.0, 5.0), 55.0, 30.0, (1, 0, 1, 0.0)),
+        "10:00-11:00": (1, 1, 1, 0, 0, 1, (5.0, 5.0, 5.0), 11.0, 30.0, (1, 0, 1, 0.0)),
     }
 
 
@@ -226,7 +227,7 @@ async def test_the_hourly_load_and_the_month_sheet_match_a_hand_count(
         for r in sheet["rows"]
     ] == [
         # November 2026 has 21 working days (no public holiday falls in it).
-        ("1001", "王芳", 1, 21, 2, 1, 31.5, 30.0, 2, 1, 0.5),
+        ("1001", "王芳", 1, 21, 2, 1, 9.5, 30.0, 2, 1, 0.5),
         ("1002", "李强", 1, 21, 1, 0, 5.0, 10.0, 0, 0, None),
     ]
     assert sheet["rows"][0]["attendance_rate"] == round(1 / 21, 4)

@@ -378,3 +378,30 @@ def test_a_ticket_of_the_day_before_is_marked_under_its_own_service() -> None:
     total = by_service.total
     marks = (total.missed, total.held, total.transferred)
     assert (total.issued, ends(total), marks) == (0, states(), (2, 2, 1))
+
+
+def test_the_handling_time_leaves_out_every_hold_of_the_service() -> None:
+    events = [
+        e.WindowOpened(at(9), "1", "wang", "王芳", "1001"),
+        e.WindowOpened(at(9), "2", "li", "李强", "1002"),
+        issued(at(9), "t1", "A001", "social"),
+        issued(at(9), "t2", "A002", "social"),
+        e.TicketCalled(at(9, 10), "t1", "1"),
+        e.TicketCalled(at(9, 10), "t2", "2"),
+        e.TicketHeld(at(9, 11), "t1", "1"),  # called, not started: served from the call
+        e.TicketStarted(at(9, 12), "t2", "2"),
+        e.TicketHeld(at(9, 13), "t2", "2"),
+        e.TicketResumed(at(9, 31), "t1", "1"),
+        e.TicketHeld(at(9, 35), "t1", "1"),
+        e.TicketResumed(at(9, 43), "t2", "2"),
+        e.TicketTransferred(at(9, 45), "t2", "2", "social", "1", (1, 0)),
+        e.TicketResumed(at(10, 5), "t1", "1"),
+        e.TicketFinished(at(10, 10), "t1", "1", service="social", clerk="wang"),
+        e.TicketCalled(at(10, 10), "t2", "1"),  # its hold at window 2 was of that service
+        e.TicketFinished(at(10, 17), "t2", "1", service="social", clerk="wang"),
+    ]
+    day = walk(events, *PERIOD.moments(SHANGHAI))
+    # A001: 1 + 4 + 5 minutes at the window (20 and 30 held); A002 at window 1: 7.
+    assert [s.minutes for s in day.served] == [pytest.approx(10.0), pytest.approx(7.0)]
+    by_clerk = build_report(day, PERIOD, "clerk", tz=SHANGHAI)
+    assert [(r.key, r.handling_mean) for r in by_clerk.rows] == [("li", None), ("wang", 8.5)]

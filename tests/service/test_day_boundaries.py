@@ -199,6 +199,53 @@ async def test_a_night_the_server_was_down_is_closed_out_at_start(
     await rebuilt.stop()
 
 
+async def test_the_morning_s_console_offers_no_call_back_of_last_evening_s_missed_ticket(
+    start_hall: Callable[..., Awaitable[RunningHall]], clock: FakeClock, quick_timers: None
+) -> None:
+    clock.now = at(MONDAY, 16, 50)
+    hall = await start_hall(small_hall(clearing=TOWNSHIP_CLEARING), clock=clock)
+    clerk = await hall.clerk_at("1", "wang")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    status, issued = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"})
+    assert status == 201
+    assert (await hall.call("POST", "/api/v1/windows/1/call-next", clerk))[0] == 200
+    body = {"reason": "无人应答"}
+    assert (await hall.call("POST", "/api/v1/windows/1/no-show", clerk, body))[0] == 200
+    _, detail = await hall.call("GET", "/api/v1/windows/1", clerk)
+    assert [t["number"] for t in detail["missed"]] == ["A001"]
+
+    clock.now = at(TUESDAY, 0, 0, 5)
+    await until(lambda: hall.server.service.hall.day == TUESDAY)
+    clock.now = at(TUESDAY, 8, 0)  # the clerk never signed out: the console reads the window
+    _, detail = await hall.call("GET", "/api/v1/windows/1", clerk)
+    assert detail["missed"] == []
+    ticket = {"ticket": issued["ticket"]["id"]}
+    status, refused = await hall.call("POST", "/api/v1/windows/1/call-back", clerk, ticket)
+    assert (status, refused["error"]["code"]) == (409, "not_missed")
+
+
+async def test_after_a_night_the_server_was_down_no_missed_ticket_of_the_day_before_is_called_back(
+    clock: FakeClock, journal: MemoryEventLog
+) -> None:
+    config = small_hall(clearing=TOWNSHIP_CLEARING)
+    clock.now = at(MONDAY, 16, 50)
+    service = await started(journal, clock, config)
+    await service.execute(c.OpenWindow("1", clerk="clerk1"), nothing)
+    missed = await issue(service, "missed")
+    await service.execute(c.CallNext("1"), nothing)
+    await service.execute(c.MarkNoShow("1"), nothing)
+    await service.stop()  # the hall PC is switched off for the night
+
+    clock.now = at(TUESDAY, 7, 55)
+    for _ in ("started in the morning", "started again"):
+        again = await started(journal, clock, config)
+        assert again.hall.windows["1"].missed == []
+        with pytest.raises(DomainError) as refused:
+            await again.execute(c.CallBack("1", missed), nothing)
+        assert refused.value.code == "not_missed"
+        await again.stop()
+
+
 async def test_a_ticket_left_at_a_window_taken_out_of_the_hall_file_is_closed_out_too(
     clock: FakeClock,
     journal: MemoryEventLog,
@@ -461,6 +508,46 @@ async def test_a_quota_set_for_the_day_gives_way_to_the_hall_file_s_the_next_mor
         assert status == 201, answer
         numbers.append(answer["ticket"]["number"])
     assert numbers == ["A001", "A002", "A003", "A004"]
+
+
+async def test_yesterday_s_tuning_stays_in_the_history_but_is_no_longer_undone(
+    start_hall: Callable[..., Awaitable[RunningHall]], clock: FakeClock, quick_timers: None
+) -> None:
+    """Monday's pause and quota ended at midnight. Undoing them on Tuesday would put what
+    they replaced over Tuesday's own settings (the quota a manager set this morning): it is
+    refused, and nothing changes; this morning's change is undone as ever."""
+    monday = await a_monday_and_its_night(start_hall, clock)
+    hall, manager = monday.hall, monday.manager
+    this_morning = {"kind": "quota", "service": "social", "daily_quota": 50}
+    status, tuesday = await hall.call("POST", "/api/v1/tuning", manager, this_morning)
+    assert status == 201, tuesday
+    _, history = await hall.call("GET", "/api/v1/tuning", manager)
+    mondays = [change for change in history["changes"] if change["at"] < "2026-11-24"]
+    assert [change["kind"] for change in mondays] == ["quota", "issuing"]
+    state = hall.server.service.hall
+    before = state.to_snapshot()
+
+    for change in mondays:
+        status, answer = await hall.call("POST", f"/api/v1/tuning/{change['id']}/undo", manager)
+        assert (status, answer["error"]["code"]) == (409, "change_expired"), answer
+        assert "2026-11-23" in answer["error"]["message"]
+    assert state.to_snapshot() == before
+    _, info = await hall.call("GET", "/api/v1/hall")
+    services = {service["id"]: service for service in info["services"]}
+    assert (services["social"]["daily_quota"], services["company"]["issuing_paused"]) == (50, None)
+
+    # Still in the history, as Monday's: the console offers no undo for them.
+    _, listed = await hall.call("GET", "/api/v1/tuning", manager)
+    assert [(c["id"], c["expired"]) for c in listed["changes"]] == [
+        (tuesday["change"]["id"], False),
+        *((change["id"], True) for change in mondays),
+    ]
+    status, undone = await hall.call(
+        "POST", f"/api/v1/tuning/{tuesday['change']['id']}/undo", manager
+    )
+    assert status == 201, undone
+    assert undone["change"]["after"] == {"daily_quota": None, "session_quota": None}
+    assert undone["change"]["expired"] is False
 
 
 async def monday_s_tickets_and_settings(service: HallService) -> None:
