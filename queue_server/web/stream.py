@@ -8,6 +8,7 @@ import logging
 import sqlite3
 import struct
 from collections.abc import Callable
+from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -113,23 +114,50 @@ async def stream(request: web.Request) -> web.StreamResponse:
     transport = request.transport
     if transport is not None:
         subscriber.write, subscriber.ready = _direct(transport, ws)
-    sender = asyncio.create_task(_send(ws, ctx, subscriber, first, transport))
+    sender = asyncio.create_task(_send(ws, ctx, subscriber, first))
+    reader = asyncio.create_task(_read(ws))
     checker = None if token is None else asyncio.create_task(_end_when_refused(ctx, token))
     try:
-        async for message in ws:  # the reader handles pings and close frames
-            if message.type is WSMsgType.ERROR:
-                break
-    except ConnectionError:  # gone while the reader was answering a ping
-        pass
+        await asyncio.wait((sender, reader), return_when=asyncio.FIRST_COMPLETED)
     finally:
         ctx.hub.detach(subscriber)
-        for task in (sender, checker):
+        for task in (checker, reader, sender):
             if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await _cancelled(task)
+        ending = _ending(sender)
+        if ending is not None:
+            # The server ends the stream (revoked, stopping, too slow): its close frame, then
+            # the client's answer, read here with the reader stopped. Closed while a reader
+            # waited, aiohttp would drop the connection at once, the answer unread, and the
+            # client could lose the close frame and with it the reason.
+            _drop_soon(transport)  # a client that reads nothing more cannot take even that
+            await ws.close(code=ending[0], message=ending[1])
         _drop_soon(transport)
     return ws
+
+
+async def _read(ws: web.WebSocketResponse) -> None:
+    """Until the client closes or is gone; aiohttp answers its pings and close frames."""
+    try:
+        async for message in ws:
+            if message.type is WSMsgType.ERROR:
+                return
+    except ConnectionError:  # gone while the reader was answering a ping
+        pass
+
+
+async def _cancelled(task: asyncio.Task[Any]) -> None:
+    if not task.done():
+        task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def _ending(sender: asyncio.Task[tuple[int, bytes] | None]) -> tuple[int, bytes] | None:
+    """The close code and reason the sender ended the stream with, if it did."""
+    if sender.cancelled() or sender.exception() is not None:
+        return None
+    return sender.result()
 
 
 async def _askers(request: web.Request, accounts: AccountStore) -> list[Principal]:
@@ -258,9 +286,10 @@ async def _send(
     ctx: Context,
     sub: Subscriber,
     first: list[bytes],
-    transport: asyncio.Transport | None,
-) -> None:
-    """The client's own sender: its first messages, then whatever the hub had to queue."""
+) -> tuple[int, bytes] | None:
+    """The client's own sender: its first messages, then whatever the hub had to queue;
+    returns the close code and reason when the server ends the stream, None when the client
+    is gone."""
     # asyncio.timeout, not wait_for: on Python 3.11 wait_for wraps every send in a new task.
     try:
         for frame in first:
@@ -291,8 +320,5 @@ async def _send(
         # client too slow either, which is all that hub.cut_offs is to count.
         log.info("stream client gone while sending: %r", failure)
         ctx.hub.detach(sub)
-        return
-    # A client that reads nothing more cannot take even the close frame: without a limit,
-    # closing would wait for it, with the heartbeat already stopped, for as long as it likes.
-    _drop_soon(transport)
-    await ws.close(code=code, message=reason)
+        return None
+    return code, reason

@@ -287,3 +287,21 @@ async def test_a_client_that_vanishes_mid_replay_is_not_counted_as_too_slow(
     # The cut-offs metric counts clients that fall behind, for an operator's alert about a
     # weak network or an overloaded server; a client that left was not one.
     assert hub.cut_offs == 0
+
+
+async def test_a_stream_the_server_ends_tells_its_client_why_every_time(
+    start_hall: StartHall,
+) -> None:
+    # The server's close frame, then the client's answer to it: dropping the connection in
+    # between reset it, and a client (the display agent, a kiosk) then read no close code.
+    hall = await start_hall(supervise_every=None)
+    admin = await hall.person("root", "admin")
+    for n in range(20):
+        station = await hall.device(f"station-{n}", "station", window="1")
+        query = f"topics=board,console&token={station}"
+        async with hall.http.ws_connect(f"{hall.url}/ws?{query}") as ws:
+            assert (await receive(ws))["type"] == "snapshot"
+            status, _ = await hall.call("POST", f"/api/v1/devices/station-{n}/revoke", admin)
+            assert status == 200
+            message = await asyncio.wait_for(ws.receive(), timeout=PATIENCE)
+            assert (message.type, ws.close_code) == (aiohttp.WSMsgType.CLOSE, stream.REVOKED)
