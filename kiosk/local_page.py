@@ -134,7 +134,7 @@ async def _events(request: web.Request) -> web.WebSocketResponse:
     await ws.prepare(request)
     request.app[SOCKETS].add(ws)
     queue = feed.listen()
-    sender = asyncio.create_task(_send(ws, queue), name=f"hallq-{request.app[AGENT]}-page")
+    sender = asyncio.create_task(_send(ws, feed, queue), name=f"hallq-{request.app[AGENT]}-page")
     try:
         # The page sends nothing, but only reading notices it going away; waiting on the queue
         # alone kept a closed page's handler alive, and the agent's shutdown waited for it.
@@ -149,10 +149,18 @@ async def _events(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
-async def _send(ws: web.WebSocketResponse, queue: asyncio.Queue[dict[str, Any]]) -> None:
+async def _send(
+    ws: web.WebSocketResponse, feed: PageFeed, queue: asyncio.Queue[dict[str, Any]]
+) -> None:
     try:
         while not ws.closed:
-            await ws.send_str(dumps(await queue.get()))
+            message = await queue.get()
+            if not feed.listening(queue):
+                # The page fell behind and is no longer fed: what it would be sent is stale,
+                # and nothing would follow. Closed, it reconnects and gets the state as it is.
+                await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"fell behind")
+                return
+            await ws.send_str(dumps(message))
     except (ConnectionResetError, aiohttp.ClientConnectionResetError):
         pass  # the page is gone; the reader in `_events` ends too
 

@@ -26,9 +26,15 @@ class PageFeed(ABC):
     def unlisten(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
         self._listeners.discard(queue)
 
+    def listening(self, queue: asyncio.Queue[dict[str, Any]]) -> bool:
+        """Whether `queue` is still fed: a page that fell behind is dropped (see push)."""
+        return queue in self._listeners
+
     def push(self, message: dict[str, Any]) -> None:
         for queue in list(self._listeners):
             try:
                 queue.put_nowait(message)
-            except asyncio.QueueFull:  # a page that stopped reading: it reloads itself
+            except asyncio.QueueFull:
+                # A page that stopped reading: no longer fed, its socket is closed (see
+                # local_page), and it reconnects to the state as it is then.
                 self._listeners.discard(queue)

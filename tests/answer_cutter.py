@@ -1,21 +1,31 @@
-"""A relay between an agent and the server that can swallow the server's answers."""
+"""A relay between an agent and the server that can swallow the server's answers, or put a
+gateway's error in their place."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 
+PROXY_PAGE = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+BAD_GATEWAY = (
+    b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\n"
+    b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(PROXY_PAGE), PROXY_PAGE)
+)
+
 
 class Cutter:
     """A TCP relay between an agent and the server that can swallow the server's answers.
 
-    Armed, it passes each request on but never the answer: the server acts, the agent hears
-    nothing, as when the cable is pulled or the server dies right after journalling.
+    Armed (`swallow`), it passes each request on but never the answer: the server acts, the
+    agent hears nothing, as when the cable is pulled or the server dies right after journalling.
+    With `bad_gateway` it answers 502 instead, as a reverse proxy does whose server went away
+    after taking the request.
     """
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
         self.swallow = False
+        self.bad_gateway = False
         self.server: asyncio.Server | None = None
         self.writers: list[asyncio.StreamWriter] = []
 
@@ -45,6 +55,10 @@ class Cutter:
         ) -> None:
             with contextlib.suppress(ConnectionError):
                 while data := await source.read(65536):
+                    if answers and self.bad_gateway:
+                        writer.write(BAD_GATEWAY)
+                        writer.close()
+                        return
                     if answers and self.swallow:
                         writer.close()  # the kiosk's connection drops without an answer
                         return

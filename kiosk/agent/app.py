@@ -9,7 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from kiosk.agent.link_errors import IssueRefused
-from kiosk.agent.runtime import Kiosk
+from kiosk.agent.runtime import Kiosk, unknown_appointment
 from kiosk.local_page import dumps, local_app
 from queue_server.web import requests as rq
 from queue_server.web.replies import error
@@ -71,7 +71,7 @@ async def appointment(request: web.Request) -> web.Response:
     kiosk = request.app[KIOSK]
     code = request.match_info["code"]
     if not rq.matches(rq.APPOINTMENT_CODE, code):  # as the server answers such a code
-        return error(404, "unknown_appointment", "没有找到这个预约, 请核对预约码")
+        return _refused(unknown_appointment())
     try:
         found = await kiosk.link.request("GET", f"/api/v1/appointments/{code}", retry=False)
     except IssueRefused as exc:

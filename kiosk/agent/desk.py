@@ -24,6 +24,12 @@ from kiosk.ticket.layout import Priority as PrintedPriority
 log = logging.getLogger(__name__)
 
 REMEMBERED_TOUCHES = 200  # answers kept for touches sent again
+# Refusals that say nothing of a ticket, only of the kiosk for now: its token refused (401),
+# the hall's flood limit (429). An unprinted ticket waits through them.
+REFUSED_FOR_NOW = frozenset({401, 429})
+VOIDED_UNPRINTED = "号票未能打印, 已作废"
+# The server issued it but its answer was lost: the citizen was told 网络中断 and saw no number.
+VOIDED_UNSEEN = "取号应答未能送达出票机, 号码未交给群众, 已作废"
 
 
 def missed_call_rule(hall: dict[str, Any]) -> str:
@@ -78,8 +84,9 @@ class TicketDesk:
 
     Before issuing it asks the printer; a printer that cannot print refuses the touch (503
     printer_unavailable) and nothing is issued. A print that fails after issuing leaves the
-    ticket in the ledger, to be reprinted or voided per the hall's policy. A touch sent again
-    (same idempotency key) gets the first answer back and nothing is printed twice.
+    ticket in the ledger, to be reprinted or voided per the hall's policy; a ticket whose
+    answer was lost on the way is voided, as nobody saw its number. A touch sent again (same
+    idempotency key) gets the first answer back and nothing is printed twice.
     """
 
     def __init__(
@@ -121,10 +128,6 @@ class TicketDesk:
     @property
     def can_print(self) -> bool:
         return self.printer_status.condition.can_print(trust_unknown=self.trust_unknown)
-
-    def swap_printer(self, printer: TicketPrinter) -> None:
-        """Hot-plug: a printer found again (or another one) replaces the old one."""
-        self.printer = printer
 
     async def check_printer(self) -> PrinterStatus:
         """Ask the printer; tell the page and the server when its condition changes."""
@@ -191,12 +194,25 @@ class TicketDesk:
                     self.ledger.put(entry)
                 raise IssueRefused(503, "server_unavailable", "网络中断，暂停取号，请稍候") from exc
             except IssueRefused as exc:
+                if exc.after_lost_answer:
+                    # A try before this refusal went unanswered: the server may have issued
+                    # it (a refused token or a flood limit is judged before the key).
+                    self.ledger.put(entry)
                 if self.link.token_refused:  # found out by this very touch
                     raise self._refuse_for_token() from exc
                 raise
             # An earlier try of this touch whose answer was lost is this very ticket: it is
-            # printed now, so the ledger must not print it again.
+            # printed now (or was voided), so the ledger must not settle it again.
             self.ledger.drop(key)
+            if answer["ticket"]["state"] == "cancelled":
+                # The touch sent again after its ticket was voided: the server gives that
+                # ticket back, which must not be printed as if it counted.
+                raise IssueRefused(
+                    409,
+                    "ticket_voided",
+                    "本次取号已作废，请重新取号",
+                    voided=answer["ticket"]["number"],
+                )
             issued = await self._print(answer, entry)
             self._answers[key] = issued
             while len(self._answers) > REMEMBERED_TOUCHES:
@@ -212,9 +228,21 @@ class TicketDesk:
             raise PrintFailed(f"cannot make ticket {answer['ticket']['number']}: {exc}") from exc
         await self.printer.print_job(job)
 
+    async def _check_after_job(self) -> None:
+        """Ask the printer again once a job is sent: paper may have run low with it, or out.
+
+        A printer that has stopped (paper out, cover open, gone) may hold the job in its
+        buffer and have printed only part of it, or none: that ticket did not reach the
+        citizen whole, and PrintFailed says so.
+        """
+        status = await self.check_printer()
+        if not status.condition.can_print(trust_unknown=True):
+            raise PrintFailed(f"the printer stopped with the job: {status.condition}")
+
     async def _print(self, answer: dict[str, Any], entry: Unprinted) -> Issued:
         try:
             await self._put_on_paper(answer)
+            await self._check_after_job()
         except PrintFailed as exc:
             log.error("ticket %s issued but not printed: %s", answer["ticket"]["number"], exc)
             self.ledger.put(dataclasses.replace(entry, answer=answer))
@@ -228,7 +256,6 @@ class TicketDesk:
                     voided=answer["ticket"]["number"],
                 ) from exc
             return Issued(answer, printed=False)
-        await self.check_printer()  # paper may have run low or out with this ticket
         return Issued(answer, printed=True)
 
     # -- recovery -------------------------------------------------------------------------
@@ -248,7 +275,13 @@ class TicketDesk:
             except ServerUnavailable as exc:
                 log.info("cannot settle unprinted ticket %s yet: %s", entry.idempotency_key, exc)
                 return
-            except IssueRefused as exc:  # the ticket is gone (a new day, voided by a manager)
+            except IssueRefused as exc:
+                if exc.status in REFUSED_FOR_NOW:
+                    log.info(
+                        "cannot settle unprinted ticket %s yet: %s", entry.idempotency_key, exc.code
+                    )
+                    return
+                # The ticket is gone (a new day, voided by a manager).
                 log.info("unprinted ticket %s dropped: %s", entry.idempotency_key, exc.code)
                 self.ledger.drop(entry.idempotency_key)
             except PrintFailed as exc:
@@ -258,6 +291,7 @@ class TicketDesk:
 
     async def _settle(self, entry: Unprinted) -> None:
         answer = entry.answer
+        unseen = answer is None  # the citizen was told 网络中断 and never saw its number
         if answer is None:  # issued or not? Ask again with the same key to find out.
             answer = await self._find(entry)
             if answer is None:
@@ -273,29 +307,39 @@ class TicketDesk:
             )
             self.ledger.drop(entry.idempotency_key)
             return
-        if self.policy is UnprintedPolicy.VOID:
-            reason = {"reason": "号票未能打印, 已作废"}
-            try:
-                await self.link.request("POST", f"/api/v1/tickets/{ticket['id']}/cancel", reason)
-            except IssueRefused as exc:
-                log.info("voiding %s refused (%s); dropped", ticket["number"], exc.code)
-            else:
-                log.warning("ticket %s voided: it could not be printed", ticket["number"])
-            self.ledger.drop(entry.idempotency_key)
+        if unseen:
+            # Printed now, it would come out of the kiosk for whoever stands there, or as a
+            # second ticket for the citizen who has taken another since.
+            await self._void(ticket, VOIDED_UNSEEN)
+        elif self.policy is UnprintedPolicy.VOID:
+            await self._void(ticket, VOIDED_UNPRINTED)
+        elif not self.can_print:
             return
-        if not self.can_print:
-            return
-        # The place in the queue as it is now; the rating key only the issuer's answer has.
-        reprint = {**current, "rating_key": answer.get("rating_key")}
-        await self._put_on_paper(reprint)
-        log.warning("ticket %s reprinted after a printer fault", ticket["number"])
+        else:
+            # The place in the queue as it is now; the rating key only the issuer's answer has.
+            reprint = {**current, "rating_key": answer.get("rating_key")}
+            await self._put_on_paper(reprint)
+            await self._check_after_job()
+            log.warning("ticket %s reprinted after a printer fault", ticket["number"])
         self.ledger.drop(entry.idempotency_key)
+
+    async def _void(self, ticket: dict[str, Any], reason: str) -> None:
+        """Cancel a ticket on the server; one it will not cancel is left to it (logged)."""
+        path = f"/api/v1/tickets/{ticket['id']}/cancel"
+        try:
+            await self.link.request("POST", path, {"reason": reason})
+        except IssueRefused as exc:
+            if exc.status in REFUSED_FOR_NOW:
+                raise
+            log.info("voiding %s refused (%s); dropped", ticket["number"], exc.code)
+        else:
+            log.warning("ticket %s voided: %s", ticket["number"], reason)
 
     async def _find(self, entry: Unprinted) -> dict[str, Any] | None:
         """The answer to a request whose answer was lost: sent again with the same key.
 
         Resending may issue the ticket now if the first request never arrived; either way
-        the ledger then settles one ticket, never two.
+        the ledger then voids that one ticket, whose number nobody saw.
         """
         try:
             if entry.appointment is not None:
@@ -306,6 +350,8 @@ class TicketDesk:
             body = _issue_body(entry.service, entry.priority, entry.idempotency_key)
             return await self.link.request("POST", "/api/v1/tickets", body, retry=False)
         except IssueRefused as exc:
+            if exc.status in REFUSED_FOR_NOW:
+                raise
             log.info("lost request %s refused when resent (%s)", entry.idempotency_key, exc.code)
             return None
 

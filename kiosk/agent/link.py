@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 ATTEMPTS = (0.0, 0.5, 1.0, 2.0)  # delays before each try of one request
 REQUEST_TIMEOUT = 4.0
 HALL_REFRESH_SECONDS = 30.0  # issuing hours and quotas move with the clock too
+# The code of the server's own 503: it could not take the request (the hall's writer or its
+# database down), and did nothing with it.
+SERVER_DID_NOTHING = "unavailable"
 
 
 class ServerLink:
@@ -92,13 +95,17 @@ class ServerLink:
                     if response.status < 400:
                         return answer if isinstance(answer, dict) else {}
                     error = answer.get("error", {}) if isinstance(answer, dict) else {}
-                    code, message = error.get("code", "error"), error.get("message", "")
+                    code = error.get("code") or f"http_{response.status}"
+                    # Shown to the citizen: a proxy's error page has no words for them.
+                    message = error.get("message") or _refused_words(response.status)
                     if response.status >= 500:
                         failure = f"{response.status} {code}: {message}"
-                        continue  # the server could not journal it: nothing changed, retry
-                    raise IssueRefused(
-                        response.status, code, message or code, after_lost_answer=maybe_done
-                    )
+                        # The server's own 503 comes before it acts: nothing changed. Any
+                        # other (a reverse proxy's 502 or 504: it passed the request on and
+                        # lost the answer) may come after. Retrying is safe either way.
+                        maybe_done = maybe_done or code != SERVER_DID_NOTHING
+                        continue
+                    raise IssueRefused(response.status, code, message, after_lost_answer=maybe_done)
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 # Sent but unanswered: the server may have done it. Retrying with the same
                 # idempotency key is then safe and is how the answer is found again.
@@ -200,6 +207,10 @@ class ServerLink:
             self.online = online
             log.info("server %s", "reachable" if online else "unreachable")
             self.on_change()
+
+
+def _refused_words(status: int) -> str:
+    return f"服务器拒绝了请求 (HTTP {status})，请联系工作人员"
 
 
 async def _json(response: aiohttp.ClientResponse) -> Any:

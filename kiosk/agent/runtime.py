@@ -20,6 +20,7 @@ from kiosk.page_feed import PageFeed
 from kiosk.running import run_all
 from kiosk.token_refusal import refused_token
 from queue_server.domain.hall import Policy
+from queue_server.web import requests as rq
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,11 @@ class Card(Protocol):
 
 
 DeviceOpener = Callable[[], AsyncIterable[Any]]
+
+
+def unknown_appointment() -> IssueRefused:
+    """A code that is no booking's, in the server's own words for it."""
+    return IssueRefused(404, "unknown_appointment", "没有找到这个预约, 请核对预约码")
 
 
 def appointment_code(scanned: str) -> str:
@@ -250,6 +256,17 @@ class Kiosk(PageFeed):
 
     async def _scanned(self, raw: str) -> None:
         code = appointment_code(raw)
+        if not rq.matches(rq.APPOINTMENT_CODE, code):
+            # Garbage, codes run together by a scanner without its Enter, another system's
+            # QR: no booking's code, and one too long for a URL the server would even read.
+            self.push(
+                {
+                    "type": "appointment",
+                    "code": code,
+                    "error": unknown_appointment().body()["error"],
+                }
+            )
+            return
         try:
             found = await self.link.request(
                 "GET", f"/api/v1/appointments/{urllib.parse.quote(code, safe='')}", retry=False

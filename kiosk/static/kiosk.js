@@ -29,6 +29,8 @@ const GUIDE = {
   // No ticket to take: the printer failed on it (the number is on screen; staff can help).
   unprinted: "取号成功，请联系工作人员",
   paused: "暂停取号",
+  // No ticket came (refused, voided, the agent away): staff can help, whatever the screen says.
+  error: "请联系工作人员",
   appointment: "请扫描预约码",
   card: "请将身份证放在感应区",
 };
@@ -297,6 +299,7 @@ function showTicket(answer, service) {
 
 function showError(error) {
   const message = error?.message ?? "取号失败，请联系工作人员";
+  guide("error");
   show("error", () => [
     el("h1", "", "未能取号"),
     el("div", "note", message),

@@ -412,6 +412,21 @@ async def test_elderly_voice_says_what_each_screen_says_once(
     assert "请取走您的号票" not in spoken and "取号成功，请联系工作人员" in spoken, spoken
 
 
+async def test_elderly_voice_sends_the_citizen_to_the_staff_when_no_ticket_came(
+    start_hall: StartHall, start_kiosk: StartKiosk, open_kiosk: OpenKiosk
+) -> None:
+    hall = await start_hall()
+    kiosk = await start_kiosk(hall, policy=UnprintedPolicy.VOID)
+    page = await open_kiosk(kiosk, prepare=record_voice)
+    await page.locator("#elderly-button").tap()
+    kiosk.set_printer("unplug_mid_print")
+    await take_ticket(page)
+    await expect(panel(page, "error")).to_contain_text("本次取号已作废")
+    # Someone who cannot read the screen well must not be left in silence at a failure.
+    spoken = await page.evaluate("window.spoken")
+    assert "请联系工作人员" in spoken, spoken
+
+
 async def record_voice(page: Page) -> None:
     """Every guidance phrase the page speaks, in order, in `window.spoken`."""
     await page.add_init_script(

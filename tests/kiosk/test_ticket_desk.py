@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from answer_cutter import Cutter
 from helpers import RunningHall, small_hall
 from printed import printed_ticket_ids
@@ -203,7 +204,7 @@ async def test_unplugged_mid_print_is_voided_where_the_hall_says_so(
     assert printer.jobs == []
 
 
-async def test_an_answer_lost_on_the_way_is_found_again_and_printed_once(
+async def test_an_answer_lost_on_the_way_is_found_again_and_voided_not_printed_for_nobody(
     start_hall: Start, tmp_path: Path
 ) -> None:
     hall = await start_hall()
@@ -214,17 +215,20 @@ async def test_an_answer_lost_on_the_way_is_found_again_and_printed_once(
         cutter.swallow = True
         with pytest.raises(IssueRefused) as refused:
             await desk.issue("social", "normal", "touch-1")
-        assert refused.value.code == "server_unavailable"
+        assert refused.value.code == "server_unavailable"  # the citizen saw no number
         issued = await server_tickets(hall)
         assert len(issued) == 1  # the server took it; the kiosk does not know the number yet
         assert printer.jobs == [] and len(desk.ledger) == 1
         cutter.swallow = False
         await online(desk.link)  # the kiosk's stream went down with the answers; back now
+        retried = await desk.issue("social", "normal", "touch-2")  # the citizen tries again
         await desk.recover()
     await cutter.close()
     assert len(desk.ledger) == 0
-    assert [t["id"] for t in await server_tickets(hall)] == [issued[0]["id"]]  # still one
-    assert printed_ticket_ids(printer.jobs, tmp_path) == [issued[0]["id"]]
+    states = {t["id"]: t["state"] for t in await server_tickets(hall)}
+    assert states == {issued[0]["id"]: "cancelled", retried.answer["ticket"]["id"]: "waiting"}
+    # One ticket on paper, the one the citizen took: none printed later for whoever stands there.
+    assert printed_ticket_ids(printer.jobs, tmp_path) == [retried.answer["ticket"]["id"]]
 
 
 async def test_a_touch_sent_again_after_its_answer_was_lost_is_printed_once(
@@ -316,3 +320,147 @@ async def test_a_ticket_that_cannot_be_made_after_issuing_goes_into_the_ledger(
         await desk.recover()
     assert len(desk.ledger) == 0
     assert printed_ticket_ids(printer.jobs, tmp_path) == [issued.answer["ticket"]["id"]]
+
+
+async def test_a_touch_sent_again_after_its_ticket_was_voided_prints_nothing(
+    start_hall: Start, tmp_path: Path
+) -> None:
+    hall = await start_hall()
+    printer = FakePrinter()
+    async with desk_for(hall, printer, tmp_path, policy=UnprintedPolicy.VOID) as desk:
+        printer.unplug_mid_print()
+        with pytest.raises(IssueRefused):
+            await desk.issue("social", "normal", "touch-1")
+        printer.set_condition(PrinterCondition.OK)
+        # The page's request sent again (a browser resends a POST on a dropped connection):
+        # the server gives the voided ticket back, which must not be printed as if it counted.
+        with pytest.raises(IssueRefused) as again:
+            await desk.issue("social", "normal", "touch-1")
+    assert again.value.extra["voided"] == "A001"
+    assert "作废" in again.value.message
+    assert printer.jobs == []
+    assert [t["state"] for t in await server_tickets(hall)] == ["cancelled"]
+
+
+async def test_an_unprinted_ticket_is_kept_while_the_server_refuses_the_token(
+    start_hall: Start, tmp_path: Path
+) -> None:
+    hall = await start_hall()
+    printer = FakePrinter()
+    async with desk_for(hall, printer, tmp_path) as desk:
+        printer.unplug_mid_print()
+        issued = await desk.issue("social", "normal", "touch-1")
+        assert (
+            issued.printed is False
+        )  # the number is on screen: "printed when the printer is back"
+        await hall.server.accounts.revoke_device("kiosk-1")  # the IT person swaps tokens
+        printer.set_condition(PrinterCondition.OK)
+        await desk.recover()
+        # A refused token says nothing about the ticket: it still waits for its reprint.
+        assert [e.ticket_id for e in desk.ledger] == [issued.answer["ticket"]["id"]]
+    assert printer.jobs == []
+    assert [t["state"] for t in await server_tickets(hall)] == ["waiting"]
+
+
+class RunsOutWithTheJob(FakePrinter):
+    """Takes the whole job into its buffer, then stops at the paper end part-way through it
+    (until `runs_out` is cleared: a new roll)."""
+
+    runs_out = True
+
+    async def print_job(self, job: bytes) -> None:
+        await super().print_job(job)
+        if self.runs_out:
+            self.set_condition(PrinterCondition.PAPER_OUT)
+
+
+async def test_paper_running_out_during_the_ticket_shows_the_number_and_reprints_it(
+    start_hall: Start, tmp_path: Path
+) -> None:
+    hall = await start_hall()
+    printer = RunsOutWithTheJob()
+    async with desk_for(hall, printer, tmp_path) as desk:
+        issued = await desk.issue("social", "normal", "touch-1")
+        # The citizen may hold half a ticket: the number goes on screen, not 请取走您的号票.
+        assert issued.printed is False
+        assert [e.ticket_id for e in desk.ledger] == [issued.answer["ticket"]["id"]]
+        printer.runs_out = False
+        printer.set_condition(PrinterCondition.OK)
+        await desk.recover()
+    assert len(desk.ledger) == 0
+    ticket_id = issued.answer["ticket"]["id"]
+    # The job that ran out, then the whole ticket again on the new roll.
+    assert printed_ticket_ids(printer.jobs, tmp_path) == [ticket_id, ticket_id]
+
+
+async def test_a_gateway_error_after_the_server_issued_loses_no_ticket(
+    start_hall: Start, tmp_path: Path
+) -> None:
+    hall = await start_hall()
+    cutter = Cutter(int(hall.url.rsplit(":", 1)[1]))
+    await cutter.start()
+    printer = FakePrinter()
+    async with desk_for(hall, printer, tmp_path, url=cutter.url) as desk:
+        # A TLS proxy in front of the server passes the request on, then answers 502.
+        cutter.bad_gateway = True
+        with pytest.raises(IssueRefused) as refused:
+            await desk.issue("social", "normal", "touch-1")
+        assert refused.value.code == "server_unavailable"
+        assert len(await server_tickets(hall)) == 1
+        assert len(desk.ledger) == 1  # issued or not: to be found out
+        cutter.bad_gateway = False
+        await online(desk.link)
+        await desk.recover()
+    await cutter.close()
+    assert len(desk.ledger) == 0
+    # Nobody was given its number: voided, never printed later for whoever stands there.
+    assert [t["state"] for t in await server_tickets(hall)] == ["cancelled"]
+    assert printer.jobs == []
+
+
+async def test_a_touch_refused_after_its_answer_was_lost_loses_no_ticket(
+    start_hall: Start, tmp_path: Path
+) -> None:
+    hall = await start_hall()
+    printer = FakePrinter()
+    async with desk_for(hall, printer, tmp_path) as desk:
+        ask = desk.link.request
+
+        async def lost_then_refused(*args: Any, **kwargs: Any) -> Any:
+            await ask(*args, **kwargs)  # the first try: the server issued, the answer was lost
+            # The second try is refused before the server looks at the key (its flood limit).
+            raise IssueRefused(429, "too_many_requests", "try again", after_lost_answer=True)
+
+        desk.link.request = lost_then_refused  # type: ignore[method-assign]
+        with pytest.raises(IssueRefused):
+            await desk.issue("social", "normal", "touch-1")
+        desk.link.request = ask  # type: ignore[method-assign]
+        assert len(desk.ledger) == 1  # issued or not: to be found out
+        await desk.recover()
+    assert len(desk.ledger) == 0
+    assert [t["state"] for t in await server_tickets(hall)] == ["cancelled"]
+    assert printer.jobs == []
+
+
+async def test_a_proxys_refusal_page_reaches_the_citizen_in_chinese() -> None:
+    async def denied(request: web.Request) -> web.Response:
+        page = "<html><body><h1>403 Forbidden</h1><hr>nginx</body></html>"
+        return web.Response(status=403, text=page, content_type="text/html")
+
+    app = web.Application()
+    app.router.add_post("/api/v1/tickets", denied)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host, port = runner.addresses[0][:2]
+    try:
+        async with ServerLink(f"http://{host}:{port}", "token") as link:
+            with pytest.raises(IssueRefused) as refused:
+                await link.request("POST", "/api/v1/tickets", {"service": "social"})
+    finally:
+        await runner.cleanup()
+    # What the page shows: words for the citizen, not "error".
+    assert (refused.value.code, refused.value.message) == (
+        "http_403",
+        "服务器拒绝了请求 (HTTP 403)，请联系工作人员",
+    )
