@@ -95,7 +95,7 @@ async def refuse_early(request: web.Request, handler: Handler) -> web.StreamResp
                 {
                     "error": {
                         "code": "too_many_requests",
-                        "message": "too many requests from this device: try again shortly",
+                        "message": "请求过于频繁, 请稍后再试 (too many requests from this device)",
                     }
                 },
                 status=429,
