@@ -1,4 +1,5 @@
-"""Rating records as CSV for Excel: UTF-8 with a BOM, a Chinese header, no rater identity."""
+"""Rating records as CSV for Excel: UTF-8 with a BOM, a Chinese header, no rater identity,
+text shown as written (see spreadsheet_cells)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,7 @@ from queue_server.domain.ratings import (
     Stage,
     gbt39046_code,
 )
-
-BOM = "\ufeff"  # without it Excel reads UTF-8 as the local code page and garbles Chinese
+from queue_server.spreadsheet_cells import BOM, csv_text
 
 HEADER: tuple[str, ...] = (
     "评价编号",
@@ -63,10 +63,6 @@ STAGE_NAMES: Mapping[Stage, str] = {
     Stage.CONSULTATION: "咨询",
 }
 
-# A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection):
-# "=HYPERLINK(...)" in a citizen's comment must stay text.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 
 def tag_text(code: str) -> str:
     """The national text of a tag code (the code itself for an unknown one)."""
@@ -76,20 +72,22 @@ def tag_text(code: str) -> str:
     return code
 
 
-def guard_cell(value: str | None) -> str:
+def _cell(value: str | int | None) -> str | int:
+    """Codes and levels are numbers; text is marked so that Excel shows it as written."""
     if value is None:
         return ""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+    return value if isinstance(value, int) else csv_text(value)
 
 
 def _time(moment: dt.datetime, tz: dt.tzinfo) -> str:
     return moment.astimezone(tz).isoformat(timespec="seconds")
 
 
-def record_row(record: RatingRecord, tz: dt.tzinfo) -> list[str]:
-    """One record as the cells under HEADER; every text is guarded against formulas."""
+def record_row(record: RatingRecord, tz: dt.tzinfo) -> list[str | int]:
+    """One record as the cells under HEADER: `="0012"` keeps a 工号's zeros in Excel, and
+    `'=HYPERLINK(...)` in a comment stays text (spreadsheet_cells)."""
     served = record.served
-    cells: list[str | None] = [
+    cells: list[str | int | None] = [
         record.id,
         served.ticket_number,
         record.case_no,
@@ -100,13 +98,13 @@ def record_row(record: RatingRecord, tz: dt.tzinfo) -> list[str]:
         served.staff_no,
         served.clerk_name,
         record.device,
-        str(int(record.channel)),
+        int(record.channel),
         CHANNEL_NAMES[record.channel],
         _time(served.served_at, tz),
         _time(record.rated_at, tz),
-        str(int(record.level)),
+        int(record.level),
         LEVEL_NAMES[record.level],
-        str(gbt39046_code(record.level)),
+        gbt39046_code(record.level),
         ";".join(record.tags),
         ";".join(tag_text(code) for code in record.tags),
         record.comment,
@@ -115,7 +113,7 @@ def record_row(record: RatingRecord, tz: dt.tzinfo) -> list[str]:
         "是" if record.struck else "否",
         record.strike_reason,
     ]
-    return [guard_cell(value) for value in cells]
+    return [_cell(value) for value in cells]
 
 
 def write_ratings_csv(records: Iterable[RatingRecord], out: TextIO, *, tz: dt.tzinfo) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from queue_server.reports.facts import Card, Facts
 from queue_server.reports.order import number_order
 from queue_server.reports.periods import Period
-from queue_server.reports.tally import RatingCounts, mean, rate, rounded, tally
+from queue_server.reports.tally import RatingCounts, half_up, mean, rate, tally
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class ClerkAssessment:
     name: str | None
     staff_no: str | None
     days_present: int  # days with a sign-in (a window opened or taken over, 替岗)
-    working_days: int | None  # working days of the month by the hall's calendar
+    working_days: int | None  # working days of the month so far, by the hall's calendar
     working_days_present: int  # of `days_present`, those on working days: the rate's part
     served: int
     missed: int
@@ -64,9 +64,13 @@ def assessment_sheet(
     *,
     tz: dt.tzinfo,
     is_working_day: Callable[[dt.date], bool] | None = None,
+    hall_since: dt.date | None = None,
 ) -> AssessmentSheet:
     """One row per clerk seen in `facts` (work done at a window opened by its station, with
-    no clerk, is in no row). `is_working_day` (the hall's calendar) gives `working_days`."""
+    no clerk, is in no row). `is_working_day` (the hall's calendar) gives `working_days`:
+    those of the days `facts` reach (up to today in a month still running) from
+    `hall_since`, the hall's first day, on; a day not yet come or before the hall opened
+    is nobody's absence."""
     days: dict[str, set[dt.date]] = {}
     for clerk, when in facts.sign_ins:
         days.setdefault(clerk, set()).add(when.astimezone(tz).date())
@@ -75,7 +79,7 @@ def assessment_sheet(
         clerks |= {x.clerk for x in found if x.clerk}
     working: set[dt.date] = set()
     if is_working_day is not None:
-        working = {day for day in _days(period) if is_working_day(day)}
+        working = {day for day in _days_counted(facts, tz, hall_since) if is_working_day(day)}
 
     def row(clerk: str) -> ClerkAssessment:
         card = facts.cards.get(clerk, Card(None, None))
@@ -90,7 +94,7 @@ def assessment_sheet(
             served=len(served),
             missed=sum(1 for m in facts.marks if m.clerk == clerk and m.kind == "missed"),
             handling_mean=mean([m for s in served if (m := s.minutes) is not None]),
-            pause_minutes=rounded(sum(p.minutes for p in facts.paused if p.clerk == clerk)) or 0.0,
+            pause_minutes=half_up(sum(p.minutes for p in facts.paused if p.clerk == clerk)),
             ratings=tally(r for r in facts.ratings if r.clerk == clerk),
         )
 
@@ -98,5 +102,13 @@ def assessment_sheet(
     return AssessmentSheet(period, tuple(rows))
 
 
-def _days(period: Period) -> list[dt.date]:
-    return [period.first + dt.timedelta(days=n) for n in range(period.days)]
+def _days_counted(facts: Facts, tz: dt.tzinfo, hall_since: dt.date | None) -> list[dt.date]:
+    """The local days from the start of `facts`, or the hall's first day when later, to the
+    day of their end: the last day of a month gone by, today in a month still running."""
+    if facts.end <= facts.start:  # a month not yet begun
+        return []
+    first = facts.start.astimezone(tz).date()
+    if hall_since is not None:
+        first = max(first, hall_since)
+    last = (facts.end - dt.timedelta(microseconds=1)).astimezone(tz).date()
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]

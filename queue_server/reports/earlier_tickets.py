@@ -1,6 +1,8 @@
 """The tickets of earlier days a period meets: in a hall without a daily clearing, a ticket
-issued last night (or before a quiet Sunday) may be missed, held or transferred in it. What
-the journal says of their services before the period: their issue, transfers, route steps."""
+issued last night (or before a quiet Sunday) may be missed, held, transferred or finished in
+it. What the journal says of them before the period: their issue, transfers and route steps
+(the service each is at), their calls, starts and holds (when the service being finished
+began, and how long the citizen was away)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,15 @@ from collections.abc import Iterable
 from queue_server.domain import events as e
 from queue_server.store.eventlog import EventLog, StoredEvent
 
-SERVICE_KINDS = (e.TicketIssued.type, e.TicketTransferred.type, e.TicketFinished.type)
+EARLIER_KINDS = (
+    e.TicketIssued.type,
+    e.TicketTransferred.type,
+    e.TicketFinished.type,
+    e.TicketCalled.type,
+    e.TicketStarted.type,
+    e.TicketHeld.type,
+    e.TicketResumed.type,
+)
 
 
 def issued_earlier(during: Iterable[StoredEvent]) -> set[str]:
@@ -27,10 +37,10 @@ def issued_earlier(during: Iterable[StoredEvent]) -> set[str]:
 async def earlier_tickets(
     journal: EventLog, during: list[StoredEvent], since: str
 ) -> list[StoredEvent]:
-    """The issue, transfers and route steps before `since` (the period's start, as the
-    journal's `recorded_at`) of the tickets `during` names without issuing them, in journal
-    order. Read back a day at first, then two more, four more ..., until each one's issue
-    is found or the journal's beginning is reached."""
+    """The issue, transfers, route steps, calls, starts and holds before `since` (the
+    period's start, as the journal's `recorded_at`) of the tickets `during` names without
+    issuing them, in journal order. Read back a day at first, then two more, four more ...,
+    until each one's issue is found or the journal's beginning is reached."""
     wanted = issued_earlier(during)
     if not wanted:
         return []
@@ -44,7 +54,7 @@ async def earlier_tickets(
     missing = set(wanted)
     while missing and until > beginning:
         start = until - span
-        older = await journal.read_kinds(SERVICE_KINDS, start.isoformat(), until.isoformat())
+        older = await journal.read_kinds(EARLIER_KINDS, start.isoformat(), until.isoformat())
         mine = [item for item in older if item.data["ticket_id"] in wanted]
         found = mine + found
         missing -= {item.data["ticket_id"] for item in mine if item.type == e.TicketIssued.type}

@@ -1,5 +1,5 @@
 """Reports as files for Excel: CSV (UTF-8 with BOM) and xlsx with the same rows, one sheet
-per table, numbers as numbers."""
+per table, numbers as numbers, text shown as written (see spreadsheet_cells)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,18 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from queue_server.domain.ratings import LEVEL_NAMES, Level
-from queue_server.ratings.export import BOM
-from queue_server.ratings.export import guard_cell as guarded
 from queue_server.reports.assessment import AssessmentSheet, ClerkAssessment
 from queue_server.reports.load import HourlyLoad
 from queue_server.reports.report import By, Report, ReportRow
 from queue_server.reports.tally import LEVELS, RatingCounts
 from queue_server.reports.ticket_ends import TicketEnds
+from queue_server.spreadsheet_cells import BOM, csv_text
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 Cell = str | int | float | None
 
@@ -176,16 +179,16 @@ def assessment_table(sheet: AssessmentSheet) -> Table:
 
 
 def _text(value: str) -> str:
-    return guarded(_UNWRITABLE.sub("", value))
+    return _UNWRITABLE.sub("", value)
 
 
 def csv_cell(value: Cell) -> str:
-    """A cell as the CSV writes it: text guarded against formulas, numbers as Python prints
-    them (12.5, 3, 0.9833; 5.0 as 5), nothing for None."""
+    """A cell as the CSV writes it: text as Excel and WPS show it as written (`="007"`,
+    `'=...`), numbers as Python prints them (12.5, 3, 0.9833; 5.0 as 5), nothing for None."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return _text(value)
+        return csv_text(_text(value))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # as Excel shows 5.0, and as xlsx readers give it back
     return repr(value)
@@ -196,14 +199,15 @@ def table_csv(table: Table) -> str:
     out = io.StringIO(newline="")
     out.write(BOM)
     writer = csv.writer(out)  # "\r\n" line ends and quoting as Excel expects
-    writer.writerow([_text(name) for name in table.header])
+    writer.writerow([csv_cell(name) for name in table.header])
     for row in table.rows:
         writer.writerow([csv_cell(value) for value in row])
     return out.getvalue()
 
 
 def tables_xlsx(tables: Sequence[Table]) -> bytes:
-    """A workbook with one sheet per table: a bold header row, numbers as numbers."""
+    """A workbook with one sheet per table: a bold header row, numbers as numbers, text as
+    text cells, which Excel and WPS show as written and never run as a formula."""
     # openpyxl takes a tenth of a second to import: only exports pay for it, not start-up.
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -216,11 +220,11 @@ def tables_xlsx(tables: Sequence[Table]) -> bytes:
     bold = Font(bold=True)
     for table in tables:
         sheet = book.create_sheet(table.title[:31])
-        sheet.append([_text(name) for name in table.header])
+        _append(sheet, table.header)
         for cell in sheet[1]:
             cell.font = bold
         for row in table.rows:
-            sheet.append([_text(v) if isinstance(v, str) else v for v in row])
+            _append(sheet, row)
         for column in table.percent:
             for (cell,) in sheet.iter_rows(min_row=2, min_col=column + 1, max_col=column + 1):
                 cell.number_format = "0.00%"
@@ -230,6 +234,14 @@ def tables_xlsx(tables: Sequence[Table]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _append(sheet: Worksheet, row: Sequence[Cell]) -> None:
+    sheet.append([_text(v) if isinstance(v, str) else v for v in row])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            # openpyxl makes "=..." a formula and "#N/A" an error value: keep them text.
+            cell.data_type = "s"
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -184,8 +184,26 @@ class _Walk:
         window.clerk, window.open_since = clerk, at
         window.paused_since = at if paused else None
 
+    def time_service(self, ev: e.Event) -> None:
+        """A call, a start, a hold or a resume: when the service at the window began, and
+        how long its citizen was away (the same before the period and in it)."""
+        if isinstance(ev, e.TicketCalled):
+            ticket = self.ticket(ev.ticket_id)
+            ticket.called_at, ticket.started_at = ev.at, None
+            ticket.held_at, ticket.held_seconds = None, 0.0
+        elif isinstance(ev, e.TicketStarted):
+            self.ticket(ev.ticket_id).started_at = ev.at
+        elif isinstance(ev, e.TicketHeld):
+            self.ticket(ev.ticket_id).held_at = ev.at
+        elif isinstance(ev, e.TicketResumed):
+            ticket = self.ticket(ev.ticket_id)
+            if ticket.held_at is not None:  # else held before the part of the journal read
+                ticket.held_seconds += (ev.at - ticket.held_at).total_seconds()
+                ticket.held_at = None
+
     def step(self, ev: e.Event) -> None:
         facts = self.facts
+        self.time_service(ev)
         if isinstance(ev, e.TicketIssued):
             self.tickets[ev.ticket_id] = _Ticket(ev.service, ev.at)
             facts.issued.append(Issued(ev.ticket_id, ev.service, ev.at))
@@ -196,14 +214,6 @@ class _Walk:
                 clerk = self.window(ev.window).clerk
                 facts.waits.append(Wait(ticket.service, ev.window, clerk, ticket.issued_at, ev.at))
             ticket.called = True
-            ticket.called_at, ticket.started_at = ev.at, None
-            ticket.held_at, ticket.held_seconds = None, 0.0
-        elif isinstance(ev, e.TicketStarted):
-            self.ticket(ev.ticket_id).started_at = ev.at
-        elif isinstance(ev, e.TicketResumed):
-            ticket = self.ticket(ev.ticket_id)
-            if ticket.held_at is not None:  # else held before the period, and called then
-                ticket.held_seconds += (ev.at - ticket.held_at).total_seconds()
         elif isinstance(ev, e.TicketFinished):
             ticket = self.ticket(ev.ticket_id)
             clerk = ev.clerk if ev.clerk is not None else self.window(ev.window).clerk
@@ -221,9 +231,7 @@ class _Walk:
             kind = {e.TicketMissed: "missed", e.TicketHeld: "held"}.get(type(ev), "transferred")
             clerk = self.window(ev.window).clerk
             facts.marks.append(Mark(kind, ticket.service, ev.window, clerk, ev.at))
-            if isinstance(ev, e.TicketHeld):
-                ticket.held_at = ev.at
-            elif isinstance(ev, e.TicketTransferred):
+            if isinstance(ev, e.TicketTransferred):
                 ticket.service = ev.to_service
             elif isinstance(ev, e.TicketMissed) and ev.key is None:  # not back in the queue
                 facts.ended[ev.ticket_id] = TicketState.NO_SHOW
@@ -264,9 +272,11 @@ class _Walk:
 
     def before(self, ev: e.Event) -> None:
         """An event before the period: who is signed in where, which windows are paused,
-        and the service each ticket of an earlier day is at, as the period begins (a window
-        open overnight, a hall without a daily clearing). It counts for nothing: such a
-        ticket was not issued in the period, and its wait is not measured in it."""
+        and the service each ticket of an earlier day is at and when its service began, as
+        the period begins (a window open overnight, a hall without a daily clearing). It
+        counts for nothing: such a ticket was not issued in the period, and its wait is not
+        measured in it."""
+        self.time_service(ev)
         if isinstance(ev, e.TicketIssued):
             self.tickets[ev.ticket_id] = _Ticket(ev.service, issued_at=None)
         elif isinstance(ev, e.TicketTransferred):

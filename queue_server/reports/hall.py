@@ -10,7 +10,7 @@ from queue_server.reports.assessment import AssessmentSheet, assessment_sheet
 from queue_server.reports.facts import Facts
 from queue_server.reports.load import HourlyLoad, hourly_load
 from queue_server.reports.periods import Period, PeriodKind, period_of
-from queue_server.reports.reader import read_facts
+from queue_server.reports.reader import first_day, read_facts
 from queue_server.reports.report import By, Report, build_report
 from queue_server.store.eventlog import EventLog
 
@@ -69,11 +69,14 @@ async def day_load(
 async def month_assessment(
     journal: EventLog, config: HallConfig, month: Period, *, now: dt.datetime | None = None
 ) -> AssessmentSheet:
-    """The clerk assessment sheet of `month`; working days by the hall's holiday calendar."""
+    """The clerk assessment sheet of `month`; working days by the hall's holiday calendar,
+    those gone by `now` since the hall's first day."""
+    tz = ZoneInfo(config.timezone)
     facts = await _facts(journal, config, month, now)
     return assessment_sheet(
         facts,
         month,
-        tz=ZoneInfo(config.timezone),
+        tz=tz,
         is_working_day=config.ratings.calendar.is_working_day,
+        hall_since=await first_day(journal, tz),
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 from queue_server.reports.facts import Facts
 from queue_server.reports.periods import Period
-from queue_server.reports.tally import hour_label, local_hour, rounded, split_by_hour
+from queue_server.reports.tally import half_up, hour_label, local_hour, rounded, split_by_hour
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def hourly_load(facts: Facts, period: Period, *, tz: dt.tzinfo) -> HourlyLoad:
 
 def _windows(minutes: float, counted: float) -> float:
     """Windows on average: their minutes over the minutes of the hour counted."""
-    return round(minutes / counted, 2) if counted > 0 else 0.0
+    return half_up(minutes / counted) if counted > 0 else 0.0
 
 
 def _per_window(issued: int, open_minutes: float, counted: float) -> float | None:

@@ -11,17 +11,11 @@ from queue_server.domain.cases import CaseState
 from queue_server.ratings.follow_ups import CASE_KINDS, FAR_FUTURE, late_follow_ups
 from queue_server.ratings.history import day_bounds
 from queue_server.reports.earlier_tickets import earlier_tickets
+from queue_server.reports.earlier_windows import WINDOW_KINDS, earlier_windows
 from queue_server.reports.facts import Facts, walk
 from queue_server.reports.periods import Period
 from queue_server.store.eventlog import EventLog, StoredEvent
 
-WINDOW_KINDS = (
-    e.WindowOpened.type,
-    e.WindowPaused.type,
-    e.WindowResumed.type,
-    e.WindowClosed.type,
-    e.WindowHandedOver.type,
-)
 TICKET_KINDS = (
     e.TicketIssued.type,
     e.TicketCalled.type,
@@ -48,8 +42,10 @@ async def read_facts(
     """The facts of `period` in the hall's time zone `tz`.
 
     A period still running ends at `now` (pauses and windows open now count up to now).
-    A window open overnight is known by the day before: its clerk, and whether it is paused.
-    A ticket of an earlier day met in the period is known by the journal before: its service.
+    A window open as the period begins is known by the journal before: its clerk, and
+    whether it is paused (the day before for every window; further back for those the
+    period meets open, signed in before a weekend, say). A ticket of an earlier day met in
+    the period is known by the journal before: its service, and its call, start and holds.
     Ratings are read for `grace_days` more (a phone rating may come days after the service,
     as the hall's `ratings.keep_days`), and 追评 for as long as their cases took them, and
     counted with the service they rate; ratings struck on appeal up to now are left out.
@@ -59,10 +55,10 @@ async def read_facts(
     if now is not None:
         end = max(start, min(end, now))
     during = await journal.read_kinds(TICKET_KINDS, since, until)
-    # The day before: who was signed in at a window still open when the period began.
+    # Who was signed in at a window still open when the period began.
     eve = period.first - dt.timedelta(days=1)
     day_before, _ = day_bounds(eve, eve, tz)
-    before = await journal.read_kinds(WINDOW_KINDS, day_before, since)
+    before = await earlier_windows(journal, during, since, day_before)
     before += await earlier_tickets(journal, during, since)
     stored = sorted(before, key=lambda item: item.seq) + during
     _, rated_until = day_bounds(period.first, period.last + dt.timedelta(days=grace_days), tz)
@@ -71,6 +67,14 @@ async def read_facts(
     ratings += await late_follow_ups(journal, cases, rated_until)
     # A month of a city hall is some hundred thousand events: decode them off the event loop.
     return await asyncio.to_thread(_walk_stored, stored, ratings, cases, start, end)
+
+
+async def first_day(journal: EventLog, tz: dt.tzinfo) -> dt.date | None:
+    """The hall's first day: the local day of the first event in its journal (None: empty)."""
+    first = await journal.read(0, 1)
+    if not first:
+        return None
+    return dt.datetime.fromisoformat(first[0].recorded_at).astimezone(tz).date()
 
 
 def _walk_stored(

@@ -38,6 +38,19 @@ async def _supervisor(request: web.Request) -> tuple[Context, HallConfig, dt.dat
     return ctx, config, ctx.service.clock().astimezone(tz)
 
 
+def _check_names(request: web.Request, allowed: tuple[str, ...]) -> None:
+    """Each of the report's parameters at most once, and no other: `?from=2026-11-01` on
+    the period report, or a second `date`, would otherwise give another report than asked
+    for without a word."""
+    for name in request.query:
+        if name not in allowed:
+            short = name.isprintable() and len(name) <= _LONGEST_QUERY
+            shown = name if short else repr(name[:_LONGEST_QUERY])
+            raise rq.InvalidRequest(shown, f"unknown parameter; use {', '.join(allowed)}")
+        if len(request.query.getall(name)) > 1:
+            raise rq.InvalidRequest(name, "given more than once")
+
+
 def _query(request: web.Request, name: str, default: str) -> str:
     value = request.query.get(name, default)
     if len(value) > _LONGEST_QUERY:
@@ -70,6 +83,7 @@ def _tables(tables: Sequence[r.Table], fmt: str, name: str) -> web.Response:
 
 async def _report(request: web.Request, fmt: str) -> web.Response:
     ctx, config, now = await _supervisor(request)
+    _check_names(request, ("period", "date", "by"))
     by = _query(request, "by", r.By.SERVICE.value)
     try:
         day = r.parse_date(_query(request, "date", now.date().isoformat()))
@@ -92,6 +106,7 @@ async def _report(request: web.Request, fmt: str) -> web.Response:
 
 async def _load(request: web.Request, fmt: str) -> web.Response:
     ctx, config, now = await _supervisor(request)
+    _check_names(request, ("date",))
     try:
         day = r.parse_date(_query(request, "date", now.date().isoformat()))
     except r.ReportError as exc:
@@ -107,6 +122,7 @@ async def _load(request: web.Request, fmt: str) -> web.Response:
 
 async def _assessment(request: web.Request, fmt: str) -> web.Response:
     ctx, config, now = await _supervisor(request)
+    _check_names(request, ("month",))
     try:
         month = r.parse_month(_query(request, "month", now.strftime("%Y-%m")))
     except r.ReportError as exc:

@@ -10,6 +10,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from csv_reading import raw_rows, text_rows
 from helpers import FakeClock, RunningHall
 from playwright.async_api import Page, Route, expect
 
@@ -104,6 +105,10 @@ async def test_the_report_table_and_its_csv_and_xlsx_agree(
     await expect(table.locator('tbody tr[data-key="1"] td').nth(3)).to_have_text("2")
     by_window = await download(page, "导出 CSV", tmp_path)
     assert "window" in by_window.name
+    # Window numbers stay text in Excel and WPS: written ="1", read back by a program as 1.
+    body = by_window.read_bytes()
+    assert [row[0] for row in raw_rows(body)] == ["窗口编号", '="1"', '="3"', "total"]
+    assert [row[0] for row in text_rows(body)] == ["窗口编号", "1", "3", "total"]
 
 
 ISSUED_BY_STATE = [

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import io
 from zoneinfo import ZoneInfo
+
+from csv_reading import cell_text, raw_rows, text_rows
 
 from queue_server.domain.ratings import Channel, Level, RatingRecord, ServedService, Stage
 from queue_server.ratings.export import HEADER, ratings_csv, write_ratings_csv
@@ -70,8 +71,8 @@ DEFAULT = RatingRecord(
 
 
 def read_back(text: str) -> list[dict[str, str]]:
-    assert text.startswith("\ufeff")
-    rows = list(csv.reader(io.StringIO(text[1:], newline="")))
+    """The cells as written, as Excel and WPS read them."""
+    rows = raw_rows(text.encode("utf-8"))
     assert tuple(rows[0]) == HEADER
     return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
@@ -81,18 +82,18 @@ def test_every_column_of_a_record() -> None:
     assert bad == {
         "评价编号": "r1",
         "票号": "B007",
-        "办件编号": "330100-2026-000123",
+        "办件编号": '="330100-2026-000123"',
         "事项编码": "estate",
         "事项名称": "不动产登记",
         "评价环节": "办结",
-        "窗口": "7",
-        "工号": "0012",
+        "窗口": '="7"',
+        "工号": '="0012"',
         "工作人员": "王强",
         "评价设备": "pad-7",
         "评价渠道代码": "4",
         "评价渠道": "政务大厅平板电脑",
-        "服务时间": "2026-03-02T09:30:00+08:00",
-        "评价时间": "2026-03-02T09:31:05+08:00",
+        "服务时间": '="2026-03-02T09:30:00+08:00"',
+        "评价时间": '="2026-03-02T09:31:05+08:00"',
         "评价等级(5=非常满意)": "1",
         "等级名称": "非常不满意",
         "GB/T 39046代码(1=非常满意)": "5",
@@ -127,12 +128,33 @@ def test_follow_ups_defaults_and_awkward_text_survive_the_round_trip() -> None:
 
 
 def test_every_formula_start_is_guarded() -> None:
-    for start in ("=", "+", "-", "@", "\t"):
-        record = dataclasses.replace(FOLLOW_UP, comment=f"{start}1+1")
+    # Marked with ', or, when it reads as a number, our own formula giving the text.
+    for comment, cell in (
+        ("=1+1", "'=1+1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1+1", "'\t=1+1"),
+        (" -A1", "' -A1"),
+        ("+1+1", '="+1+1"'),
+        ("-1", '="-1"'),
+        ("'已撤回", "''已撤回"),
+    ):
+        record = dataclasses.replace(FOLLOW_UP, comment=comment)
         (row,) = read_back(ratings_csv([record], tz=SHANGHAI))
-        assert row["评价内容"] == f"'{start}1+1"
+        assert row["评价内容"] == cell, comment
+        assert cell_text(row["评价内容"]) == comment
     (plain,) = read_back(ratings_csv([dataclasses.replace(FOLLOW_UP, comment="1+1=")], tz=SHANGHAI))
     assert plain["评价内容"] == "1+1="
+
+
+def test_a_program_reading_the_csv_gets_the_records_text_and_numbers() -> None:
+    bad, follow_up = text_rows(ratings_csv([BAD, FOLLOW_UP], tz=SHANGHAI).encode("utf-8"))[1:]
+    row = dict(zip(HEADER, bad, strict=True))
+    assert (row["工号"], row["窗口"], row["办件编号"]) == ("0012", "7", "330100-2026-000123")
+    assert (row["服务时间"], row["评价内容"]) == (
+        "2026-03-02T09:30:00+08:00",
+        '=HYPERLINK("http://evil.example","点我")',
+    )
+    assert dict(zip(HEADER, follow_up, strict=True))["评价内容"] == "第二行\n还有,逗号"
 
 
 def test_the_rater_never_leaves_the_hall() -> None:

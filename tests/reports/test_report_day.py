@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
+import datetime as dt
 import io
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import openpyxl
-from helpers import FakeClock, RunningHall, small_hall
+from csv_reading import text_rows
+from helpers import SHANGHAI, FakeClock, RunningHall, small_hall
 
 from queue_server.config.holiday_files import load_calendar
 from queue_server.domain.hall import HallConfig, RatingSettings
@@ -226,11 +227,12 @@ async def test_the_hourly_load_and_the_month_sheet_match_a_hand_count(
         )
         for r in sheet["rows"]
     ] == [
-        # November 2026 has 21 working days (no public holiday falls in it).
-        ("1001", "王芳", 1, 21, 2, 1, 9.5, 30.0, 2, 1, 0.5),
-        ("1002", "李强", 1, 21, 1, 0, 5.0, 10.0, 0, 0, None),
+        # The hall's first day is today, Monday 23 November: one working day so far, not
+        # the 21 of the whole month.
+        ("1001", "王芳", 1, 1, 2, 1, 9.5, 30.0, 2, 1, 0.5),
+        ("1002", "李强", 1, 1, 1, 0, 5.0, 10.0, 0, 0, None),
     ]
-    assert sheet["rows"][0]["attendance_rate"] == round(1 / 21, 4)
+    assert sheet["rows"][0]["attendance_rate"] == 1.0
     # The same ratings as the 好差评 figures count for the clerk.
     async with hall.http.get(
         f"{hall.url}/api/v1/ratings/figures?month=2026-11&by=clerk",
@@ -240,10 +242,33 @@ async def test_the_hourly_load_and_the_month_sheet_match_a_hand_count(
     assert (rated["wang"]["ratings"], rated["wang"]["good_rate"]) == (2, 0.5)
 
 
+async def test_the_month_sheet_mid_month_counts_the_working_days_since_the_hall_began(
+    start_hall: StartHall,
+) -> None:
+    # The hall's first day is Friday 20 November: wang signs in then and on Monday the 23rd,
+    # li only on Monday. On Monday at 10:00 the month so far has two working days; the six
+    # days after today and the nineteen before the hall began are nobody's absence.
+    clock = FakeClock(dt.datetime(2026, 11, 20, 9, 0, tzinfo=SHANGHAI))
+    hall = await start_hall(report_hall(), clock=clock)
+    wang = await hall.clerk_at("1", "wang", "王芳", "1001")
+    clock.advance(hours=8)
+    assert (await hall.call("POST", "/api/v1/windows/1/close", wang))[0] == 200
+    clock.advance(days=2, hours=16)  # Monday 09:00
+    assert (await hall.call("POST", "/api/v1/windows/1/open", wang))[0] == 200
+    await hall.clerk_at("2", "li", "李强", "1002")
+    clock.advance(hours=1)
+    manager = await hall.person("zhou", "manager")
+    status, sheet = await hall.call("GET", "/api/v1/reports/assessment?month=2026-11", manager)
+    assert status == 200, sheet
+    assert [
+        (r["clerk"], r["days_present"], r["working_days"], r["attendance_rate"])
+        for r in sheet["rows"]
+    ] == [("wang", 2, 2, 1.0), ("li", 1, 2, 0.5)]
+
+
 def csv_rows(body: bytes) -> list[list[str]]:
-    text = body.decode("utf-8")
-    assert text.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(text[1:], newline="")))
+    """The cells' text, as a program reads the CSV (window 1 is written ="1" for Excel)."""
+    return text_rows(body)
 
 
 def as_csv_text(value: Any) -> str:
@@ -306,7 +331,7 @@ async def test_the_xlsx_header_is_bold_and_numbers_are_numbers(
     assert all(cell.font.bold for cell in sheet[1])
     assert not any(cell.font.bold for cell in sheet[2])
     wang = [cell.value for cell in sheet[2]]
-    assert wang[:7] == ["wang", "王芳", "1001", 1, 21, round(1 / 21, 4), 2]
+    assert wang[:7] == ["wang", "王芳", "1001", 1, 1, 1, 2]
     assert sheet.cell(row=2, column=6).number_format == "0.00%"
 
 
@@ -356,6 +381,15 @@ async def test_bad_queries_are_422_naming_the_field(
         ("/api/v1/reports/assessment?month=2026-13", "month"),
         ("/api/v1/reports/assessment.csv?month=2026-11-01", "month"),
         ("/api/v1/reports/assessment?month=1999-12", "month"),
+        # A parameter twice, or one the report does not take, would give another report
+        # than the manager asked for.
+        ("/api/v1/reports?date=2026-11-23&date=2026-12-01", "date"),
+        ("/api/v1/reports.csv?by=clerk&period=week&by=window", "by"),
+        ("/api/v1/reports?from=2026-11-01", "from"),
+        ("/api/v1/reports?period=month&month=2026-10", "month"),
+        ("/api/v1/reports/load?period=week", "period"),
+        ("/api/v1/reports/assessment.xlsx?date=2026-10-01", "date"),
+        ("/api/v1/reports/assessment?month=2026-10&month=2026-11", "month"),
     ):
         status, _, body = await day.get(path)
         error = json.loads(body)["error"]

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from helpers import SHANGHAI
 
+from queue_server.config.holiday_files import load_calendar
 from queue_server.domain import events as e
 from queue_server.domain.model import Priority
 from queue_server.reports import (
@@ -21,7 +22,7 @@ from queue_server.reports import (
 )
 from queue_server.reports.export import Table
 from queue_server.reports.report import ReportRow
-from queue_server.reports.tally import p90
+from queue_server.reports.tally import half_up, mean, p90, rate
 from queue_server.reports.ticket_ends import TicketEnds
 
 DAY = dt.date(2026, 11, 25)  # a Wednesday
@@ -62,6 +63,34 @@ def test_p90_is_the_nearest_rank() -> None:
     assert p90([7.0]) == 7.0
     assert p90([float(n) for n in range(1, 11)]) == 9.0
     assert p90([float(n) for n in range(1, 12)]) == 10.0
+
+
+def test_figures_are_rounded_half_up_as_staff_round_by_hand() -> None:
+    # Waits of 10 and 10.25 minutes: 10.125 on average, 10.13 (四舍五入), as Excel's ROUND
+    # has it; 29 good of 32 ratings: 90.625%, 0.9063; a window open 7.5 minutes of the
+    # hour: 0.13 windows on average.
+    assert [half_up(10.125), half_up(2.675), half_up(0.125), half_up(-0.125)] == [
+        10.13,
+        2.68,
+        0.13,
+        -0.13,
+    ]
+    # Nine waits of 591 seconds and one of 600: 9.865 minutes, though the sum of their
+    # minutes comes to 9.864999999999998.
+    assert mean([591 / 60] * 9 + [600 / 60]) == 9.87
+    assert (rate(29, 32), rate(1, 3), rate(2, 3)) == (0.9063, 0.3333, 0.6667)
+    events: list[e.Event] = [
+        e.WindowOpened(at(9), "1", "wang"),
+        e.TicketIssued(at(9), "t1", "A001", "social", Priority.NORMAL, DAY, 1, (0, 1)),
+        e.TicketIssued(at(9), "t2", "A002", "social", Priority.NORMAL, DAY, 1, (0, 2)),
+        e.TicketCalled(at(9, 10), "t1", "1"),
+        e.TicketCalled(at(9, 10) + dt.timedelta(seconds=15), "t2", "1"),
+        e.WindowClosed(at(9, 10) + dt.timedelta(seconds=30), "1"),
+    ]
+    facts = walk(events, PERIOD.moments(SHANGHAI)[0], at(10))
+    assert build_report(facts, PERIOD, "service", tz=SHANGHAI).total.wait_mean == 10.13
+    (load,) = hourly_load(facts, PERIOD, tz=SHANGHAI).rows
+    assert (load.open_windows, load.issued_per_window) == (0.18, 11.43)
 
 
 def test_a_pause_goes_to_the_clerk_at_the_window_across_a_hand_over() -> None:
@@ -187,9 +216,9 @@ def test_struck_ratings_count_nowhere_and_defaults_and_follow_ups_count_apart() 
 
 
 def test_csv_cells_are_guarded_against_formulas() -> None:
-    table = Table("t", ("名称", "数"), (("=HYPERLINK(1)", 5.0), ("+1", 0.25), (None, 3)))
+    table = Table("t", ("名称", "数"), (("=HYPERLINK(1)", 5.0), ("@A1", 0.25), (None, 3)))
     lines = table_csv(table).splitlines()
-    assert lines == ["\ufeff名称,数", "'=HYPERLINK(1),5", "'+1,0.25", ",3"]
+    assert lines == ["\ufeff名称,数", "'=HYPERLINK(1),5", "'@A1,0.25", ",3"]
 
 
 def test_the_hour_running_now_averages_its_windows_over_the_minutes_gone() -> None:
@@ -210,25 +239,62 @@ def test_the_hour_running_now_averages_its_windows_over_the_minutes_gone() -> No
     assert load.issued_per_window == 3.0
 
 
+def on_duty(clerk: str, window: str, days: list[dt.date]) -> list[e.Event]:
+    """`clerk` signs in at `window` at 09:00 on each of `days` and out at 17:00."""
+    return [
+        event
+        for day in days
+        for event in (
+            e.WindowOpened(dt.datetime.combine(day, dt.time(9), SHANGHAI), window, clerk),
+            e.WindowClosed(dt.datetime.combine(day, dt.time(17), SHANGHAI), window),
+        )
+    ]
+
+
 def test_a_day_on_duty_at_the_weekend_adds_a_day_present_but_no_more_than_all_of_the_rate() -> None:
     # wang works every working day of November and the Saturday of the 7th as well.
     month = parse_month("2026-11")
     days = [month.first + dt.timedelta(days=n) for n in range(month.days)]
-    on_duty = [day for day in days if weekday(day) or day == dt.date(2026, 11, 7)]
-    facts = walk(
-        [
-            event
-            for day in on_duty
-            for event in (
-                e.WindowOpened(dt.datetime.combine(day, dt.time(9), SHANGHAI), "1", "wang"),
-                e.WindowClosed(dt.datetime.combine(day, dt.time(17), SHANGHAI), "1"),
-            )
-        ],
-        *month.moments(SHANGHAI),
-    )
+    worked = [day for day in days if weekday(day) or day == dt.date(2026, 11, 7)]
+    facts = walk(on_duty("wang", "1", worked), *month.moments(SHANGHAI))
     sheet = assessment_sheet(facts, month, tz=SHANGHAI, is_working_day=weekday)
     (row,) = sheet.rows
     assert (row.days_present, row.working_days, row.attendance_rate) == (22, 21, 1.0)
+
+
+def test_a_month_still_running_counts_only_the_working_days_gone_by() -> None:
+    # Saturday 10 October 2026, 15:00, a make-up working day (调休) after the National Day
+    # holiday (1 to 7 October): the month so far has three working days, the 8th, the 9th
+    # and today. wang worked all three; li only the 8th. The 18 more of the month are to come.
+    october = parse_month("2026-10")
+    worked = [dt.date(2026, 10, day) for day in (8, 9, 10)]
+    events = sorted(
+        on_duty("wang", "1", worked) + on_duty("li", "2", worked[:1]), key=lambda ev: ev.at
+    )
+    now = dt.datetime(2026, 10, 10, 15, tzinfo=SHANGHAI)
+    facts = walk(events, october.moments(SHANGHAI)[0], now)
+    sheet = assessment_sheet(
+        facts,
+        october,
+        tz=SHANGHAI,
+        is_working_day=load_calendar().is_working_day,
+        hall_since=dt.date(2026, 9, 28),
+    )
+    assert [(r.clerk, r.days_present, r.working_days, r.attendance_rate) for r in sheet.rows] == [
+        ("li", 1, 3, 0.3333),
+        ("wang", 3, 3, 1.0),
+    ]
+
+
+def test_a_hall_opened_mid_month_counts_the_working_days_from_its_first_day() -> None:
+    # The hall opened on Wednesday 18 November 2026; wang has worked every working day since.
+    month = parse_month("2026-11")
+    first = dt.date(2026, 11, 18)
+    days = [first + dt.timedelta(days=n) for n in range((month.last - first).days + 1)]
+    facts = walk(on_duty("wang", "1", [d for d in days if weekday(d)]), *month.moments(SHANGHAI))
+    sheet = assessment_sheet(facts, month, tz=SHANGHAI, is_working_day=weekday, hall_since=first)
+    (row,) = sheet.rows
+    assert (row.days_present, row.working_days, row.attendance_rate) == (9, 9, 1.0)
 
 
 def test_windows_and_staff_numbers_are_in_their_number_order() -> None:

@@ -60,7 +60,9 @@ def _ops(
         ),
         ("get", path + ".csv"): Op(
             f"{summary} (CSV)",
-            f"{files}, UTF-8 with a BOM for Excel; text cells guarded against formulas.",
+            f"{files}, UTF-8 with a BOM for Excel; text Excel would take for a number or a "
+            'date written as ="007", text that would start a formula after a \' '
+            "(docs/reports.md).",
             tag="reports",
             roles=SUPERVISORS,
             media="text/csv",
@@ -105,8 +107,9 @@ REPORT_OPERATIONS: Mapping[tuple[str, str], Op] = {
     **_ops(
         ASSESSMENT,
         "Monthly clerk assessment sheet (月度考核)",
-        "Per clerk: days present (a sign-in) against the working days of the hall's calendar, "
-        "services, missed calls, mean handling, pause minutes, ratings and 好评率.",
+        "Per clerk: days present (a sign-in) against the working days of the hall's calendar "
+        "gone so far since the hall's first day, services, missed calls, mean handling, pause "
+        "minutes, ratings and 好评率.",
         "AssessmentSheet",
         _MONTH,
     ),
