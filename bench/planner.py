@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from bench.common import HALL_CONFIG, Result, bench_main, ratio
 from queue_server.config import load_hall
-from queue_server.planner import Demand, demand_from_profile, load_profile, simulate
-from queue_server.planner.demand import SLOT_MINUTES
+from queue_server.planner.demand import SLOT_MINUTES, Demand, demand_from_profile
+from queue_server.planner.profile import load_profile
+from queue_server.planner.simulate import simulate
 
 TARGET_SECONDS = 1.0  # one simulated day of the Jiangbei hall in under a second
 

@@ -15,19 +15,11 @@ from pathlib import Path
 from kiosk.agent import command as kiosk_command
 from kiosk.station import command as station_command
 from queue_server import logs, sd_notify
-from queue_server.accounts.cli import (
-    cli_device_add,
-    cli_device_revoke,
-    cli_user_add,
-    cli_user_unlock,
-)
 from queue_server.arguments import port
 from queue_server.config import ConfigError, check_config_main, load_builtin_hall, load_hall
 from queue_server.domain.hall import HallConfig
-from queue_server.ops import commands as ops_commands
-from queue_server.ops import doctor
-from queue_server.planner import command as plan_command
-from queue_server.planner import simulate_command
+from queue_server.ops.parsers import add_backup_parsers, add_doctor_parser
+from queue_server.planner.parsers import add_plan_parser, add_simulate_parser
 from queue_server.server import HallServer
 from queue_server.store.errors import StoreError, refused_writing
 
@@ -211,6 +203,28 @@ async def _station(args: argparse.Namespace) -> int:
     return await run(args)
 
 
+def _people_and_devices(args: argparse.Namespace) -> int:
+    """`hallq user` and `hallq device`."""
+    from queue_server.accounts.cli import (
+        cli_device_add,
+        cli_device_revoke,
+        cli_user_add,
+        cli_user_unlock,
+    )
+
+    if args.command == "user" and args.action == "unlock":
+        return asyncio.run(cli_user_unlock(args.db, args.name))
+    if args.command == "user":
+        stdin = sys.stdin.buffer.read()
+        return asyncio.run(cli_user_add(args.db, args.name, args.role, stdin))
+    if args.action == "add":
+        windows = _known_windows(args.config)
+        return asyncio.run(
+            cli_device_add(args.db, args.name, args.role, args.window, known_windows=windows)
+        )
+    return asyncio.run(cli_device_revoke(args.db, args.name))
+
+
 def _known_windows(config: str | None) -> set[str]:
     return {w.id for w in _hall(config).windows}
 
@@ -301,13 +315,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     kiosk_command.add_parser(commands)
     station_command.add_parser(commands)
-    plan_command.add_parser(commands, str(DEFAULT_DB))
-    simulate_command.add_parser(commands, str(DEFAULT_DB))
+    add_plan_parser(commands, str(DEFAULT_DB))
+    add_simulate_parser(commands, str(DEFAULT_DB))
 
     check = commands.add_parser("check-config", help="check a hall config and list every problem")
     check.add_argument("file")
-    doctor.add_parser(commands)
-    ops_commands.add_parsers(commands, str(DEFAULT_DB))
+    add_doctor_parser(commands, str(DEFAULT_DB), str(DEFAULT_VOICE))
+    add_backup_parsers(commands, str(DEFAULT_DB))
     return parser
 
 
@@ -318,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as bad:
         print(f"hallq: {bad} (check {logs.FORMAT_ENV})", file=sys.stderr)
         return 2
+    # The other commands' code is imported when they run: `hallq serve` starts without the
+    # simulator, the install checks and the backup code (bench/startup.py times its start).
     try:
         if args.command == "serve":
             return _run_server(args)
@@ -328,26 +344,24 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "station":
             return asyncio.run(_station(args))
         if args.command == "plan":
+            from queue_server.planner import command as plan_command
+
             return plan_command.run(args)
         if args.command == "simulate":
+            from queue_server.planner import simulate_command
+
             return simulate_command.run(args)
         if args.command == "doctor":
+            from queue_server.ops import doctor
+
             return doctor.run(args)
         if args.command in ("backup", "restore"):
+            from queue_server.ops import commands as ops_commands
+
             return ops_commands.run(args)
         if args.command == "check-config":
             return check_config_main(args.file)
-        if args.command == "user" and args.action == "unlock":
-            return asyncio.run(cli_user_unlock(args.db, args.name))
-        if args.command == "user":
-            stdin = sys.stdin.buffer.read()
-            return asyncio.run(cli_user_add(args.db, args.name, args.role, stdin))
-        if args.action == "add":
-            windows = _known_windows(args.config)
-            return asyncio.run(
-                cli_device_add(args.db, args.name, args.role, args.window, known_windows=windows)
-            )
-        return asyncio.run(cli_device_revoke(args.db, args.name))
+        return _people_and_devices(args)
     except ConfigError as problems:
         print(f"hallq: the hall config has {len(problems.problems)} problem(s):", file=sys.stderr)
         for problem in problems.problems:

@@ -221,3 +221,44 @@ def test_a_server_that_cannot_start_says_why_in_one_line_and_ends(
     assert f"chown -R hallq:hallq {tmp_path}" in said[0]
     left = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
     assert left == [], "the database connections were not closed"
+
+
+# What only other commands, or a later request, need; `hallq serve` must start without it.
+NOT_FOR_SERVE = (
+    "queue_server.planner.simulate",  # the simulator: only in the child that runs a plan
+    "queue_server.planner.recommend",
+    "queue_server.planner.compare",
+    "queue_server.web.openapi",  # the API reference: on its first request
+    "queue_server.ops.doctor",
+    "queue_server.ops.backup",
+    "queue_server.accounts.cli",
+)
+
+SERVE_AND_LIST = """
+import asyncio, json, sys
+from queue_server.cli import build_parser
+from queue_server.config import load_builtin_hall
+from queue_server.server import HallServer
+
+async def start_and_stop(db):
+    server = HallServer(load_builtin_hall(), db, port=0)
+    await server.start()
+    await server.stop()
+
+build_parser().parse_args(["serve"])
+asyncio.run(start_and_stop(sys.argv[1]))
+print(json.dumps(sorted(m for m in sys.argv[2:] if m in sys.modules)))
+"""
+
+
+def test_serve_starts_without_the_code_of_other_commands(tmp_path: Path) -> None:
+    """Each module loaded lengthens every start of the hall (bench/startup.py times it):
+    these are loaded when their command runs, or their request comes."""
+    done = subprocess.run(
+        [sys.executable, "-c", SERVE_AND_LIST, str(tmp_path / "hall.db"), *NOT_FOR_SERVE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.splitlines()[-1] == "[]"

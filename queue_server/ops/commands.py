@@ -1,4 +1,5 @@
-"""`hallq backup` and `hallq restore`: the command line of queue_server.ops.backup."""
+"""`hallq backup` and `hallq restore`: queue_server.ops.backup on the command line (whose
+options are in parsers.py)."""
 
 from __future__ import annotations
 
@@ -8,22 +9,6 @@ import sys
 from pathlib import Path
 
 from queue_server.ops.backup import BackupError, backup, restore
-
-
-def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], db: str) -> None:
-    take = commands.add_parser("backup", help="copy the database, safe while the server runs")
-    take.add_argument("--db", default=db, help="SQLite file (default: %(default)s)")
-    take.add_argument("--to", required=True, metavar="OUT", help="the backup file to write")
-    put = commands.add_parser("restore", help="put a backup in place (the server stopped)")
-    put.add_argument("backup", metavar="FILE", help="a file written by hallq backup")
-    # No default: a forgotten --db restored into ./var/hall.db beside wherever the command
-    # ran, said so in one line and exited 0, while the hall's own database stayed as it was.
-    put.add_argument("--db", required=True, help="the SQLite file the server uses, to replace")
-    put.add_argument(
-        "--force",
-        action="store_true",
-        help="restore even though the database holds tickets issued after the backup",
-    )
 
 
 def run(args: argparse.Namespace) -> int:

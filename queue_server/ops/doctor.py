@@ -12,8 +12,6 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from queue_server.arguments import port
-
 
 class Status(StrEnum):
     OK = "OK"
@@ -123,27 +121,6 @@ def render(findings: Sequence[Finding]) -> str:
         fix = f"  -> {f.fix}" if f.fix and f.status is not Status.OK else ""
         lines.append(f"{f.status.value:<4} {f.check}: {f.message}{fix}")
     return "\n".join(lines)
-
-
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    doctor = commands.add_parser("doctor", help="check this install and say what to fix")
-    doctor.add_argument(
-        "--device",
-        choices=["server", "kiosk", "station", "display"],
-        default="server",
-        help="what this machine is (default: %(default)s)",
-    )
-    doctor.add_argument(
-        "--config", help="the hall config (server) or the device config (kiosk) to check"
-    )
-    doctor.add_argument("--db", default=str(Install.db), help="SQLite file (default: %(default)s)")
-    doctor.add_argument("--server", metavar="URL", help="check that this server answers /healthz")
-    doctor.add_argument(
-        "--port", type=port, default=8080, help="without --server: the port the server uses"
-    )
-    doctor.add_argument("--voice-pack", default=str(Install.voice_pack), metavar="DIR")
-    doctor.add_argument("--fake-devices", metavar="DIR", help="the kiosk's fake devices folder")
-    doctor.add_argument("--json", action="store_true", help="print the findings as JSON")
 
 
 def run(args: argparse.Namespace) -> int:

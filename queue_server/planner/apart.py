@@ -18,10 +18,9 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from queue_server.domain.hall import HallConfig
-from queue_server.planner.compare import compare
 from queue_server.planner.demand import Demand
 from queue_server.planner.errors import PlannerError
-from queue_server.planner.recommend import Target, recommend
+from queue_server.planner.target import Target
 
 Steps = Callable[[int, int], None]  # (simulations run, most it may run)
 CHILD_NAME = "hallq-planner"
@@ -67,6 +66,12 @@ class PlanOrder:
 
 def work(order: PlanOrder, progress: Steps) -> dict[str, Any]:
     """The plan itself, in the calling process: the child runs this."""
+    # Imported here, in the child, and not with this module: the server imports this
+    # module at start, and the simulator would lengthen every start of the hall for plans
+    # that only the child runs.
+    from queue_server.planner.compare import compare
+    from queue_server.planner.recommend import recommend
+
     if order.other is None:
         return recommend(
             order.config,

@@ -10,37 +10,11 @@ from typing import Any
 from queue_server.config import ConfigError, load_hall
 from queue_server.planner.compare import compare
 from queue_server.planner.errors import PlannerError
-from queue_server.planner.options import (
-    add_demand_options,
-    count,
-    load_demand,
-    positive,
-    progress,
-    refuse,
-    seed,
-    share,
-)
-from queue_server.planner.recommend import Recommendation, Target, recommend
+from queue_server.planner.options import load_demand, progress, refuse
+from queue_server.planner.recommend import Recommendation, recommend
 from queue_server.planner.report import comparison_text, demand_text, recommendation_text
+from queue_server.planner.target import Target
 from queue_server.store.errors import StoreError
-
-
-def add_parser(commands: Any, db: str) -> None:
-    """Add `hallq plan` to the `hallq` subcommands; `db` is the default --db."""
-    plan = commands.add_parser(
-        "plan", help="staffing: windows to open hour by hour for a waiting target; what-if"
-    )
-    plan.add_argument("--config", required=True, metavar="FILE", help="the hall config (TOML)")
-    add_demand_options(plan, db)
-    plan.add_argument("--target-minutes", type=positive, default=15.0)
-    plan.add_argument("--target-share", type=share, default=0.9)
-    plan.add_argument("--replications", type=count, default=10, help="simulated days per trial")
-    plan.add_argument("--seed", type=seed, default=0)
-    plan.add_argument("--max-simulations", type=count, default=60, metavar="N")
-    plan.add_argument(
-        "--compare", metavar="FILE", help="another hall config: both, every window open"
-    )
-    plan.add_argument("--json", action="store_true", help="print JSON (for the console)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -21,17 +21,10 @@ from queue_server.planner.schedule import (
 )
 from queue_server.planner.simulate import simulate
 from queue_server.planner.stats import SimulationResult, WaitStats
+from queue_server.planner.target import Target
 
 Steps = Callable[[int, int], None]  # (simulations run, most it may run)
 Cell = tuple[int, str]  # (hour, pool)
-
-
-@dataclass(frozen=True)
-class Target:
-    """`share` of citizens called within `minutes` (e.g. 90% within 15 minutes)."""
-
-    minutes: float = 15.0
-    share: float = 0.9
 
 
 def failing_cells(result: SimulationResult, hours: tuple[int, ...], target: Target) -> list[Cell]:

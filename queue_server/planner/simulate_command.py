@@ -11,43 +11,11 @@ from queue_server.config import ConfigError, load_hall
 from queue_server.domain.hall import HallConfig
 from queue_server.planner.demand import Demand
 from queue_server.planner.errors import PlannerError
-from queue_server.planner.options import (
-    add_demand_options,
-    count,
-    load_demand,
-    positive,
-    progress,
-    refuse,
-    seed,
-)
+from queue_server.planner.options import load_demand, progress, refuse
 from queue_server.planner.report import demand_text, table
 from queue_server.planner.simulate import simulate
 from queue_server.planner.stats import SimulationResult
 from queue_server.store.errors import StoreError
-
-DEFAULT_DAYS = 20  # four working weeks
-
-
-def add_parser(commands: Any, db: str) -> None:
-    """Add `hallq simulate` to the `hallq` subcommands; `db` is the default --db."""
-    sim = commands.add_parser(
-        "simulate", help="simulate hall days on a workload, every window open: the waits"
-    )
-    sim.add_argument("--config", required=True, metavar="FILE", help="the hall config (TOML)")
-    add_demand_options(sim, db)
-    sim.add_argument(
-        "--days", type=count, default=DEFAULT_DAYS, help="simulated days (default: %(default)s)"
-    )
-    sim.add_argument(
-        "--seed", type=seed, default=0, help="the same seed gives the same answer (default: 0)"
-    )
-    sim.add_argument(
-        "--target-minutes",
-        type=positive,
-        default=15.0,
-        help="count the share called within this wait (default: %(default)s)",
-    )
-    sim.add_argument("--json", action="store_true", help="print JSON")
 
 
 def run(args: argparse.Namespace) -> int:

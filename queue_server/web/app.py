@@ -21,7 +21,7 @@ from queue_server.web import (
     devices,
     limits,
     metrics,
-    openapi,
+    openapi_routes,
     pages,
     planner_routes,
     ratings,
@@ -125,7 +125,7 @@ def create_app(ctx: Context) -> web.Application:
     app.add_routes(devices.routes)
     stream.setup(app)
     app.add_routes(metrics.routes)
-    app.add_routes(openapi.routes)
+    app.add_routes(openapi_routes.routes)
     app.add_routes(pages.routes)
     app.add_routes(voice_routes.routes)
     planner_routes.setup(app)

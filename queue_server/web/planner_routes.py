@@ -20,14 +20,6 @@ from queue_server.config.loader import parse_hall
 from queue_server.domain.errors import Conflict, NotFound
 from queue_server.domain.hall import HallConfig
 from queue_server.domain.state import Hall
-from queue_server.planner import (
-    Demand,
-    PlannerError,
-    Target,
-    demand_from_journal,
-    demand_from_profile,
-    load_profile,
-)
 from queue_server.planner.apart import (
     PlanChildDied,
     PlanChildFailed,
@@ -35,9 +27,11 @@ from queue_server.planner.apart import (
     PlanStopped,
     run_apart,
 )
-from queue_server.planner.demand import served_only
-from queue_server.planner.journal import demand_from_database
-from queue_server.planner.profile import BUILTIN_PROFILES
+from queue_server.planner.demand import Demand, demand_from_profile, served_only
+from queue_server.planner.errors import PlannerError
+from queue_server.planner.journal import demand_from_database, demand_from_journal
+from queue_server.planner.profile import BUILTIN_PROFILES, load_profile
+from queue_server.planner.target import Target
 from queue_server.store.eventlog import EventLog
 from queue_server.store.sqlite_log import SqliteEventLog
 from queue_server.web import requests as rq
@@ -137,6 +131,7 @@ class PlannerJobs:
             job.demand, job.notes = found.source, list(found.notes)
             # The simulations run in a child process (a thread would hold up every call-next
             # for the GIL); this worker thread only waits for it and passes its steps on.
+            # Only the child imports the simulator (apart.work): the server starts without it.
             job.result = await asyncio.to_thread(
                 run_apart, order(found), job.progress, lambda: self.stopping
             )

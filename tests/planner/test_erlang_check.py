@@ -7,8 +7,9 @@ import math
 
 from planner_halls import demand, hall, service, steady, window
 
-from queue_server.planner import erlang, simulate
+from queue_server.planner import erlang
 from queue_server.planner.profile import Distribution
+from queue_server.planner.simulate import simulate
 
 
 def test_erlang_c_known_values() -> None:

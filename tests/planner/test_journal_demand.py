@@ -10,7 +10,7 @@ from planner_halls import hall, service, window
 from queue_server.domain import commands as c
 from queue_server.domain.model import Priority
 from queue_server.domain.state import Hall
-from queue_server.planner import demand_from_journal
+from queue_server.planner.journal import demand_from_journal
 from queue_server.store.eventlog import NewEvent
 from queue_server.store.memory_log import MemoryEventLog
 

@@ -11,8 +11,9 @@ import pytest
 from planner_halls import demand, hall, service, steady, window
 
 from queue_server.domain.hall import HallConfig
-from queue_server.planner import PlannerError, Target
 from queue_server.planner.apart import CHILD_NAME, PlanOrder, PlanStopped, run_apart, work
+from queue_server.planner.errors import PlannerError
+from queue_server.planner.target import Target
 
 DAY = ((dt.time(9), dt.time(12)),)
 

@@ -8,8 +8,11 @@ import itertools
 from planner_halls import demand, hall, service, steady, window
 
 from queue_server.domain.hall import HallConfig, WindowKind
-from queue_server.planner import Demand, Schedule, Target, recommend, simulate
-from queue_server.planner.recommend import erlang_schedule, failing_cells
+from queue_server.planner.demand import Demand
+from queue_server.planner.recommend import erlang_schedule, failing_cells, recommend
+from queue_server.planner.schedule import Schedule
+from queue_server.planner.simulate import simulate
+from queue_server.planner.target import Target
 
 REPLICATIONS, SEED = 6, 3
 TARGET = Target(minutes=15, share=0.8)

@@ -7,14 +7,11 @@ from pathlib import Path
 
 from queue_server.config import load_hall
 from queue_server.domain.hall import HallConfig, Window, WindowKind
-from queue_server.planner import (
-    Schedule,
-    compare,
-    demand_from_profile,
-    load_profile,
-    pools_of,
-    simulate,
-)
+from queue_server.planner.compare import compare
+from queue_server.planner.demand import demand_from_profile
+from queue_server.planner.profile import load_profile
+from queue_server.planner.schedule import Schedule, pools_of
+from queue_server.planner.simulate import simulate
 
 JIANGBEI = Path(__file__).resolve().parents[2] / "config" / "hall.example.toml"
 

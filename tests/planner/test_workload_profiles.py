@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from queue_server.config import load_hall
-from queue_server.planner import ProfileError, demand_from_profile, load_profile
-from queue_server.planner.profile import parse_profile
+from queue_server.planner.demand import demand_from_profile
+from queue_server.planner.profile import ProfileError, load_profile, parse_profile
 
 JIANGBEI = Path(__file__).resolve().parents[2] / "config" / "hall.example.toml"
 

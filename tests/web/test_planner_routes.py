@@ -17,9 +17,10 @@ import aiohttp
 import pytest
 from helpers import SHANGHAI, RunningHall, small_hall
 
-from queue_server.planner import Target, demand_from_profile, load_profile
 from queue_server.planner.apart import CHILD_NAME, PlanOrder, work
-from queue_server.planner.demand import served_only
+from queue_server.planner.demand import demand_from_profile, served_only
+from queue_server.planner.profile import load_profile
+from queue_server.planner.target import Target
 from queue_server.server import HallServer
 from queue_server.web.planner_routes import live_config
 

@@ -1,17 +1,15 @@
-"""The assembled OpenAPI document, its committed rendering, and the route that serves it."""
+"""The assembled OpenAPI document and its committed rendering (openapi_routes.py serves it)."""
 
 from __future__ import annotations
 
 import json
 import re
 
-from aiohttp import web
-
 from queue_server.web import requests as rq
 from queue_server.web.api import _WINDOW_ACTIONS
 from queue_server.web.openapi.components import answer_schemas
 from queue_server.web.openapi.errors import ERRORS, error_response
-from queue_server.web.openapi.operations import ANY_ROLE, PATH, WINDOW_ACTION_PREFIX, Op
+from queue_server.web.openapi.operations import ANY_ROLE, WINDOW_ACTION_PREFIX, Op
 from queue_server.web.openapi.operations import OPERATIONS as CORE_OPERATIONS
 from queue_server.web.openapi.planner_operations import PLANNER_OPERATIONS
 from queue_server.web.openapi.rating_operations import RATING_OPERATIONS
@@ -20,9 +18,6 @@ from queue_server.web.openapi.report_operations import REPORT_OPERATIONS
 from queue_server.web.openapi.schema import Json, shape_names, shape_ref, shape_schema
 from queue_server.web.openapi.security_operations import SECURITY_OPERATIONS
 from queue_server.web.openapi.tuning_operations import TUNING_OPERATIONS
-from queue_server.web.replies import reply
-
-routes = web.RouteTableDef()
 
 CONTRACT = "API.md, version 1"
 
@@ -177,8 +172,3 @@ def document() -> Json:
 def render() -> str:
     """The document as committed in docs/openapi.json."""
     return json.dumps(document(), ensure_ascii=False, indent=2) + "\n"
-
-
-@routes.get(PATH)
-async def openapi_document(request: web.Request) -> web.Response:
-    return reply(document())

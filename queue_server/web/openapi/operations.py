@@ -10,10 +10,8 @@ from queue_server.accounts import Role
 from queue_server.web import requests as rq
 from queue_server.web.auth import ISSUERS, PEOPLE, STAFF_STREAM, SUPERVISORS
 from queue_server.web.openapi.schema import Json, _array, _enum, _object, _ref, _string
+from queue_server.web.openapi_routes import PATH  # the document itself is one of the operations
 from queue_server.web.stream import MAX_REPLAY, REVOKED, TOO_SLOW
-
-# Where the document itself is served (by document.py); it is one of the operations.
-PATH = "/api/v1/openapi.json"
 
 ANY_ROLE = frozenset(Role)
 # Who passes auth.check_window_action: a station at its own window, a clerk at the window
