@@ -67,6 +67,17 @@ async def desk_for(
                 await running
 
 
+@contextlib.asynccontextmanager
+async def cutter_before(hall: RunningHall) -> AsyncIterator[Cutter]:
+    """A cutter between the kiosk and the hall's server, closed after the block."""
+    cutter = Cutter(int(hall.url.rsplit(":", 1)[1]))
+    await cutter.start()
+    try:
+        yield cutter
+    finally:
+        await cutter.close()
+
+
 async def server_tickets(hall: RunningHall) -> list[dict[str, Any]]:
     tickets = hall.server.service.hall.tickets.values()
     return [{"id": t.id, "state": str(t.state)} for t in tickets]
@@ -208,10 +219,11 @@ async def test_an_answer_lost_on_the_way_is_found_again_and_voided_not_printed_f
     start_hall: Start, tmp_path: Path
 ) -> None:
     hall = await start_hall()
-    cutter = Cutter(int(hall.url.rsplit(":", 1)[1]))
-    await cutter.start()
     printer = FakePrinter()
-    async with desk_for(hall, printer, tmp_path, url=cutter.url) as desk:
+    async with (
+        cutter_before(hall) as cutter,
+        desk_for(hall, printer, tmp_path, url=cutter.url) as desk,
+    ):
         cutter.swallow = True
         with pytest.raises(IssueRefused) as refused:
             await desk.issue("social", "normal", "touch-1")
@@ -223,7 +235,6 @@ async def test_an_answer_lost_on_the_way_is_found_again_and_voided_not_printed_f
         await online(desk.link)  # the kiosk's stream went down with the answers; back now
         retried = await desk.issue("social", "normal", "touch-2")  # the citizen tries again
         await desk.recover()
-    await cutter.close()
     assert len(desk.ledger) == 0
     states = {t["id"]: t["state"] for t in await server_tickets(hall)}
     assert states == {issued[0]["id"]: "cancelled", retried.answer["ticket"]["id"]: "waiting"}
@@ -235,10 +246,11 @@ async def test_a_touch_sent_again_after_its_answer_was_lost_is_printed_once(
     start_hall: Start, tmp_path: Path
 ) -> None:
     hall = await start_hall()
-    cutter = Cutter(int(hall.url.rsplit(":", 1)[1]))
-    await cutter.start()
     printer = FakePrinter()
-    async with desk_for(hall, printer, tmp_path, url=cutter.url) as desk:
+    async with (
+        cutter_before(hall) as cutter,
+        desk_for(hall, printer, tmp_path, url=cutter.url) as desk,
+    ):
         cutter.swallow = True
         with pytest.raises(IssueRefused):
             await desk.issue("social", "normal", "touch-1")
@@ -248,7 +260,6 @@ async def test_a_touch_sent_again_after_its_answer_was_lost_is_printed_once(
         again = await desk.issue("social", "normal", "touch-1")  # the same touch, resent
         assert again.printed
         await desk.recover()  # the ledger must not print that ticket a second time
-    await cutter.close()
     assert len(desk.ledger) == 0
     ids = [t["id"] for t in await server_tickets(hall)]
     assert printed_ticket_ids(printer.jobs, tmp_path) == ids == [again.answer["ticket"]["id"]]
@@ -397,10 +408,11 @@ async def test_a_gateway_error_after_the_server_issued_loses_no_ticket(
     start_hall: Start, tmp_path: Path
 ) -> None:
     hall = await start_hall()
-    cutter = Cutter(int(hall.url.rsplit(":", 1)[1]))
-    await cutter.start()
     printer = FakePrinter()
-    async with desk_for(hall, printer, tmp_path, url=cutter.url) as desk:
+    async with (
+        cutter_before(hall) as cutter,
+        desk_for(hall, printer, tmp_path, url=cutter.url) as desk,
+    ):
         # A TLS proxy in front of the server passes the request on, then answers 502.
         cutter.bad_gateway = True
         with pytest.raises(IssueRefused) as refused:
@@ -411,7 +423,6 @@ async def test_a_gateway_error_after_the_server_issued_loses_no_ticket(
         cutter.bad_gateway = False
         await online(desk.link)
         await desk.recover()
-    await cutter.close()
     assert len(desk.ledger) == 0
     # Nobody was given its number: voided, never printed later for whoever stands there.
     assert [t["state"] for t in await server_tickets(hall)] == ["cancelled"]
