@@ -10,10 +10,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from queue_server import json_codec
-from queue_server.service import Published
+from queue_server.service import REPLAY_RENDERED, Published
 from queue_server.wire import BOARD, CONSOLE, SUPERVISION
 
 log = logging.getLogger(__name__)
+
+
+# The most changes a client that reconnects is sent again; one that missed more, or that
+# applied nothing yet (after_seq=0), gets a fresh snapshot instead, as one does that asks for
+# more than the hub still holds. Bytes alone would favour the snapshot sooner (the demo
+# hall's, 32 windows, is some 30 KB; a change 1 to 2 KB), but a snapshot is built afresh for
+# each client while the hall waits, where replayed changes were encoded once for all, and a
+# staff page reads the hall's figures again after one. 500 changes are a quarter of an hour
+# of a hall issuing 3,000 tickets a day, and as many as the server rebuilds for replay at
+# start: a screen back from a network outage, a reboot or a restart of the server, or one
+# cut off as too slow (it missed its queue and more), gets exactly what it missed; one away
+# for longer would mostly be sent calls too old to show or announce.
+MAX_REPLAY = REPLAY_RENDERED
 
 
 def _never() -> bool:
@@ -88,13 +101,14 @@ class Hub:
     screen never delays the others.
     """
 
-    def __init__(self, *, queue_size: int = 256, replay_size: int = 10_000) -> None:
+    def __init__(self, *, queue_size: int = 256, max_replay: int = MAX_REPLAY) -> None:
         self.queue_size = queue_size
+        self.max_replay = max_replay
         self.last_seq = 0
         self.cut_offs = 0
         self.closed = False  # the server is stopping: every stream ends, new ones at once
         self._subscribers: set[Subscriber] = set()
-        self._ring: collections.deque[_Entry] = collections.deque(maxlen=replay_size)
+        self._ring: collections.deque[_Entry] = collections.deque(maxlen=max_replay)
 
     @property
     def clients(self) -> int:
@@ -187,8 +201,9 @@ class Hub:
         """Register a client; returns it with what it must be sent first.
 
         Call with the hall quiescent (between batches), so that the snapshot and `last_seq`
-        describe the same moment. Without `after_seq`, or when the client asks for more than
-        the buffer still holds, the first message is a fresh snapshot.
+        describe the same moment. Without `after_seq`, with `after_seq=0`, or when the client
+        missed more than `max_replay` changes or more than the hub still holds, the first
+        message is a fresh snapshot.
         """
         subscriber = Subscriber(
             topics, asyncio.Queue(maxsize=self.queue_size), credential, own_window
@@ -207,7 +222,12 @@ class Hub:
         self._subscribers.discard(subscriber)
 
     def _replay(self, subscriber: Subscriber, after_seq: int | None) -> list[bytes] | None:
-        if after_seq is None or after_seq > self.last_seq:
+        """What the client missed since `after_seq`, or None when a snapshot serves it."""
+        if (
+            not after_seq
+            or after_seq > self.last_seq
+            or self.last_seq - after_seq > self.max_replay
+        ):
             return None
         if after_seq == self.last_seq:
             return []

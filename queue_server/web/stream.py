@@ -36,17 +36,6 @@ REVOKED = 4001  # "your token was revoked or your session ended": reconnecting g
 # How often a stream opened with a token asks whether the token still holds: a session
 # that expires ends no stream by itself, as a logout or a revocation does.
 TOKEN_CHECK_SECONDS = 60.0
-# The most changes a client that reconnects is sent again; one that missed more gets a fresh
-# snapshot instead, as one does that asks for more than the hub still holds. Bytes alone would
-# favour the snapshot sooner (the demo hall's, 32 windows, is some 30 KB; a change 1 to 2 KB),
-# but a snapshot is built afresh for each client while the hall waits, where replayed changes
-# were encoded once for all, and a staff page reads the hall's figures again after one.
-# 500 changes are a quarter of an hour of a hall issuing 3,000 tickets a day, and as many as
-# the server rebuilds for replay at start (service.REPLAY_RENDERED): a screen back from a
-# network outage, a reboot or a restart of the server, or one cut off as too slow (it missed
-# the hub's queue of 256 and more), gets exactly what it missed; one away for longer would
-# mostly be sent calls too old to show or announce.
-MAX_REPLAY = 500
 # nginx's status for a client that left before its answer; seen only in the access log.
 CLIENT_LEFT = 499
 
@@ -106,7 +95,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
     async with ctx.service.consistent() as hall:
         subscriber, first = ctx.hub.attach(
             topics,
-            _replay_after(after_seq, ctx.hub.last_seq),
+            after_seq,
             lambda: wire.board_state(hall, ctx.service.recent_calls, staff=wire.CONSOLE in topics),
             credential=credential,
             own_window=_own_window(ctx, principal),
@@ -176,14 +165,6 @@ async def _askers(request: web.Request, accounts: AccountStore) -> list[Principa
             raise Unauthenticated("unknown or expired token")
         askers.append(principal)
     return askers
-
-
-def _replay_after(after_seq: int | None, last_seq: int) -> int | None:
-    """The seq to replay the changes after, or None for a fresh snapshot: for a client that
-    applied nothing (after_seq=0), or that missed more than MAX_REPLAY changes."""
-    if after_seq == 0 or (after_seq is not None and last_seq - after_seq > MAX_REPLAY):
-        return None
-    return after_seq
 
 
 def _own_window(ctx: Context, principal: Principal | None) -> Callable[[], str | None] | None:

@@ -132,19 +132,19 @@ async def test_a_gap_longer_than_a_snapshot_is_worth_gets_a_snapshot(
 ) -> None:
     hall = await start_hall(supervise_every=None)
     hub = hall.server.hub
-    publish_changes(hub, stream.MAX_REPLAY + 1)
+    publish_changes(hub, hub.max_replay + 1)
     # Missed as many changes as are replayed: every one of them, in order, then the next.
     async with hall.http.ws_connect(f"{hall.url}/ws?after_seq=1") as ws:
-        seqs = [(await receive(ws))["seq"] for _ in range(stream.MAX_REPLAY)]
-        assert seqs == list(range(2, stream.MAX_REPLAY + 2))
+        seqs = [(await receive(ws))["seq"] for _ in range(hub.max_replay)]
+        assert seqs == list(range(2, hub.max_replay + 2))
         publish_changes(hub, 1)
-        assert (await receive(ws))["seq"] == stream.MAX_REPLAY + 2
-    # One more missed, though the buffer still holds them all: the hall as it is now.
+        assert (await receive(ws))["seq"] == hub.max_replay + 2
+    # One more missed than are replayed: the hall as it is now.
     async with hall.http.ws_connect(f"{hall.url}/ws?after_seq=1") as ws:
         first = await receive(ws)
-        assert (first["type"], first["seq"]) == ("snapshot", stream.MAX_REPLAY + 2)
+        assert (first["type"], first["seq"]) == ("snapshot", hub.max_replay + 2)
         publish_changes(hub, 1)
-        assert (await receive(ws))["seq"] == stream.MAX_REPLAY + 3
+        assert (await receive(ws))["seq"] == hub.max_replay + 3
 
 
 async def test_replay_survives_a_restart(
@@ -436,3 +436,19 @@ def test_a_snapshot_that_cannot_be_built_leaves_no_client_registered() -> None:
         hub.attach(frozenset({"board"}), None, broken)
     # Every later publish would otherwise queue for a client nobody sends to, until cut off.
     assert hub.clients == 0
+
+
+def test_the_hub_replays_at_most_max_replay_changes_and_keeps_no_more() -> None:
+    hub = Hub(max_replay=3)
+    publish_changes(hub, 10)
+
+    def first(after_seq: int) -> list[Any]:
+        _, sent = hub.attach(frozenset({"board"}), after_seq, lambda: {"hall": "now"})
+        return [json.loads(text) for text in sent]
+
+    assert [m["seq"] for m in first(7)] == [8, 9, 10]  # missed three: all of them again
+    assert [m["type"] for m in first(6)] == ["snapshot"]  # missed four: the hall as it is
+    assert [m["type"] for m in first(0)] == ["snapshot"]  # applied nothing yet
+    assert first(10) == []  # missed nothing
+    hub.max_replay = 5  # a wider limit cannot replay what the hub no longer holds
+    assert [m["type"] for m in first(6)] == ["snapshot"]

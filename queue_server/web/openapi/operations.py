@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from queue_server import wire
 from queue_server.accounts import Role
+from queue_server.hub import MAX_REPLAY
 from queue_server.web import requests as rq
 from queue_server.web.auth import ISSUERS, PEOPLE, STAFF_STREAM, SUPERVISORS
 from queue_server.web.openapi.schema import Json, _array, _enum, _object, _ref, _string
 from queue_server.web.openapi_routes import PATH  # the document itself is one of the operations
-from queue_server.web.stream import MAX_REPLAY, REVOKED, TOO_SLOW
+from queue_server.web.stream import REVOKED, TOO_SLOW
 
 ANY_ROLE = frozenset(Role)
 # Who passes auth.check_window_action: a station at its own window, a clerk at the window
