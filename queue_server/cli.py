@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kiosk.agent import command as kiosk_command
 from kiosk.station import command as station_command
-from queue_server import logs, sd_notify
+from queue_server import logs, open_files, sd_notify
 from queue_server.arguments import port
 from queue_server.config import ConfigError, check_config_main, load_builtin_hall, load_hall
 from queue_server.domain.hall import HallConfig
@@ -38,6 +38,7 @@ def _hall(config: str | None, *, open_all_hours: bool = False) -> HallConfig:
 
 async def _serve(args: argparse.Namespace) -> int:
     hall = _hall(args.config, open_all_hours=args.open_all_hours)
+    open_files.raise_and_report()
     server = HallServer(
         hall,
         args.db,

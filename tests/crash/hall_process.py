@@ -59,6 +59,8 @@ class HallProcess:
         # With a folder: py-spy samples every generation of the server into a file of its own.
         self.profile_dir = profile_dir
         self._profiler: asyncio.subprocess.Process | None = None
+        # (soft, hard) limits on open files the server starts with; None: this process's.
+        self.open_files: tuple[int, int] | None = None
 
     @property
     def url(self) -> str:
@@ -103,6 +105,7 @@ class HallProcess:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 cwd=self.workdir,
+                preexec_fn=self._limit_open_files,
             )
             assert self.process.stdout is not None
             self._log_copier = asyncio.create_task(self._copy_log(self.process.stdout))
@@ -201,6 +204,10 @@ class HallProcess:
         copier, self._log_copier = self._log_copier, None
         if copier is not None:
             await copier
+
+    def _limit_open_files(self) -> None:
+        if self.open_files is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, self.open_files)
 
     def limit_file_size(self, size: int | None) -> None:
         """A full disk, as the server sees it: writing a file beyond `size` bytes fails with
