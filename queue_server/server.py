@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +16,7 @@ import aiohttp
 import aiosqlite
 from aiohttp import web
 
-from queue_server import logs
+from queue_server import logs, snapshots
 from queue_server.accounts import AccountStore
 from queue_server.clock import WallClock, system_clock
 from queue_server.config.holiday_files import missing_years_notice
@@ -72,6 +73,7 @@ class HallServer:
             publish=self._published,
             snapshot_every=snapshot_every,
             supervise_every=supervise_every,
+            snapshot_apart=functools.partial(snapshots.make_apart, config, str(self.db_path)),
         )
         self.clock = self.service.clock  # the hall's time: never goes backwards
         self._accounts_db: aiosqlite.Connection | None = None

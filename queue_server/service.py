@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from queue_server import wire
+from queue_server import apart, rebuild, wire
 from queue_server.clock import NeverBackwards, WallClock
 from queue_server.domain import commands as c
 from queue_server.domain import events as e
@@ -24,7 +24,7 @@ from queue_server.domain.hours import clearings_between, next_clearing, next_day
 from queue_server.domain.model import Ticket
 from queue_server.domain.state import Hall, Outcome
 from queue_server.store.errors import StoreError
-from queue_server.store.eventlog import EventLog, NewEvent, Snapshot
+from queue_server.store.eventlog import EncodedSnapshot, EventLog, NewEvent, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,10 @@ class Published:
 
 
 View = Callable[[Hall, Outcome, dt.datetime], T]
+# Makes the journal's JSON of the hall right after a seq, elsewhere (queue_server.snapshots):
+# blocks, so it runs in a thread; gives up (apart.Stopped) once its second argument says the
+# service is stopping.
+MakeSnapshot = Callable[[int, apart.Stopping], str]
 
 
 @dataclass
@@ -105,6 +109,7 @@ class HallService:
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
         replay_rendered: int = REPLAY_RENDERED,
         supervise_every: float | None = SUPERVISE_SECONDS,
+        snapshot_apart: MakeSnapshot | None = None,
     ) -> None:
         self.config = config
         self.journal = journal
@@ -112,6 +117,8 @@ class HallService:
         self.clock = NeverBackwards(clock)
         self.publish = publish
         self.snapshot_every = snapshot_every
+        # None: snapshots are made here, on the writer's path, which waits for them.
+        self.snapshot_apart = snapshot_apart
         self.new_ticket_id = new_id
         self.replay_rendered = replay_rendered
         self.supervise_every = supervise_every  # None: only when `supervise()` is called
@@ -124,6 +131,9 @@ class HallService:
             maxlen=RECENT_CALLS
         )
         self._snapshot_seq = 0
+        self._snapshot_asked = 0  # the seq last asked of `snapshot_apart`
+        self._snapshot_job: asyncio.Task[None] | None = None
+        self._stopping = False
         self._queue: asyncio.Queue[_Pending[Any]] = asyncio.Queue()
         self._lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
@@ -135,6 +145,7 @@ class HallService:
     async def start(self) -> None:
         """Rebuild the hall from the newest snapshot and the events after it, then serve."""
         await self._load()
+        self._stopping = False
         self.started_at = self.clock()
         self._tasks = [asyncio.create_task(self._writer(), name="hall-writer")]
         checked_until = await self._clear_missed_clearings()
@@ -149,12 +160,17 @@ class HallService:
         # Taking the lock first means the writer is between batches: cancelling it can never
         # cut a commit in half, so the shutdown snapshot matches the journal exactly.
         async with self._lock:
+            self._stopping = True  # a snapshot being made apart is given up
             for task in self._tasks:
                 task.cancel()
             for task in self._tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             self._tasks = []
+            if self._snapshot_job is not None:
+                self._snapshot_job.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._snapshot_job
             while not self._queue.empty():
                 pending = self._queue.get_nowait()
                 if not pending.future.done():
@@ -180,7 +196,7 @@ class HallService:
             gc.enable()
 
     async def _load_state(self) -> None:
-        hall, seq = await self._from_latest_snapshot()
+        hall, seq = await rebuild.from_latest_snapshot(self.config, self.journal)
         self._snapshot_seq = seq
         # Only the tail of the replay becomes stream messages: a client cut off by a crash
         # resumes from its last few seconds; one asking for more gets a fresh snapshot.
@@ -188,7 +204,7 @@ class HallService:
         messages: list[Published] = []
         replayed = 0
         known = {None, *hall.window_config}
-        while batch := await self.journal.read(after_seq=seq, limit=5000):
+        while batch := await self.journal.read(after_seq=seq, limit=rebuild.READ_BATCH):
             events = [e.decode_event(stored.type, stored.data) for stored in batch]
             rendered = []
             for stored, event in zip(batch, events, strict=True):
@@ -206,22 +222,6 @@ class HallService:
         self.replayed_events = replayed
         self._replayed_messages = messages
         self._seed_recent_calls()
-
-    async def _from_latest_snapshot(self) -> tuple[Hall, int]:
-        """The hall as the newest snapshot holds it, with the snapshot's seq; an empty hall
-        at seq 0 when there is none, or when it cannot be used: the journal alone rebuilds
-        the hall, only slower (the first batch served then takes a fresh snapshot)."""
-        try:
-            snapshot = await self.journal.latest_snapshot()
-            if snapshot is not None:
-                return Hall.from_snapshot(self.config, snapshot.state), snapshot.seq
-        except (StoreError, LookupError, TypeError, ValueError, AttributeError) as unusable:
-            log.warning(
-                "the newest snapshot cannot be used (%s: %s); replaying the whole journal",
-                type(unusable).__name__,
-                unusable,
-            )
-        return Hall(self.config), 0
 
     def _seed_recent_calls(self) -> None:
         # The day's calls only: a board switched on in the morning does not show last
@@ -356,8 +356,7 @@ class HallService:
             ]
             self._remember_calls(published)
             self.publish(published)
-            if self.last_seq - self._snapshot_seq >= self.snapshot_every:
-                await self._save_snapshot()
+            await self._snapshot_when_due()
 
     def _remember_calls(self, published: Sequence[Published]) -> None:
         for item in published:
@@ -383,6 +382,33 @@ class HallService:
                 "cannot reload the hall from the journal; no more commands taken", exc_info=True
             )
             self._unreadable = True
+
+    async def _snapshot_when_due(self) -> None:
+        """Every `snapshot_every` events: made apart where the service has a way to, while
+        the writer goes on; else here, and the writer waits for it."""
+        if self.snapshot_apart is None:
+            if self.last_seq - self._snapshot_seq >= self.snapshot_every:
+                await self._save_snapshot()
+            return
+        since = self.last_seq - max(self._snapshot_seq, self._snapshot_asked)
+        making = self._snapshot_job is not None and not self._snapshot_job.done()
+        if since >= self.snapshot_every and not making:
+            self._snapshot_asked = self.last_seq
+            made = self._snapshot_made_apart(self.snapshot_apart, self.last_seq)
+            self._snapshot_job = asyncio.create_task(made, name="hall-snapshot")
+
+    async def _snapshot_made_apart(self, make: MakeSnapshot, seq: int) -> None:
+        try:
+            text = await asyncio.to_thread(make, seq, lambda: self._stopping)
+            await self.journal.save_snapshot(EncodedSnapshot(seq, text))
+        except apart.Stopped:
+            return
+        except Exception:
+            # A snapshot only shortens start-up: the hall serves on, and the next one is
+            # tried `snapshot_every` events later.
+            log.exception("could not make a snapshot at seq %d apart", seq)
+            return
+        self._snapshot_seq = max(self._snapshot_seq, seq)
 
     async def _save_snapshot(self) -> None:
         try:

@@ -53,6 +53,21 @@ class Snapshot:
     seq: int
     state: dict[str, Any]
 
+    def encoded(self) -> str:
+        """The state as the journal stores it; StoreError if it cannot be."""
+        return to_json(self.state)
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedSnapshot:
+    """A snapshot already in the journal's JSON, as made in a process of its own."""
+
+    seq: int
+    text: str
+
+    def encoded(self) -> str:
+        return self.text
+
 
 class CommitTimes:
     """Durations of the journal's successful commits (each one fsync), as a histogram."""
@@ -117,7 +132,7 @@ class EventLog(Protocol):
     async def read_type(self, type_: str, after_seq: int, limit: int) -> list[StoredEvent]:
         """Up to `limit` events of one type with seq greater than `after_seq`, in order."""
 
-    async def save_snapshot(self, snapshot: Snapshot) -> None:
+    async def save_snapshot(self, snapshot: Snapshot | EncodedSnapshot) -> None:
         """Store a snapshot of an event in the journal, keeping only the newest few."""
 
     async def latest_snapshot(self) -> Snapshot | None:

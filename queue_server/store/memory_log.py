@@ -9,6 +9,7 @@ from queue_server.store.errors import StoreError
 from queue_server.store.eventlog import (
     KEEP_SNAPSHOTS,
     CommitTimes,
+    EncodedSnapshot,
     NewEvent,
     Snapshot,
     StoredEvent,
@@ -81,9 +82,9 @@ class MemoryEventLog:
         found = [e for e in self._stored(1, self._events) if e.type == type_ and e.seq > after_seq]
         return found[:limit]
 
-    async def save_snapshot(self, snapshot: Snapshot) -> None:
+    async def save_snapshot(self, snapshot: Snapshot | EncodedSnapshot) -> None:
         self._check_open()
-        state = to_json(snapshot.state)
+        state = snapshot.encoded()
         if not 1 <= snapshot.seq <= len(self._events):
             raise snapshot_beyond_journal(snapshot.seq, len(self._events))
         self._snapshots[snapshot.seq] = state

@@ -20,6 +20,7 @@ from queue_server.store.errors import StoreError
 from queue_server.store.eventlog import (
     KEEP_SNAPSHOTS,
     CommitTimes,
+    EncodedSnapshot,
     NewEvent,
     Snapshot,
     StoredEvent,
@@ -191,11 +192,11 @@ class SqliteEventLog:
             )
         return [StoredEvent(seq, t, from_json(data), at) for seq, t, data, at in rows]
 
-    async def save_snapshot(self, snapshot: Snapshot) -> None:
+    async def save_snapshot(self, snapshot: Snapshot | EncodedSnapshot) -> None:
         self._writable()
         # A day's snapshot is megabytes of JSON: encode it off the event loop so the writer
         # and every stream client keep moving meanwhile. The state is a fresh copy: safe.
-        state = await asyncio.to_thread(to_json, snapshot.state)
+        state = await asyncio.to_thread(snapshot.encoded)
         async with self._lock:
             conn = self._connection()
             try:

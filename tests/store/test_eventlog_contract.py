@@ -14,7 +14,13 @@ from typing import Any
 import pytest
 
 from queue_server.store.errors import StoreError
-from queue_server.store.eventlog import EventLog, NewEvent, Snapshot, StoredEvent
+from queue_server.store.eventlog import (
+    EncodedSnapshot,
+    EventLog,
+    NewEvent,
+    Snapshot,
+    StoredEvent,
+)
 from queue_server.store.memory_log import MemoryEventLog
 from queue_server.store.sqlite_log import SqliteEventLog
 
@@ -287,6 +293,16 @@ async def test_snapshots_survive_close_and_reopen(log: EventLog) -> None:
     await log.open()
 
     assert await log.latest_snapshot() == Snapshot(2, {"queues": {"A": ["A001", "A002"]}})
+
+
+async def test_a_snapshot_made_elsewhere_is_stored_as_it_was_encoded(log: EventLog) -> None:
+    await log.append([issued(1), issued(2)], recorded_at=T0)
+    await log.save_snapshot(EncodedSnapshot(2, '{"queues":{"A":["A001","A002"]}}'))
+
+    assert await log.latest_snapshot() == Snapshot(2, {"queues": {"A": ["A001", "A002"]}})
+    with pytest.raises(StoreError):
+        await log.save_snapshot(EncodedSnapshot(3, "{}"))  # no such event: nothing stored
+    assert stored_snapshot_seqs(log) == [2]
 
 
 @pytest.mark.parametrize("seq", [0, 3, -1])
