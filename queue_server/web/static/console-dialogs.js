@@ -1,10 +1,13 @@
 // The console's questions: why a ticket was missed, why the window pauses, where a ticket
 // is transferred to, and why a clerk takes over another's window (替岗). Each answer goes to
-// the callback given to bind.
+// the callback given to bind, with the ticket it was asked about: the window may have moved
+// on to another while the clerk chose.
 
 import { NO_SHOW_REASONS, PAUSE_REASONS, WINDOW_STATES, el } from "./words.js";
 
 const HAND_OVER_REASONS = ["临时替班", "轮岗", "其他"];
+// The questions about the window the clerk is signed in at.
+const STATION_DIALOGS = ["no-show-dialog", "pause-dialog", "transfer-dialog"];
 
 const $ = (id) => document.getElementById(id);
 
@@ -21,9 +24,23 @@ function buildChoices(containerId, name, reasons) {
   }
 }
 
-function open(dialog) {
+function open(dialog, ticket = null) {
   dialog.returnValue = "";
+  dialog.dataset.ticket = ticket?.id ?? "";
+  dialog.dataset.number = ticket?.number ?? "";
   dialog.showModal();
+}
+
+/** The ticket `dialog` was opened about, as {id, number}, or null. */
+function askedAbout(dialog) {
+  return dialog.dataset.ticket ? { id: dialog.dataset.ticket, number: dialog.dataset.number } : null;
+}
+
+/** Closes the questions about the window, unanswered: the clerk is no longer signed in there. */
+export function closeStationDialogs() {
+  for (const id of STATION_DIALOGS) {
+    if ($(id).open) $(id).close();
+  }
 }
 
 function resetChoices(dialog, otherId) {
@@ -39,11 +56,11 @@ function chosenReason(dialog, otherId) {
   return chosen === "其他" && other ? `其他：${other}` : chosen;
 }
 
-/** Asks why `number` was missed. */
-export function askNoShow(number) {
+/** Asks why `ticket` was missed. */
+export function askNoShow(ticket) {
   const dialog = $("no-show-dialog");
-  $("no-show-number").textContent = number;
-  open(dialog);
+  $("no-show-number").textContent = ticket.number;
+  open(dialog, ticket);
   resetChoices(dialog, "no-show-other");
 }
 
@@ -77,7 +94,7 @@ export function askTransfer(ticket, services, windows, ownWindow) {
     toWindows.append(option);
   }
   select.replaceChildren(none, toServices, toWindows);
-  open($("transfer-dialog"));
+  open($("transfer-dialog"), ticket);
   select.focus();
 }
 
@@ -94,8 +111,8 @@ export function askHandOver(win) {
 }
 
 /**
- * Fills in the reasons and sends each confirmed answer to `act(action, body)`, or for a
- * hand-over to `handOver(window, reason)`.
+ * Fills in the reasons and sends each confirmed answer to `act(action, body, ticket)` (the
+ * ticket asked about, or null), or for a hand-over to `handOver(window, reason)`.
  */
 export function bindDialogs(act, handOver) {
   buildChoices("no-show-reasons", "no-show-reason", NO_SHOW_REASONS);
@@ -121,7 +138,7 @@ export function bindDialogs(act, handOver) {
   }
   $("no-show-dialog").addEventListener("close", (event) => {
     if (event.target.returnValue !== "confirm") return;
-    act("no-show", { reason: chosenReason(event.target, "no-show-other") });
+    act("no-show", { reason: chosenReason(event.target, "no-show-other") }, askedAbout(event.target));
   });
   $("pause-dialog").addEventListener("close", (event) => {
     if (event.target.returnValue !== "confirm") return;
@@ -134,6 +151,6 @@ export function bindDialogs(act, handOver) {
   $("transfer-dialog").addEventListener("close", (event) => {
     if (event.target.returnValue !== "confirm") return;
     const [kind, target] = $("transfer-target").value.split(/:(.*)/s);
-    act("transfer", { [kind]: target });
+    act("transfer", { [kind]: target }, askedAbout(event.target));
   });
 }

@@ -77,6 +77,8 @@ export function whyNot(action, win, recallCap) {
     case "pause":
       // Asked before the reason dialog rather than after it; the server says the same.
       return ticket ? "请先办结或挂起当前的号再暂停" : null;
+    case "close":
+      return ticket ? "请先办结或挂起当前的号再签退" : null;
     case "resume":
       return win.state === "paused" ? null : "窗口没有暂停";
     default:

@@ -3,15 +3,19 @@
 
 import { Stream, api } from "./api.js";
 import { doneText, renderChooser, renderHeader, renderStation, showView, updateTimers, whyNot } from "./console-view.js";
-import { askHandOver, askNoShow, askPause, askTransfer, bindDialogs } from "./console-dialogs.js";
+import { askHandOver, askNoShow, askPause, askTransfer, bindDialogs, closeStationDialogs } from "./console-dialogs.js";
 import { askGreen, bindGreen } from "./console-green.js";
-import { clearMessages, logIn, logOut, sessionOwner, showError, showInfo } from "./staff-page.js";
+import { clearMessages, logIn, logOut, sessionOwner, showError, showInfo, withdrawError } from "./staff-page.js";
 import { windowName } from "./words.js";
 
 const TOKEN_KEY = "hallq.console.token";
 const DETAIL_DELAY_MS = 150;
 const SESSION_CHECK_MS = 10000;
 const RETRY_MS = 3000;
+// 叫号's key right after 叫号 (nothing else done between) within this is the same press: the
+// second tap of a double tap comes after the first one's answer, and would finish the
+// citizen just called and call the next.
+const CALL_GUARD_MS = 800;
 
 const $ = (id) => document.getElementById(id);
 
@@ -43,6 +47,8 @@ const state = {
 let stream = null;
 let detailTimer = null;
 let lastSessionCheck = 0;
+let unreachableSaid = null; // the words shown when the server could not be reached
+let lastAction = { action: null, at: -Infinity }; // the last action taken up, and when
 
 // Shortcuts by physical key, so that they work whatever the input method is doing.
 const KEYS = {
@@ -60,6 +66,8 @@ const KEYS = {
 };
 // Actions that change the held or missed lists, which the stream does not carry.
 const LIST_ACTIONS = new Set(["no-show", "hold", "resume-held", "call-back"]);
+// What the clerk reads for actions a dialog asked about one ticket.
+const ASKED_VERBS = { "no-show": "过号", transfer: "转办" };
 
 // -- messages ---------------------------------------------------------------------------
 
@@ -77,7 +85,10 @@ function handleError(error) {
     endSession();
     return;
   }
-  if (!error.said || HAS_CHINESE.test(error.said)) {
+  if (error.status === 0) {
+    unreachableSaid = error.message; // true until the stream is back
+    showError(error.message);
+  } else if (!error.said || HAS_CHINESE.test(error.said)) {
     showError(error.message);
   } else if (error.status === 403 && state.windowId) {
     showError(`您已不在${windowName(state.windowId)}签到，操作未执行`, { detail: error.said });
@@ -130,6 +141,7 @@ function checkStillSignedIn() {
 
 function leaveStation() {
   Object.assign(state, { windowId: null, held: [], missed: [], today: null, ratingResult: null });
+  closeStationDialogs();
 }
 
 async function loadHall() {
@@ -186,6 +198,7 @@ function onStatus(status) {
   state.online = status === "online";
   renderHeader(state);
   if (state.online) {
+    withdrawError(unreachableSaid);
     scheduleDetail();
   } else {
     checkSession();
@@ -360,8 +373,13 @@ function withCaseNo(action, body) {
   return { ...body, case_no: caseNo };
 }
 
-async function act(action, body) {
-  if (state.busy) return;
+/** Does `action`; `asked`, the ticket a dialog asked about, must still be the current one. */
+async function act(action, body, asked = null) {
+  if (state.busy || !state.windowId) return;
+  if (asked && state.windows.get(state.windowId)?.ticket?.id !== asked.id) {
+    showError(`${asked.number}已不是当前的号，${ASKED_VERBS[action]}未执行`);
+    return;
+  }
   body = withCaseNo(action, body);
   if (body === null) {
     showError("办件编号只能由字母、数字和“-”组成，请更正后再办结");
@@ -382,7 +400,7 @@ async function act(action, body) {
     if (answer?.window) state.windows.set(answer.window.id, answer.window);
     if (state.version !== version || !answer?.window) scheduleDetail();
     if (LIST_ACTIONS.has(action)) scheduleDetail();
-    if (action === "close") state.windowId = null;
+    if (action === "close") leaveStation();
     if (body?.case_no) $("case-no").value = ""; // it went with the ticket it belongs to
     showInfo(doneText(state, action, answer, body));
   } catch (error) {
@@ -399,6 +417,7 @@ function trigger(action, body) {
     showInfo("正在处理上一个操作，请稍候再按");
     return;
   }
+  lastAction = { action, at: performance.now() };
   if (action === "green") {
     askGreen();
     return;
@@ -413,7 +432,7 @@ function trigger(action, body) {
   }
   const win = state.windows.get(state.windowId);
   if (action === "no-show") {
-    askNoShow(win.ticket.number);
+    askNoShow(win.ticket);
   } else if (action === "pause") {
     askPause();
   } else if (action === "transfer") {
@@ -446,6 +465,8 @@ function onKey(event) {
   // Also keeps Space from pressing whichever button has the focus, and F1 from opening help.
   event.preventDefault();
   if (event.repeat) return;
+  const again = action === "call-next" && lastAction.action === action;
+  if (again && performance.now() - lastAction.at < CALL_GUARD_MS) return;
   trigger(action);
 }
 

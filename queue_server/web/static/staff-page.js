@@ -10,6 +10,7 @@ const INFO_MS = 6000;
 const RETRY_MS = 3000;
 
 let infoTimer = null;
+let errorShown = null; // the text of the error bar's last message
 
 /** `detail`, when given, is shown under the text in small print (e.g. the server's words). */
 export function showError(text, { detail = "" } = {}) {
@@ -17,6 +18,12 @@ export function showError(text, { detail = "" } = {}) {
   $("info").hidden = true;
   $("error-text").replaceChildren(text, ...(detail ? [el("small", "message-detail", detail)] : []));
   $("error").hidden = false;
+  errorShown = text;
+}
+
+/** Takes the error bar away when it still says `text`: news has made it untrue. */
+export function withdrawError(text) {
+  if (errorShown === text) $("error").hidden = true;
 }
 
 /** A `sticky` message stays until the next one: for news the clerk must not miss. */
