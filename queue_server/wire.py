@@ -209,6 +209,8 @@ def hall_info(hall: Hall, now: dt.datetime, *, staff: bool = False) -> dict[str,
             for s in (hall.services[c.id] for c in config.services)
         ],
         "windows": [window(hall, w.id, staff=staff) for w in config.windows],
+        # The server's time: a kiosk without a clock battery goes by it, not by its own clock.
+        "now": when(now, hall),
         # The thresholds the manager's page colours waits by: the hall's, not the page's.
         **(
             {

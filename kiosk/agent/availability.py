@@ -17,18 +17,23 @@ PRINTER_WORDS = {
 TOKEN_WORDS = "出票机授权失效"
 
 
-def opening_words(opens_at: str | None, now: dt.datetime) -> str:
-    """ "13:30 起可以取号", "明天 08:00 起可以取号", "11月25日 08:00 起可以取号"."""
+def opening_words(opens_at: str | None, now: dt.datetime | None) -> str:
+    """ "13:30 起可以取号", "明天 08:00 起可以取号", "11月25日 08:00 起可以取号".
+
+    `now` is the server's time; without it (None) the date is said in full, as "today" or
+    "tomorrow" cannot be.
+    """
     if opens_at is None:
         return "今日已停止取号"
     opens = dt.datetime.fromisoformat(opens_at)
-    local_now = now.astimezone(opens.tzinfo)
-    days = (opens.date() - local_now.date()).days
-    day = {0: "", 1: "明天 "}.get(days, f"{opens.month}月{opens.day}日 ")
+    day = f"{opens.month}月{opens.day}日 "
+    if now is not None:
+        days = (opens.date() - now.astimezone(opens.tzinfo).date()).days
+        day = {0: "", 1: "明天 "}.get(days, day)
     return f"{day}{opens:%H:%M} 起可以取号"
 
 
-def services(hall: dict[str, Any] | None, now: dt.datetime) -> list[dict[str, Any]]:
+def services(hall: dict[str, Any] | None, now: dt.datetime | None) -> list[dict[str, Any]]:
     """The hall's services as tiles: counts, wait, and `available` with the reason if not."""
     if hall is None:
         return []

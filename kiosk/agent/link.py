@@ -14,6 +14,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
 from display.agent import short_backoff, stream_url
+from kiosk.agent.clock import ServerClock
 from kiosk.agent.link_errors import IssueRefused, ServerUnavailable
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ class ServerLink:
 
     The hall view (`hall`, from GET /api/v1/hall) is refreshed when the stream connects, after
     every change to the queues or a service's quota or issuing (coalesced) and every 30 s;
-    `on_change` is called after each.
+    `on_change` is called after each. Each read sets `clock` to the server's time.
     """
 
     def __init__(
@@ -54,6 +55,7 @@ class ServerLink:
         self.on_token = on_token
         self.attempts = attempts
         self.hall: dict[str, Any] | None = None
+        self.clock = ServerClock()
         self.online = False
         self.token_refused = False
         self._http: aiohttp.ClientSession | None = None
@@ -191,6 +193,7 @@ class ServerLink:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._refresh.wait(), HALL_REFRESH_SECONDS)
             self._refresh.clear()
+            sent = self.clock.monotonic()
             try:
                 self.hall = await self.request("GET", "/api/v1/hall", retry=False)
             except (IssueRefused, ServerUnavailable) as exc:
@@ -198,11 +201,14 @@ class ServerLink:
                     log.info("cannot refresh the hall view: %s", exc)
                 self._set_online(False)
                 continue
+            self.clock.read(self.hall, sent)
             self._set_online(True)
             self.on_change()
             await asyncio.sleep(0.3)  # coalesce a burst of changes into one refresh
 
     def _set_online(self, online: bool) -> None:
+        if not online and not self.token_refused:  # a refused token is said by itself
+            self.clock.unreached()
         if online != self.online:
             self.online = online
             log.info("server %s", "reachable" if online else "unreachable")

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from drivers.idcard.card import Misread
 from kiosk.agent import availability
+from kiosk.agent.clock import ServerClock
 from kiosk.agent.desk import TicketDesk
 from kiosk.agent.link import ServerLink
 from kiosk.agent.link_errors import IssueRefused, ServerUnavailable
@@ -73,7 +74,11 @@ def _say_token(refused: bool) -> None:
 
 
 class Kiosk(PageFeed):
-    """Everything the touchscreen shows, kept current, pushed to every page that listens."""
+    """Everything the touchscreen shows, kept current, pushed to every page that listens.
+
+    Wall time is the server's (`clock`): `now` is the kiosk's own clock, only compared with
+    it. Time-outs go by `monotonic`.
+    """
 
     def __init__(
         self,
@@ -90,7 +95,7 @@ class Kiosk(PageFeed):
         self.desk = desk
         self.open_scanner = open_scanner
         self.open_card_reader = open_card_reader
-        self.now = now
+        self.clock = link.clock = ServerClock(own=now, monotonic=monotonic)
         self.monotonic = monotonic
         self.devices = {"scanner": False, "card_reader": False}
         self.card: Card | None = None
@@ -98,6 +103,7 @@ class Kiosk(PageFeed):
         self._card_shown: asyncio.TimerHandle | None = None  # takes the card off the screen
         self._rescans: list[asyncio.Event] = []  # one per loop that looks for devices
         self._devices_reported: dict[str, bool] = {}  # as the server last heard of them
+        self._clock_off_reported = False  # as the server last heard of the kiosk's clock
         self._devices_changed = asyncio.Event()  # wakes the printer watch, which reports them
         link.on_change = self.changed
         link.on_token = _say_token
@@ -117,7 +123,7 @@ class Kiosk(PageFeed):
         return {
             "type": "state",
             "hall": hall["hall"] if hall else None,
-            "services": availability.services(hall, self.now()),
+            "services": availability.services(hall, self.clock.now()),
             "paused": pause,
             "printer": {
                 "condition": str(self.desk.printer_status.condition),
@@ -126,6 +132,7 @@ class Kiosk(PageFeed):
             "server_online": self.link.online,
             "unprinted": len(self.desk.ledger),
             "devices": dict(self.devices),
+            "clock": {"now": _text(self.clock.now()), "own_clock_off": self.clock.off},
         }
 
     def changed(self) -> None:
@@ -169,11 +176,19 @@ class Kiosk(PageFeed):
             raise IssueRefused(
                 409, "card_required", "绿色通道请先在读卡区放置身份证，或请工作人员协助"
             )
-        if card.age_on(self.now().date()) < self.green_age:
+        age = self._age(card)
+        if age is None:  # no date yet: the server has not answered, so nothing is issued
+            raise IssueRefused(503, "server_unavailable", "网络中断，暂停取号，请稍候")
+        if age < self.green_age:
             raise IssueRefused(
                 409, "not_eligible", f"绿色通道为{self.green_age}岁以上老人等提供，请取普通号"
             )
         return card
+
+    def _age(self, card: Card) -> int | None:
+        """The card holder's age on the server's date; None while the kiosk knows no date."""
+        now = self.clock.now()
+        return card.age_on(now.date()) if now is not None else None
 
     def forget_card(self) -> None:
         self.card = None
@@ -238,8 +253,9 @@ class Kiosk(PageFeed):
             await self._pause(DEVICE_RETRY_SECONDS, rescan)
 
     async def _report_devices(self) -> None:
-        """Tell the server of a scanner or card reader gone or back (the managers' device
-        alert), and again after a report that did not get there."""
+        """Tell the server of a scanner or card reader gone or back, or the kiosk's own clock
+        off or right again (the managers' device alert), and again after a report that did
+        not get there."""
         openers = {"scanner": self.open_scanner, "card_reader": self.open_card_reader}
         for name, opener in openers.items():
             present = self.devices[name]
@@ -247,6 +263,14 @@ class Kiosk(PageFeed):
                 continue
             if self.link.online and await self.link.report(name, "ok" if present else "offline"):
                 self._devices_reported[name] = present
+        off = self.clock.off
+        # Said only once it is off: a kiosk whose clock is right has no clock to list.
+        if (
+            (off is not None) != self._clock_off_reported
+            and self.link.online
+            and await self.link.report("clock", "ok" if off is None else "off", off)
+        ):
+            self._clock_off_reported = off is not None
 
     def _set_device(self, name: str, present: bool) -> None:
         if self.devices[name] != present:
@@ -293,10 +317,12 @@ class Kiosk(PageFeed):
             return
         self.card = card
         self._card_at = self.monotonic()
-        age = card.age_on(self.now().date())
+        age = self._age(card)
+        green = age is not None and age >= self.green_age
         self._show_card(
-            {
-                "type": "card",
-                "card": {"name": card.masked_name, "age": age, "green": age >= self.green_age},
-            }
+            {"type": "card", "card": {"name": card.masked_name, "age": age, "green": green}}
         )
+
+
+def _text(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat(timespec="milliseconds") if moment is not None else None

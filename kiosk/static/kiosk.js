@@ -47,6 +47,9 @@ const view = {
   card: null,
   cardMisread: false, // the last card placed could not be read
   timer: null,
+  // The hall's time as the agent last sent it (the server's: this screen's own clock may be
+  // months off) and when, by the monotonic performance.now(); null until the server answered.
+  hallTime: null,
 };
 const voice = new VoiceQueue();
 window.__hallqKiosk = view; // for the browser tests and for whoever debugs a kiosk
@@ -443,6 +446,7 @@ function onMessage(message) {
   if (message.type === "state") {
     const wasPaused = Boolean(view.state?.paused);
     view.state = message;
+    takeHallTime(message.clock?.now);
     drawHome();
     if (view.screen?.kind === "appointment") $("panel").querySelector("h1").textContent = appointmentPrompt();
     if (!wasPaused && message.paused) guide("paused");
@@ -469,10 +473,31 @@ function connect(delay = 500) {
   });
 }
 
+// "2026-11-23T09:00:00.000+08:00": the instant, and the hall's offset from UTC.
+function takeHallTime(text) {
+  const offset = /([+-])(\d\d):(\d\d)$/.exec(text ?? "");
+  const sign = offset?.[1] === "-" ? -1 : 1;
+  view.hallTime = text
+    ? {
+        ms: Date.parse(text),
+        offsetMs: offset ? sign * (Number(offset[2]) * 60 + Number(offset[3])) * 60000 : 0,
+        at: performance.now(),
+      }
+    : null;
+  tick();
+}
+
+// The hall's date and time, in the hall's zone whatever this screen's is; nothing rather than
+// a wrong date while the kiosk has not reached the server.
 function tick() {
-  const now = new Date();
+  const time = view.hallTime;
+  if (!time) {
+    $("clock").textContent = "";
+    return;
+  }
+  const hall = new Date(time.ms + (performance.now() - time.at) + time.offsetMs);
   const pad = (n) => String(n).padStart(2, "0");
-  $("clock").textContent = `${now.getMonth() + 1}月${now.getDate()}日 ${pad(now.getHours())}:${pad(now.getMinutes())}`;
+  $("clock").textContent = `${hall.getUTCMonth() + 1}月${hall.getUTCDate()}日 ${pad(hall.getUTCHours())}:${pad(hall.getUTCMinutes())}`;
 }
 
 $("elderly-button").addEventListener("click", () => {

@@ -29,6 +29,12 @@ def test_opening_words_say_today_tomorrow_or_the_date() -> None:
     assert opening_words(None, NOW) == "今日已停止取号"
 
 
+def test_opening_words_without_the_servers_time_say_the_date() -> None:
+    # Today or tomorrow by the kiosk's own clock could be wrong: the date cannot.
+    assert opening_words("2026-11-23T13:30:00+08:00", None) == "11月23日 13:30 起可以取号"
+    assert opening_words("2026-11-24T08:00:00+08:00", None) == "11月24日 08:00 起可以取号"
+
+
 def test_a_closed_hall_and_used_up_quotas_are_explained() -> None:
     closed = {"open": False, "opens_at": "2026-11-23T13:30:00+08:00"}
     (tile,) = services(hall(closed), NOW)

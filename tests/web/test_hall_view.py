@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 
-from helpers import RunningHall, small_hall
+from helpers import FakeClock, RunningHall, small_hall
 
 from queue_server.domain.hall import MissedPolicy, Policy
 
@@ -27,3 +28,17 @@ async def test_the_hall_view_says_how_often_a_missed_ticket_goes_back_before_it_
     status, view = await hall.call("GET", "/api/v1/hall")
     assert status == 200, view
     assert view["hall"]["missed_requeue_limit"] == 2
+
+
+async def test_the_hall_view_carries_the_servers_time_in_the_halls_zone(
+    start_hall: Callable[..., Awaitable[RunningHall]],
+) -> None:
+    # A kiosk without a clock battery goes by this, not by its own clock.
+    clock = FakeClock(dt.datetime(2026, 11, 23, 1, 2, 3, tzinfo=dt.UTC))
+    hall = await start_hall(small_hall(open_all_hours=True), clock=clock)
+    status, view = await hall.call("GET", "/api/v1/hall")
+    assert status == 200, view
+    assert view["now"] == "2026-11-23T09:02:03+08:00"
+    clock.advance(minutes=5)
+    _, view = await hall.call("GET", "/api/v1/hall")
+    assert view["now"] == "2026-11-23T09:07:03+08:00"

@@ -181,6 +181,12 @@ def answer_schemas() -> dict[str, Json]:
             ),
             "services": _array(_ref("Service")),
             "windows": _array(_ref("Window")),
+            "now": _string(
+                format="date-time",
+                examples=["2026-11-23T09:00:00+08:00"],
+                description="The server's time, in the hall's zone: kiosks go by it, not by "
+                "their own clocks (a kiosk without a clock battery may be months off).",
+            ),
             "alerts": _object(
                 {
                     "wait_yellow_minutes": {"type": "integer"},
@@ -190,6 +196,7 @@ def answer_schemas() -> dict[str, Json]:
                 "the manager's page colours waits by them.",
             ),
         },
+        contract=["hall", "services", "windows"],
         optional=["alerts"],
     )
     error = _object(

@@ -1,0 +1,112 @@
+"""The hall's time for the kiosk: the server's `now` from the last hall read, moved on by the
+monotonic clock. A kiosk without a clock battery can be months off after a power cut."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# The kiosk's own clock further off than this is a fault the managers hear of; back within
+# OFF_CLEARS it is not (a little apart from the limit, so that a clock near it does not flap).
+OFF_WARNS = dt.timedelta(minutes=3)
+OFF_CLEARS = dt.timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    server: dt.datetime  # the server's time, aware, in the hall's zone
+    at: float  # the monotonic time it held at
+
+
+def _off_words(off: dt.timedelta) -> str:
+    """`本机时钟比服务器慢 365 天`: the fault's detail, for the managers."""
+    size = abs(off)
+    if size >= dt.timedelta(days=1):
+        amount = f"{size.days} 天"
+    elif size >= dt.timedelta(hours=1):
+        amount = f"{size.seconds // 3600} 小时"
+    else:
+        amount = f"{size.seconds // 60} 分钟"
+    return f"本机时钟比服务器{'快' if off > dt.timedelta(0) else '慢'} {amount}"
+
+
+def _off_english(off: dt.timedelta) -> str:
+    size = abs(off)
+    amount = f"{size.days} days" if size.days else f"{round(size.total_seconds() / 60)} minutes"
+    return f"{amount} {'ahead of' if off > dt.timedelta(0) else 'behind'}"
+
+
+class ServerClock:
+    """The server's time as of now, or None while the kiosk has not heard it since it started.
+
+    `own` is the kiosk's own wall clock: only compared with the server's, never used. `off`
+    says how far it is off when that is more than a few minutes.
+    """
+
+    def __init__(
+        self,
+        *,
+        own: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.own = own
+        self.monotonic = monotonic
+        self.off: str | None = None
+        self._reading: _Reading | None = None
+        self._unknown_said = False
+
+    def now(self) -> dt.datetime | None:
+        if self._reading is None:
+            return None
+        return self._reading.server + dt.timedelta(seconds=self.monotonic() - self._reading.at)
+
+    def read(self, answer: Mapping[str, Any], sent_at: float) -> None:
+        """Take the `now` of a hall answer to a request sent at monotonic `sent_at`."""
+        received = self.monotonic()
+        try:
+            server = dt.datetime.fromisoformat(answer["now"])
+        except (KeyError, TypeError, ValueError):
+            self._say_unknown("the server sends no time (a server older than this kiosk)")
+            return
+        if server.tzinfo is None:
+            self._say_unknown(f"the server's time {answer['now']!r} has no UTC offset")
+            return
+        # The server said it somewhere between sending and receiving: half-way is the best guess.
+        self._reading = _Reading(server, (sent_at + received) / 2)
+        self._check_own(self.own() - server - dt.timedelta(seconds=received - self._reading.at))
+
+    def unreached(self) -> None:
+        """A hall read failed: while the kiosk knows no time, say once that it shows none."""
+        if self._reading is None:
+            self._say_unknown("the server has not answered since the kiosk started")
+
+    def _say_unknown(self, why: str) -> None:
+        if not self._unknown_said:
+            self._unknown_said = True
+            log.warning(
+                "no time from the server: %s; the screen shows no date or time and the kiosk "
+                "does not go by its own clock",
+                why,
+            )
+
+    def _check_own(self, off: dt.timedelta) -> None:
+        was_off = self.off is not None
+        if abs(off) <= (OFF_CLEARS if was_off else OFF_WARNS):
+            if was_off:
+                log.info("the kiosk's own clock agrees with the server's again")
+            self.off = None
+            return
+        words = _off_words(off)
+        if not was_off:
+            log.warning(
+                "the kiosk's own clock is %s the server's; the kiosk goes by the server's time "
+                "(set the clock: NTP, or a clock battery)",
+                _off_english(off),
+            )
+        self.off = words
