@@ -115,6 +115,7 @@ class ResumeHeld(WindowCommand):
 @dataclass(frozen=True)
 class CallBack(WindowCommand):
     ticket_id: str
+    case_no: str | None = None  # the 办件编号 of the ticket this finishes, when the clerk has it
 
 
 @dataclass(frozen=True)

@@ -247,7 +247,7 @@ class Decider(RatingDecider, TuningDecider):
         if ticket.id not in window.missed or ticket.state is not TicketState.NO_SHOW:
             raise Conflict("not_missed", f"{ticket.number}不是本窗口最近过号的号")
         outcome = Outcome(ticket_id=ticket.id)
-        self._finish_current(outcome, window, now)
+        self._finish_current(outcome, window, now, cmd.case_no)
         self._emit(
             outcome, e.TicketCalled(at=now, ticket_id=ticket.id, window=window.id, callback=True)
         )

@@ -238,7 +238,10 @@ _WINDOW_ACTIONS: dict[str, tuple[rq.Shape, WindowAction]] = {
     ),
     "hold": (rq.EMPTY, lambda w, b, p: c.HoldTicket(w)),
     "resume-held": (rq.TICKET_REF, lambda w, b, p: c.ResumeHeld(w, b["ticket"])),
-    "call-back": (rq.TICKET_REF, lambda w, b, p: c.CallBack(w, b["ticket"])),
+    "call-back": (
+        rq.CALL_BACK,
+        lambda w, b, p: c.CallBack(w, b["ticket"], case_no=b.get("case_no")),
+    ),
     "pause": (rq.PAUSE, lambda w, b, p: c.PauseWindow(w, reason=b["reason"])),
     "resume": (rq.EMPTY, lambda w, b, p: c.ResumeWindow(w)),
     "close": (rq.EMPTY, lambda w, b, p: c.CloseWindow(w)),

@@ -239,11 +239,14 @@ ISSUE = shape(
     id_number=Text(max_length=18, min_length=15, pattern=r"[0-9]{15}|[0-9]{17}[0-9Xx]"),
 )
 # The matter's case number (办件编号) in the approval system, as the clerk types or scans it.
-FINISH = shape(case_no=Text(max_length=40, pattern=r"[A-Za-z0-9_-]+"))
+# The 办件编号 of the ticket an action finishes (finish, call-next, call-back).
+CASE_NO = Text(max_length=40, pattern=r"[A-Za-z0-9_-]+")
+FINISH = shape(case_no=CASE_NO)
 NO_SHOW = shape(reason=Text(max_length=200))
 TRANSFER = shape(service=ID, window=ID)
 PAUSE = shape({"reason": Text(max_length=200)})
 TICKET_REF = shape({"ticket": Text(max_length=64)})
+CALL_BACK = shape({"ticket": Text(max_length=64)}, case_no=CASE_NO)
 CANCEL = shape({"reason": Text(max_length=200)})
 # Who rated, when the citizen gives it (real-name rating): sealed before it is journalled.
 RATER = shape(

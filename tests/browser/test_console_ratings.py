@@ -170,3 +170,28 @@ async def test_the_case_number_typed_goes_with_the_finish(
         "POST", "/api/v1/ratings", pad, {"ticket": ticket["id"], "level": 5}
     )
     assert status == 201 and rated["rating"]["case_no"] == "500101-2026-000042"
+
+
+async def test_the_case_number_typed_goes_with_a_call_back_that_finishes_the_ticket(
+    start_hall: StartHall, open_console: OpenConsole, issue: Issue
+) -> None:
+    hall = await start_hall()
+    pad = await hall.device("pad-case", "pad", window="1")
+    missed = await issue(hall)
+    served = await issue(hall)
+    page = await open_console(hall)
+    await page.keyboard.press("F1")
+    await done(page, f"已叫号 {missed['number']}")
+    await page.locator('.actions [data-action="no-show"]').click()
+    await page.locator("#no-show-dialog").get_by_role("button", name="确认过号").click()
+    await expect(page.locator("#info")).to_contain_text(f"{missed['number']} 已标记过号")
+    await page.keyboard.press("F1")
+    await done(page, f"已叫号 {served['number']}")
+    await page.locator("#case-no").fill("500101-2026-000044")
+    await page.get_by_role("button", name=f"回呼 {missed['number']}", exact=True).click()
+    await done(page, f"已回呼 {missed['number']}")
+    await expect(page.locator("#case-no")).to_have_value("")
+    status, rated = await hall.call(
+        "POST", "/api/v1/ratings", pad, {"ticket": served["id"], "level": 5}
+    )
+    assert status == 201 and rated["rating"]["case_no"] == "500101-2026-000044"

@@ -476,6 +476,32 @@ async def test_the_case_number_given_at_finish_travels_with_the_rating(
     assert "500101-2026-000042" in text
 
 
+async def test_the_case_number_given_at_a_call_back_goes_with_the_ticket_it_finishes(
+    start_hall: StartHall, clock: FakeClock
+) -> None:
+    """回呼 with a citizen at the window finishes them first, as call-next does: the 办件编号
+    the clerk typed for that citizen must not be lost."""
+    hall = await start_hall(rating_hall(), clock=clock)
+    clerk = await hall.clerk_at("1", "wang")
+    pad = await hall.device("pad-1", "pad", window="1")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    _, missed = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"})
+    _, served = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"})
+    await hall.call("POST", "/api/v1/windows/1/call-next", clerk)
+    await hall.call("POST", "/api/v1/windows/1/no-show", clerk, {"reason": "未到"})
+    await hall.call("POST", "/api/v1/windows/1/call-next", clerk)
+    back = {"ticket": missed["ticket"]["id"], "case_no": "bad number!"}
+    status, answer = await hall.call("POST", "/api/v1/windows/1/call-back", clerk, back)
+    assert (status, answer["error"]["code"]) == (422, "invalid_request")
+    assert "case_no" in answer["error"]["message"]
+    back["case_no"] = "500101-2026-000043"
+    status, answer = await hall.call("POST", "/api/v1/windows/1/call-back", clerk, back)
+    assert status == 200 and answer["ticket"]["id"] == missed["ticket"]["id"], answer
+    body = {"ticket": served["ticket"]["id"], "level": 5}
+    _, rated = await hall.call("POST", "/api/v1/ratings", pad, body)
+    assert rated["rating"]["case_no"] == "500101-2026-000043"
+
+
 async def test_a_follow_up_is_taken_weeks_after_the_service_as_rectifying_takes(
     start_hall: StartHall, clock: FakeClock
 ) -> None:

@@ -367,7 +367,7 @@ async function handOver(id, reason) {
 function withCaseNo(action, body) {
   const input = $("case-no");
   const caseNo = input.value.trim();
-  const finishing = ["finish", "call-next"].includes(action);
+  const finishing = ["finish", "call-next", "call-back"].includes(action);
   if (!finishing || !caseNo || !state.windows.get(state.windowId)?.ticket) return body;
   if (!input.checkValidity()) return null;
   return { ...body, case_no: caseNo };
