@@ -755,13 +755,15 @@ def test_load_hall_accepts_a_byte_order_mark(tmp_path: Path) -> None:
     assert load_hall(str(path)).name == "测试政务服务中心"
 
 
-def test_load_hall_refuses_other_encodings(tmp_path: Path) -> None:
+def test_a_file_saved_as_gbk_names_its_line_and_says_to_save_it_as_utf_8(tmp_path: Path) -> None:
+    """It said "not UTF-8 text (byte 66): invalid continuation byte": where byte 66 is, and
+    what to do about it, was the reader's to find out."""
     path = tmp_path / "hall.toml"
-    path.write_bytes(to_toml(minimal_hall()).encode("gb18030"))
+    path.write_bytes('# hall\n\n[hall]\nname = "江北"\n'.encode("gbk"))
     with pytest.raises(ConfigError) as info:
         load_hall(path)
     (problem,) = info.value.problems
-    assert problem.startswith(f"{path}: not UTF-8 text")
+    assert problem.startswith(f"{path}: line 4 is not UTF-8 text: save the file as UTF-8")
 
 
 def test_load_hall_names_the_file_in_syntax_errors(tmp_path: Path) -> None:

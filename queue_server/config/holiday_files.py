@@ -80,9 +80,11 @@ def missing_years_notice(years: Sequence[int]) -> tuple[str, str]:
         f"no holiday file for {', '.join(map(str, years))}: 差评 deadlines counted into "
         "it take only weekends as days off"
     )
+    # The hall's own folder, never the built-in one: an installed hallq keeps that inside
+    # its virtualenv, where a file added by hand is lost at the next upgrade.
     fix = (
-        f"when the State Council's notice is out, add {names} to the holiday folder "
-        "(queue_server/config/holidays/README.md) and restart the server"
+        f"when the State Council's notice is out, add {names} to the hall's own holiday "
+        "folder ([ratings] holidays in the hall config: docs/ratings.md) and restart the server"
     )
     return problem, fix
 

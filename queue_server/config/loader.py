@@ -59,7 +59,13 @@ def load_hall(path: str | Path, *, open_all_hours: bool = False) -> HallConfig:
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError([f"{path}: not UTF-8 text (byte {exc.start}): {exc.reason}"]) from exc
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            [
+                f"{path}: line {line} is not UTF-8 text: save the file as UTF-8 "
+                "(an editor that saves GBK or ANSI writes Chinese text this way)"
+            ]
+        ) from exc
     return parse_hall(text, source=str(path), open_all_hours=open_all_hours, base=path.parent)
 
 

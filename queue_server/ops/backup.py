@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -264,17 +265,89 @@ def _held_alone(db: Path) -> Iterator[sqlite3.Connection]:
         yield conn
 
 
-def _tickets_lost(db: Path, backup_seq: int, *, force: bool) -> None:
-    """Refuse, unless forced, to lose tickets the current database issued after the backup.
+@dataclass(frozen=True)
+class _Device:
+    token_hash: str
+    role: str
+    window: str | None
+    created_at: str
+    revoked_at: str | None
+
+    def takes(self, token_hash: str) -> bool:
+        return self.revoked_at is None and self.token_hash == token_hash
+
+
+@dataclass(frozen=True)
+class _Access:
+    """Who a database lets in: its devices by name, its people's roles by username."""
+
+    devices: dict[str, _Device]
+    people: dict[str, str]
+
+
+def _access(conn: sqlite3.Connection) -> _Access:
+    devices = {
+        str(name): _Device(*row)
+        for name, *row in conn.execute(
+            "SELECT name, token_hash, role, window, created_at, revoked_at FROM devices"
+        )
+    }
+    people = dict(conn.execute("SELECT username, role FROM users"))
+    return _Access(devices, people)
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    """A device or a person the replaced database let in and the restored one does not."""
+
+    kind: str  # "device" or "user"
+    name: str
+    role: str
+    window: str | None = None
+
+
+def _revoke_again(copy: sqlite3.Connection, current: _Access) -> tuple[str, ...]:
+    """Revoke in the restored copy every token the replaced database no longer took: a
+    kiosk stolen and revoked after the backup must not come back with it. Returns the names."""
+    again = []
+    for name, was in _access(copy).devices.items():
+        now = current.devices.get(name)
+        if was.revoked_at is None and now is not None and not now.takes(was.token_hash):
+            # Refused since the revocation, or since a new token replaced this one.
+            since = now.revoked_at or now.created_at
+            copy.execute("UPDATE devices SET revoked_at = ? WHERE name = ?", (since, name))
+            again.append(name)
+    return tuple(sorted(again))
+
+
+def _not_in(restored: _Access, current: _Access) -> tuple[Enrolled, ...]:
+    devices = [
+        Enrolled("device", name, now.role, now.window)
+        for name, now in sorted(current.devices.items())
+        if now.revoked_at is None
+        and not (name in restored.devices and restored.devices[name].takes(now.token_hash))
+    ]
+    people = [
+        Enrolled("user", name, role)
+        for name, role in sorted(current.people.items())
+        if name not in restored.people
+    ]
+    return (*devices, *people)
+
+
+def _current_access(db: Path, backup_seq: int, *, force: bool) -> _Access | None:
+    """Who the current database lets in, read after refusing, unless forced, to lose tickets
+    it issued after the backup; None when it is too damaged to read and `force` is given.
 
     The check holds SQLite's exclusive lock, so it also refuses while the file is in use.
     """
     try:
         with _held_alone(db) as current:
             lost = _issued_after(current, backup_seq)
+            access = _access(current)
     except sqlite3.DatabaseError as exc:
         if force:
-            return
+            return None
         raise BackupError(
             f"{db} cannot be read ({exc}), so the tickets it holds cannot be compared with the "
             "backup's. Use --force to restore anyway; the damaged file is kept aside."
@@ -286,12 +359,17 @@ def _tickets_lost(db: Path, backup_seq: int, *, force: bool) -> None:
             "them, and a server restored on the same day prints their numbers again. "
             "Use --force to restore anyway."
         )
+    return access
 
 
 @dataclass(frozen=True)
 class Restored:
     contents: Contents
     kept_aside: Path | None
+    # Devices whose token the replaced database refused, refused by the restored one too.
+    revoked_again: tuple[str, ...] = ()
+    # Let in by the replaced database, not by the backup: to be added again.
+    not_in_backup: tuple[Enrolled, ...] = ()
 
 
 def restore(backup_file: Path, db: Path, *, force: bool = False, now: dt.datetime) -> Restored:
@@ -299,7 +377,8 @@ def restore(backup_file: Path, db: Path, *, force: bool = False, now: dt.datetim
 
     Refuses (unless `force`) when the current database holds tickets issued after the
     backup, or cannot be read to tell: the restored hall numbers on from the backup, and on
-    the same day would print those numbers again.
+    the same day would print those numbers again. A device token the current database
+    refuses stays refused; devices and people it has and the backup lacks are named.
     """
     current = kind(db)
     if current is PathKind.FOLDER:
@@ -316,12 +395,35 @@ def restore(backup_file: Path, db: Path, *, force: bool = False, now: dt.datetim
                 _remove_folders(created)
                 raise
             return Restored(found, None)
-        _tickets_lost(db, found.last_seq, force=force)
+        current_access = _current_access(db, found.last_seq, force=force)
         aside = db.with_name(f"{db.name}.before-restore-{now:%Y%m%dT%H%M%S}")
+
+        def carried(copy: sqlite3.Connection) -> Restored:
+            _whole(copy)
+            if current_access is None:  # too damaged to tell who it let in
+                return Restored(found, aside)
+            again = _revoke_again(copy, current_access)
+            return Restored(found, aside, again, _not_in(_access(copy), current_access))
+
         fresh = db.with_name(db.name + ".restored")
-        _copy(source, backup_file, fresh, _whole)
+        restored = _copy(source, backup_file, fresh, carried)
+        _owned_like(fresh, db)
         _swap(db, aside, fresh)
-    return Restored(found, aside)
+    return restored
+
+
+def _owned_like(fresh: Path, db: Path) -> None:
+    """The restored file takes the replaced one's mode and, when root restores, its owner:
+    restored by root (the `sudo -u hallq` forgotten) it was root's, and the server, running
+    as hallq, refused to start on it."""
+    was = db.stat()
+    try:
+        fresh.chmod(stat.S_IMODE(was.st_mode))
+        if os.geteuid() == 0:
+            os.chown(fresh, was.st_uid, was.st_gid)
+    except OSError as exc:
+        fresh.unlink(missing_ok=True)
+        raise BackupError(f"cannot give the restored file the owner of {db}: {exc}") from exc
 
 
 def _swap(db: Path, aside: Path, fresh: Path) -> None:

@@ -104,9 +104,25 @@ def holiday_calendar(install: Install) -> Finding | None:
     return Finding("holidays", Status.OK, f"holidays known for {known}")
 
 
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _not_sqlite(db: Path) -> bool:
+    """A file with something in it that SQLite never wrote: another file given as --db
+    (the hall config beside it on the command line), not a damaged database."""
+    try:
+        with db.open("rb") as file:
+            start = file.read(len(_SQLITE_HEADER))
+    except OSError:
+        return False  # the database check says why it cannot be read
+    return bool(start) and start != _SQLITE_HEADER[: len(start)]
+
+
 def _open_read_only(install: Install) -> sqlite3.Connection | None:
     """The database for reading, or None where the database check says why it cannot be."""
     if kind(install.db) is not PathKind.FILE or not os.access(install.db, os.R_OK):
+        return None
+    if _not_sqlite(install.db):
         return None
     try:
         return sqlite3.connect(f"{install.db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
@@ -171,6 +187,14 @@ def database(install: Install) -> Finding:
     refused = _not_a_database_file(db)
     if refused is not None:
         return refused
+    if _not_sqlite(db):
+        return Finding(
+            "database",
+            Status.FAIL,
+            f"{db} is not a SQLite database: it does not start as one",
+            "check --db: it names another file, e.g. the hall config; only if it really is "
+            "the hall's database (its start destroyed), restore the latest backup",
+        )
     conn = _open_read_only(install)
     if conn is None:
         return Finding("database", Status.FAIL, f"{db} cannot be opened", "check --db")
@@ -323,9 +347,10 @@ def disk_space(install: Install) -> Finding:
 
 
 # The nightly backup unit's folder and names (systemd/hallq-backup.service): beside the
-# database, `backups/hall-<date>T<time>.db`.
+# database, `backups/hall-<date>T<time>.db`; the unit rotates the same names, and a copy
+# named otherwise by hand (hall-before-upgrade.db) is neither counted nor rotated.
 BACKUP_FOLDER = "backups"
-BACKUP_PATTERN = "hall-*.db"
+BACKUP_PATTERN = "hall-[0-9]*T[0-9]*.db"
 STALE_BACKUP = dt.timedelta(hours=36)  # a night missed, with a few hours to spare
 
 

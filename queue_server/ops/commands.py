@@ -32,4 +32,17 @@ def run(args: argparse.Namespace) -> int:
         f"hallq: restored {args.backup} into {args.db} (journal at seq "
         f"{done.contents.last_seq}, {changed}){aside}"
     )
+    if done.revoked_again:
+        print(
+            "hallq: devices revoked after the backup stay revoked in the restored database: "
+            + ", ".join(done.revoked_again)
+        )
+    if done.not_in_backup:
+        print(
+            "hallq: added after the backup, so not in it: add them again with hallq device add"
+            " (a new token into each device's config) and hallq user add:"
+        )
+        for missing in done.not_in_backup:
+            at = f", window {missing.window}" if missing.window else ""
+            print(f"  {missing.kind} {missing.name} ({missing.role}{at})")
     return 0

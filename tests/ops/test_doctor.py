@@ -181,7 +181,9 @@ def test_holidays_of_this_year_and_from_november_the_next(tmp_path: Path) -> Non
     # 31 October 17:00 UTC is already 1 November in Chongqing.
     found = check(JIANGBEI, "2026-10-31T17:00+00:00")
     assert found.status is Status.WARN and "2027" in found.message
-    assert "2027.toml" in found.fix and "holidays/README.md" in found.fix
+    # Not the built-in folder: a plain install keeps it in the virtualenv, where a file added
+    # by hand is gone at the next upgrade (and one added to the checkout is never read).
+    assert "2027.toml" in found.fix and "[ratings] holidays" in found.fix
     own = tmp_path / "holidays"
     own.mkdir()
     for year in (2026, 2027):
@@ -392,6 +394,27 @@ def test_a_directory_or_another_programs_file_is_not_a_hall_database(tmp_path: P
     in_the_way = Install("server", db=other / "hall.db")
     found = finding(checks.database(in_the_way))
     assert found.status is Status.FAIL and f"{other} is not a folder" in found.message
+
+
+def test_a_file_that_is_no_sqlite_database_is_a_wrong_db_not_one_to_restore(
+    tmp_path: Path,
+) -> None:
+    """The hall config passed as --db (the two are side by side on every command line) was
+    "file is not a database -> restore the latest backup", and the integrity check failed
+    it a second time: advice to replace a file that is no database with one."""
+    config = tmp_path / "hall.toml"
+    shutil.copy(JIANGBEI, config)
+    mixed_up = Install("server", db=config)
+    found = finding(checks.database(mixed_up))
+    assert found.status is Status.FAIL
+    assert "is not a SQLite database" in found.message and found.fix.startswith("check --db")
+    assert checks.database_integrity(mixed_up) is None and checks.journal_mode(mixed_up) is None
+    damaged = make_db(tmp_path / "hall.db", wal=False)  # a real database whose header broke
+    with damaged.open("r+b") as file:
+        file.seek(16)
+        file.write(b"\xff" * 84)
+    found = finding(checks.database(Install("server", db=damaged)))
+    assert found.status is Status.FAIL and "restore" in found.fix
 
 
 def test_permissions_of_a_folder_that_is_not_there_yet(tmp_path: Path) -> None:

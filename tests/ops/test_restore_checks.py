@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
+import stat
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from queue_server.ops.backup import BackupError, backup, restore
+from queue_server.cli import main
+from queue_server.ops.backup import BackupError, Enrolled, backup, restore
 from queue_server.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 NOW = dt.datetime(2026, 11, 23, 18, 0)
@@ -89,3 +92,102 @@ def test_a_damaged_current_database_is_replaced_only_with_force(tmp_path: Path) 
     assert seqs(db) == [1, 2]
     assert done.kept_aside is not None
     assert done.kept_aside.read_bytes().startswith(b"this disk")
+
+
+def enrol(
+    db: Path, name: str, token_hash: str, role: str = "kiosk", window: str | None = None
+) -> None:
+    """A device as `hallq device add` leaves it (a revoked name given a new token again)."""
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute(
+            "INSERT INTO devices (name, role, window, token_hash, created_at)"
+            " VALUES (?, ?, ?, ?, '2026-11-23T03:00:00+00:00')"
+            " ON CONFLICT (name) DO UPDATE SET token_hash = excluded.token_hash, revoked_at = NULL",
+            (name, role, window, token_hash),
+        )
+
+
+def revoke(db: Path, name: str) -> None:
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute(
+            "UPDATE devices SET revoked_at = '2026-11-23T04:00:00+00:00' WHERE name = ?", (name,)
+        )
+
+
+def live_tokens(db: Path) -> set[str]:
+    with closing(sqlite3.connect(db)) as conn:
+        return {
+            r[0] for r in conn.execute("SELECT token_hash FROM devices WHERE revoked_at IS NULL")
+        }
+
+
+def test_a_token_revoked_after_the_backup_stays_refused_and_what_is_lost_is_named(
+    tmp_path: Path,
+) -> None:
+    """A kiosk stolen and revoked after last night's backup was let in again by the restored
+    database, and nothing said so; devices and people added after the backup were refused
+    or could not log in, and nothing said that either."""
+    db = hall_db(tmp_path / "hall.db", 2)
+    for name, token_hash in (("kiosk-1", "h1"), ("kiosk-stolen", "h2"), ("kiosk-replaced", "h3")):
+        enrol(db, name, token_hash)
+    taken = tmp_path / "backups" / "hall-20261123T023000.db"
+    backup(db, taken)
+    revoke(db, "kiosk-stolen")
+    revoke(db, "kiosk-replaced")
+    enrol(db, "kiosk-replaced", "h4")  # the new box of a stolen one, under the same name
+    enrol(db, "station-3", "h5", role="station", window="3")
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute(
+            "INSERT INTO users (username, role, password_hash, created_at)"
+            " VALUES ('wang', 'clerk', 'x', '2026-11-23T05:00:00+00:00')"
+        )
+    done = restore(taken, db, now=NOW)
+    assert live_tokens(db) == {"h1"}
+    assert done.revoked_again == ("kiosk-replaced", "kiosk-stolen")
+    assert done.not_in_backup == (
+        Enrolled("device", "kiosk-replaced", "kiosk"),
+        Enrolled("device", "station-3", "station", "3"),
+        Enrolled("user", "wang", "clerk"),
+    )
+    assert done.kept_aside is not None and live_tokens(done.kept_aside) == {"h1", "h4", "h5"}
+
+
+def test_the_restore_command_says_what_stays_revoked_and_what_to_add_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = hall_db(tmp_path / "hall.db", 1)
+    enrol(db, "kiosk-stolen", "h1")
+    taken = tmp_path / "taken.db"
+    backup(db, taken)
+    revoke(db, "kiosk-stolen")
+    enrol(db, "station-3", "h2", role="station", window="3")
+    assert main(["restore", str(taken), "--db", str(db)]) == 0
+    said = capsys.readouterr().out.splitlines()
+    assert said[1] == (
+        "hallq: devices revoked after the backup stay revoked in the restored database: "
+        "kiosk-stolen"
+    )
+    assert said[2] == (
+        "hallq: added after the backup, so not in it: add them again with hallq device add"
+        " (a new token into each device's config) and hallq user add:"
+    )
+    assert said[3:] == ["  device station-3 (station, window 3)"]
+
+
+def test_the_restored_file_keeps_the_owner_and_mode_of_the_one_it_replaces(
+    tmp_path: Path,
+) -> None:
+    """Restored by root (`sudo hallq restore`, the sudo -u hallq forgotten), the new file
+    belonged to root, and the server, running as hallq, refused to start on it: "attempt
+    to write a readonly database"."""
+    db = hall_db(tmp_path / "hall.db", 2)
+    taken = tmp_path / "taken.db"
+    backup(db, taken)
+    db.chmod(0o640)
+    service_user = 65534  # nobody, standing in for hallq
+    if os.geteuid() == 0:
+        os.chown(db, service_user, service_user)
+    restore(taken, db, now=NOW)
+    assert stat.S_IMODE(db.stat().st_mode) == 0o640
+    if os.geteuid() == 0:
+        assert (db.stat().st_uid, db.stat().st_gid) == (service_user, service_user)

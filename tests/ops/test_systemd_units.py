@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from fnmatch import fnmatchcase
 from pathlib import Path
+
+from queue_server.ops.checks import BACKUP_PATTERN
 
 REPO = Path(__file__).resolve().parents[2]
 UNITS = REPO / "systemd"
@@ -44,6 +48,21 @@ def test_server_and_backup_use_the_paths_the_operations_guide_names() -> None:
     written = re.search(r"out=(/\S+)/hall-", backup)
     assert written is not None and "`/var/lib/hallq/backups/hall-" in guide
     assert written.group(1) == "/var/lib/hallq/backups"
+
+
+def test_the_nightly_rotation_deletes_the_nightly_copies_and_no_other() -> None:
+    """The rotation deleted every `hall-*.db` older than 14 days, so a copy taken by hand
+    before an upgrade as hall-before-upgrade.db went with them, where the guide says a copy
+    under another name is left alone; doctor counted it as a nightly one too."""
+    backup = settings("hallq-backup.service")["ExecStart"][0]
+    stamp = re.search(r"hall-\$\$\(date \+(\S+)\)\.db", backup)
+    rotated = re.search(r'-name "([^"]+)"', backup)
+    assert stamp is not None and rotated is not None
+    nightly = "hall-" + dt.datetime(2026, 11, 23, 2, 30).strftime(stamp.group(1).replace("%%", "%"))
+    assert fnmatchcase(nightly + ".db", rotated.group(1))
+    for kept in ("hall-before-upgrade.db", "hall-2026-11-23.db", "hall.db"):
+        assert not fnmatchcase(kept, rotated.group(1)), kept
+    assert rotated.group(1) == BACKUP_PATTERN  # what doctor counts as a nightly backup
 
 
 def test_every_agent_is_started_again_after_any_exit() -> None:
