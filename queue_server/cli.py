@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import logging
 import os
 import signal
@@ -58,7 +59,7 @@ async def _serve(args: argparse.Namespace) -> int:
         await server.stop()
         if not isinstance(failure, (StoreError, OSError, sqlite3.Error)):
             raise
-        advice = _start_advice(failure, Path(args.db))
+        advice = _start_advice(failure, Path(args.db), args.port)
         print(f"hallq: cannot start: {failure}{advice}", file=sys.stderr)
         return 1
     stop = asyncio.Event()
@@ -88,8 +89,13 @@ async def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _start_advice(failure: BaseException, db: Path) -> str:
-    """What to do, where SQLite's own words do not say it."""
+def _start_advice(failure: BaseException, db: Path, port: int) -> str:
+    """What to do, where SQLite's or the system's own words do not say it."""
+    if isinstance(failure, OSError) and failure.errno == errno.EADDRINUSE:
+        return (
+            f"; port {port} is in use by another program (another hallq serve?): stop it, or"
+            " choose another port with --port"
+        )
     if refused_writing(failure):
         return (
             "; the user the server runs as may not write the database: give it the database"

@@ -223,6 +223,20 @@ def test_a_server_that_cannot_start_says_why_in_one_line_and_ends(
     assert left == [], "the database connections were not closed"
 
 
+def test_a_port_in_use_says_so_and_how_to_choose_another(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        argv = ["serve", "--db", str(tmp_path / "hall.db"), "--host", "127.0.0.1"]
+        assert main([*argv, "--port", str(port), "--voice-pack", "none"]) == 1
+    said = [line for line in capsys.readouterr().err.splitlines() if line.startswith("hallq:")]
+    assert len(said) == 1 and said[0].startswith("hallq: cannot start:"), said
+    assert f"port {port} is in use" in said[0] and "--port" in said[0], said
+
+
 # What only other commands, or a later request, need; `hallq serve` must start without it.
 NOT_FOR_SERVE = (
     "queue_server.planner.simulate",  # the simulator: only in the child that runs a plan
