@@ -11,8 +11,6 @@ import pytest
 from helpers import RunningHall, publish_changes
 from playwright.async_api import Page, expect
 
-from queue_server.web import stream
-
 from .conftest import PASSWORD, OpenPage
 
 pytestmark = pytest.mark.browser
@@ -79,7 +77,7 @@ async def test_a_stream_back_from_a_long_gap_starts_over_from_the_snapshot_it_ge
     await page.evaluate("window.stream.start()")  # missed one change: it is replayed
     await told(page, at_least=6)
     await page.evaluate("window.stream.stop()")
-    publish_changes(hub, stream.MAX_REPLAY + 1)
+    publish_changes(hub, hub.max_replay + 1)
     await page.evaluate("window.stream.start()")  # missed too many: a fresh snapshot
     await told(page, at_least=9)
     publish_changes(hub, 1)  # applied after that snapshot, not taken for a replayed one
@@ -92,7 +90,7 @@ async def test_a_stream_back_from_a_long_gap_starts_over_from_the_snapshot_it_ge
     opened = await page.evaluate("window.opened")
     resumed = [parse_qs(urlsplit(url).query).get("after_seq") for url in opened]
     assert resumed == [None, ["1"], ["2"]]
-    assert await page.evaluate("window.stream.lastSeq") == hub.last_seq == stream.MAX_REPLAY + 4
+    assert await page.evaluate("window.stream.lastSeq") == hub.last_seq == hub.max_replay + 4
 
 
 async def logged_in(open_page: OpenPage, hall: RunningHall, path: str, name: str) -> Page:
