@@ -8,6 +8,10 @@ const ASK = "请您对我的服务进行评价";
 const THANKS = "谢谢您的评价";
 const THANKS_MS = 4000;
 const RECONNECT_MS = 1000;
+// A refusal the agent has no citizen's words for comes with the server's own message, in
+// the operators' English at times (a pad set up with another window's token): never shown.
+const HAS_CHINESE = /[\u4e00-\u9fff]/;
+const CANNOT_RATE = "暂时无法评价，请联系工作人员";
 
 const $ = (id) => document.getElementById(id);
 const voice = new VoiceQueue();
@@ -122,6 +126,7 @@ async function submit() {
   const body = { level: view.level.level, tags: [...view.tags] };
   const comment = $("comment").value.trim();
   if (comment) body.comment = comment;
+  let over = false; // the answer says this rating can no longer be given
   try {
     const response = await fetch("/local/rate", {
       method: "POST",
@@ -131,11 +136,10 @@ async function submit() {
     const answer = await response.json().catch(() => ({}));
     if (response.ok) {
       thank();
-    } else if (answer?.error?.code === "already_rated" || answer?.error?.code === "rating_closed") {
-      showError(answer.error.message);
-      setTimeout(idleUnlessOpen, THANKS_MS);
     } else {
-      showError(answer?.error?.message || "提交未成功，请重试");
+      const said = answer?.error?.message;
+      over = answer?.error?.code === "already_rated" || answer?.error?.code === "rating_closed";
+      showError(HAS_CHINESE.test(said ?? "") ? said : CANNOT_RATE);
     }
   } catch {
     showError("网络中断，请稍后再试");
@@ -143,6 +147,9 @@ async function submit() {
     view.sending = false;
     drawSubmit();
   }
+  // The pad stayed here while the rating was sent (apply): once it is over, the citizen
+  // reads why, then the pad goes back to idle.
+  if (view.screen === "detail" && (over || !view.state?.rating)) setTimeout(idleUnlessOpen, THANKS_MS);
 }
 
 function thank() {
@@ -155,8 +162,9 @@ function thank() {
   }, THANKS_MS);
 }
 
+/** Back to idle, unless the pad has moved on meanwhile: a new thanks, or a new rating asked. */
 function idleUnlessOpen() {
-  if (view.screen === "thanks" && view.thanksTimer) return;
+  if (view.screen === "levels" || (view.screen === "thanks" && view.thanksTimer)) return;
   show("idle");
   view.level = null;
 }
@@ -186,8 +194,10 @@ function apply(state) {
     }
   } else {
     view.deadline = 0;
-    // Closed: timed out, or rated (here, on the key pad or elsewhere). Thanks stays up.
-    if (view.screen === "levels" || view.screen === "detail") show("idle");
+    // Closed: timed out, or rated (here, on the key pad or elsewhere). Thanks stays up, and
+    // so does a rating being sent: the agent hears it recorded before it answers the pad,
+    // and the answer (thanks, or why not) is what the citizen must see, not 欢迎您.
+    if (view.screen === "levels" || (view.screen === "detail" && !view.sending)) show("idle");
     view.ticket = null;
   }
   tick();

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import array
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import wave
@@ -13,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from helpers import RunningHall
+from helpers import RunningHall, small_hall
 from playwright.async_api import (
     Browser,
     Page,
@@ -26,8 +27,9 @@ from voice.announce_cases import CASES, case_hall, case_name, current
 
 from display.voice.pack import SegmentEntry, write_manifest
 from display.voice.script import DEFAULT_PHRASES, DIGITS, LETTERS, TEN
+from queue_server.domain.hall import HallConfig, SpeakerGroup, VoiceSettings
 
-from .conftest import LAUNCH_ARGS, Issue, OpenPage
+from .conftest import LAUNCH_ARGS, Issue, OpenPage, StreamSwitch
 from .test_board import LANDSCAPE, call_next
 
 pytestmark = pytest.mark.browser
@@ -199,13 +201,15 @@ async def test_a_board_speaks_what_the_case_says(
 
     page = await open_page(f"{hall.url}{board_url(case['scope'])}", prepare=prepare)
     for _ in range(100):
-        if streams:
+        if len(streams) == 2:
             break
         await asyncio.sleep(0.05)
-    assert streams, "the board never opened its stream"
+    # The voice holds a stream of its own (boardVoice), beside the board's.
+    assert len(streams) == 2, "the board and its voice never opened their streams"
     now = dt.datetime.now(dt.UTC)
     for message in [*case["messages"], sentinel(case, now)]:
-        streams[-1].send(json.dumps(current(message, now), ensure_ascii=False))
+        for stream in streams:
+            stream.send(json.dumps(current(message, now), ensure_ascii=False))
 
     played = "window.__hallqVoicePlayer.urls"
     await page.wait_for_function(f"() => {played}.some((url) => url.includes('{SENTINEL}'))")
@@ -281,3 +285,90 @@ async def test_a_board_of_an_unknown_speaker_group_stays_silent(
     await page.wait_for_function("() => window.__hallqVoiceLog?.length > 0")
     log = await voice_log(page)
     assert [(e["event"], e["detail"]) for e in log] == [("error", "unknown speaker group nowhere")]
+
+
+class EveryStreamSwitch(StreamSwitch):
+    """Takes the network away from every stream the page holds, not only its last one."""
+
+    async def cut(self) -> None:
+        self.down = True
+        for route in self.routes:
+            await route.close(code=1006)
+
+
+async def spoken_numbers(page: Page, until: str) -> list[str]:
+    """The numbers the board has played, once `until` is among them (or after 30 s: the
+    stream's reconnects back off to 15 s)."""
+    for _ in range(300):
+        urls: list[str] = await page.evaluate("window.__hallqVoicePlayer.urls")
+        numbers = [announced(url)[1] for url in urls]
+        if until in numbers:
+            break
+        await asyncio.sleep(0.1)
+    return numbers
+
+
+async def test_a_call_made_while_the_network_was_down_is_spoken_once_when_it_is_back(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    """Back online, the board reads the hall again and may take a fresh snapshot: the call
+    made meanwhile must still be spoken (a snapshot never is), once, in its place."""
+    hall = await start_hall()
+    for _ in range(3):
+        await issue(hall, "social")
+    token = await hall.clerk_at("1", "wang")
+    switch = EveryStreamSwitch()
+
+    async def prepare(page: Page) -> None:
+        await page.add_init_script(RECORDING_PLAYER)
+        await switch.prepare(page)
+
+    page = await open_page(f"{hall.url}/board?speak=1", viewport=LANDSCAPE, prepare=prepare)
+    await expect(page.locator("#offline")).to_be_hidden()
+    await call_next(hall, "1", token)
+    assert await spoken_numbers(page, "A001") == ["A001"]
+
+    await switch.cut()
+    await expect(page.locator("#offline")).to_be_visible()
+    await call_next(hall, "1", token)
+    switch.restore()
+    await expect(page.locator("#offline")).to_be_hidden(timeout=15_000)
+    await expect(page.locator("#now-number")).to_have_text("A002")
+    await call_next(hall, "1", token)  # a call after the return: every earlier one is judged
+    assert await spoken_numbers(page, "A003") == ["A001", "A002", "A003"]
+
+
+def grouped(front: tuple[str, ...], back: tuple[str, ...]) -> HallConfig:
+    """The small hall with two speaker groups: the front's windows and the back's."""
+    groups = (SpeakerGroup("front", "前厅", front), SpeakerGroup("back", "后厅", back))
+    return dataclasses.replace(
+        small_hall(open_all_hours=True), voice=VoiceSettings(speakers=groups)
+    )
+
+
+async def test_a_restart_that_moves_a_window_to_another_speaker_group_is_followed(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue, tmp_path: Path
+) -> None:
+    """The IT person moves window 2 to the back's speakers and restarts the server: the
+    front's board, never reloaded, must stop speaking window 2's calls (the back's speakers
+    speak them now: twice in the hall) from the calls made while it was away on."""
+    db = tmp_path / "groups.db"
+    hall = await start_hall(grouped(("1", "2"), ("3",)), db_path=db)
+    for _ in range(3):
+        await issue(hall, "social")
+    wang, li = await hall.clerk_at("1", "wang"), await hall.clerk_at("2", "li")
+
+    async def prepare(page: Page) -> None:
+        await page.add_init_script(RECORDING_PLAYER)
+
+    page = await open_page(f"{hall.url}/board?speaker=front", viewport=LANDSCAPE, prepare=prepare)
+    await expect(page.locator("#offline")).to_be_hidden()
+    await call_next(hall, "1", wang)
+    assert await spoken_numbers(page, "A001") == ["A001"]
+
+    await hall.server.stop()
+    await expect(page.locator("#offline")).to_be_visible()
+    again = await start_hall(grouped(("1",), ("2", "3")), db_path=db, port=hall.server.port)
+    await call_next(again, "2", li)  # the back's now
+    await call_next(again, "1", wang)
+    assert await spoken_numbers(page, "A003") == ["A001", "A003"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import urllib.parse
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -173,3 +174,60 @@ def rating_days() -> str:
     today = dt.datetime.now(SHANGHAI).date()
     days = today - dt.timedelta(days=1), today + dt.timedelta(days=1)
     return f"/api/v1/ratings?from={days[0]}&to={days[1]}"
+
+
+async def test_a_pad_holding_another_window_s_token_tells_the_citizen_in_chinese(
+    start_hall: StartHall, open_page: OpenPage, tmp_path: Path
+) -> None:
+    """A station set up with window 2's pad token at window 1: the server refuses every
+    rating (403, in the operators' English); the citizen must read what to do, in Chinese."""
+    hall = await start_hall()
+    await hall.clerk_at("1", "wang", "王芳", "0107")
+    manager = await hall.person("boss", "manager")
+    station_token = await hall.device("w1-station", "station", "1")
+    pad_token = await hall.device("w2-pad", "pad", "2")
+    await issue(hall)
+    async with running_station(hall.url, "1", station_token, pad_token, tmp_path) as station:
+        page = await open_pad(open_page, station)
+        station.keypad("KEY_KPPLUS")
+        await eventually(lambda: window_state(hall, manager), "calling")
+        station.keypad("KEY_KPSLASH")
+        await page.get_by_role("button", name="满意", exact=True).click()
+        await page.locator("#submit").click()
+        error = page.locator("#error")
+        await expect(error).to_be_visible()
+        assert re.search(r"[\u4e00-\u9fff]", await error.inner_text())
+        assert not re.search(r"[A-Za-z]{3,}", await error.inner_text())
+        await expect(error).to_contain_text("请联系工作人员")
+        assert await ratings(hall, manager) == []
+
+
+async def test_a_rating_sent_goes_straight_to_thanks_never_back_to_the_welcome(
+    start_hall: StartHall, open_page: OpenPage, tmp_path: Path
+) -> None:
+    """The agent hears the rating closed on its stream before the server's answer: the pad
+    must not flash 欢迎您 and its plea to rate between the citizen's 提交 and the thanks."""
+    hall = await start_hall()
+    await hall.clerk_at("1", "wang", "王芳", "0107")
+    manager = await hall.person("boss", "manager")
+    station_token = await hall.device("w1-station", "station", "1")
+    pad_token = await hall.device("w1-pad", "pad", "1")
+    await issue(hall)
+    async with running_station(hall.url, "1", station_token, pad_token, tmp_path) as station:
+        page = await open_pad(open_page, station)
+        station.keypad("KEY_KPPLUS", "KEY_KPSLASH")
+        await page.get_by_role("button", name="满意", exact=True).click()
+        await page.evaluate(
+            """() => {
+              const screens = [...document.querySelectorAll("main > section")];
+              const shown = () => screens.filter((s) => !s.hidden).map((s) => s.id).join();
+              window.screens = [shown()];
+              new MutationObserver(() => {
+                if (window.screens.at(-1) !== shown()) window.screens.push(shown());
+              }).observe(document.querySelector("main"), { attributes: true, subtree: true });
+            }"""
+        )
+        await page.locator("#submit").click()
+        await expect(page.locator("#thanks")).to_be_visible()
+        assert await page.evaluate("window.screens") == ["detail", "thanks"]
+        assert [r["level"] for r in await ratings(hall, manager)] == [4]

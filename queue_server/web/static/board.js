@@ -39,7 +39,6 @@ const state = {
 
 let stream = null;
 let resyncTimer = null;
-let voice = null; // {hear(message)} on a speaking board
 let renderPending = false; // a frame is asked for to draw the latest state
 let fresh = false; // a call came since the last drawing: the newest call blinks
 const pagers = {}; // windows, waiting: a Pager each, once the page is set up
@@ -122,7 +121,6 @@ function addCall(ticket, windowId, at) {
 }
 
 function apply(message) {
-  voice?.hear(message); // the voice's own rule picks what is spoken (voice.js)
   if (message.type === "snapshot") {
     const s = message.state;
     state.windows = new Map(s.windows.map((w) => [w.id, w]));
@@ -493,7 +491,13 @@ async function main() {
   tick();
   setInterval(tick, 1000);
   learnHall(await load("/api/v1/hall"));
-  voice = await boardVoice({ params, floor, now: serverNow, loadSpeakers: () => load("/voice/speakers") });
+  await boardVoice({
+    params,
+    floor,
+    now: serverNow,
+    loadSpeakers: () => load("/voice/speakers", { quiet: true }), // the board's offline mark is its stream's
+    listen: (onMessage, onStatus) => new Stream({ topics: ["board"], onMessage, onStatus }).start(),
+  });
   let offline = false;
   stream = new Stream({
     topics: ["board"],

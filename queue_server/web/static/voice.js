@@ -43,9 +43,14 @@ export function phraseUrl(text) {
  */
 export class SpokenCalls {
   constructor(scope = null, staleMs = STALE_MS) {
-    this.scope = scope && { windows: new Set(scope.windows ?? []), floors: new Set(scope.floors ?? []) };
+    this.setScope(scope);
     this.staleMs = staleMs;
     this.lastSeq = null;
+  }
+
+  /** From now on, speaks the calls of `scope` (as the constructor's). */
+  setScope(scope) {
+    this.scope = scope && { windows: new Set(scope.windows ?? []), floors: new Set(scope.floors ?? []) };
   }
 
   /**
@@ -163,35 +168,59 @@ export class VoiceQueue {
 }
 
 /**
- * A board's voice, or null when the board is silent. `?speaker=ID` speaks that speaker
+ * Starts a board's voice, unless the board is silent. `?speaker=ID` speaks that speaker
  * group's calls in its words (the groups come from GET /voice/speakers through `loadSpeakers`);
  * `?speak=1` speaks the calls of the board's floor filter (every floor without one) in the
- * hall's words. Returns {hear(message)}: give it every stream message, in order.
+ * hall's words. `listen(hear, onStatus)` opens a board stream of the voice's own that calls
+ * `hear` with every message, in order, and `onStatus` as api.js's Stream does: the board's
+ * stream starts over from a snapshot when it wants a fresh one (back online, a longest wait
+ * to learn), and the calls made in between would never be spoken (a snapshot is not); the
+ * voice's stream only ever resumes with after_seq, as the display agent's does.
  */
-export async function boardVoice({ params, floor, now, loadSpeakers }) {
+export async function boardVoice({ params, floor, now, loadSpeakers, listen }) {
   const speaker = params.get("speaker");
-  if (!speaker && params.get("speak") !== "1") return null;
+  if (!speaker && params.get("speak") !== "1") return;
   const log = new VoiceLog();
   window.__hallqVoiceLog = log;
-  let scope = floor ? { floors: [floor] } : null;
-  if (speaker) {
-    const published = await loadSpeakers();
-    const group = published.speakers.find((g) => g.id === speaker);
-    if (!group) {
-      const known = published.speakers.map((g) => g.id).join(", ");
-      console.warn(`hallq voice: the hall has no speaker group ${speaker} (its groups: ${known}); silent`);
-      log.record("error", null, `unknown speaker group ${speaker}`);
-      return null;
-    }
-    scope = { windows: group.windows };
-  }
-  const rule = new SpokenCalls(scope);
+  const group = speaker ? await speakerGroup(speaker, loadSpeakers, log) : null;
+  if (speaker && !group) return;
+  const rule = new SpokenCalls(group ? { windows: group.windows } : floor ? { floors: [floor] } : null);
   const queue = new VoiceQueue(voicePlayer(), log, now);
-  return {
-    hear(message) {
-      const { call, skip, madeAt } = rule.judge(message, now());
-      if (skip === "stale") log.record("skip", announcementUrl(call, speaker), "stale");
-      if (call && !skip) queue.say(announcementUrl(call, speaker), madeAt === null ? null : madeAt + rule.staleMs);
-    },
+  const judge = (message) => {
+    const { call, skip, madeAt } = rule.judge(message, now());
+    if (skip === "stale") log.record("skip", announcementUrl(call, speaker), "stale");
+    if (call && !skip) queue.say(announcementUrl(call, speaker), madeAt === null ? null : madeAt + rule.staleMs);
   };
+  // Back online, perhaps from a server restarted on a hall file that moved windows between
+  // speaker groups: the group's windows are read again, as the display agent does before
+  // every connection, and the messages that came meanwhile wait to be judged by them.
+  let held = null; // while the group is read again: the messages to judge once it is in
+  let offline = false;
+  const relearn = async () => {
+    held = [];
+    const again = await speakerGroup(speaker, loadSpeakers, log);
+    rule.setScope({ windows: again?.windows ?? [] }); // a group gone: silent
+    const waiting = held;
+    held = null;
+    waiting.forEach(judge);
+  };
+  listen(
+    (message) => (held ? held.push(message) : judge(message)),
+    (status) => {
+      if (speaker && status === "online" && offline && !held) relearn();
+      offline = status !== "online";
+    },
+  );
+}
+
+/** The speaker group `id` as the server publishes it now, or null (logged) when it has none. */
+async function speakerGroup(id, loadSpeakers, log) {
+  const published = await loadSpeakers();
+  const group = published.speakers.find((g) => g.id === id);
+  if (!group) {
+    const known = published.speakers.map((g) => g.id).join(", ");
+    console.warn(`hallq voice: the hall has no speaker group ${id} (its groups: ${known}); silent`);
+    log.record("error", null, `unknown speaker group ${id}`);
+  }
+  return group ?? null;
 }
