@@ -128,6 +128,8 @@ def _check_served_here(hall: Hall, ticket_id: str, window: str) -> None:
     if ticket.window is not None:
         windows.add(ticket.window)
     if windows and window not in windows:
+        # For the hall's IT person (a pad set up with another window's token): the pad
+        # tells the citizen to ask the staff instead.
         raise Forbidden(f"this pad belongs to window {window}; {ticket.number} was not served here")
 
 
@@ -155,7 +157,10 @@ def _phone_target(
 def _check_key(ctx: Context, ticket_id: str, key: str | None) -> None:
     # compared as bytes: compare_digest refuses str with non-ASCII characters (a forged key)
     if key is None or not hmac.compare_digest(key.encode(), rating_key(ctx, ticket_id).encode()):
-        raise Forbidden("this ticket's rating needs the key printed in its QR code")
+        raise Forbidden(
+            "评价链接不完整, 请扫描号票上的二维码 (this ticket's rating needs the key printed "
+            "in its QR code)"
+        )
 
 
 @routes.get("/api/v1/tickets/{ticket}/rating")

@@ -311,8 +311,8 @@ async def test_the_phone_rates_with_the_key_printed_in_the_qr(start_hall: StartH
     status, form = await hall.call("GET", f"/api/v1/tickets/{ticket}/rating?key={key}")
     assert form["open"] is True and form["window"] == "1"
     body = {"key": "wrong-key", "level": 4, "tags": ["413"]}
-    status, _ = await hall.call("POST", f"/api/v1/tickets/{ticket}/rating", None, body)
-    assert status == 403
+    status, answer = await hall.call("POST", f"/api/v1/tickets/{ticket}/rating", None, body)
+    assert status == 403 and answer["error"]["message"].startswith("评价链接不完整"), answer
     status, answer = await hall.call(
         "POST", f"/api/v1/tickets/{ticket}/rating", None, {**body, "key": key}
     )
