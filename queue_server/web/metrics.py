@@ -128,7 +128,9 @@ def _queues(out: Exposition, hall: Hall, now_seconds: float) -> None:
     eta = hall.new_ticket_etas()
     longest: dict[str, float] = collections.defaultdict(float)
     for t in hall.waiting_tickets():
-        wait = now_seconds - t.issued_at.timestamp()
+        # In the line it waits in now, as 实时大厅 and the wait alerts count it: a ticket
+        # transferred, sent on to its route's next step or missed and put back waits anew.
+        wait = now_seconds - t.in_line_since.timestamp()
         longest[t.service] = max(longest[t.service], wait)
     per_service = (
         ("hallq_waiting_tickets", "Tickets waiting, by service.", hall.waiting_count),

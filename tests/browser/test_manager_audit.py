@@ -46,7 +46,9 @@ async def test_a_manager_reads_failed_logins_and_who_issued_tickets(
     await page.get_by_label("操作人").fill("device:kiosk-1")
     await page.get_by_role("button", name="查询审计").click()
     await expect(rows).to_have_count(1)
-    await expect(rows.first).to_contain_text("ticket.issued")
+    # What happened, in Chinese, over the kind the 类型 box takes.
+    await expect(rows.first.locator(".audit-kind-name")).to_have_text("取号")
+    await expect(rows.first.locator(".audit-kind")).to_have_text("ticket.issued")
     await expect(page.locator("#audit-more")).to_be_hidden()
 
 

@@ -191,9 +191,16 @@ async def test_an_older_reading_of_todays_figures_never_replaces_a_newer_one(
     await assert_shown_only_rose(page, "3")
 
 
-async def bad_ratings(hall: RunningHall, issue: Issue, count: int = 1) -> None:
-    """`count` 差评 at window 1: each opens a case and raises an alert."""
-    clerk = await hall.clerk_at("1", "wang", "王芳", "0101")
+async def bad_ratings(
+    hall: RunningHall,
+    issue: Issue,
+    count: int = 1,
+    *,
+    card: tuple[str | None, str | None] = ("王芳", "0101"),
+) -> None:
+    """`count` 差评 at window 1, whose clerk wang shows `card` (name, 工号): each opens a case
+    and raises an alert."""
+    clerk = await hall.clerk_at("1", "wang", *card)
     pad = await hall.device("pad-1", "pad", window="1")
     for _ in range(count):
         ticket = await issue(hall, "social")
@@ -234,6 +241,28 @@ async def test_an_alert_acknowledged_on_the_page_is_acknowledged_on_the_server(
     assert acknowledged["acknowledged_by"].endswith("zhao")
 
 
+async def test_a_press_on_confirm_while_the_hall_moves_is_not_lost(
+    start_hall: StartHall, open_manager: OpenManager, issue: Issue
+) -> None:
+    # The live hall is drawn again every second and at every change: a press that began on
+    # 确认 must end on that button, or the browser clicks nothing.
+    hall = await start_hall()
+    page = await open_manager(hall)
+    await bad_ratings(hall, issue)
+    confirm = page.locator("#alerts .alert-bad_rating").get_by_role("button", name="确认")
+    box = await confirm.bounding_box()
+    assert box is not None
+    await page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    await page.mouse.down()
+    # The page hears of a ticket, reads today's figures again, and has a frame to draw.
+    async with page.expect_response(lambda answer: "/api/v1/hall/today" in answer.url):
+        await issue(hall, "social")
+    await page.evaluate("new Promise((done) => requestAnimationFrame(() => setTimeout(done)))")
+    await page.mouse.up()
+    await expect(page.locator("#alerts-empty")).to_be_visible()
+    await expect(page.locator("#today-issued")).to_have_text("2")
+
+
 async def test_a_case_is_verified_from_the_page(
     start_hall: StartHall, open_manager: OpenManager, issue: Issue
 ) -> None:
@@ -242,6 +271,7 @@ async def test_a_case_is_verified_from_the_page(
     await bad_ratings(hall, issue)
     await page.locator("#tabs [data-tab=cases]").click()
     row = page.locator("#cases tbody tr").first
+    await expect(row.locator(".case-who")).to_have_text("1号窗口 王芳（0101）")
     await row.get_by_role("button", name="核实").click()
     await page.locator("#note-text").fill("已调取录像，情况属实")
     await page.locator("#note-dialog").get_by_role("button", name="提交").click()
@@ -250,6 +280,18 @@ async def test_a_case_is_verified_from_the_page(
     status, answer = await hall.call("GET", "/api/v1/cases?state=all", manager)
     assert status == 200
     assert answer["cases"][0]["history"][-1]["note"] == "已调取录像，情况属实"
+
+
+async def test_a_case_names_the_clerk_rated_also_one_without_a_public_name(
+    start_hall: StartHall, open_manager: OpenManager, issue: Issue
+) -> None:
+    # `hallq user add` gives a clerk no display name and no 工号: the case still says whom
+    # the 差评 is about, by the name the clerk logs in with.
+    hall = await start_hall()
+    page = await open_manager(hall)
+    await bad_ratings(hall, issue, card=(None, None))
+    await page.locator("#tabs [data-tab=cases]").click()
+    await expect(page.locator("#cases tbody tr .case-who")).to_have_text("1号窗口 wang")
 
 
 async def test_a_case_note_the_server_refuses_is_said_in_chinese(

@@ -263,6 +263,30 @@ async def test_the_load_charts_axis_labels_are_distinct_for_small_averages(
     assert float(labels[-1]) >= average  # the top of the right axis holds the bars
 
 
+@pytest.mark.parametrize(
+    ("rate", "shown"),
+    [(0.9805, "98.1%"), (0.0725, "7.3%"), (0.9063, "90.6%"), (0.0015, "0.2%"), (1.0, "100.0%")],
+)
+async def test_the_good_rating_rate_is_rounded_half_up_as_the_files_and_staff_round_it(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue, rate: float, shown: str
+) -> None:
+    # 好评率 comes as a fraction of four places (98.05% in the xlsx); said to one place on
+    # the page it is 四舍五入, 98.1%, where 0.9805 * 100 in floating point is 98.04999...
+    hall = await start_hall()
+    await a_morning(hall, issue)
+    page = await manager_page(hall, open_page)
+
+    async def rated(route: Route) -> None:
+        response = await route.fetch()
+        body = await response.json()
+        body["total"]["good_rate"] = rate
+        await route.fulfill(response=response, json=body)
+
+    await page.route("**/api/v1/reports?*", rated)
+    await page.locator("#tabs [data-tab=reports]").click()
+    await expect(page.locator('#report tbody tr[data-key="total"] td').last).to_have_text(shown)
+
+
 async def test_a_date_the_server_refuses_is_said_in_chinese_for_the_table_and_the_files(
     start_hall: StartHall, open_page: OpenPage
 ) -> None:

@@ -206,6 +206,31 @@ async def test_the_pin_list_follows_the_call_order_and_pins_and_unpins(
     assert answer["window"]["ticket"]["number"] == "A001"
 
 
+async def test_a_press_on_a_button_while_a_ticket_is_issued_is_not_lost(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    # In a busy hall the pin list is drawn again after every ticket: a press that began on
+    # 置顶 must end on that button, or the browser clicks nothing and the pin never happens.
+    hall = await start_hall()
+    for _ in range(2):
+        await issue(hall, "social")
+    page = await tuning_page(hall, open_page, FULL_HD)
+    numbers = page.locator("#pin-list .pin-number")
+    await expect(numbers).to_have_text(["A001", "A002"])
+    button = page.locator("#pin-list li").nth(1).get_by_role("button", name="置顶")
+    box = await button.bounding_box()
+    assert box is not None
+    await page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    await page.mouse.down()
+    # The page hears of a ticket and reads the waiting list again, and has a frame to draw.
+    async with page.expect_response(lambda answer: "/api/v1/tickets?state=waiting" in answer.url):
+        await issue(hall, "estate")
+    await page.evaluate("new Promise((done) => requestAnimationFrame(() => setTimeout(done)))")
+    await page.mouse.up()
+    await expect(numbers).to_have_text(["A002", "A001", "B001"])
+    await expect(page.locator("#pin-list li").first).to_contain_text("已置顶")
+
+
 async def test_the_tuning_page_fits_a_full_hd_screen(
     start_hall: StartHall, open_page: OpenPage, issue: Issue
 ) -> None:

@@ -91,3 +91,35 @@ async def test_a_console_left_open_offers_no_call_back_of_last_evening_s_missed_
     just_after_midnight(clock)
     await expect(page.locator("#missed-empty")).to_be_visible()
     await expect(page.get_by_role("button", name="回呼 A001")).to_have_count(0)
+
+
+async def test_the_reports_of_a_manager_page_left_open_overnight_are_of_the_new_day(
+    start_hall: StartHall, open_manager: OpenManager, issue: Issue, clock: FakeClock
+) -> None:
+    in_the_evening(clock)  # the hall is open all hours
+    hall = await start_hall(clock=clock)
+    for _ in range(2):
+        await issue(hall, "social")
+    clock.advance(minutes=1)  # a report counts what happened before its moment
+    page = await open_manager(hall)
+    evening = clock.now.date().isoformat()
+    await page.locator("#tabs [data-tab=reports]").click()
+    await expect(page.locator("#report-date")).to_have_value(evening)
+    total = page.locator('#report tbody tr[data-key="total"] td').nth(1)
+    await expect(total).to_have_text("2")  # 取号
+    await page.locator("#tabs [data-tab=live]").click()
+
+    just_after_midnight(clock)
+    await expect(page.locator("#today-issued")).to_have_text("0")
+    # The manager opens the reports in the morning: today's, not last evening's again.
+    await page.locator("#tabs [data-tab=reports]").click()
+    await expect(page.locator("#report-date")).to_have_value(clock.now.date().isoformat())
+    await expect(total).to_have_text("0")
+    # A day the manager picks stays picked.
+    await page.locator("#report-date").fill(evening)
+    await page.get_by_role("button", name="查询", exact=True).click()
+    await expect(total).to_have_text("2")
+    await page.locator("#tabs [data-tab=live]").click()
+    await page.locator("#tabs [data-tab=reports]").click()
+    await expect(page.locator("#report-date")).to_have_value(evening)
+    await expect(total).to_have_text("2")

@@ -96,6 +96,32 @@ async def test_metrics_follow_the_hall(
         assert ticket_id not in text
 
 
+async def test_the_longest_wait_is_the_one_the_manager_and_the_alerts_see(
+    start_hall: Callable[..., Awaitable[RunningHall]], clock: FakeClock
+) -> None:
+    # A ticket transferred to another service after 20 minutes waits in that line from then
+    # on: 实时大厅 and the wait alerts count from the transfer, and so must a dashboard.
+    hall = await start_hall(small_hall(open_all_hours=True), clock=clock)
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    manager = await hall.person("li", "manager")
+    clerk = await hall.clerk_at("1", "wang")
+    status, _ = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"})
+    assert status == 201
+    clock.advance(minutes=20)
+    for action, body in (("call-next", None), ("transfer", {"service": "estate"})):
+        status, answer = await hall.call("POST", f"/api/v1/windows/1/{action}", clerk, body)
+        assert status == 200, answer
+    clock.advance(minutes=1)
+    status, today = await hall.call("GET", "/api/v1/hall/today", manager)
+    assert status == 200
+    status, text = await hall.call("GET", "/metrics")
+    assert status == 200
+    samples, _ = parse(text)
+
+    assert today["longest_wait"] == {"estate": 1.0}
+    assert value(samples, "hallq_longest_wait_seconds", service="estate") == 60
+
+
 async def test_a_device_back_to_ok_is_healthy(
     start_hall: Callable[..., Awaitable[RunningHall]],
 ) -> None:

@@ -4,6 +4,7 @@ import { el } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 
+// What each record says happened: the access log's kinds, then the journal's.
 const KIND_NAMES = {
   "login.succeeded": "登录",
   "login.failed": "登录失败",
@@ -14,10 +15,47 @@ const KIND_NAMES = {
   "user.unlocked": "解除锁定",
   "device.added": "新增设备",
   "device.revoked": "吊销设备",
+  "ticket.issued": "取号",
+  "ticket.called": "叫号",
+  "ticket.recalled": "重呼",
+  "ticket.started": "开始办理",
+  "ticket.finished": "办结",
+  "ticket.no_show": "过号",
+  "ticket.held": "挂起",
+  "ticket.resumed": "恢复办理",
+  "ticket.transferred": "转办",
+  "ticket.cancelled": "作废",
+  "ticket.pinned": "置顶",
+  "ticket.unpinned": "取消置顶",
+  "queue.cleared": "清号",
+  "window.opened": "窗口签到",
+  "window.paused": "窗口暂停",
+  "window.resumed": "窗口恢复",
+  "window.closed": "窗口关闭",
+  "window.handed_over": "替岗",
+  "appointment.booked": "预约",
+  "rating.opened": "请求评价",
+  "rating.recorded": "评价",
+  "case.opened": "生成差评工单",
+  "case.advanced": "处理工单",
+  "case.overdue": "工单超期",
+  "alert.raised": "告警",
+  "alert.cleared": "告警恢复",
+  "alert.acknowledged": "确认告警",
+  "tuning.changed": "窗口调度",
+  "device.reported": "设备状态",
+  "day.started": "新的一天",
 };
 const PAGE = 100;
 
 let after = 0; // the seq the next page starts after
+
+/** The kind in Chinese, over the kind itself: what the 类型 box takes to list only these. */
+function kindCell(kind) {
+  const cell = el("td");
+  cell.append(el("span", "audit-kind-name", KIND_NAMES[kind] ?? kind), el("span", "muted audit-kind", kind));
+  return cell;
+}
 
 function row(entry) {
   const tr = el("tr");
@@ -26,7 +64,7 @@ function row(entry) {
   tr.append(
     el("td", "", String(entry.seq)),
     el("td", "", at),
-    el("td", "", KIND_NAMES[entry.kind] ?? entry.kind),
+    kindCell(entry.kind),
     el("td", "", entry.actor ?? ""),
     el("td", "audit-detail", detail),
   );

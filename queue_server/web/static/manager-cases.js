@@ -37,11 +37,17 @@ function deadlines(item) {
   return cell;
 }
 
+/** Whom the 差评 is about, as the reports name a clerk: 王芳（0101）, by the login name when
+ * the clerk has no public name (`hallq user add` gives none). */
+function clerkName(item) {
+  const name = item.clerk?.name ?? item.clerk_username ?? "";
+  return item.clerk?.staff_no ? `${name}（${item.clerk.staff_no}）` : name;
+}
+
 function caseRow(item) {
   const row = el("tr", item.overdue?.length ? "case-overdue" : "");
   row.dataset.case = item.id;
   const rating = item.rating;
-  const clerk = item.clerk ? `${item.clerk.name ?? ""}${item.clerk.staff_no ? `（${item.clerk.staff_no}）` : ""}` : "";
   const said = el("td");
   said.append(el("span", "tag tag-bad", rating.level_name), el("span", "", (rating.tag_names ?? rating.tags).join("、")));
   if (rating.comment) said.append(el("p", "muted", `“${rating.comment}”`));
@@ -58,7 +64,7 @@ function caseRow(item) {
   row.append(
     el("td", "", `${item.number}\n${clock(item.opened_at)}`),
     el("td", "case-state", item.state_name ?? item.state),
-    el("td", "", `${item.window}号窗口 ${clerk}`),
+    el("td", "case-who", `${item.window}号窗口 ${clerkName(item)}`),
     said,
     deadlines(item),
     actions,

@@ -1,18 +1,16 @@
 // Reports on the manager console: the period's table by service, window, clerk or hour, the
 // hourly load against windows open, and the CSV and Excel files.
 
-import { refusal, serverNow } from "./api.js";
+import { refusal } from "./api.js";
 import { barChart } from "./chart.js";
 import { renderReportTable } from "./manager-report-table.js";
 import { el } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 
-function today(app) {
-  const zone = app.state.hall?.timezone;
-  // en-CA writes dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(serverNow());
-}
+// Whether the manager chose the day in 日期: until then the reports are of the hall's day,
+// which moves on at midnight on a page left open.
+let dayChosen = false;
 
 function query() {
   return new URLSearchParams({ period: $("report-period").value, date: $("report-date").value, by: $("report-by").value });
@@ -43,7 +41,7 @@ function renderLoad(load) {
 }
 
 export async function loadReports(app) {
-  if (!$("report-date").value) $("report-date").value = today(app);
+  if (!dayChosen || !$("report-date").value) $("report-date").value = app.state.day;
   try {
     const q = query();
     const [report, load] = await Promise.all([
@@ -83,6 +81,9 @@ async function download(app, path) {
 }
 
 export function bindReports(app) {
+  $("report-date").addEventListener("change", () => {
+    dayChosen = true;
+  });
   $("report-form").addEventListener("submit", (event) => {
     event.preventDefault();
     loadReports(app);
@@ -91,7 +92,7 @@ export function bindReports(app) {
     $(id).addEventListener("click", () => download(app, `/api/v1/reports.${$(id).dataset.format}?${query()}`));
   }
   $("export-assessment").addEventListener("click", () => {
-    const month = ($("report-date").value || today(app)).slice(0, 7);
+    const month = ($("report-date").value || app.state.day).slice(0, 7);
     download(app, `/api/v1/reports/assessment.xlsx?month=${month}`);
   });
 }

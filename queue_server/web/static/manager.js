@@ -25,6 +25,7 @@ const state = {
   token: sessionStorage.getItem(TOKEN_KEY),
   me: null,
   hall: null, // GET /api/v1/hall `hall`
+  day: null, // the hall's day, YYYY-MM-DD: the date of its `now`, then of each `day.started`
   alertLevels: DEFAULT_WAIT_LEVELS, // the hall's wait thresholds (minutes) for the colours
   services: new Map(),
   windows: new Map(),
@@ -44,6 +45,10 @@ let todayTimer = null;
 let hallTimer = null;
 let waitingTimer = null;
 let drawPending = false;
+// A button is being pressed: the views are not drawn again until it is released, as a button
+// replaced between the press and the release (the live hall every second, the pin list after
+// every ticket) gets no click, and 确认 or 置顶 would do nothing.
+let pressing = false;
 
 // -- messages ---------------------------------------------------------------------------
 
@@ -118,6 +123,7 @@ function render() {
   if (!state.token) return showView("login-view");
   if (!state.me || !state.hall) return showView("loading");
   showView(`${state.tab}-view`);
+  if (pressing) return; // drawn on release
   if (state.tab === "live") renderLive(state);
   if (state.tab === "tuning") renderTuning(app);
 }
@@ -182,6 +188,7 @@ async function loadHall() {
     () => api("GET", "/api/v1/hall", { token: state.token }),
     (info) => {
       state.hall = info.hall;
+      state.day = info.now.slice(0, 10); // `now` is in the hall's time zone
       state.alertLevels = waitLevels(info.alerts);
       state.services = new Map(info.services.map((s) => [s.id, s]));
       state.windows = new Map(info.windows.map((w) => [w.id, w]));
@@ -320,6 +327,7 @@ function onMessage(message) {
   // Midnight: today's figures start from nothing, and the pauses and quotas set for the day
   // before have ended (a page left open overnight shows the new day).
   if (message.type === "day.started") {
+    state.day = message.day;
     scheduleHall();
     scheduleToday();
   }
@@ -421,8 +429,20 @@ function bindUi() {
   bindAudit(app);
   // The time each window has been in its state, and the longest waits, move on their own.
   setInterval(() => {
-    if (state.tab === "live" && state.me) renderLive(state);
+    if (state.tab === "live" && state.me && !pressing) renderLive(state);
   }, 1000);
+  document.addEventListener("pointerdown", (event) => {
+    pressing = Boolean(event.target.closest?.("main button"));
+  });
+  // Released anywhere (the pointer may have left the button): what came meanwhile is drawn
+  // on the next frame, after the click this release makes.
+  const released = () => {
+    if (!pressing) return;
+    pressing = false;
+    draw();
+  };
+  document.addEventListener("pointerup", released);
+  document.addEventListener("pointercancel", released);
   setInterval(() => {
     if (state.me) loadToday();
   }, TODAY_EVERY_MS);
