@@ -117,7 +117,9 @@ def waiting_ticket(hall: Hall, t: Ticket, now: dt.datetime) -> dict[str, Any]:
         "pinned": t.pinned,
         "transferred": t.transferred,
         "issued_at": when(t.issued_at, hall),
-        "wait_minutes": round(max(0.0, (now - t.issued_at).total_seconds()) / 60, 1),
+        # In the line it is in now (after a transfer, a route's step, a missed call put
+        # back), as the live hall and the wait alerts count it.
+        "wait_minutes": round(max(0.0, (now - t.in_line_since).total_seconds()) / 60, 1),
     }
 
 

@@ -236,7 +236,8 @@ class RatingDecider(DeciderBase):
         )
         level = Level(rating.level)
         reasons = "、".join(TAGS[level].get(tag, tag) for tag in rating.tags) or "未选原因"
-        who = rating.clerk_name or rating.staff_no or "无人签到"
+        # Its public name or 工号, else the login of an account made without them.
+        who = rating.clerk_name or rating.staff_no or rating.clerk or "无人签到"
         self._raise_alert(
             outcome,
             now,

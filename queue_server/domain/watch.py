@@ -112,12 +112,41 @@ def _windows(state: HallState, now: dt.datetime) -> Iterator[Condition]:
                 )
 
 
+# How the managers read a fault (the alert's message, also posted to the hall's webhook);
+# a part or condition not named here is written as the device reported it.
+_PARTS = {
+    "printer": "打印机",
+    "scanner": "扫描器",
+    "id_reader": "身份证阅读器",
+    "card_reader": "身份证阅读器",
+    "screen": "屏幕",
+    "network": "网络",
+    "audio": "音响",
+    "keypad": "呼叫器",
+    "key_pad": "评价按键",
+    "pad": "评价器",
+    "clock": "时钟",
+}
+_FAULTS = {
+    "paper_low": "纸将用完",
+    "paper_out": "缺纸",
+    "offline": "离线",
+    "error": "故障",
+    "cover_open": "纸仓打开",
+    "jam": "卡纸",
+    "off": "时间不准",
+}
+
+
 def _devices(state: HallState) -> Iterator[Condition]:
     for (device, component), health in sorted(state.devices.items()):
         if not health.healthy:
+            name = device.removeprefix("device:")
+            part = _PARTS.get(component, component)
+            fault = _FAULTS.get(health.condition, health.condition)
             yield Condition(
                 f"device_fault:{device}:{component}",
                 "device_fault",
                 device,
-                f"设备{device}的{component}故障: {health.condition}",
+                f"{name}的{part}{fault}",
             )

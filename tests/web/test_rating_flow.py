@@ -182,6 +182,20 @@ async def test_a_bad_rating_opens_a_case_whose_deadlines_count_working_days(
     assert [a["kind"] for a in alerts["alerts"]] == ["bad_rating"]
 
 
+async def test_the_bad_rating_alert_names_a_clerk_without_a_public_name_by_login(
+    start_hall: StartHall,
+) -> None:
+    hall = await start_hall(rating_hall())
+    clerk = await hall.clerk_at("1", "zhao")  # made by `hallq user add`: no name, no 工号
+    pad = await hall.device("pad-1", "pad", window="1")
+    manager = await hall.person("li", "manager")
+    ticket = await served_ticket(hall, clerk)
+    await hall.call("POST", "/api/v1/ratings", pad, {"ticket": ticket, "level": 1, "tags": ["115"]})
+    _, alerts = await hall.call("GET", "/api/v1/alerts?open=1", manager)
+    (alert,) = alerts["alerts"]
+    assert alert["message"].startswith("1号窗口(zhao) "), alert
+
+
 async def test_deadlines_counted_into_a_year_without_holidays_are_logged(
     start_hall: StartHall, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -171,6 +171,7 @@ async def test_waits_pauses_and_device_faults_raise_and_clear_alerts(
     assert alerts["wait_red:social"]["cleared_at"] is not None
     assert alerts["pause_long:1"]["cleared_at"] is None
     assert alerts["device_fault:device:kiosk-1:printer"]["cleared_at"] is None
+    assert alerts["device_fault:device:kiosk-1:printer"]["message"] == "kiosk-1的打印机缺纸"
     await hall.call(
         "POST", "/api/v1/devices/self/status", kiosk, {**kiosk_report, "condition": "ok"}
     )
@@ -207,6 +208,7 @@ async def test_every_alert_raised_is_posted_to_the_webhook(start_hall: StartHall
     finally:
         await runner.cleanup()
     assert (alert["kind"], alert["subject"]) == ("device_fault", "device:kiosk-1")
+    assert alert["message"] == "kiosk-1的打印机纸仓打开"
 
 
 async def tune(hall: RunningHall, token: str, **body: Any) -> tuple[int, Any]:
@@ -345,6 +347,15 @@ async def test_the_waiting_list_is_in_dispatch_order_for_supervisors_only(
     }  # fmt: skip
     _, default = await hall.call("GET", "/api/v1/tickets", manager)
     assert default == listed
+    # Sent on to its route's next step, or transferred, it has waited a minute in the line
+    # it is in now, as the live hall and the wait alerts count it.
+    await hall.call("POST", "/api/v1/windows/1/call-next", clerk)  # the green one
+    await hall.call("POST", "/api/v1/windows/1/call-next", clerk)  # A001; the green one on
+    await hall.call("POST", "/api/v1/windows/1/transfer", clerk, {"service": "company"})
+    clock.advance(minutes=1)
+    _, listed = await hall.call("GET", "/api/v1/tickets?state=waiting", manager)
+    waits = {t["number"]: t["wait_minutes"] for t in listed["tickets"]}
+    assert waits == {green["ticket"]["number"]: 1.0, "A001": 1.0, "C001": 6.0}, listed
     status, answer = await hall.call("GET", "/api/v1/tickets?state=done", manager)
     assert (status, answer["error"]["code"]) == (422, "invalid_request")
     assert "state" in answer["error"]["message"]
