@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -74,6 +75,37 @@ async def test_call_idle_pause_and_close_on_the_window_screen(
     await act(hall, "2", token, "close")
     await expect(page.locator("#message")).to_have_text("未开放")
     await expect(page.locator("#clerk")).to_have_text("")
+
+
+async def blinked_more_than(page: Page, seen: int) -> int:
+    """The blinks started on the page so far, once there are more than `seen`."""
+    async with asyncio.timeout(10):
+        while (started := int(await page.evaluate("window.flashes"))) <= seen:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    return started
+
+
+async def test_a_call_and_a_recall_blink_on_the_window_screen(
+    start_hall: StartHall, open_page: OpenPage, issue: Issue
+) -> None:
+    """A recall changes nothing the screen shows: without a blink the citizen looking up
+    cannot tell that the number was just called again."""
+    hall = await start_hall()
+    page = await open_page(f"{hall.url}/window/2", viewport=SCREEN)
+    await page.evaluate(
+        """window.flashes = 0;
+        document.addEventListener("animationstart", () => { window.flashes += 1; });"""
+    )
+    await issue(hall, "social")
+    token = await hall.clerk_at("2", "wang")
+    await expect(page.locator("#message")).to_have_text("欢迎您")
+    assert await page.evaluate("window.flashes") == 0  # signing in is no call
+    await act(hall, "2", token, "call-next")
+    await expect(page.locator("#message")).to_have_text("请A001号")
+    seen = await blinked_more_than(page, 0)
+    await act(hall, "2", token, "recall")
+    await blinked_more_than(page, seen)
+    await expect(page.locator("#message")).to_have_text("请A001号")
 
 
 async def test_led_mode_draws_fixed_lines_of_8_or_12_characters(

@@ -175,6 +175,16 @@ function page() {
     missing = current === null;
     loaded = true;
     render();
+    if (message.type === "ticket.called" || message.type === "ticket.recalled") flash();
+  }
+
+  /** A call blinks, and so does a recall, which changes nothing else on the screen: the
+   * citizen looking up must see that the number was just called (again). */
+  function flash() {
+    const shown = led ? $("led") : $("message");
+    shown.classList.remove("is-fresh");
+    void shown.offsetWidth; // restarts the blinking of a call following a call
+    shown.classList.add("is-fresh");
   }
 
   /** The hall file's say on this window: whether it has one, and its label. The stream's
