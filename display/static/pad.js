@@ -24,7 +24,7 @@ const view = {
   tags: new Set(),
   thanksTimer: null,
   countdownTimer: null,
-  deadline: 0,
+  deadline: 0, // on the monotonic clock (performance.now), as the agent counts the seconds left
   sending: false,
 };
 
@@ -171,8 +171,11 @@ function idleUnlessOpen() {
 
 // -- the countdown -----------------------------------------------------------------------
 
+// The agent counts the seconds left by the server's time; the pad counts them down on the
+// monotonic clock, so that its own clock being set (by NTP, after a boot months off) never
+// makes the countdown jump.
 function tick() {
-  const left = Math.max(0, Math.round((view.deadline - Date.now()) / 1000));
+  const left = Math.max(0, Math.round((view.deadline - performance.now()) / 1000));
   $("countdown").textContent = left ? `${left} 秒后自动返回` : "";
 }
 
@@ -183,7 +186,7 @@ function apply(state) {
   drawCard(state);
   const rating = state.rating;
   if (rating) {
-    view.deadline = Date.now() + rating.seconds_left * 1000;
+    view.deadline = performance.now() + rating.seconds_left * 1000;
     if (rating.ticket !== view.ticket) {
       view.ticket = rating.ticket;
       $("rating-about").textContent = [rating.number, rating.service_name].filter(Boolean).join(" · ");

@@ -1,5 +1,5 @@
-"""The hall's time for the kiosk: the server's `now` from the last hall read, moved on by the
-monotonic clock. A kiosk without a clock battery can be months off after a power cut."""
+"""The hall's time for a kiosk or a station: the server's `now` from the last hall read, moved
+on by the monotonic clock. A device without a clock battery can be months off after a power cut."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-# The kiosk's own clock further off than this is a fault the managers hear of; back within
+# The device's own clock further off than this is a fault the managers hear of; back within
 # OFF_CLEARS it is not (a little apart from the limit, so that a clock near it does not flap).
 OFF_WARNS = dt.timedelta(minutes=3)
 OFF_CLEARS = dt.timedelta(minutes=2)
@@ -43,10 +43,11 @@ def _off_english(off: dt.timedelta) -> str:
 
 
 class ServerClock:
-    """The server's time as of now, or None while the kiosk has not heard it since it started.
+    """The server's time as of now, or None while the device has not heard it since it started.
 
-    `own` is the kiosk's own wall clock: only compared with the server's, never used. `off`
-    says how far it is off when that is more than a few minutes.
+    `own` is the device's own wall clock: only compared with the server's, never used. `off`
+    says how far it is off when that is more than a few minutes. `device` names the device in
+    the log, and `without_time` says what it does while it knows no time.
     """
 
     def __init__(
@@ -54,9 +55,13 @@ class ServerClock:
         *,
         own: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         monotonic: Callable[[], float] = time.monotonic,
+        device: str = "kiosk",
+        without_time: str = "the screen shows no date or time",
     ) -> None:
         self.own = own
         self.monotonic = monotonic
+        self.device = device
+        self.without_time = without_time
         self.off: str | None = None
         self._reading: _Reading | None = None
         self._unknown_said = False
@@ -72,7 +77,7 @@ class ServerClock:
         try:
             server = dt.datetime.fromisoformat(answer["now"])
         except (KeyError, TypeError, ValueError):
-            self._say_unknown("the server sends no time (a server older than this kiosk)")
+            self._say_unknown(f"the server sends no time (a server older than this {self.device})")
             return
         if server.tzinfo is None:
             self._say_unknown(f"the server's time {answer['now']!r} has no UTC offset")
@@ -82,31 +87,34 @@ class ServerClock:
         self._check_own(self.own() - server - dt.timedelta(seconds=received - self._reading.at))
 
     def unreached(self) -> None:
-        """A hall read failed: while the kiosk knows no time, say once that it shows none."""
+        """A hall read failed: while the device knows no time, say once what it does then."""
         if self._reading is None:
-            self._say_unknown("the server has not answered since the kiosk started")
+            self._say_unknown(f"the server has not answered since the {self.device} started")
 
     def _say_unknown(self, why: str) -> None:
         if not self._unknown_said:
             self._unknown_said = True
             log.warning(
-                "no time from the server: %s; the screen shows no date or time and the kiosk "
-                "does not go by its own clock",
+                "no time from the server: %s; %s and the %s does not go by its own clock",
                 why,
+                self.without_time,
+                self.device,
             )
 
     def _check_own(self, off: dt.timedelta) -> None:
         was_off = self.off is not None
         if abs(off) <= (OFF_CLEARS if was_off else OFF_WARNS):
             if was_off:
-                log.info("the kiosk's own clock agrees with the server's again")
+                log.info("the %s's own clock agrees with the server's again", self.device)
             self.off = None
             return
         words = _off_words(off)
         if not was_off:
             log.warning(
-                "the kiosk's own clock is %s the server's; the kiosk goes by the server's time "
+                "the %s's own clock is %s the server's; the %s goes by the server's time "
                 "(set the clock: NTP, or a clock battery)",
+                self.device,
                 _off_english(off),
+                self.device,
             )
         self.off = words

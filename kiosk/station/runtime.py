@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterable, Callable
 from typing import Any
 
+from kiosk.agent.clock import ServerClock
 from kiosk.agent.link import ServerLink
 from kiosk.agent.link_errors import IssueRefused, ServerUnavailable
 from kiosk.page_feed import PageFeed
@@ -25,6 +26,7 @@ from queue_server.domain.ratings import LEVEL_NAMES, TAGS, Channel, Level
 log = logging.getLogger(__name__)
 
 DEVICE_RETRY_SECONDS = 3.0  # how often a missing keypad or key pad is looked for again
+TIME_READ_SECONDS = 30.0  # how often the server's time is read again (GET /api/v1/hall)
 KEYPAD = "keypad"
 KEY_PAD = "key_pad"
 
@@ -55,7 +57,11 @@ def levels() -> list[dict[str, Any]]:
 
 
 class Station(PageFeed):
-    """One window's station: keypad actions as the station, ratings as the pad."""
+    """One window's station: keypad actions as the station, ratings as the pad.
+
+    Ratings are timed by the server's time (`clock`, moved on by `clock_monotonic`): `now` is
+    the station's own clock, only compared with it. Key presses are timed by `monotonic`.
+    """
 
     def __init__(
         self,
@@ -70,6 +76,7 @@ class Station(PageFeed):
         voice: bool = True,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         monotonic: Callable[[], float] = time.monotonic,
+        clock_monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
         link = station_link or pad_link
@@ -83,8 +90,14 @@ class Station(PageFeed):
         self.open_keypad = open_keypad if keypad is not None else None
         self.open_key_pad = open_key_pad if key_pad is not None else None
         self.voice = voice
-        self.now = now
         self.monotonic = monotonic
+        self.clock = ServerClock(
+            own=now,
+            monotonic=clock_monotonic,
+            device="station",
+            without_time="ratings are timed from when the station hears of them",
+        )
+        self._time_link = link  # reads the server's time, and reports the station's clock
         self.watch = WindowWatch(window_id)
         self.machine = KeypadMachine(
             keypad.keys if keypad else {},
@@ -104,21 +117,37 @@ class Station(PageFeed):
         self.devices: dict[str, bool] = {}
         self._device_details: dict[str, str | None] = {}  # why each device is missing
         self._back_online = asyncio.Event()
+        self._time_due = asyncio.Event()  # read the server's time now, not at the next turn
+        self._clock_off_reported = False  # as the server last heard of the station's clock
         self.last_refusal: dict[str, str] | None = None  # the last server refusal, for logs
         self._key_rated: set[tuple[str, str]] = set()  # services a key-pad press was sent for
         self._actions: asyncio.Queue[Action] = asyncio.Queue()  # pressed, not yet sent
         self._rescan = asyncio.Event()
         self._expiry: asyncio.TimerHandle | None = None
-        self._rating_seen: tuple[str, str] | None = None
+        # The open rating last heard of (its service and when it opened), and the monotonic
+        # time it was heard at.
+        self._rating_heard: tuple[tuple[str, str], dt.datetime] | None = None
+        self._rating_heard_at = 0.0
 
     # -- what the pad page sees -------------------------------------------------------
 
     def open_rating(self) -> OpenRating | None:
         """The window's open rating while a touch may still answer it."""
         rating = self.watch.rating
-        if rating is None or self.now() >= rating.touch_until:
+        if rating is None or self._seconds_left(rating, rating.touch_until) <= 0:
             return None
         return rating
+
+    def _seconds_left(self, rating: OpenRating, until: dt.datetime) -> float:
+        """The seconds left until `until` of the open `rating`, by the server's time: the
+        station's own clock may be months off (a Pi without a clock battery, after a power
+        cut). Before the server has said its time (a server older than the station), counted
+        from when the station heard of the rating, by the hall's own length of it."""
+        now = self.clock.now()
+        if now is None:
+            heard = self.clock.monotonic() - self._rating_heard_at
+            return (until - rating.opened_at).total_seconds() - heard
+        return (until - now).total_seconds()
 
     def state(self) -> dict[str, Any]:
         window = self.watch.window or {}
@@ -147,7 +176,7 @@ class Station(PageFeed):
                     "ticket": rating.ticket,
                     "number": rating.number,
                     "service_name": rating.service_name,
-                    "seconds_left": max(0, int((rating.touch_until - self.now()).total_seconds())),
+                    "seconds_left": max(0, int(self._seconds_left(rating, rating.touch_until))),
                 }
                 if rating
                 else None
@@ -180,8 +209,9 @@ class Station(PageFeed):
     def _window_changed(self) -> None:
         """The window changed (from the stream or an answer): note a newly opened rating."""
         rating = self.watch.rating
-        if rating is not None and rating.occurrence != self._rating_seen:
-            self._rating_seen = rating.occurrence
+        if rating is not None and (rating.occurrence, rating.opened_at) != self._rating_heard:
+            self._rating_heard = rating.occurrence, rating.opened_at
+            self._rating_heard_at = self.clock.monotonic()
             log.info("rating open for %s until %s", rating.number, rating.touch_until)
         self.changed()
 
@@ -191,6 +221,7 @@ class Station(PageFeed):
             log.info("server %s", "reachable" if online else "unreachable")
             if online:
                 self._back_online.set()
+                self._time_due.set()
             self.changed()
 
     def _schedule_expiry(self) -> None:
@@ -200,7 +231,7 @@ class Station(PageFeed):
             self._expiry = None
         rating = self.open_rating()
         if rating is not None:
-            delay = (rating.touch_until - self.now()).total_seconds()
+            delay = self._seconds_left(rating, rating.touch_until)
             self._expiry = asyncio.get_running_loop().call_later(
                 max(0.0, delay) + 0.05, self.changed
             )
@@ -211,6 +242,7 @@ class Station(PageFeed):
         tasks = [
             asyncio.create_task(self.stream.run(), name="hallq-station-stream"),
             asyncio.create_task(self._report_devices_again()),
+            asyncio.create_task(self._keep_time(), name="hallq-station-time"),
         ]
         if self.open_keypad is not None and self.station_link is not None:
             tasks.append(
@@ -277,6 +309,37 @@ class Station(PageFeed):
             for name in list(self.devices):
                 await self._report(name)
 
+    # -- the server's time ---------------------------------------------------------------
+
+    async def _keep_time(self) -> None:
+        """Read the server's time at the start, whenever the server is reachable again and
+        every 30 s; tell the managers when the station's own clock is off."""
+        while True:
+            sent = self.clock.monotonic()
+            try:
+                hall = await self._time_link.request("GET", "/api/v1/hall", retry=False)
+            except (IssueRefused, ServerUnavailable) as exc:
+                log.debug("cannot read the server's time: %s", exc)
+                self.clock.unreached()
+            else:
+                self.clock.read(hall, sent)
+                if self.watch.rating is not None:
+                    self.changed()  # the open rating is timed by the server's time as read now
+                await self._report_clock()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._time_due.wait(), TIME_READ_SECONDS)
+            self._time_due.clear()
+
+    async def _report_clock(self) -> None:
+        """Report the station's own clock off, or right again (the managers' device alert),
+        and again after a report that did not get there. Said only once it is off: a station
+        whose clock is right has no clock to list."""
+        off = self.clock.off
+        if (off is not None) != self._clock_off_reported and await self._time_link.report(
+            "clock", "ok" if off is None else "off", off
+        ):
+            self._clock_off_reported = off is not None
+
     # -- the caller keypad --------------------------------------------------------------
 
     async def key_pressed(self, code: int) -> None:
@@ -337,7 +400,7 @@ class Station(PageFeed):
             log.debug("key pad: key %s is not mapped", code)
             return
         rating = self.watch.rating
-        if rating is None or self.now() >= rating.key_until:
+        if rating is None or self._seconds_left(rating, rating.key_until) <= 0:
             log.debug("key pad: %s pressed with no rating open; nothing done", level)
             return
         if rating.occurrence in self._key_rated:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,13 +23,19 @@ PAD_SCREEN = {"width": 1024, "height": 600}
 
 
 @dataclass
-class Clock:
-    """The agent's wall clock, which a test moves on (to run a rating's touch time out)."""
+class Clocks:
+    """The agent's own wall clock, `own_off` off (a Pi without a clock battery), and the
+    monotonic clock its server time goes on by, which a test moves on (to run a rating's
+    touch time out)."""
 
-    offset: dt.timedelta = field(default_factory=dt.timedelta)
+    own_off: dt.timedelta = field(default_factory=dt.timedelta)
+    moved: float = 0.0
 
-    def __call__(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC) + self.offset
+    def own(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.own_off
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.moved
 
 
 @dataclass
@@ -38,7 +45,7 @@ class RunningStation:
     url: str
     folder: Path
     station: Station
-    clock: Clock
+    clocks: Clocks
 
     def keypad(self, *keys: str) -> None:
         """Press keys on the caller keypad: `keypad("KEY_KPPLUS")` is 呼叫."""
@@ -50,16 +57,22 @@ class RunningStation:
             key_pad.write(" ".join(keys) + "\n")
 
     def later(self, seconds: float) -> None:
-        """Move the agent's clock on and let it look again at the open rating."""
-        self.clock.offset += dt.timedelta(seconds=seconds)
+        """Move the hall's time on for the agent and let it look again at the open rating."""
+        self.clocks.moved += seconds
         self.station.changed()
 
 
 @contextlib.asynccontextmanager
 async def running_station(
-    server_url: str, window: str, station_token: str, pad_token: str, folder: Path
+    server_url: str,
+    window: str,
+    station_token: str,
+    pad_token: str,
+    folder: Path,
+    own_off: dt.timedelta = dt.timedelta(),
 ) -> AsyncIterator[RunningStation]:
-    """Built as `hallq station --fake-devices folder` builds it, on 127.0.0.1 and a free port."""
+    """Built as `hallq station --fake-devices folder` builds it, on 127.0.0.1 and a free port;
+    its own clock `own_off` off."""
     settings = StationSettings(
         server=server_url,
         window=window,
@@ -69,7 +82,7 @@ async def running_station(
         key_pad=KeyPadSettings(),
     )
     open_keypad, open_key_pad = openers(settings, folder)
-    clock = Clock()
+    clocks = Clocks(own_off)
     async with (
         ServerLink(server_url, station_token) as station_link,
         ServerLink(server_url, pad_token) as pad_link,
@@ -82,7 +95,8 @@ async def running_station(
             key_pad=settings.key_pad,
             open_keypad=open_keypad,
             open_key_pad=open_key_pad,
-            now=clock,
+            now=clocks.own,
+            clock_monotonic=clocks.monotonic,
         )
         runner = web.AppRunner(make_app(station, pad_token), access_log=None)
         await runner.setup()
@@ -90,7 +104,7 @@ async def running_station(
         host, port = runner.addresses[0][:2]
         running = asyncio.create_task(station.run(), name="test-station")
         try:
-            yield RunningStation(f"http://{host}:{port}/", folder, station, clock)
+            yield RunningStation(f"http://{host}:{port}/", folder, station, clocks)
         finally:
             running.cancel()
             with contextlib.suppress(asyncio.CancelledError):

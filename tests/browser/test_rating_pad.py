@@ -231,3 +231,62 @@ async def test_a_rating_sent_goes_straight_to_thanks_never_back_to_the_welcome(
         await expect(page.locator("#thanks")).to_be_visible()
         assert await page.evaluate("window.screens") == ["detail", "thanks"]
         assert [r["level"] for r in await ratings(hall, manager)] == [4]
+
+
+A_YEAR = dt.timedelta(days=365)
+
+
+async def countdown(page: Page) -> int | None:
+    """The seconds the pad says are left, None when it says none."""
+    found = re.fullmatch(r"(\d+) 秒后自动返回", await page.locator("#countdown").inner_text())
+    return int(found[1]) if found else None
+
+
+@pytest.mark.parametrize("own_off", [A_YEAR, -A_YEAR], ids=["a-year-ahead", "a-year-behind"])
+async def test_a_pad_a_year_off_offers_the_rating_for_the_halls_time_and_no_longer(
+    start_hall: StartHall, open_page: OpenPage, tmp_path: Path, own_off: dt.timedelta
+) -> None:
+    """A Pi without a clock battery, a year off after a power cut: the pad still asks for the
+    rating (a pad ahead took every rating for over), counts down the hall's 60 seconds (one
+    behind counted a year) and goes back to idle when they are over."""
+    hall = await start_hall()
+    await hall.clerk_at("1", "wang", "王芳", "0107")
+    station_token = await hall.device("w1-station", "station", "1")
+    pad_token = await hall.device("w1-pad", "pad", "1")
+    await issue(hall)
+    async with running_station(
+        hall.url, "1", station_token, pad_token, tmp_path, own_off
+    ) as station:
+        page = await open_pad(open_page, station)
+        station.keypad("KEY_KPPLUS", "KEY_KPSLASH")
+        await expect(page.locator("#levels")).to_be_visible()
+        left = await countdown(page)
+        assert left is not None and 0 < left <= 60, left
+        station.later(61)
+        await expect(page.locator("#idle")).to_be_visible()
+
+
+async def test_the_countdown_goes_on_when_the_pads_clock_is_set_mid_rating(
+    start_hall: StartHall, open_page: OpenPage, tmp_path: Path
+) -> None:
+    """The pad booted a year behind; NTP sets its clock right while the citizen rates: the
+    countdown goes on, rather than ending at once."""
+    hall = await start_hall()
+    await hall.clerk_at("1", "wang", "王芳", "0107")
+    station_token = await hall.device("w1-station", "station", "1")
+    pad_token = await hall.device("w1-pad", "pad", "1")
+    await issue(hall)
+    async with running_station(hall.url, "1", station_token, pad_token, tmp_path) as station:
+        page = await open_pad(open_page, station)
+        await page.clock.set_system_time(dt.datetime.now(dt.UTC) - A_YEAR)
+        station.keypad("KEY_KPPLUS", "KEY_KPSLASH")
+        await expect(page.locator("#levels")).to_be_visible()
+        before = await countdown(page)
+        await page.clock.set_system_time(dt.datetime.now(dt.UTC))
+        left = before
+        for _ in range(100):  # until the next tick of the countdown
+            if (left := await countdown(page)) != before:
+                break
+            await asyncio.sleep(0.05)
+        assert left is not None and 0 < left <= 60, left
+        await expect(page.locator("#levels")).to_be_visible()

@@ -25,8 +25,9 @@ export const ALERT_KINDS = {
   device_fault: "设备故障",
 };
 
-const CONDITIONS = { ok: "正常", paper_low: "纸将用完", paper_out: "缺纸", offline: "离线", error: "故障", cover_open: "纸仓打开", jam: "卡纸" };
-const COMPONENTS = { printer: "打印机", scanner: "扫描器", id_reader: "身份证阅读器", screen: "屏幕", network: "网络", audio: "音响", keypad: "呼叫器", pad: "评价器" };
+const CONDITIONS = { ok: "正常", paper_low: "纸将用完", paper_out: "缺纸", offline: "离线", error: "故障", cover_open: "纸仓打开", jam: "卡纸", off: "时间不准" };
+// What the agents report: the kiosk its card_reader and clock, the station its keypad, key_pad and clock.
+const COMPONENTS = { printer: "打印机", scanner: "扫描器", id_reader: "身份证阅读器", card_reader: "身份证阅读器", screen: "屏幕", network: "网络", audio: "音响", keypad: "呼叫器", key_pad: "评价按键", pad: "评价器", clock: "时钟" };
 
 const $ = (id) => document.getElementById(id);
 
