@@ -24,22 +24,25 @@ class _Reading:
     at: float  # the monotonic time it held at
 
 
+def _rounded(off: dt.timedelta) -> tuple[int, str, str]:
+    """How far off, rounded to its largest unit: a clock a year off, measured a second
+    short of it, is 365 days off, not 364."""
+    seconds = abs(off).total_seconds()
+    for unit, chinese, english in ((86400, "天", "days"), (3600, "小时", "hours")):
+        if seconds >= unit:
+            return round(seconds / unit), chinese, english
+    return round(seconds / 60), "分钟", "minutes"
+
+
 def _off_words(off: dt.timedelta) -> str:
     """`本机时钟比服务器慢 365 天`: the fault's detail, for the managers."""
-    size = abs(off)
-    if size >= dt.timedelta(days=1):
-        amount = f"{size.days} 天"
-    elif size >= dt.timedelta(hours=1):
-        amount = f"{size.seconds // 3600} 小时"
-    else:
-        amount = f"{size.seconds // 60} 分钟"
-    return f"本机时钟比服务器{'快' if off > dt.timedelta(0) else '慢'} {amount}"
+    amount, unit, _ = _rounded(off)
+    return f"本机时钟比服务器{'快' if off > dt.timedelta(0) else '慢'} {amount} {unit}"
 
 
 def _off_english(off: dt.timedelta) -> str:
-    size = abs(off)
-    amount = f"{size.days} days" if size.days else f"{round(size.total_seconds() / 60)} minutes"
-    return f"{amount} {'ahead of' if off > dt.timedelta(0) else 'behind'}"
+    amount, _, unit = _rounded(off)
+    return f"{amount} {unit} {'ahead of' if off > dt.timedelta(0) else 'behind'}"
 
 
 class ServerClock:

@@ -253,3 +253,19 @@ async def test_a_kiosk_that_never_reached_the_server_shows_and_prints_no_date(
             await kiosk.desk.issue("social", "normal", "touch-0002")
         assert refused.value.code == "server_unavailable"
         assert printer.jobs == []
+
+
+@pytest.mark.parametrize(
+    ("off", "words"),
+    [
+        (dt.timedelta(days=365) - dt.timedelta(seconds=1), "本机时钟比服务器快 365 天"),
+        (-dt.timedelta(hours=5, minutes=40), "本机时钟比服务器慢 6 小时"),
+        (dt.timedelta(minutes=4, seconds=31), "本机时钟比服务器快 5 分钟"),
+    ],
+)
+def test_how_far_off_a_clock_is_is_rounded_not_cut(off: dt.timedelta, words: str) -> None:
+    """A device a year off, measured a moment short of it, reads 365 days off, not 364."""
+    server = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+    clock = ServerClock(own=lambda: server + off, monotonic=lambda: 100.0)
+    clock.read({"now": server.isoformat()}, sent_at=100.0)
+    assert clock.off == words
