@@ -84,9 +84,21 @@ function choose(level) {
     }),
   );
   $("comment").value = "";
+  showComment(false);
   hideError();
   drawSubmit();
   show("detail");
+}
+
+/** The comment takes the reasons' place while it is written: the eight reasons, each large
+ * enough for elderly eyes and fingers, fill the screen, and none may hide below the fold. */
+function showComment(open) {
+  $("comment-box").hidden = !open;
+  $("tag-list").hidden = open;
+  $("tag-prompt").hidden = open;
+  const written = $("comment").value.trim() !== "";
+  $("write").textContent = open ? "返回原因" : written ? "修改意见" : "其他意见";
+  if (open) $("comment").focus();
 }
 
 // A 差评 pressed on the key pad: the reason is chosen here (a key cannot say why).
@@ -176,7 +188,9 @@ function idleUnlessOpen() {
 // makes the countdown jump.
 function tick() {
   const left = Math.max(0, Math.round((view.deadline - performance.now()) / 1000));
-  $("countdown").textContent = left ? `${left} 秒后自动返回` : "";
+  const words = left ? `${left} 秒后自动返回` : "";
+  $("countdown").textContent = words;
+  $("detail-countdown").textContent = words;
 }
 
 // -- state from the agent ----------------------------------------------------------------
@@ -223,6 +237,7 @@ function connect() {
 async function start() {
   $("submit").addEventListener("click", submit);
   $("back").addEventListener("click", () => show(view.ticket ? "levels" : "idle"));
+  $("write").addEventListener("click", () => showComment($("comment-box").hidden));
   $("photo").addEventListener("error", () => $("photo").setAttribute("src", "/static/pad-silhouette.svg"));
   const response = await fetch("/local/levels");
   view.levels = (await response.json()).levels;

@@ -85,8 +85,17 @@ async def test_a_citizen_rates_the_clerk_on_the_touch_pad(
         await page.get_by_role("button", name="服务态度生硬").click()
         await expect(submit).to_be_enabled()
         await expect(submit).to_have_text("提交评价")
-        await page.locator("#comment").fill("等了很久")
         await screenshot(page, "pad-bad-tags")
+        # The comment takes the reasons' place while it is written; the reason stays chosen.
+        await page.get_by_role("button", name="其他意见", exact=True).click()
+        await expect(page.locator("#tag-list")).to_be_hidden()
+        await page.locator("#comment").fill("等了很久")
+        await screenshot(page, "pad-bad-comment")
+        await page.get_by_role("button", name="返回原因", exact=True).click()
+        await expect(page.get_by_role("button", name="服务态度生硬")).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        await expect(page.get_by_role("button", name="修改意见", exact=True)).to_be_visible()
 
         await submit.click()
         await expect(page.locator("#thanks")).to_contain_text("谢谢您的评价")
@@ -105,6 +114,41 @@ async def test_a_citizen_rates_the_clerk_on_the_touch_pad(
         station.later(61)
         await expect(page.locator("#idle")).to_be_visible()
         assert len(await ratings(hall, manager)) == 1
+
+
+async def test_every_level_s_reasons_are_all_in_sight_with_the_seconds_left(
+    start_hall: StartHall, open_page: OpenPage, tmp_path: Path
+) -> None:
+    """At 1024x600 no reason may hide below the fold: a scrolled list hid 115
+    服务态度差效率低, the reason most 差评 give, and an elderly citizen does not scroll."""
+    hall = await start_hall()
+    await hall.clerk_at("1", "wang", "王芳", "0107")
+    manager = await hall.person("boss", "manager")
+    station_token = await hall.device("w1-station", "station", "1")
+    pad_token = await hall.device("w1-pad", "pad", "1")
+    await issue(hall)
+    async with running_station(hall.url, "1", station_token, pad_token, tmp_path) as station:
+        page = await open_pad(open_page, station)
+        station.keypad("KEY_KPPLUS")
+        await eventually(lambda: window_state(hall, manager), "calling")
+        station.keypad("KEY_KPSLASH")
+        for name in ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]:
+            await page.get_by_role("button", name=name, exact=True).click()
+            await expect(page.locator("#tag-list button")).to_have_count(8)
+            hidden = await page.evaluate(
+                """() => {
+                  const list = document.getElementById("tag-list");
+                  const box = list.getBoundingClientRect();
+                  const cut = [...list.querySelectorAll("button")].filter((b) => {
+                    const r = b.getBoundingClientRect();
+                    return r.top < box.top || r.bottom > box.bottom || r.bottom > innerHeight;
+                  });
+                  return [list.scrollHeight > list.clientHeight, cut.map((b) => b.textContent)];
+                }"""
+            )
+            assert hidden == [False, []], (name, hidden)
+            await expect(page.locator("#detail-countdown")).to_contain_text("秒后自动返回")
+            await page.get_by_role("button", name="重新选择", exact=True).click()
 
 
 async def test_refusals_come_back_in_plain_chinese_and_the_key_pad_thanks_too(
