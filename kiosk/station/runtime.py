@@ -40,6 +40,10 @@ RATING_REFUSALS = {
     "not_served": "本次服务尚未办结，暂不能评价",
     "unknown_ticket": "没有找到本次服务，请联系工作人员",
     "invalid_request": "评价内容有误，请重新选择",
+    # The station's set-up is wrong (a pad token of another window, or one revoked): for the
+    # hall's staff to mend; the server's words go to the log.
+    "forbidden": "暂时无法评价，请联系工作人员",
+    "unauthenticated": "暂时无法评价，请联系工作人员",
 }
 
 
@@ -433,6 +437,8 @@ class Station(PageFeed):
         try:
             return await self.send_rating(rating, level, tags, comment, Channel.HALL_TABLET)
         except IssueRefused as exc:
+            if exc.code in ("forbidden", "unauthenticated"):
+                log.warning("the server refused the pad's rating: %s", exc.message)
             message = RATING_REFUSALS.get(exc.code, exc.message)
             raise IssueRefused(exc.status, exc.code, message) from exc
 

@@ -683,3 +683,24 @@ def rating_days() -> str:
     today = dt.datetime.now(SHANGHAI).date()
     days = today - dt.timedelta(days=1), today + dt.timedelta(days=1)
     return f"/api/v1/ratings?from={days[0]}&to={days[1]}"
+
+
+async def test_a_pad_token_of_another_window_is_told_to_the_citizen_in_chinese(
+    desk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Set up with window 2's pad token, the station's ratings are refused (403, in the
+    operators' English): the citizen reads what to do, the log says why."""
+    await finished_with_a_rating_open(desk)
+    own = desk.station.pad_link
+    other = await desk.hall.device("w2-pad", "pad", "2")
+    async with ServerLink(desk.hall.url, other) as wrong:
+        desk.station.pad_link = wrong
+        with pytest.raises(IssueRefused) as refused:
+            await desk.station.rate(5, [], None)
+    desk.station.pad_link = own
+    assert (refused.value.code, refused.value.message) == (
+        "forbidden",
+        "暂时无法评价，请联系工作人员",
+    )
+    assert "this pad belongs to window 2" in caplog.text
+    assert await desk.ratings() == []
