@@ -135,7 +135,8 @@ async function submit() {
   if (!view.level || view.sending) return;
   view.sending = true;
   drawSubmit();
-  const body = { level: view.level.level, tags: [...view.tags] };
+  // The ticket asked about: a rating opened for the next citizen meanwhile is not this one's.
+  const body = { level: view.level.level, tags: [...view.tags], ticket: view.ticket };
   const comment = $("comment").value.trim();
   if (comment) body.comment = comment;
   let over = false; // the answer says this rating can no longer be given

@@ -27,6 +27,9 @@ RATE = rq.shape(
     {"level": rq.RATING.required["level"]},
     tags=rq.RATING.optional["tags"],
     comment=rq.RATING.optional["comment"],
+    # The ticket the pad asked about: a rating opened for the next citizen meanwhile must
+    # not take this one's answer.
+    ticket=rq.RATING.required["ticket"],
 )
 
 
@@ -35,7 +38,9 @@ async def rate(request: web.Request) -> web.Response:
     body = RATE.parse(await request.read())  # a malformed one: 422 (local_checks.errors)
     comment = (body.get("comment") or "").strip() or None
     try:
-        answer = await station.rate(body["level"], body.get("tags", []), comment)
+        answer = await station.rate(
+            body["level"], body.get("tags", []), comment, ticket=body.get("ticket")
+        )
     except IssueRefused as exc:
         return error(exc.status, exc.code, exc.message)
     except ServerUnavailable:

@@ -429,10 +429,14 @@ class Station(PageFeed):
             return
         self.push({"type": "thanks"})
 
-    async def rate(self, level: int, tags: list[str], comment: str | None) -> dict[str, Any]:
-        """The touch pad's rating of the open service; IssueRefused when it cannot be taken."""
+    async def rate(
+        self, level: int, tags: list[str], comment: str | None, *, ticket: str | None = None
+    ) -> dict[str, Any]:
+        """The touch pad's rating of the open service (of `ticket`, when the pad says which
+        it asked about); IssueRefused when it cannot be taken."""
         rating = self.open_rating()
-        if rating is None:
+        if rating is None or (ticket is not None and rating.ticket != ticket):
+            # The citizen's rating closed: timed out, or the window served the next citizen.
             raise IssueRefused(409, "rating_closed", RATING_REFUSALS["rating_closed"])
         try:
             return await self.send_rating(rating, level, tags, comment, Channel.HALL_TABLET)

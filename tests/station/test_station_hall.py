@@ -704,3 +704,18 @@ async def test_a_pad_token_of_another_window_is_told_to_the_citizen_in_chinese(
     )
     assert "this pad belongs to window 2" in caplog.text
     assert await desk.ratings() == []
+
+
+async def test_a_touch_for_the_citizen_before_does_not_rate_the_next_one(desk: Desk) -> None:
+    """The pad answers the rating it showed: one for the next citizen, opened as the touch
+    was on its way, is not given this citizen's answer."""
+    await finished_with_a_rating_open(desk)
+    shown = desk.station.watch.rating
+    assert shown is not None
+    with pytest.raises(IssueRefused) as refused:
+        await desk.station.rate(1, ["115"], None, ticket="the-ticket-before")
+    assert refused.value.code == "rating_closed"
+    assert await desk.ratings() == []
+    await desk.station.rate(5, [], None, ticket=shown.ticket)
+    [rating] = await desk.ratings()
+    assert (rating["level"], rating["ticket"]) == (5, shown.ticket)
