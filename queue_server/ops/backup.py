@@ -278,11 +278,18 @@ class _Device:
 
 
 @dataclass(frozen=True)
+class _Person:
+    role: str
+    password_hash: str
+    disabled: bool
+
+
+@dataclass(frozen=True)
 class _Access:
-    """Who a database lets in: its devices by name, its people's roles by username."""
+    """Who a database lets in: its devices by name, its people by username."""
 
     devices: dict[str, _Device]
-    people: dict[str, str]
+    people: dict[str, _Person]
 
 
 def _access(conn: sqlite3.Connection) -> _Access:
@@ -292,7 +299,12 @@ def _access(conn: sqlite3.Connection) -> _Access:
             "SELECT name, token_hash, role, window, created_at, revoked_at FROM devices"
         )
     }
-    people = dict(conn.execute("SELECT username, role FROM users"))
+    people = {
+        str(name): _Person(role, password_hash, bool(disabled))
+        for name, role, password_hash, disabled in conn.execute(
+            "SELECT username, role, password_hash, disabled FROM users"
+        )
+    }
     return _Access(devices, people)
 
 
@@ -320,6 +332,27 @@ def _revoke_again(copy: sqlite3.Connection, current: _Access) -> tuple[str, ...]
     return tuple(sorted(again))
 
 
+def _people_as_now(copy: sqlite3.Connection, current: _Access) -> tuple[str, ...]:
+    """Give the people of the restored copy the password and the disabled mark the replaced
+    database had: a clerk who left and was disabled after the backup must not come back with
+    it, nor a password reset since (a leaked one) turn valid again. Every session of the copy
+    ends: sessions logged out since would be open again. Returns the names changed."""
+    changed = []
+    for name, was in _access(copy).people.items():
+        now = current.people.get(name)
+        if now is not None and (now.password_hash, now.disabled) != (
+            was.password_hash,
+            was.disabled,
+        ):
+            copy.execute(
+                "UPDATE users SET password_hash = ?, disabled = ? WHERE username = ?",
+                (now.password_hash, int(now.disabled), name),
+            )
+            changed.append(name)
+    copy.execute("DELETE FROM sessions")
+    return tuple(sorted(changed))
+
+
 def _not_in(restored: _Access, current: _Access) -> tuple[Enrolled, ...]:
     devices = [
         Enrolled("device", name, now.role, now.window)
@@ -328,8 +361,8 @@ def _not_in(restored: _Access, current: _Access) -> tuple[Enrolled, ...]:
         and not (name in restored.devices and restored.devices[name].takes(now.token_hash))
     ]
     people = [
-        Enrolled("user", name, role)
-        for name, role in sorted(current.people.items())
+        Enrolled("user", name, person.role)
+        for name, person in sorted(current.people.items())
         if name not in restored.people
     ]
     return (*devices, *people)
@@ -370,6 +403,8 @@ class Restored:
     revoked_again: tuple[str, ...] = ()
     # Let in by the replaced database, not by the backup: to be added again.
     not_in_backup: tuple[Enrolled, ...] = ()
+    # People whose password or disabled mark the replaced database had, not the backup.
+    people_as_now: tuple[str, ...] = ()
 
 
 def restore(backup_file: Path, db: Path, *, force: bool = False, now: dt.datetime) -> Restored:
@@ -403,7 +438,9 @@ def restore(backup_file: Path, db: Path, *, force: bool = False, now: dt.datetim
             if current_access is None:  # too damaged to tell who it let in
                 return Restored(found, aside)
             again = _revoke_again(copy, current_access)
-            return Restored(found, aside, again, _not_in(_access(copy), current_access))
+            people = _people_as_now(copy, current_access)
+            lost = _not_in(_access(copy), current_access)
+            return Restored(found, aside, again, lost, people)
 
         fresh = db.with_name(db.name + ".restored")
         restored = _copy(source, backup_file, fresh, carried)

@@ -37,6 +37,11 @@ def run(args: argparse.Namespace) -> int:
             "hallq: devices revoked after the backup stay revoked in the restored database: "
             + ", ".join(done.revoked_again)
         )
+    if done.people_as_now:
+        print(
+            "hallq: passwords set and people disabled or enabled after the backup are kept as"
+            " they were: " + ", ".join(done.people_as_now)
+        )
     if done.not_in_backup:
         print(
             "hallq: added after the backup, so not in it: add them again with hallq device add"

@@ -152,6 +152,47 @@ def test_a_token_revoked_after_the_backup_stays_refused_and_what_is_lost_is_name
     assert done.kept_aside is not None and live_tokens(done.kept_aside) == {"h1", "h4", "h5"}
 
 
+def person(db: Path, name: str, password_hash: str) -> None:
+    """A clerk with a session open."""
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute(
+            "INSERT INTO users (username, role, password_hash, created_at)"
+            " VALUES (?, 'clerk', ?, '2026-11-22T05:00:00+00:00')",
+            (name, password_hash),
+        )
+        conn.execute(
+            "INSERT INTO sessions (token_hash, username, created_at, expires_at)"
+            " VALUES (?, ?, '2026-11-23T01:00:00+00:00', '2026-11-23T13:00:00+00:00')",
+            (f"session-of-{name}", name),
+        )
+
+
+def test_people_disabled_or_given_a_password_after_the_backup_stay_so(tmp_path: Path) -> None:
+    """A clerk who left and was disabled after the backup could log in again with the
+    restored database, and a password reset since (one that leaked) was valid again."""
+    db = hall_db(tmp_path / "hall.db", 2)
+    person(db, "left", "old-hash-1")
+    person(db, "forgot", "old-hash-2")
+    person(db, "same", "old-hash-3")
+    taken = tmp_path / "backups" / "hall-20261123T023000.db"
+    backup(db, taken)
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("UPDATE users SET disabled = 1 WHERE username = 'left'")
+        conn.execute("UPDATE users SET password_hash = 'new-hash-2' WHERE username = 'forgot'")
+        conn.execute("DELETE FROM sessions WHERE username IN ('left', 'forgot')")
+    done = restore(taken, db, now=NOW)
+    assert done.people_as_now == ("forgot", "left")
+    with closing(sqlite3.connect(db)) as conn:
+        people = conn.execute("SELECT username, password_hash, disabled FROM users ORDER BY 1")
+        assert list(people) == [
+            ("forgot", "new-hash-2", 0),
+            ("left", "old-hash-1", 1),
+            ("same", "old-hash-3", 0),
+        ]
+        # Sessions logged out since the backup would be open again: everyone logs in anew.
+        assert conn.execute("SELECT COUNT(*) FROM sessions").fetchone() == (0,)
+
+
 def test_the_restore_command_says_what_stays_revoked_and_what_to_add_again(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
