@@ -216,14 +216,21 @@ def _people_and_devices(args: argparse.Namespace) -> int:
         cli_device_add,
         cli_device_revoke,
         cli_user_add,
+        cli_user_disable,
+        cli_user_enable,
+        cli_user_password,
         cli_user_unlock,
     )
 
-    if args.command == "user" and args.action == "unlock":
-        return asyncio.run(cli_user_unlock(args.db, args.name))
     if args.command == "user":
-        stdin = sys.stdin.buffer.read()
-        return asyncio.run(cli_user_add(args.db, args.name, args.role, stdin))
+        if args.action == "add":
+            stdin = sys.stdin.buffer.read()
+            return asyncio.run(cli_user_add(args.db, args.name, args.role, stdin))
+        if args.action == "password":
+            stdin = sys.stdin.buffer.read()
+            return asyncio.run(cli_user_password(args.db, args.name, stdin))
+        change = {"unlock": cli_user_unlock, "disable": cli_user_disable, "enable": cli_user_enable}
+        return asyncio.run(change[args.action](args.db, args.name))
     if args.action == "add":
         windows = _known_windows(args.config)
         return asyncio.run(
@@ -232,8 +239,10 @@ def _people_and_devices(args: argparse.Namespace) -> int:
     return asyncio.run(cli_device_revoke(args.db, args.name))
 
 
-def _known_windows(config: str | None) -> set[str]:
-    return {w.id for w in _hall(config).windows}
+def _known_windows(config: str | None) -> set[str] | None:
+    """The windows of the hall config given; without one, `device add` asks the database
+    (the built-in demo hall's windows would pass another hall's window 5 silently)."""
+    return None if config is None else {w.id for w in load_hall(config).windows}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -270,9 +279,20 @@ def build_parser() -> argparse.ArgumentParser:
     user_add.add_argument("name")
     user_add.add_argument("--role", required=True, choices=["clerk", "manager", "admin"])
     user_add.add_argument("--password-stdin", action="store_true", required=True)
+    user_password = user.add_parser(
+        "password", help="set a forgotten password anew, ending the person's sessions"
+    )
+    user_password.add_argument("name")
+    user_password.add_argument("--password-stdin", action="store_true", required=True)
     user_unlock = user.add_parser("unlock", help="lift a lock-out after failed logins")
     user_unlock.add_argument("name")
-    for p in (user_add, user_unlock):
+    user_disable = user.add_parser(
+        "disable", help="refuse someone who left: no login, and their sessions end"
+    )
+    user_disable.add_argument("name")
+    user_enable = user.add_parser("enable", help="let a disabled person log in again")
+    user_enable.add_argument("name")
+    for p in (user_add, user_password, user_unlock, user_disable, user_enable):
         p.add_argument("--config")
         p.add_argument("--db", default=str(DEFAULT_DB))
 
@@ -283,10 +303,15 @@ def build_parser() -> argparse.ArgumentParser:
     device_add.add_argument("name")
     device_add.add_argument("--role", required=True, choices=["kiosk", "board", "pad", "station"])
     device_add.add_argument("--window")
+    device_add.add_argument(
+        "--config",
+        help="the hall config, to check --window against; without it, the windows of the "
+        "hall the database last served are",
+    )
     device_revoke = device.add_parser("revoke", help="withdraw a device's token")
     device_revoke.add_argument("name")
+    device_revoke.add_argument("--config")
     for p in (device_add, device_revoke):
-        p.add_argument("--config")
         p.add_argument("--db", default=str(DEFAULT_DB))
 
     display = commands.add_parser(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import io
 import os
 import signal
@@ -17,9 +18,13 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from helpers import small_hall
 
 from queue_server.accounts.store import AccountStore
 from queue_server.cli import build_parser, main
+from queue_server.domain.hall import HallConfig
+from queue_server.server import HallServer
+from queue_server.store.database import open_database
 
 HALLQ = str(Path(sys.executable).with_name("hallq"))
 REPO = Path(__file__).resolve().parents[1]
@@ -104,9 +109,147 @@ def test_user_and_device_add(
     assert main(["device", "add", "pad-7", "--role", "pad", "--window", "7", "--db", db]) == 0
     token = capsys.readouterr().out.strip().splitlines()[-1]
     assert len(token) >= 40 and " " not in token
-    assert main(["device", "add", "pad-x", "--role", "pad", "--window", "99", "--db", db]) == 2
+    example = ["--config", str(REPO / "config" / "hall.example.toml")]
+    assert (
+        main(["device", "add", "pad-x", "--role", "pad", "--window", "99", *example, "--db", db])
+        == 2
+    )
     assert "99" in capsys.readouterr().err
     assert main(["device", "revoke", "pad-7", "--db", db]) == 0
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, text: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text)))
+
+
+async def _logs_in(db: str, name: str, password: str) -> bool:
+    conn = await open_database(db)
+    try:
+        return await AccountStore(conn, clock=_utc_now).login(name, password) is not None
+    finally:
+        await conn.close()
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def test_a_forgotten_password_and_a_person_who_leaves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "hall.db")
+    for name, role in (("root", "admin"), ("wang", "clerk")):
+        _stdin(monkeypatch, b"a long enough secret\n")
+        assert main(["user", "add", name, "--role", role, "--password-stdin", "--db", db]) == 0
+    capsys.readouterr()
+
+    _stdin(monkeypatch, b"forgot it 2026\n")
+    assert main(["user", "password", "Wang", "--password-stdin", "--db", db]) == 0
+    assert capsys.readouterr() == (
+        "set a new password for user 'wang'; every session of theirs has ended\n",
+        "",
+    )
+    assert not asyncio.run(_logs_in(db, "wang", "a long enough secret"))
+    assert asyncio.run(_logs_in(db, "wang", "forgot it 2026"))
+
+    assert main(["user", "disable", "wang", "--db", db]) == 0
+    assert capsys.readouterr() == (
+        "disabled user 'wang': they cannot log in, and every session of theirs has ended\n",
+        "",
+    )
+    assert not asyncio.run(_logs_in(db, "wang", "forgot it 2026"))
+
+    assert main(["user", "enable", "wang", "--db", db]) == 0
+    assert capsys.readouterr() == ("enabled user 'wang': they can log in again\n", "")
+    assert asyncio.run(_logs_in(db, "wang", "forgot it 2026"))
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "said"),
+    [
+        (["disable", "root"], b"", "'root' is the last enabled admin: add or enable another"),
+        (["disable", "ghost"], b"", "no user named 'ghost'"),
+        (["enable", "ghost"], b"", "no user named 'ghost'"),
+        (["password", "ghost", "--password-stdin"], b"forgot it 2026\n", "no user named 'ghost'"),
+        (["password", "wang", "--password-stdin"], b"short1\n", "shorter than 8 characters"),
+        (["password", "wang", "--password-stdin"], b"wang-2026-wang\n", "must not contain"),
+    ],
+)
+def test_a_refused_change_of_a_person_is_one_line_and_changes_nothing(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    stdin: bytes,
+    said: str,
+) -> None:
+    db = str(tmp_path / "hall.db")
+    for name, role in (("root", "admin"), ("wang", "clerk")):
+        _stdin(monkeypatch, b"a long enough secret\n")
+        assert main(["user", "add", name, "--role", role, "--password-stdin", "--db", db]) == 0
+    capsys.readouterr()
+    _stdin(monkeypatch, stdin)
+
+    assert main(["user", *args, "--db", db]) == 2
+
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"hallq: error: {err.removeprefix('hallq: error: ').rstrip()}\n"
+    assert said in err
+    for name in ("root", "wang"):
+        assert asyncio.run(_logs_in(db, name, "a long enough secret"))
+
+
+def test_a_window_is_checked_against_the_hall_the_database_served(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --config the window was checked against the built-in demo hall (windows 1 to
+    32): window 5 passed silently for a hall of three windows."""
+    db = str(tmp_path / "hall.db")
+    demo = ["--config", str(REPO / "config" / "hall.example.toml")]
+
+    # A database no server has served yet cannot tell: the window is taken, and that said.
+    assert main(["device", "add", "pad-40", "--role", "pad", "--window", "40", "--db", db]) == 0
+    out, err = capsys.readouterr()
+    assert "created pad 'pad-40' for window 40" in out
+    assert err == (
+        "hallq: note: window '40' was not checked: the database does not say which windows"
+        " its hall has (no server has kept a snapshot in it yet); give --config with the"
+        " hall's config file to check it\n"
+    )
+    asyncio.run(_serve_once(small_hall(open_all_hours=True), db))  # windows 1, 2 and 3
+    capsys.readouterr()  # what the server logged
+
+    refused = ["device", "add", "pad-5", "--role", "pad", "--window", "5", "--db", db]
+    assert main(refused) == 2
+    assert capsys.readouterr().err == (
+        "hallq: error: the hall this database served has no window '5'; its windows are:"
+        " 1, 2, 3 (if the hall's config has window '5' since, give --config with that file)\n"
+    )
+    assert main(["device", "add", "pad-3", "--role", "pad", "--window", "3", "--db", db]) == 0
+    assert capsys.readouterr().err == ""
+    # The config, when given, is the authority (a window added to it since the last serve).
+    assert main([*refused, *demo]) == 0
+    assert capsys.readouterr().err == ""
+
+
+async def _serve_once(hall: HallConfig, db: str) -> None:
+    """Serve the hall, with one change for the snapshot it keeps as it stops."""
+    server = HallServer(hall, db, port=0)
+    await server.start()
+    try:
+        token = await server.accounts.add_device("kiosk-x", "kiosk")
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"{server.url}/api/v1/tickets",
+                json={"service": hall.services[0].id},
+                headers={"Authorization": f"Bearer {token}"},
+            ) as answer,
+        ):
+            assert answer.status == 201, await answer.text()
+    finally:
+        await server.stop()
 
 
 def test_check_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,12 +8,19 @@ an API path that edits it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
+
+from queue_server.accounts.window_clerks import (
+    NAMED_ACTOR,
+    UNNAMED_AT_WINDOW,
+    WindowClerks,
+    window_action,
+)
 
 # What each access entry's `kind` says happened.
 ACCESS_KINDS = (
@@ -24,16 +31,15 @@ ACCESS_KINDS = (
     "logout",
     "user.added",
     "user.unlocked",
+    "user.password_set",
+    "user.disabled",
+    "user.enabled",
     "device.added",
     "device.revoked",
 )
 # Journal fields that are never shown in the audit trail: the keyed hash of an ID number
 # and a rater's sealed identity are personal data even in their protected form.
 _HIDDEN = frozenset({"id_hash", "rater"})
-_JOURNAL_ACTOR = (
-    "COALESCE(json_extract(data, '$.by'), json_extract(data, '$.device'),"
-    " json_extract(data, '$.clerk'))"
-)
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,7 @@ class AuditTrail:
     def __init__(self, conn: aiosqlite.Connection, *, clock: Callable[[], datetime]) -> None:
         self._conn = conn
         self._clock = clock
+        self._window_clerks = WindowClerks()
 
     async def record(
         self, kind: str, actor: str, *, subject: str | None = None, client: str | None = None
@@ -78,17 +85,43 @@ class AuditTrail:
         ]
 
     async def journal(self, query: AuditQuery) -> list[dict[str, Any]]:
-        where, params = _filters(query, at="recorded_at", kind="type", actor=_JOURNAL_ACTOR)
-        async with self._conn.execute(
-            f"SELECT seq, recorded_at, type, {_JOURNAL_ACTOR}, data FROM events WHERE {where}"
-            " ORDER BY seq LIMIT ?",
-            (*params, query.limit),
-        ) as cur:
-            rows = await cur.fetchall()
+        """The journal's entries; a window action names the clerk signed in at its window
+        (window_clerks.py), and `actor` finds those too."""
+        clerks = self._window_clerks
+        last = await clerks.catch_up(self._conn)  # no entry after it: its clerk is not known
+        where, params = _filters(
+            replace(query, actor=None), at="recorded_at", kind="type", actor=NAMED_ACTOR
+        )
+        where += " AND seq <= ?"
+        params.append(last)
+        if query.actor is None:
+            rows = await self._journal_rows(where, params, query.limit)
+        else:
+            rows = await self._journal_rows(
+                f"{where} AND {NAMED_ACTOR} = ?", [*params, query.actor], query.limit
+            )
+            for stint in clerks.stints_of(query.actor, query.after_seq):
+                if len(rows) == query.limit and stint.since > rows[-1][0]:
+                    break  # the page is full before this stint began
+                span = [stint.window, stint.since, last if stint.until is None else stint.until]
+                more = await self._journal_rows(
+                    f"{where} AND {UNNAMED_AT_WINDOW}", [*params, *span], query.limit
+                )
+                rows = sorted([*rows, *more])[: query.limit]
         return [
-            {"seq": s, "at": at, "kind": k, "actor": a, "data": _shown(data)}
+            window_action({"seq": s, "at": at, "kind": k, "actor": a, "data": _shown(data)}, clerks)
             for s, at, k, a, data in rows
         ]
+
+    async def _journal_rows(
+        self, where: str, params: Sequence[Any], limit: int
+    ) -> list[tuple[Any, ...]]:
+        async with self._conn.execute(
+            f"SELECT seq, recorded_at, type, {NAMED_ACTOR}, data FROM events WHERE {where}"
+            " ORDER BY seq LIMIT ?",
+            (*params, limit),
+        ) as cur:
+            return [tuple(row) for row in await cur.fetchall()]
 
 
 def _filters(query: AuditQuery, *, at: str, kind: str, actor: str) -> tuple[str, list[Any]]:

@@ -36,6 +36,9 @@ from queue_server.accounts.throttle import (
 )
 
 DEFAULT_SESSION_TTL = timedelta(hours=12)
+# How long a session that ended stays in the table: a running server looks for sessions
+# ended by `hallq user disable` or `user password` (another process) to close their streams.
+ENDED_SESSIONS_KEPT = timedelta(minutes=10)
 DEFAULT_CACHE_TTL = timedelta(seconds=2)
 DEFAULT_HASHER = PasswordHasher()
 
@@ -216,13 +219,95 @@ class AccountStore:
             row = await cur.fetchone()
         return None if row is None else str(row[0])
 
-    async def unlock_user(self, username: str, *, by: str = "cli") -> None:
-        """Forget a person's failed logins and lock-out."""
+    async def _existing_username(self, username: str) -> str:
         stored = await self.stored_username(username)
         if stored is None:
             raise AccountError(f"no user named {username!r}")
+        return stored
+
+    async def unlock_user(self, username: str, *, by: str = "cli") -> None:
+        """Forget a person's failed logins and lock-out."""
+        stored = await self._existing_username(username)
         await self.throttle.forget(stored)
         await self.audit.record("user.unlocked", by, subject=f"user:{stored}")
+
+    async def set_password(self, username: str, password: str, *, by: str = "cli") -> list[str]:
+        """Give a person a new password (the rules of add_user) and end all their sessions;
+        returns the ended sessions' token hashes, whose streams are to be closed."""
+        stored = await self._existing_username(username)
+        check_new_password(password, stored)
+        encoded = await asyncio.to_thread(self._hasher.hash, password)
+        await self._conn.execute(
+            "UPDATE users SET password_hash = ? WHERE username = ?", (encoded, stored)
+        )
+        ended = await self._end_sessions(stored)
+        await self.audit.record("user.password_set", by, subject=f"user:{stored}")
+        return ended
+
+    async def disable_user(self, username: str, *, by: str = "cli") -> list[str]:
+        """Refuse the person's logins and end their sessions; returns the ended sessions'
+        token hashes. The last enabled admin is refused: nobody could manage the hall."""
+        stored = await self._existing_username(username)
+        # One statement, so that two admins disabled at once cannot both pass the check.
+        async with self._conn.execute(
+            "UPDATE users SET disabled = 1 WHERE username = ? AND disabled = 0"
+            " AND (role != ? OR EXISTS (SELECT 1 FROM users AS other WHERE other.role = ?"
+            " AND other.disabled = 0 AND other.username != users.username))"
+            " RETURNING username",
+            (stored, Role.ADMIN, Role.ADMIN),
+        ) as cur:
+            changed = await cur.fetchone() is not None
+        if not changed and not await self._disabled(stored):
+            raise AccountError(
+                f"{stored!r} is the last enabled admin: add or enable another admin first"
+            )
+        ended = await self._end_sessions(stored)
+        if changed:  # else disabled before, and the access log has it already
+            await self.audit.record("user.disabled", by, subject=f"user:{stored}")
+        return ended
+
+    async def enable_user(self, username: str, *, by: str = "cli") -> None:
+        """Let a disabled person log in again (their old sessions stay ended)."""
+        stored = await self._existing_username(username)
+        async with self._conn.execute(
+            "UPDATE users SET disabled = 0 WHERE username = ? AND disabled = 1", (stored,)
+        ) as cur:
+            if cur.rowcount == 0:
+                return
+        await self.audit.record("user.enabled", by, subject=f"user:{stored}")
+
+    async def _disabled(self, username: str) -> bool:
+        async with self._conn.execute(
+            "SELECT disabled FROM users WHERE username = ?", (username,)
+        ) as cur:
+            row = await cur.fetchone()
+        return row is not None and bool(row[0])
+
+    async def _end_sessions(self, username: str) -> list[str]:
+        """End the person's sessions now. They are kept ended, not deleted, for a while, so
+        that a server in another process finds them (sessions_ended_since) and closes their
+        streams."""
+        now = _iso(self._now())
+        async with self._conn.execute(
+            "UPDATE sessions SET expires_at = ? WHERE username = ? AND expires_at > ?"
+            " RETURNING token_hash",
+            (now, username, now),
+        ) as cur:
+            ended = [str(row[0]) for row in await cur.fetchall()]
+        for key in ended:
+            self.forget(key)
+        return ended
+
+    async def sessions_ended_since(self, mark: str) -> tuple[list[str], str]:
+        """Token hashes of sessions that ended after `mark` (a stored time, "" for all):
+        ended by disable_user or set_password, or run out; and the mark to ask with next."""
+        async with self._conn.execute(
+            "SELECT token_hash, expires_at FROM sessions WHERE expires_at > ? AND expires_at <= ?"
+            " ORDER BY expires_at",
+            (mark, _iso(self._now())),
+        ) as cur:
+            rows = list(await cur.fetchall())
+        return [str(r[0]) for r in rows], str(rows[-1][1]) if rows else mark
 
     async def login(
         self, username: str, password: str, *, client: str = "local"
@@ -250,10 +335,14 @@ class AccountStore:
                 kind = "login.locked" if locked else "login.failed"
                 await self.audit.record(kind, await self._named(username), client=client)
                 return None
-            await self.throttle.forget(found.name)
-            token = await self._open_session(found.name)
-            await self.audit.record("login.succeeded", found.name, client=client)
-            return token, found
+            principal, encoded = found
+            token = await self._open_session(principal.name, encoded)
+            if token is None:  # a new password, or a disable, came while this one was checked
+                await self.audit.record("login.failed", principal.name, client=client)
+                return None
+            await self.throttle.forget(principal.name)
+            await self.audit.record("login.succeeded", principal.name, client=client)
+            return token, principal
 
     async def _named(self, username: str) -> str:
         """Whom the access log names for a refused login: the account as it was added, or
@@ -261,7 +350,8 @@ class AccountStore:
         username box, and the access log keeps every entry for good."""
         return await self.stored_username(username) or UNKNOWN_USER
 
-    async def _check_password(self, username: str, password: str) -> Principal | None:
+    async def _check_password(self, username: str, password: str) -> tuple[Principal, str] | None:
+        """The person whose password this is, and the password hash now stored for them."""
         async with self._conn.execute(
             "SELECT username, role, password_hash, display_name, staff_no, disabled FROM users"
             " WHERE username = ? COLLATE NOCASE",
@@ -279,21 +369,32 @@ class AccountStore:
             # The hall raised the KDF cost since this password was set: upgrade it now,
             # the one moment the plain password is at hand.
             upgraded = await asyncio.to_thread(self._hasher.hash, password)
-            await self._conn.execute(
-                "UPDATE users SET password_hash = ? WHERE username = ?", (upgraded, username)
-            )
-        return Principal("user", username, Role(row[1]), None, row[3], row[4])
+            # Only over the hash just checked: a new password set meanwhile is kept.
+            async with self._conn.execute(
+                "UPDATE users SET password_hash = ? WHERE username = ? AND password_hash = ?",
+                (upgraded, username, encoded),
+            ) as cur:
+                if cur.rowcount == 1:
+                    encoded = upgraded
+        return Principal("user", username, Role(row[1]), None, row[3], row[4]), encoded
 
-    async def _open_session(self, username: str) -> str:
+    async def _open_session(self, username: str, checked_hash: str) -> str | None:
+        """A new session's token, or None if the person's password changed or they were
+        disabled since `checked_hash` was checked (by another process, e.g. the CLI): their
+        sessions were ended then, and this one must not outlive it."""
         now = self._now()
         token = new_token()
-        await self._conn.execute("DELETE FROM sessions WHERE expires_at <= ?", (_iso(now),))
         await self._conn.execute(
-            "INSERT INTO sessions (token_hash, username, created_at, expires_at)"
-            " VALUES (?, ?, ?, ?)",
-            (hash_token(token), username, _iso(now), _iso(now + self._session_ttl)),
+            "DELETE FROM sessions WHERE expires_at <= ?", (_iso(now - ENDED_SESSIONS_KEPT),)
         )
-        return token
+        async with self._conn.execute(
+            "INSERT INTO sessions (token_hash, username, created_at, expires_at)"
+            " SELECT ?, username, ?, ? FROM users"
+            " WHERE username = ? AND password_hash = ? AND disabled = 0",
+            (hash_token(token), _iso(now), _iso(now + self._session_ttl), username, checked_hash),
+        ) as cur:
+            opened = cur.rowcount == 1
+        return token if opened else None
 
     async def logout(self, token: str, *, client: str | None = None) -> str:
         """End a session; returns its token's hash (its open streams are closed by it)."""

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from queue_server.domain.hall import Hours
+from queue_server.domain.hours import open_minutes
 from queue_server.reports.facts import Card, Facts
 from queue_server.reports.order import number_order
 from queue_server.reports.periods import Period
@@ -18,7 +20,9 @@ class ClerkAssessment:
     clerk: str  # the user name
     name: str | None
     staff_no: str | None
-    days_present: int  # days with a sign-in (a window opened or taken over, 替岗)
+    # Working days signed in at a window in opening hours, and days on duty besides
+    # (`_days_present`).
+    days_present: int
     working_days: int | None  # working days of the month so far, by the hall's calendar
     working_days_present: int  # of `days_present`, those on working days: the rate's part
     served: int
@@ -63,6 +67,7 @@ def assessment_sheet(
     period: Period,
     *,
     tz: dt.tzinfo,
+    hours: Hours,
     is_working_day: Callable[[dt.date], bool] | None = None,
     hall_since: dt.date | None = None,
 ) -> AssessmentSheet:
@@ -70,10 +75,8 @@ def assessment_sheet(
     no clerk, is in no row). `is_working_day` (the hall's calendar) gives `working_days`:
     those of the days `facts` reach (up to today in a month still running) from
     `hall_since`, the hall's first day, on; a day not yet come or before the hall opened
-    is nobody's absence."""
-    days: dict[str, set[dt.date]] = {}
-    for clerk, when in facts.sign_ins:
-        days.setdefault(clerk, set()).add(when.astimezone(tz).date())
+    is nobody's absence. `hours` are the hall's opening hours: attendance on a working day."""
+    days = _days_present(facts, tz, hours, is_working_day or (lambda _: True))
     clerks = set(days) | set(facts.cards)
     for found in (facts.served, facts.marks, facts.paused, facts.ratings):
         clerks |= {x.clerk for x in found if x.clerk}
@@ -102,6 +105,43 @@ def assessment_sheet(
     return AssessmentSheet(period, tuple(rows))
 
 
+def _days_present(
+    facts: Facts, tz: dt.tzinfo, hours: Hours, is_working_day: Callable[[dt.date], bool]
+) -> dict[str, set[dt.date]]:
+    """Each clerk's days present. A working day is one she was signed in at a window at any
+    moment of its opening hours, whenever she signed in: a clerk who stays signed in
+    overnight, over a weekend or into a new month, and works on, was there, and a window
+    left signed in is no day present once she or a manager has closed it. Another day (a
+    weekend, a holiday) is a day on duty when she signed in at a window or served or marked
+    a ticket at one that day: a window left signed in while the hall is shut is not."""
+    days: dict[str, set[dt.date]] = {}
+    for segment in facts.opened:
+        if segment.clerk is None:
+            continue
+        start, end = segment.start.astimezone(tz), segment.end.astimezone(tz)
+        for day in _days_from(start.date(), end.date()):
+            opens = dt.datetime.combine(day, dt.time(), tz)
+            closes = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tz)
+            inside = open_minutes(hours, max(start, opens), min(end, closes)) > 0
+            if inside and is_working_day(day):
+                days.setdefault(segment.clerk, set()).add(day)
+    on_duty: list[tuple[str | None, dt.datetime]] = [
+        *facts.sign_ins,
+        *((served.clerk, served.at) for served in facts.served),
+        *((mark.clerk, mark.at) for mark in facts.marks),
+    ]
+    for clerk, when in on_duty:
+        day = when.astimezone(tz).date()
+        if clerk is not None and not is_working_day(day):
+            days.setdefault(clerk, set()).add(day)
+    return days
+
+
+def _days_from(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The days from `first` to `last`, both included."""
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
 def _days_counted(facts: Facts, tz: dt.tzinfo, hall_since: dt.date | None) -> list[dt.date]:
     """The local days from the start of `facts`, or the hall's first day when later, to the
     day of their end: the last day of a month gone by, today in a month still running."""
@@ -111,4 +151,4 @@ def _days_counted(facts: Facts, tz: dt.tzinfo, hall_since: dt.date | None) -> li
     if hall_since is not None:
         first = max(first, hall_since)
     last = (facts.end - dt.timedelta(microseconds=1)).astimezone(tz).date()
-    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    return _days_from(first, last)

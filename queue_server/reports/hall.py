@@ -70,13 +70,14 @@ async def month_assessment(
     journal: EventLog, config: HallConfig, month: Period, *, now: dt.datetime | None = None
 ) -> AssessmentSheet:
     """The clerk assessment sheet of `month`; working days by the hall's holiday calendar,
-    those gone by `now` since the hall's first day."""
+    those gone by `now` since the hall's first day; attendance in its opening hours."""
     tz = ZoneInfo(config.timezone)
     facts = await _facts(journal, config, month, now)
     return assessment_sheet(
         facts,
         month,
         tz=tz,
+        hours=config.hours,
         is_working_day=config.ratings.calendar.is_working_day,
         hall_since=await first_day(journal, tz),
     )

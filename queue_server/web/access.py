@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from queue_server.accounts import AccountError, AuditQuery, DeviceInfo, Role
-from queue_server.domain.errors import NotFound
+from queue_server.accounts import AccountError, AuditQuery, DeviceInfo, Role, UserInfo
+from queue_server.domain.errors import Conflict, NotFound
 from queue_server.web import origin
 from queue_server.web import requests as rq
 from queue_server.web.auth import SUPERVISORS, actor, require_principal, require_role
@@ -30,7 +30,8 @@ ADMINS = frozenset({Role.ADMIN})
 AUDIT_LOGS = ("journal", "access")
 MAX_AUDIT_PAGE = 1000
 MAX_AUDIT_DAYS = 92
-# How often the server looks for devices revoked by `hallq device revoke` in another process.
+# How often the server looks for devices revoked by `hallq device revoke`, and for sessions
+# ended by `hallq user disable` or `user password`, in another process.
 REVOCATION_POLL_SECONDS = 1.0
 
 
@@ -73,24 +74,72 @@ async def revoke_device(request: web.Request) -> web.Response:
     return reply({"device": _device(info), "streams_closed": closed})
 
 
+async def _person(ctx: Context, user: UserInfo) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "role": str(user.role),
+        "display_name": user.display_name,
+        "staff_no": user.staff_no,
+        "disabled": user.disabled,
+        "locked_seconds": await ctx.accounts.throttle.lock_remaining(user.username),
+    }
+
+
 @routes.get("/api/v1/users")
 async def list_people(request: web.Request) -> web.Response:
     """Every person who may log in, and whether failed logins locked them out."""
     ctx, _ = await _admin(request)
-    people = []
-    for user in await ctx.accounts.list_users():
-        locked_for = await ctx.accounts.throttle.lock_remaining(user.username)
-        people.append(
-            {
-                "username": user.username,
-                "role": str(user.role),
-                "display_name": user.display_name,
-                "staff_no": user.staff_no,
-                "disabled": user.disabled,
-                "locked_seconds": locked_for,
-            }
-        )
-    return reply({"users": people})
+    return reply({"users": [await _person(ctx, u) for u in await ctx.accounts.list_users()]})
+
+
+async def _existing_person(ctx: Context, username: str) -> str:
+    stored = await ctx.accounts.stored_username(username)
+    if stored is None:
+        raise NotFound("unknown_user", f"没有用户 {username}")
+    return stored
+
+
+async def _changed(ctx: Context, username: str, ended: list[str]) -> web.Response:
+    """The person as they are now, their ended sessions' streams closed."""
+    closed = sum(ctx.hub.end_streams(credential) for credential in ended)
+    (user,) = [u for u in await ctx.accounts.list_users() if u.username == username]
+    return reply({"user": await _person(ctx, user), "streams_closed": closed})
+
+
+@routes.post("/api/v1/users/{username}/password")
+async def set_password(request: web.Request) -> web.Response:
+    """A new password for someone who forgot theirs; every session of theirs ends."""
+    ctx, by = await _admin(request)
+    body = rq.NEW_PASSWORD.parse(await request.read())
+    username = await _existing_person(ctx, request.match_info["username"])
+    try:
+        ended = await ctx.accounts.set_password(username, body["password"], by=by)
+    except AccountError as weak:
+        raise rq.InvalidRequest("password", str(weak)) from None
+    return await _changed(ctx, username, ended)
+
+
+@routes.post("/api/v1/users/{username}/disable")
+async def disable_person(request: web.Request) -> web.Response:
+    """Refuse someone who left: no login from now on, and every session of theirs ends."""
+    ctx, by = await _admin(request)
+    rq.EMPTY.parse(await request.read())
+    username = await _existing_person(ctx, request.match_info["username"])
+    try:
+        ended = await ctx.accounts.disable_user(username, by=by)
+    except AccountError:
+        raise Conflict("last_admin", f"{username} 是最后一位启用的管理员，不能停用") from None
+    return await _changed(ctx, username, ended)
+
+
+@routes.post("/api/v1/users/{username}/enable")
+async def enable_person(request: web.Request) -> web.Response:
+    """Let a disabled person log in again."""
+    ctx, by = await _admin(request)
+    rq.EMPTY.parse(await request.read())
+    username = await _existing_person(ctx, request.match_info["username"])
+    await ctx.accounts.enable_user(username, by=by)
+    return await _changed(ctx, username, [])
 
 
 @routes.post("/api/v1/users/{username}/unlock")
@@ -162,21 +211,25 @@ def _bounds(query: Any, timezone: str) -> tuple[str | None, str | None]:
 
 
 async def _watch_revocations(app: web.Application) -> AsyncIterator[None]:
-    """Devices revoked by the CLI (another process) lose their streams within a second or so;
-    their next request asks the database again."""
+    """Devices revoked and people disabled or given a new password by the CLI (another
+    process) lose their streams within a second or so; their next request asks the database
+    again. A session that runs out is found here too."""
     ctx = app[CONTEXT]
-    _, mark = await ctx.accounts.revoked_since("")
+    _, devices_mark = await ctx.accounts.revoked_since("")
+    _, sessions_mark = await ctx.accounts.sessions_ended_since("")
 
     async def watch() -> None:
-        nonlocal mark
+        nonlocal devices_mark, sessions_mark
         while True:
             await asyncio.sleep(REVOCATION_POLL_SECONDS)
             try:
-                revoked, mark = await ctx.accounts.revoked_since(mark)
+                revoked, devices_next = await ctx.accounts.revoked_since(devices_mark)
+                ended, sessions_next = await ctx.accounts.sessions_ended_since(sessions_mark)
             except sqlite3.Error as exc:  # e.g. the CLI holding the write lock: try again
-                log.warning("cannot look for revoked devices: %s", exc)
+                log.warning("cannot look for revoked devices or ended sessions: %s", exc)
                 continue
-            for credential in revoked:
+            devices_mark, sessions_mark = devices_next, sessions_next
+            for credential in (*revoked, *ended):
                 ctx.accounts.forget(credential)
                 ctx.hub.end_streams(credential)
 

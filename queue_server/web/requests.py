@@ -231,6 +231,7 @@ ID = Text(max_length=64, pattern=r"[A-Za-z0-9_.-]+")
 IDEMPOTENCY_KEY = Text(max_length=128)
 EMPTY = shape()
 LOGIN = shape({"username": Text(max_length=64), "password": Text(max_length=1024)})
+NEW_PASSWORD = shape({"password": Text(max_length=1024)})
 ISSUE = shape(
     {"service": ID},
     priority=Text(choices=("normal", "green")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ import pytest
 from queue_server.accounts import (
     AccountError,
     AccountStore,
+    AuditQuery,
     PasswordHasher,
     Principal,
     Role,
@@ -544,3 +546,162 @@ async def test_a_login_upgrades_a_hash_made_at_an_older_cost(
     assert row is not None and row[0].startswith("scrypt$11$")
     assert await new.login("wang", PASSWORD) is not None
     assert await new.login("wang", "wrong password") is None
+
+
+async def _sessions_of(store: AccountStore, username: str, count: int) -> list[str]:
+    tokens = []
+    for _ in range(count):
+        result = await store.login(username, PASSWORD)
+        assert result is not None
+        tokens.append(result[0])
+    return tokens
+
+
+async def _access_kinds(store: AccountStore) -> list[tuple[str, str, str | None]]:
+    entries = await store.audit.access(AuditQuery(limit=1000))
+    return [(e["kind"], e["actor"], e["subject"]) for e in entries]
+
+
+async def test_a_new_password_logs_in_and_ends_every_session(open_store: OpenStore) -> None:
+    store = await open_store()
+    await store.add_user("li", "clerk", PASSWORD)
+    tokens = await _sessions_of(store, "li", 2)
+
+    ended = await store.set_password("Li", "new secret 2026", by="user:root")
+
+    assert sorted(ended) == sorted(hash_token(t) for t in tokens)
+    assert [await store.authenticate(t) for t in tokens] == [None, None]
+    assert await store.login("li", PASSWORD) is None
+    assert await store.login("li", "new secret 2026") is not None
+    assert ("user.password_set", "user:root", "user:li") in await _access_kinds(store)
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "reason"),
+    [
+        ("li", "short1", "shorter than 8"),
+        ("li", "abcdefghij", "two kinds"),
+        ("wang.wu", "wang.wu-2026", "must not contain the username"),
+        ("ghost", "new secret 2026", "no user named 'ghost'"),
+    ],
+)
+async def test_a_refused_new_password_changes_nothing(
+    open_store: OpenStore, username: str, password: str, reason: str
+) -> None:
+    store = await open_store()
+    for name in ("li", "wang.wu"):
+        await store.add_user(name, "clerk", PASSWORD)
+    [token] = await _sessions_of(store, "li", 1)
+
+    with pytest.raises(AccountError, match=reason):
+        await store.set_password(username, password)
+
+    assert await store.authenticate(token) is not None
+    for name in ("li", "wang.wu"):
+        assert await store.login(name, PASSWORD) is not None
+    assert not any(kind == "user.password_set" for kind, _, _ in await _access_kinds(store))
+
+
+async def test_a_disabled_person_cannot_log_in_until_enabled_again(
+    open_store: OpenStore,
+) -> None:
+    store = await open_store()
+    await store.add_user("li", "clerk", PASSWORD)
+    [token] = await _sessions_of(store, "li", 1)
+
+    assert await store.disable_user("LI") == [hash_token(token)]
+
+    assert await store.authenticate(token) is None
+    assert await store.login("li", PASSWORD) is None
+    assert [u.disabled for u in await store.list_users()] == [True]
+    assert await store.disable_user("li") == []  # again: nothing more to end, nor to log
+
+    await store.enable_user("li", by="user:root")
+
+    assert await store.authenticate(token) is None  # the old session stays ended
+    assert await store.login("li", PASSWORD) is not None
+    assert [u.disabled for u in await store.list_users()] == [False]
+    changes = [e for e in await _access_kinds(store) if e[0] in ("user.disabled", "user.enabled")]
+    assert changes == [
+        ("user.disabled", "cli", "user:li"),
+        ("user.enabled", "user:root", "user:li"),
+    ]
+
+
+async def test_the_last_enabled_admin_cannot_be_disabled(open_store: OpenStore) -> None:
+    store = await open_store()
+    await store.add_user("root", "admin", PASSWORD)
+    await store.add_user("zhao", "admin", PASSWORD)
+    await store.add_user("li", "clerk", PASSWORD)
+
+    await store.disable_user("zhao")
+    with pytest.raises(AccountError, match="'root' is the last enabled admin"):
+        await store.disable_user("root")
+
+    assert await store.login("root", PASSWORD) is not None
+    assert await store.has_admin()
+    await store.enable_user("zhao")
+    await store.disable_user("root")
+    assert [(u.username, u.disabled) for u in await store.list_users()] == [
+        ("li", False),
+        ("root", True),
+        ("zhao", False),
+    ]
+
+
+@pytest.mark.parametrize("change", ["disable_user", "enable_user"])
+async def test_disabling_or_enabling_nobody_is_an_error(open_store: OpenStore, change: str) -> None:
+    store = await open_store()
+
+    with pytest.raises(AccountError, match="no user named 'ghost'"):
+        await getattr(store, change)("ghost")
+
+
+async def test_a_running_server_learns_which_sessions_another_process_ended(
+    open_store: OpenStore, clock: FakeClock
+) -> None:
+    server, cli = await open_store(), await open_store()
+    for name in ("li", "wang", "zhao"):
+        await server.add_user(name, "clerk", PASSWORD)
+    li, wang, zhao = [(await _sessions_of(server, n, 1))[0] for n in ("li", "wang", "zhao")]
+    _, mark = await server.sessions_ended_since("")
+
+    ended_li = await cli.disable_user("li")
+    ended_wang = await cli.set_password("wang", "new secret 2026")
+    clock.advance(seconds=1)
+    ended, mark = await server.sessions_ended_since(mark)
+
+    assert sorted(ended) == sorted([*ended_li, *ended_wang])
+    assert sorted(ended) == sorted(hash_token(t) for t in (li, wang))
+    assert await server.sessions_ended_since(mark) == ([], mark)
+    # A login soon after keeps the ended sessions, so a slow look still finds them.
+    assert await server.login("zhao", PASSWORD) is not None
+    assert sorted((await server.sessions_ended_since(""))[0]) == sorted(ended)
+    assert await server.authenticate(zhao) is not None
+
+
+@dataclass(frozen=True)
+class ChangedMidLogin(PasswordHasher):
+    """Another process sets a new password while a login checks the old one."""
+
+    db_path: Path = Path()
+
+    def verify(self, password: str, encoded: str) -> bool:
+        matched = super().verify(password, encoded)
+        with sqlite3.connect(self.db_path) as conn:
+            conn.execute("UPDATE users SET password_hash = 'changed' WHERE username = 'li'")
+        return matched
+
+
+async def test_a_login_racing_a_new_password_opens_no_session(
+    open_store: OpenStore, open_conn: OpenConn, db_path: Path
+) -> None:
+    store = await open_store()
+    await store.add_user("li", "clerk", PASSWORD)
+    racing = await open_store(hasher=ChangedMidLogin(n_log2=10, db_path=db_path))
+
+    assert await racing.login("li", PASSWORD) is None
+
+    conn = await open_conn()
+    async with conn.execute("SELECT COUNT(*) FROM sessions") as cur:
+        assert await cur.fetchone() == (0,)

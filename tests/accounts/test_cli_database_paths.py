@@ -45,10 +45,16 @@ def test_adding_to_a_database_in_a_missing_folder_creates_nothing(tmp_path: Path
     assert added.returncode == 2 and not db.parent.exists()
 
 
-def test_revoking_or_unlocking_in_no_database_creates_none(tmp_path: Path) -> None:
+def test_changing_someone_in_no_database_creates_none(tmp_path: Path) -> None:
     db = tmp_path / "hall.db"
-    for args in (("device", "revoke", "kiosk-1"), ("user", "unlock", "wang")):
-        done = hallq(*args, "--db", str(db))
+    for args in (
+        ("device", "revoke", "kiosk-1"),
+        ("user", "unlock", "wang"),
+        ("user", "disable", "wang"),
+        ("user", "enable", "wang"),
+        ("user", "password", "wang", "--password-stdin"),
+    ):
+        done = hallq(*args, "--db", str(db), password="a-long-password\n")
         assert done.returncode == 2, done
         assert "no database" in done.stderr
     assert list(tmp_path.iterdir()) == []

@@ -9,7 +9,7 @@ from typing import Any
 
 import openpyxl
 from csv_reading import raw_rows, text_rows
-from helpers import SHANGHAI
+from helpers import SHANGHAI, small_hall
 
 from queue_server.domain import events as e
 from queue_server.domain.model import Priority
@@ -64,7 +64,9 @@ def tables(facts: Facts) -> dict[str, Table]:
     return {
         **{by: report(by) for by in ("service", "window", "clerk", "hour")},
         "load": load_table(hourly_load(facts, PERIOD, tz=SHANGHAI)),
-        "assessment": assessment_table(assessment_sheet(facts, PERIOD, tz=SHANGHAI)),
+        "assessment": assessment_table(
+            assessment_sheet(facts, PERIOD, tz=SHANGHAI, hours=small_hall().hours)
+        ),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import SHANGHAI
+from helpers import SHANGHAI, small_hall
 
 from queue_server.config.holiday_files import load_calendar
 from queue_server.domain import events as e
@@ -27,6 +27,7 @@ from queue_server.reports.ticket_ends import TicketEnds
 
 DAY = dt.date(2026, 11, 25)  # a Wednesday
 PERIOD = period_of("day", DAY)
+HOURS = small_hall().hours  # 08:30-12:00 and 14:00-17:30
 
 
 def at(hour: int, minute: int = 0) -> dt.datetime:
@@ -114,7 +115,7 @@ def test_a_pause_goes_to_the_clerk_at_the_window_across_a_hand_over() -> None:
         ("11", 10.0),
         ("12", 5.0),
     ]
-    sheet = assessment_sheet(facts, PERIOD, tz=SHANGHAI)
+    sheet = assessment_sheet(facts, PERIOD, tz=SHANGHAI, hours=HOURS)
     assert [(r.clerk, r.days_present, r.pause_minutes) for r in sheet.rows] == [
         ("wang", 1, 30.0),
         ("li", 1, 35.0),
@@ -141,7 +142,7 @@ def test_a_clerk_signing_in_at_a_window_its_station_paused_takes_over_the_pause(
     assert [(r.key, r.pause_minutes) for r in by_hour.rows] == [("08", 15.0)]
     (load,) = hourly_load(facts, PERIOD, tz=SHANGHAI).rows
     assert (load.hour, load.open_windows, load.serving_windows) == (8, 0.5, 0.25)
-    sheet = assessment_sheet(facts, PERIOD, tz=SHANGHAI)
+    sheet = assessment_sheet(facts, PERIOD, tz=SHANGHAI, hours=HOURS)
     assert [(r.clerk, r.days_present, r.pause_minutes) for r in sheet.rows] == [("wang", 1, 10.0)]
 
 
@@ -168,8 +169,14 @@ def test_a_window_open_overnight_keeps_its_clerk_and_its_pause_into_the_day() ->
     ]
     (load,) = hourly_load(facts, PERIOD, tz=SHANGHAI).rows
     assert (load.hour, load.open_windows, load.serving_windows) == (0, 1.0, 0.83)
-    sheet = assessment_sheet(facts, PERIOD, tz=SHANGHAI)
-    # She signed in yesterday: today is no day of attendance, but its pause is hers.
+    # The hall is open all hours (it issues tickets after midnight): she was at her window in
+    # today's opening hours and called a ticket there, so today is a day present, whenever she
+    # signed in; its pause and its call are hers as well.
+    all_hours = small_hall(open_all_hours=True).hours
+    sheet = assessment_sheet(facts, PERIOD, tz=SHANGHAI, hours=all_hours)
+    assert [(r.clerk, r.days_present, r.pause_minutes) for r in sheet.rows] == [("zhao", 1, 10.0)]
+    # In a hall open from 08:30, the hour after midnight is in no opening hours: no day present.
+    sheet = assessment_sheet(facts, PERIOD, tz=SHANGHAI, hours=HOURS)
     assert [(r.clerk, r.days_present, r.pause_minutes) for r in sheet.rows] == [("zhao", 0, 10.0)]
 
 
@@ -257,7 +264,7 @@ def test_a_day_on_duty_at_the_weekend_adds_a_day_present_but_no_more_than_all_of
     days = [month.first + dt.timedelta(days=n) for n in range(month.days)]
     worked = [day for day in days if weekday(day) or day == dt.date(2026, 11, 7)]
     facts = walk(on_duty("wang", "1", worked), *month.moments(SHANGHAI))
-    sheet = assessment_sheet(facts, month, tz=SHANGHAI, is_working_day=weekday)
+    sheet = assessment_sheet(facts, month, tz=SHANGHAI, hours=HOURS, is_working_day=weekday)
     (row,) = sheet.rows
     assert (row.days_present, row.working_days, row.attendance_rate) == (22, 21, 1.0)
 
@@ -277,6 +284,7 @@ def test_a_month_still_running_counts_only_the_working_days_gone_by() -> None:
         facts,
         october,
         tz=SHANGHAI,
+        hours=HOURS,
         is_working_day=load_calendar().is_working_day,
         hall_since=dt.date(2026, 9, 28),
     )
@@ -292,7 +300,9 @@ def test_a_hall_opened_mid_month_counts_the_working_days_from_its_first_day() ->
     first = dt.date(2026, 11, 18)
     days = [first + dt.timedelta(days=n) for n in range((month.last - first).days + 1)]
     facts = walk(on_duty("wang", "1", [d for d in days if weekday(d)]), *month.moments(SHANGHAI))
-    sheet = assessment_sheet(facts, month, tz=SHANGHAI, is_working_day=weekday, hall_since=first)
+    sheet = assessment_sheet(
+        facts, month, tz=SHANGHAI, hours=HOURS, is_working_day=weekday, hall_since=first
+    )
     (row,) = sheet.rows
     assert (row.days_present, row.working_days, row.attendance_rate) == (9, 9, 1.0)
 
@@ -311,7 +321,7 @@ def test_windows_and_staff_numbers_are_in_their_number_order() -> None:
     )
     by_window = build_report(facts, PERIOD, "window", tz=SHANGHAI)
     assert [row.key for row in by_window.rows] == ["2", "10"]
-    sheet = assessment_sheet(facts, PERIOD, tz=SHANGHAI)
+    sheet = assessment_sheet(facts, PERIOD, tz=SHANGHAI, hours=HOURS)
     assert [row.staff_no for row in sheet.rows] == ["999", "1001"]
 
 

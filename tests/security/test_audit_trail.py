@@ -140,3 +140,84 @@ async def test_nobody_can_edit_it(start_hall: StartHall) -> None:
             with pytest.raises(sqlite3.IntegrityError, match="append-only"):
                 conn.execute(statement)
         assert conn.execute("SELECT COUNT(*) FROM access_log").fetchone() == (2,)
+
+
+async def test_each_window_action_names_the_clerk_signed_in_there(start_hall: StartHall) -> None:
+    # wang works window 1 from its console, its station's keypad calls and marks a ticket
+    # missed for her, li takes the window over (替岗) and the keypad calls for him, then the
+    # manager closes the window. Window 2's station opens it with nobody signed in and calls.
+    hall = await start_hall()
+    manager = await hall.person("zhou", "manager")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    station = await hall.device("station-1", "station", window="1")
+    station_2 = await hall.device("station-2", "station", window="2")
+    wang = await hall.clerk_at("1", "wang", "王芳", "1001")
+    li = await hall.person("li", display_name="李强", staff_no="1002")
+
+    async def act(token: str, window: str, action: str, body: Any = None) -> None:
+        status, answer = await hall.call("POST", f"/api/v1/windows/{window}/{action}", token, body)
+        assert status == 200, (action, answer)
+
+    for _ in range(4):
+        assert (await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"}))[0] == 201
+    await act(wang, "1", "call-next")
+    await act(wang, "1", "finish")
+    await act(station, "1", "call-next")
+    await act(station, "1", "no-show", {"reason": "无人应答"})
+    await act(wang, "1", "pause", {"reason": "离开"})
+    await act(li, "1", "hand-over", {"reason": "替岗"})
+    await act(station, "1", "resume")
+    await act(station, "1", "call-next")
+    await act(li, "1", "finish")
+    close = {"kind": "window_open", "window": "1", "open": False}
+    assert (await hall.call("POST", "/api/v1/tuning", manager, close))[0] in (200, 201)
+    await act(station_2, "2", "open")
+    await act(station_2, "2", "call-next")
+
+    entries = await everything(hall, manager, "log=journal")
+    wang_card = {"username": "wang", "name": "王芳", "staff_no": "1001"}
+    li_card = {"username": "li", "name": "李强", "staff_no": "1002"}
+    window_actions = [
+        (e["kind"], e["data"].get("window"), e["actor"], e["signed_in"])
+        for e in entries
+        if "signed_in" in e
+    ]
+    assert window_actions == [
+        ("window.opened", "1", "wang", wang_card),
+        ("ticket.called", "1", "wang", wang_card),
+        ("ticket.finished", "1", "wang", wang_card),
+        ("rating.opened", "1", "wang", wang_card),
+        ("ticket.called", "1", "wang", wang_card),  # the keypad, for wang
+        ("ticket.no_show", "1", "wang", wang_card),
+        ("window.paused", "1", "wang", wang_card),
+        ("window.handed_over", "1", "li", li_card),
+        ("window.resumed", "1", "li", li_card),
+        ("ticket.called", "1", "li", li_card),
+        ("ticket.finished", "1", "li", li_card),
+        ("rating.opened", "1", "li", li_card),
+        ("window.closed", "1", "user:zhou", li_card),  # the manager closed li's window
+        ("window.opened", "2", None, None),  # its station: nobody signed in
+        ("ticket.called", "2", None, None),
+    ]
+    # Entries that are no window action say nothing of one.
+    assert {e["kind"] for e in entries if "signed_in" not in e} == {
+        "ticket.issued",
+        "tuning.changed",
+    }
+    # The journal itself is as it was: a call names its ticket and window, nobody.
+    call = next(e for e in entries if e["kind"] == "ticket.called")
+    assert set(call["data"]) == {"at", "ticket_id", "window", "callback"}
+
+    # 操作人 finds what each did, the keypad's work for them included, page by page.
+    for who, kinds in (
+        ("wang", ["window.opened", "ticket.called", "ticket.finished", "rating.opened",
+                  "ticket.called", "ticket.no_show", "window.paused"]),
+        ("li", ["window.handed_over", "window.resumed", "ticket.called", "ticket.finished",
+                "rating.opened"]),
+        ("user:zhou", ["window.closed", "tuning.changed"]),
+    ):  # fmt: skip
+        found = await everything(hall, manager, f"log=journal&actor={who}")
+        assert [e["kind"] for e in found] == kinds, who
+        assert [e["seq"] for e in found] == [e["seq"] for e in entries if e["actor"] == who]
+    calls = await everything(hall, manager, "log=journal&actor=wang&kind=ticket.called")
+    assert len(calls) == 2

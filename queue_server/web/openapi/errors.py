@@ -23,6 +23,11 @@ ERRORS: Mapping[str, tuple[int, str]] = {
     ),
     "unknown_device": (404, "No device has this name."),
     "unknown_user": (404, "No person has this username."),
+    "last_admin": (
+        409,
+        "The person is the last enabled admin: disabling them would leave nobody to manage "
+        "the hall. Add or enable another admin first; nothing changed.",
+    ),
     "invalid_request": (
         422,
         "Malformed request: bad JSON, a wrong type, an unknown field, a value out of range; "

@@ -13,6 +13,9 @@ const KIND_NAMES = {
   logout: "退出登录",
   "user.added": "新增人员",
   "user.unlocked": "解除锁定",
+  "user.password_set": "重设密码",
+  "user.disabled": "停用人员",
+  "user.enabled": "启用人员",
   "device.added": "新增设备",
   "device.revoked": "吊销设备",
   "ticket.issued": "取号",
@@ -57,6 +60,29 @@ function kindCell(kind) {
   return cell;
 }
 
+/**
+ * Who did it. A window action (a call, a finish, a pause ...) comes with `signed_in`, the
+ * clerk signed in at its window then, whom the server names as its actor unless someone
+ * else did it (a manager closing the window): her name and 工号 over her login, as the
+ * reports name a clerk; nobody signed in there (its station acted) is said, not left blank.
+ */
+function actorCell(entry) {
+  const cell = el("td");
+  const clerk = entry.signed_in;
+  if (clerk && clerk.username === entry.actor) {
+    const name = clerk.name ?? clerk.username;
+    cell.append(
+      el("span", "audit-actor-name", clerk.staff_no ? `${name}（${clerk.staff_no}）` : name),
+      el("span", "muted audit-actor", clerk.username),
+    );
+  } else if (entry.actor == null && clerk === null) {
+    cell.append(el("span", "audit-actor-name", "无人签到"));
+  } else {
+    cell.append(el("span", "audit-actor-name", entry.actor ?? ""));
+  }
+  return cell;
+}
+
 function row(entry) {
   const tr = el("tr");
   const at = new Date(entry.at).toLocaleString("zh-CN", { hour12: false });
@@ -65,7 +91,7 @@ function row(entry) {
     el("td", "", String(entry.seq)),
     el("td", "", at),
     kindCell(entry.kind),
-    el("td", "", entry.actor ?? ""),
+    actorCell(entry),
     el("td", "audit-detail", detail),
   );
   return tr;
