@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import re
 import urllib.parse
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,16 +47,31 @@ async def issue(hall: RunningHall, count: int = 1) -> None:
         assert status == 201, answer
 
 
+@contextlib.asynccontextmanager
+async def window_1_station(
+    hall: RunningHall,
+    folder: Path,
+    *,
+    pad_window: str = "1",
+    own_off: dt.timedelta = dt.timedelta(),
+    tickets: int = 1,
+) -> AsyncIterator[RunningStation]:
+    """Window 1 with 王芳 (工号 0107) signed in, `tickets` waiting, and its station running
+    with a pad token of `pad_window`, its own clock `own_off` off."""
+    await hall.clerk_at("1", "wang", "王芳", "0107")
+    station_token = await hall.device("w1-station", "station", "1")
+    pad_token = await hall.device(f"w{pad_window}-pad", "pad", pad_window)
+    await issue(hall, tickets)
+    async with running_station(hall.url, "1", station_token, pad_token, folder, own_off) as station:
+        yield station
+
+
 async def test_a_citizen_rates_the_clerk_on_the_touch_pad(
     start_hall: StartHall, open_page: OpenPage, screenshot: Screenshot, tmp_path: Path
 ) -> None:
     hall = await start_hall()
-    await hall.clerk_at("1", "wang", "王芳", "0107")
     manager = await hall.person("boss", "manager")
-    station_token = await hall.device("w1-station", "station", "1")
-    pad_token = await hall.device("w1-pad", "pad", "1")
-    await issue(hall, 2)
-    async with running_station(hall.url, "1", station_token, pad_token, tmp_path) as station:
+    async with window_1_station(hall, tmp_path, tickets=2) as station:
         page = await open_pad(open_page, station)
 
         # Idle: the clerk's card (亮身份) and a welcome.
@@ -122,12 +138,8 @@ async def test_every_level_s_reasons_are_all_in_sight_with_the_seconds_left(
     """At 1024x600 no reason may hide below the fold: a scrolled list hid 115
     服务态度差效率低, the reason most 差评 give, and an elderly citizen does not scroll."""
     hall = await start_hall()
-    await hall.clerk_at("1", "wang", "王芳", "0107")
     manager = await hall.person("boss", "manager")
-    station_token = await hall.device("w1-station", "station", "1")
-    pad_token = await hall.device("w1-pad", "pad", "1")
-    await issue(hall)
-    async with running_station(hall.url, "1", station_token, pad_token, tmp_path) as station:
+    async with window_1_station(hall, tmp_path) as station:
         page = await open_pad(open_page, station)
         station.keypad("KEY_KPPLUS")
         await eventually(lambda: window_state(hall, manager), "calling")
@@ -155,11 +167,7 @@ async def test_refusals_come_back_in_plain_chinese_and_the_key_pad_thanks_too(
     start_hall: StartHall, open_page: OpenPage, tmp_path: Path
 ) -> None:
     hall = await start_hall()
-    await hall.clerk_at("1", "wang", "王芳", "0107")
-    station_token = await hall.device("w1-station", "station", "1")
-    pad_token = await hall.device("w1-pad", "pad", "1")
-    await issue(hall)
-    async with running_station(hall.url, "1", station_token, pad_token, tmp_path) as station:
+    async with window_1_station(hall, tmp_path) as station:
         page = await open_pad(open_page, station)
         assert await page.evaluate(RATE, {"level": 5}) == [
             409,
@@ -226,12 +234,8 @@ async def test_a_pad_holding_another_window_s_token_tells_the_citizen_in_chinese
     """A station set up with window 2's pad token at window 1: the server refuses every
     rating (403, in the operators' English); the citizen must read what to do, in Chinese."""
     hall = await start_hall()
-    await hall.clerk_at("1", "wang", "王芳", "0107")
     manager = await hall.person("boss", "manager")
-    station_token = await hall.device("w1-station", "station", "1")
-    pad_token = await hall.device("w2-pad", "pad", "2")
-    await issue(hall)
-    async with running_station(hall.url, "1", station_token, pad_token, tmp_path) as station:
+    async with window_1_station(hall, tmp_path, pad_window="2") as station:
         page = await open_pad(open_page, station)
         station.keypad("KEY_KPPLUS")
         await eventually(lambda: window_state(hall, manager), "calling")
@@ -252,12 +256,8 @@ async def test_a_rating_sent_goes_straight_to_thanks_never_back_to_the_welcome(
     """The agent hears the rating closed on its stream before the server's answer: the pad
     must not flash 欢迎您 and its plea to rate between the citizen's 提交 and the thanks."""
     hall = await start_hall()
-    await hall.clerk_at("1", "wang", "王芳", "0107")
     manager = await hall.person("boss", "manager")
-    station_token = await hall.device("w1-station", "station", "1")
-    pad_token = await hall.device("w1-pad", "pad", "1")
-    await issue(hall)
-    async with running_station(hall.url, "1", station_token, pad_token, tmp_path) as station:
+    async with window_1_station(hall, tmp_path) as station:
         page = await open_pad(open_page, station)
         station.keypad("KEY_KPPLUS", "KEY_KPSLASH")
         await page.get_by_role("button", name="满意", exact=True).click()
@@ -294,13 +294,7 @@ async def test_a_pad_a_year_off_offers_the_rating_for_the_halls_time_and_no_long
     rating (a pad ahead took every rating for over), counts down the hall's 60 seconds (one
     behind counted a year) and goes back to idle when they are over."""
     hall = await start_hall()
-    await hall.clerk_at("1", "wang", "王芳", "0107")
-    station_token = await hall.device("w1-station", "station", "1")
-    pad_token = await hall.device("w1-pad", "pad", "1")
-    await issue(hall)
-    async with running_station(
-        hall.url, "1", station_token, pad_token, tmp_path, own_off
-    ) as station:
+    async with window_1_station(hall, tmp_path, own_off=own_off) as station:
         page = await open_pad(open_page, station)
         station.keypad("KEY_KPPLUS", "KEY_KPSLASH")
         await expect(page.locator("#levels")).to_be_visible()
@@ -316,11 +310,7 @@ async def test_the_countdown_goes_on_when_the_pads_clock_is_set_mid_rating(
     """The pad booted a year behind; NTP sets its clock right while the citizen rates: the
     countdown goes on, rather than ending at once."""
     hall = await start_hall()
-    await hall.clerk_at("1", "wang", "王芳", "0107")
-    station_token = await hall.device("w1-station", "station", "1")
-    pad_token = await hall.device("w1-pad", "pad", "1")
-    await issue(hall)
-    async with running_station(hall.url, "1", station_token, pad_token, tmp_path) as station:
+    async with window_1_station(hall, tmp_path) as station:
         page = await open_pad(open_page, station)
         await page.clock.set_system_time(dt.datetime.now(dt.UTC) - A_YEAR)
         station.keypad("KEY_KPPLUS", "KEY_KPSLASH")

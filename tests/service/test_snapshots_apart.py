@@ -17,7 +17,7 @@ from queue_server import apart, snapshots
 from queue_server.domain import commands as c
 from queue_server.domain.state import Hall, Outcome
 from queue_server.json_codec import strict_text
-from queue_server.service import HallService
+from queue_server.service import HallService, MakeSnapshot
 from queue_server.store.eventlog import EventLog, Snapshot
 from queue_server.store.memory_log import MemoryEventLog
 from queue_server.store.sqlite_log import SqliteEventLog
@@ -49,6 +49,24 @@ async def until(condition: Callable[[], bool]) -> None:
     async with asyncio.timeout(PATIENCE):
         while not condition():  # noqa: ASYNC110 - a thread has no event to wait on here
             await asyncio.sleep(0.01)
+
+
+async def started_in_memory(
+    clock: FakeClock, maker: MakeSnapshot
+) -> tuple[MemoryEventLog, HallService]:
+    """A started hall on a journal in memory whose snapshots `maker` makes."""
+    journal = MemoryEventLog()
+    await journal.open()
+    service = HallService(
+        CONFIG,
+        journal,
+        clock=clock,
+        snapshot_every=EVERY,
+        supervise_every=None,
+        snapshot_apart=maker,
+    )
+    await service.start()
+    return journal, service
 
 
 class HeldMaker:
@@ -96,18 +114,8 @@ async def test_the_snapshot_made_apart_is_the_live_hall_at_its_seq(
 
 
 async def test_the_writer_goes_on_while_a_snapshot_is_made(clock: FakeClock) -> None:
-    journal = MemoryEventLog()
-    await journal.open()
     maker = HeldMaker()
-    service = HallService(
-        CONFIG,
-        journal,
-        clock=clock,
-        snapshot_every=EVERY,
-        supervise_every=None,
-        snapshot_apart=maker,
-    )
-    await service.start()
+    journal, service = await started_in_memory(clock, maker)
     await issue(service, EVERY)
     asked_at = service.last_seq
     await until(lambda: maker.asked == [asked_at])
@@ -131,23 +139,13 @@ async def test_the_writer_goes_on_while_a_snapshot_is_made(clock: FakeClock) -> 
 async def test_a_snapshot_that_fails_is_logged_and_tried_again_later(
     clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    journal = MemoryEventLog()
-    await journal.open()
     asked: list[int] = []
 
     def failing(seq: int, stopping: apart.Stopping) -> str:
         asked.append(seq)
         raise apart.ChildDied(-9)
 
-    service = HallService(
-        CONFIG,
-        journal,
-        clock=clock,
-        snapshot_every=EVERY,
-        supervise_every=None,
-        snapshot_apart=failing,
-    )
-    await service.start()
+    journal, service = await started_in_memory(clock, failing)
     await issue(service, EVERY)
     first = service.last_seq
     await until(lambda: asked == [first])
@@ -165,18 +163,8 @@ async def test_a_snapshot_that_fails_is_logged_and_tried_again_later(
 async def test_stopping_gives_up_a_snapshot_being_made(
     clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    journal = MemoryEventLog()
-    await journal.open()
     maker = HeldMaker()
-    service = HallService(
-        CONFIG,
-        journal,
-        clock=clock,
-        snapshot_every=EVERY,
-        supervise_every=None,
-        snapshot_apart=maker,
-    )
-    await service.start()
+    journal, service = await started_in_memory(clock, maker)
     await issue(service, EVERY)
     await until(lambda: len(maker.asked) == 1)
     caplog.set_level(logging.ERROR)
