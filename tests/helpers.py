@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
 
+from queue_server.domain import events as e
 from queue_server.domain.hall import (
     Field,
     Floor,
@@ -24,6 +26,8 @@ from queue_server.domain.hall import (
 from queue_server.hub import Hub
 from queue_server.server import HallServer
 from queue_server.service import Published
+from queue_server.store.eventlog import NewEvent
+from queue_server.store.memory_log import MemoryEventLog
 from queue_server.wire import ALL_TOPICS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -207,6 +211,16 @@ def two_floors() -> HallConfig:
     )
     floors = (Floor(id="1F", label="一楼"), Floor(id="2F", label="二楼"))
     return dataclasses.replace(base, services=services, windows=windows, floors=floors)
+
+
+async def journal_of(events: Iterable[e.Event]) -> MemoryEventLog:
+    """A journal in memory holding `events` in the order given, each recorded at its time."""
+    log = MemoryEventLog()
+    await log.open()
+    for ev in events:
+        recorded = ev.at.astimezone(dt.UTC).isoformat()
+        await log.append([NewEvent(ev.type, ev.to_data())], recorded_at=recorded)
+    return log
 
 
 def publish_changes(hub: Hub, count: int) -> None:

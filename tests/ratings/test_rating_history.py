@@ -7,14 +7,13 @@ import datetime as dt
 import random
 from collections.abc import Iterable
 
-from helpers import SHANGHAI, small_hall
+from helpers import SHANGHAI, journal_of, small_hall
 
 from queue_server.domain import events as e
 from queue_server.domain.state import Hall
 from queue_server.ratings.figures import rating_figures
 from queue_server.ratings.history import read_history
 from queue_server.reports import build_report, period_of, read_facts
-from queue_server.store.eventlog import NewEvent
 from queue_server.store.memory_log import MemoryEventLog
 
 DAY = dt.date(2026, 11, 23)
@@ -24,17 +23,12 @@ SERVICES = ("social", "estate", "company")
 CLERKS = {"1": "wang", "2": "li", "3": "zhao"}
 
 
+def by_time(events: Iterable[e.Event]) -> list[e.Event]:
+    return sorted(events, key=lambda ev: ev.at)
+
+
 def on(day: dt.date, hour: int, minute: float = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), SHANGHAI) + dt.timedelta(minutes=minute)
-
-
-async def journal_of(events: Iterable[e.Event]) -> MemoryEventLog:
-    log = MemoryEventLog()
-    await log.open()
-    for ev in sorted(events, key=lambda ev: ev.at):
-        recorded = ev.at.astimezone(dt.UTC).isoformat()
-        await log.append([NewEvent(ev.type, ev.to_data())], recorded_at=recorded)
-    return log
 
 
 async def figures_of(log: MemoryEventLog, by: str = "service") -> dict[str, tuple[int, int]]:
@@ -77,7 +71,7 @@ def bad_rating_put_right_weeks_later() -> list[e.Event]:
 
 
 async def test_a_follow_up_weeks_after_the_service_counts_in_the_figures_of_its_month() -> None:
-    log = await journal_of(bad_rating_put_right_weeks_later())
+    log = await journal_of(by_time(bad_rating_put_right_weeks_later()))
     assert (await figures_of(log, "clerk"))["wang"] == (1, 1)
     # The list of the ratings given on the day (and its CSV) keeps to the day.
     given = await read_history(log, Hall(small_hall()), DAY, DAY)
@@ -132,7 +126,7 @@ def generated_month(seed: int) -> list[e.Event]:
 
 async def test_the_figures_and_the_reports_count_the_same_follow_ups_for_a_journal() -> None:
     for seed in (1, 2, 3):
-        log = await journal_of(generated_month(seed))
+        log = await journal_of(by_time(generated_month(seed)))
         figures, reports = await figures_of(log), await reports_of(log)
         assert figures == reports, seed
         assert figures["total"][1] > 10, "the month must have 追评 to count"

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from helpers import SHANGHAI, small_hall
+from helpers import SHANGHAI, journal_of, small_hall
 
 from queue_server.domain import events as e
 from queue_server.domain.model import Priority
 from queue_server.reports import assessment_sheet, parse_month, read_facts, walk
 from queue_server.reports.assessment import ClerkAssessment
-from queue_server.store.eventlog import NewEvent
-from queue_server.store.memory_log import MemoryEventLog
 
 OFFICE_HOURS = small_hall().hours  # 08:30-12:00 and 14:00-17:30
 CARDS = {"wang": ("王芳", "1001"), "li": ("李强", "1002")}  # name, 工号
@@ -81,15 +79,6 @@ def test_signed_in_only_outside_the_opening_hours_is_no_day_present() -> None:
     facts = walk(events, NOVEMBER.moments(SHANGHAI)[0], at(25, 18))
     sheet = assessment_sheet(facts, NOVEMBER, tz=SHANGHAI, hours=OFFICE_HOURS)
     assert present(sheet.rows) == [("li", 1, None, 0)]
-
-
-async def journal_of(events: list[e.Event]) -> MemoryEventLog:
-    log = MemoryEventLog()
-    await log.open()
-    for ev in events:
-        recorded = ev.at.astimezone(dt.UTC).isoformat()
-        await log.append([NewEvent(ev.type, ev.to_data())], recorded_at=recorded)
-    return log
 
 
 async def test_a_clerk_signed_in_over_a_weekend_is_present_on_monday_not_at_the_weekend() -> None:

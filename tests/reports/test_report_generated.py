@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from helpers import SHANGHAI, small_hall
+from helpers import SHANGHAI, journal_of, small_hall
 
 from queue_server.domain import events as e
 from queue_server.domain.model import Priority
@@ -19,8 +19,6 @@ from queue_server.reports import (
     period_of,
     read_facts,
 )
-from queue_server.store.eventlog import NewEvent
-from queue_server.store.memory_log import MemoryEventLog
 
 DAY = dt.date(2026, 11, 23)
 SERVICES = ("social", "estate", "tax")
@@ -119,15 +117,6 @@ def generate(seed: int, count: int = 180) -> Script:
     return Script(tickets, pauses, events)
 
 
-async def journal_of(script: Script) -> MemoryEventLog:
-    log = MemoryEventLog()
-    await log.open()
-    for ev in script.events:
-        recorded = ev.at.astimezone(dt.UTC).isoformat()
-        await log.append([NewEvent(ev.type, ev.to_data())], recorded_at=recorded)
-    return log
-
-
 def nearest_rank_p90(values: list[float]) -> float:
     """The least value that at least nine in ten of `values` do not exceed."""
     return min(v for v in values if 10 * sum(x <= v for x in values) >= 9 * len(values))
@@ -176,7 +165,7 @@ def actual(row: Any) -> tuple[Any, ...]:
 async def test_a_generated_day_per_window_clerk_service_and_hour(seed: int) -> None:
     script = generate(seed)
     period = period_of("day", DAY)
-    facts = await read_facts(await journal_of(script), period, tz=SHANGHAI)
+    facts = await read_facts(await journal_of(script.events), period, tz=SHANGHAI)
     by_window = build_report(facts, period, "window", tz=SHANGHAI)
     by_clerk = build_report(facts, period, "clerk", tz=SHANGHAI)
     assert [row.key for row in by_window.rows] == list(CLERKS)
@@ -240,6 +229,6 @@ async def test_a_follow_up_weeks_after_the_service_counts_with_the_service() -> 
         e.CaseAdvanced(rated_again, "c1", "close", "closed", "zhou", "办结"),  # that instant
     ])  # fmt: skip
     period = period_of("day", DAY)
-    facts = await read_facts(await journal_of(script), period, tz=SHANGHAI, grace_days=7)
+    facts = await read_facts(await journal_of(script.events), period, tz=SHANGHAI, grace_days=7)
     counts = build_report(facts, period, "clerk", tz=SHANGHAI).total.ratings
     assert (counts.ratings, counts.bad, counts.follow_ups) == (1, 1, 1)

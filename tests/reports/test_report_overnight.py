@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from helpers import SHANGHAI
+from helpers import SHANGHAI, journal_of
 
 from queue_server.domain import events as e
 from queue_server.domain.model import Priority
 from queue_server.reports import build_report, hourly_load, period_of, read_facts
-from queue_server.store.eventlog import NewEvent
-from queue_server.store.memory_log import MemoryEventLog
 
 MONDAY = dt.date(2026, 11, 23)
 SATURDAY = MONDAY - dt.timedelta(days=2)
@@ -25,15 +23,6 @@ def issued(moment: dt.datetime, ticket: str, number: str, service: str) -> e.Tic
     return e.TicketIssued(
         moment, ticket, number, service, Priority.NORMAL, moment.date(), 1, (0, int(ticket[1:]))
     )
-
-
-async def journal_of(events: list[e.Event]) -> MemoryEventLog:
-    log = MemoryEventLog()
-    await log.open()
-    for ev in events:
-        recorded = ev.at.astimezone(dt.UTC).isoformat()
-        await log.append([NewEvent(ev.type, ev.to_data())], recorded_at=recorded)
-    return log
 
 
 async def test_tickets_of_saturday_night_marked_on_monday_count_under_their_service() -> None:

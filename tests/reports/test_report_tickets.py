@@ -9,13 +9,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import pytest
-from helpers import SHANGHAI
+from helpers import SHANGHAI, journal_of
 
 from queue_server.domain import events as e
 from queue_server.domain.model import Priority
 from queue_server.reports import build_report, period_of, read_facts
-from queue_server.store.eventlog import NewEvent
-from queue_server.store.memory_log import MemoryEventLog
 
 DAY = dt.date(2026, 11, 23)
 SERVICES = ("social", "estate", "company", "tax")  # estate goes on to 出件 (pickup)
@@ -166,15 +164,6 @@ def generate(seed: int, count: int = 300) -> Day:
     return Day(tickets, events)
 
 
-async def journal_of(day: Day) -> MemoryEventLog:
-    log = MemoryEventLog()
-    await log.open()
-    for ev in day.events:
-        recorded = ev.at.astimezone(dt.UTC).isoformat()
-        await log.append([NewEvent(ev.type, ev.to_data())], recorded_at=recorded)
-    return log
-
-
 def counted(tickets: list[Ticket], moment: dt.datetime) -> dict[str, int]:
     found = Counter(t.state_at(moment) for t in tickets)
     return {end: found[end] for end in ENDS}
@@ -192,7 +181,7 @@ async def test_a_busy_day_accounts_for_every_ticket_issued(
     if now is None:
         assert {t.state_at(end) for t in issued} == set(ENDS), "the script gives every end"
     period = period_of("day", DAY)
-    facts = await read_facts(await journal_of(day), period, tz=SHANGHAI, now=now)
+    facts = await read_facts(await journal_of(day.events), period, tz=SHANGHAI, now=now)
 
     by_service = build_report(facts, period, "service", tz=SHANGHAI)
     for row in by_service.rows:
