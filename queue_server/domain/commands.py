@@ -143,6 +143,7 @@ class PinTicket(Command):
 class CancelTicket(Command):
     ticket_id: str
     reason: str
+    by: str | None = None  # the manager or kiosk that voids it
 
 
 @dataclass(frozen=True)

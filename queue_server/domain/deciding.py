@@ -396,7 +396,10 @@ class Decider(RatingDecider, TuningDecider):
         if ticket.state is not TicketState.WAITING:
             raise Conflict("not_waiting", f"{ticket.number}不在等候中")
         outcome = Outcome(ticket_id=ticket.id)
-        self._emit(outcome, e.TicketCancelled(at=now, ticket_id=ticket.id, reason=cmd.reason))
+        self._emit(
+            outcome,
+            e.TicketCancelled(at=now, ticket_id=ticket.id, reason=cmd.reason, by=cmd.by),
+        )
         return outcome
 
     def _clear(self, cmd: c.ClearQueue, now: dt.datetime) -> Outcome:

@@ -175,6 +175,7 @@ class TicketCancelled(Event):
     type: ClassVar[str] = "ticket.cancelled"
     ticket_id: str
     reason: str
+    by: str | None = None  # None in journals from before it was recorded
 
 
 @dataclass(frozen=True)

@@ -187,7 +187,7 @@ async def cancel_ticket(request: web.Request) -> web.Response:
             if ticket is not None and ticket.device != actor(principal):
                 raise Forbidden("a kiosk may void only the tickets it issued")
     body = rq.CANCEL.parse(await request.read())
-    command = c.CancelTicket(ticket_id, reason=body["reason"])
+    command = c.CancelTicket(ticket_id, reason=body["reason"], by=actor(principal))
     return reply(await ctx.service.execute(command, ticket_answer))
 
 

@@ -108,6 +108,22 @@ async def test_every_change_of_the_hall_is_in_the_journal_view(start_hall: Start
     assert await everything(hall, manager, "from=2999-01-01") == []
 
 
+async def test_a_void_names_who_voided_the_ticket(start_hall: StartHall) -> None:
+    """A manager's void and a kiosk's void of a ticket it could not print looked the same."""
+    hall = await start_hall()
+    manager = await hall.person("zhao", "manager")
+    kiosk = await hall.device("kiosk-1", "kiosk")
+    tickets = []
+    for _ in range(2):
+        _, issued = await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"})
+        tickets.append(issued["ticket"]["id"])
+    for token, ticket, reason in ((manager, tickets[0], "重复取号"), (kiosk, tickets[1], "未打印")):
+        path = f"/api/v1/tickets/{ticket}/cancel"
+        assert (await hall.call("POST", path, token, {"reason": reason}))[0] == 200
+    voided = await everything(hall, manager, "log=journal&kind=ticket.cancelled")
+    assert [e["actor"] for e in voided] == ["user:zhao", "device:kiosk-1"]
+
+
 async def test_who_may_read_it_and_bad_filters(start_hall: StartHall) -> None:
     hall = await start_hall()
     clerk = await hall.person("wang", "clerk")
