@@ -8,6 +8,8 @@ import pytest
 from helpers import RunningHall
 from playwright.async_api import expect
 
+from queue_server.domain import commands as c
+
 from .conftest import PASSWORD, OpenPage, Screenshot
 
 pytestmark = pytest.mark.browser
@@ -100,6 +102,8 @@ async def test_a_manager_reads_who_called_and_paused_at_each_window(
     ):
         status, answer = await hall.call("POST", f"/api/v1/windows/{window}/{action}", token, body)
         assert status == 200, (action, answer)
+    assert (await hall.call("POST", "/api/v1/tickets", kiosk, {"service": "social"}))[0] == 201
+    await hall.server.service.execute(c.ClearQueue(), lambda *_: None)  # the lunch clearing
 
     page = await open_page(f"{hall.url}/manager")
     await page.get_by_label("用户名").fill("zhao")
@@ -129,3 +133,9 @@ async def test_a_manager_reads_who_called_and_paused_at_each_window(
     await page.get_by_role("button", name="查询审计").click()
     await expect(rows).to_have_count(3)
     await expect(rows.last.locator(".audit-actor-name")).to_have_text("无人签到")
+
+    # What the hall does by itself (a clearing) is the system's, not left blank.
+    await page.get_by_label("类型").fill("queue.cleared")
+    await page.get_by_role("button", name="查询审计").click()
+    await expect(rows).to_have_count(1)
+    await expect(rows.first.locator(".audit-actor-name")).to_have_text("系统")

@@ -64,7 +64,8 @@ function kindCell(kind) {
  * Who did it. A window action (a call, a finish, a pause ...) comes with `signed_in`, the
  * clerk signed in at its window then, whom the server names as its actor unless someone
  * else did it (a manager closing the window): her name and 工号 over her login, as the
- * reports name a clerk; nobody signed in there (its station acted) is said, not left blank.
+ * reports name a clerk; nobody signed in there (its station acted) is said, not left blank,
+ * and so is what the hall did by itself.
  */
 function actorCell(entry) {
   const cell = el("td");
@@ -77,6 +78,9 @@ function actorCell(entry) {
     );
   } else if (entry.actor == null && clerk === null) {
     cell.append(el("span", "audit-actor-name", "无人签到"));
+  } else if (entry.actor == null && entry.data && clerk === undefined) {
+    // The hall's own doing: a clearing, the day's start, an alert, a deadline passed.
+    cell.append(el("span", "audit-actor-name muted", "系统"));
   } else {
     cell.append(el("span", "audit-actor-name", entry.actor ?? ""));
   }
