@@ -13,6 +13,7 @@ from helpers import RunningHall
 from playwright.async_api import (
     Browser,
     ConsoleMessage,
+    Locator,
     Page,
     Response,
     Route,
@@ -148,6 +149,16 @@ async def record_shown(page: Page, selector: str, *, count_children: bool = Fals
         }""",
         [selector, count_children],
     )
+
+
+async def press_on(page: Page, button: Locator) -> None:
+    """Put the mouse down on `button` (the caller lets it up): the list it is in may be drawn
+    once more as the page settles, so it is found as it is now, not as it was a frame ago."""
+    async with asyncio.timeout(10):
+        while (box := await button.bounding_box()) is None:  # noqa: ASYNC110 - a redraw
+            await asyncio.sleep(0.05)
+    await page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    await page.mouse.down()
 
 
 async def assert_shown_only_rose(page: Page, last: str) -> None:

@@ -27,6 +27,7 @@ from .conftest import (
     Screenshot,
     StreamSwitch,
     assert_shown_only_rose,
+    press_on,
     record_shown,
 )
 
@@ -250,10 +251,7 @@ async def test_a_press_on_confirm_while_the_hall_moves_is_not_lost(
     page = await open_manager(hall)
     await bad_ratings(hall, issue)
     confirm = page.locator("#alerts .alert-bad_rating").get_by_role("button", name="确认")
-    box = await confirm.bounding_box()
-    assert box is not None
-    await page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    await page.mouse.down()
+    await press_on(page, confirm)
     # The page hears of a ticket, reads today's figures again, and has a frame to draw.
     async with page.expect_response(lambda answer: "/api/v1/hall/today" in answer.url):
         await issue(hall, "social")

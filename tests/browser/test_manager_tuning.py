@@ -23,6 +23,7 @@ from .conftest import (
     Prepare,
     Screenshot,
     assert_shown_only_rose,
+    press_on,
     record_shown,
 )
 
@@ -218,10 +219,7 @@ async def test_a_press_on_a_button_while_a_ticket_is_issued_is_not_lost(
     numbers = page.locator("#pin-list .pin-number")
     await expect(numbers).to_have_text(["A001", "A002"])
     button = page.locator("#pin-list li").nth(1).get_by_role("button", name="置顶")
-    box = await button.bounding_box()
-    assert box is not None
-    await page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    await page.mouse.down()
+    await press_on(page, button)
     # The page hears of a ticket and reads the waiting list again, and has a frame to draw.
     async with page.expect_response(lambda answer: "/api/v1/tickets?state=waiting" in answer.url):
         await issue(hall, "estate")
