@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 from helpers import RunningHall
@@ -26,6 +27,19 @@ async def called_at_the_console(page: Page, number: str) -> None:
     await expect(page.locator("#info")).to_have_text(f"已叫号 {number}")
 
 
+async def a001_at_window_1(
+    start_hall: StartHall, open_console: OpenConsole, issue: Issue
+) -> tuple[RunningHall, str, dict[str, Any], Page]:
+    """A001 called at window 1's console, A002 waiting, and window 1's keypad token."""
+    hall = await start_hall()
+    keypad = await hall.device("station-1", "station", window="1")
+    await issue(hall, "social")
+    a002 = await issue(hall, "social")
+    page = await open_console(hall)
+    await called_at_the_console(page, "A001")
+    return hall, keypad, a002, page
+
+
 async def ticket_state(hall: RunningHall, ticket_id: str) -> str:
     status, seen = await hall.call("GET", f"/api/v1/tickets/{ticket_id}")
     assert status == 200, seen
@@ -35,12 +49,7 @@ async def ticket_state(hall: RunningHall, ticket_id: str) -> str:
 async def test_a_no_show_confirmed_after_the_keypad_called_the_next_leaves_the_next_alone(
     start_hall: StartHall, open_console: OpenConsole, issue: Issue
 ) -> None:
-    hall = await start_hall()
-    keypad = await hall.device("station-1", "station", window="1")
-    await issue(hall, "social")
-    a002 = await issue(hall, "social")
-    page = await open_console(hall)
-    await called_at_the_console(page, "A001")
+    hall, keypad, a002, page = await a001_at_window_1(start_hall, open_console, issue)
 
     await page.keyboard.press("KeyN")
     dialog = page.locator("#no-show-dialog")
@@ -58,12 +67,7 @@ async def test_a_no_show_confirmed_after_the_keypad_called_the_next_leaves_the_n
 async def test_a_transfer_confirmed_after_the_ticket_left_leaves_the_next_alone(
     start_hall: StartHall, open_console: OpenConsole, issue: Issue
 ) -> None:
-    hall = await start_hall()
-    keypad = await hall.device("station-1", "station", window="1")
-    await issue(hall, "social")
-    a002 = await issue(hall, "social")
-    page = await open_console(hall)
-    await called_at_the_console(page, "A001")
+    hall, keypad, a002, page = await a001_at_window_1(start_hall, open_console, issue)
 
     await page.keyboard.press("KeyT")
     dialog = page.locator("#transfer-dialog")

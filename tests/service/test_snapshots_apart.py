@@ -51,12 +51,8 @@ async def until(condition: Callable[[], bool]) -> None:
             await asyncio.sleep(0.01)
 
 
-async def started_in_memory(
-    clock: FakeClock, maker: MakeSnapshot
-) -> tuple[MemoryEventLog, HallService]:
-    """A started hall on a journal in memory whose snapshots `maker` makes."""
-    journal = MemoryEventLog()
-    await journal.open()
+async def started(journal: EventLog, clock: FakeClock, maker: MakeSnapshot) -> HallService:
+    """A started hall on `journal` (open) whose snapshots `maker` makes."""
     service = HallService(
         CONFIG,
         journal,
@@ -66,7 +62,16 @@ async def started_in_memory(
         snapshot_apart=maker,
     )
     await service.start()
-    return journal, service
+    return service
+
+
+async def started_in_memory(
+    clock: FakeClock, maker: MakeSnapshot
+) -> tuple[MemoryEventLog, HallService]:
+    """A started hall on a journal in memory whose snapshots `maker` makes."""
+    journal = MemoryEventLog()
+    await journal.open()
+    return journal, await started(journal, clock, maker)
 
 
 class HeldMaker:
@@ -93,15 +98,9 @@ async def test_the_snapshot_made_apart_is_the_live_hall_at_its_seq(
     db = tmp_path / "hall.db"
     journal = SqliteEventLog(db)
     await journal.open()
-    service = HallService(
-        CONFIG,
-        journal,
-        clock=clock,
-        snapshot_every=EVERY,
-        supervise_every=None,
-        snapshot_apart=functools.partial(snapshots.make_apart, CONFIG, str(db)),
+    service = await started(
+        journal, clock, functools.partial(snapshots.make_apart, CONFIG, str(db))
     )
-    await service.start()
     while service.last_seq < EVERY:
         await issue(service, 1)
         clock.advance(seconds=30)
