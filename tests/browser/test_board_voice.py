@@ -98,6 +98,7 @@ async def test_a_burst_of_calls_is_spoken_in_order_one_at_a_time(
 
     speaker = await open_page(f"{hall.url}/board?speak=1", viewport=LANDSCAPE, prepare=watch)
     silent = await open_page(f"{hall.url}/board", viewport=LANDSCAPE)
+    await streams_attached(hall, 3)
     tokens = {w: await hall.clerk_at(w, f"clerk{w}") for w in ("1", "2", "3")}
     await expect(
         speaker.locator('#windows [data-window="3"] .board-window-state')
@@ -296,6 +297,15 @@ class EveryStreamSwitch(StreamSwitch):
             await route.close(code=1006)
 
 
+async def streams_attached(hall: RunningHall, count: int) -> None:
+    """Wait until the hall streams to `count` clients: a speaking board holds two, its own
+    and its voice's. A call made before the voice's snapshot is in that snapshot, and a
+    snapshot is never spoken."""
+    async with asyncio.timeout(10):
+        while hall.server.hub.clients < count:  # noqa: ASYNC110 - the hub has no event to wait on
+            await asyncio.sleep(0.05)
+
+
 async def spoken_numbers(page: Page, until: str) -> list[str]:
     """The numbers the board has played, once `until` is among them (or after 30 s: the
     stream's reconnects back off to 15 s)."""
@@ -325,11 +335,7 @@ async def test_a_call_made_while_the_network_was_down_is_spoken_once_when_it_is_
 
     page = await open_page(f"{hall.url}/board?speak=1", viewport=LANDSCAPE, prepare=prepare)
     await expect(page.locator("#offline")).to_be_hidden()
-    # The board's stream and the voice's own: a call made before the voice's snapshot is in
-    # that snapshot, and a snapshot is never spoken.
-    async with asyncio.timeout(10):
-        while hall.server.hub.clients < 2:  # noqa: ASYNC110 - the hub has no event to wait on
-            await asyncio.sleep(0.05)
+    await streams_attached(hall, 2)
     await call_next(hall, "1", token)
     assert await spoken_numbers(page, "A001") == ["A001"]
 
@@ -368,6 +374,7 @@ async def test_a_restart_that_moves_a_window_to_another_speaker_group_is_followe
 
     page = await open_page(f"{hall.url}/board?speaker=front", viewport=LANDSCAPE, prepare=prepare)
     await expect(page.locator("#offline")).to_be_hidden()
+    await streams_attached(hall, 2)
     await call_next(hall, "1", wang)
     assert await spoken_numbers(page, "A001") == ["A001"]
 
